@@ -1,0 +1,1 @@
+"""Sub-commands of ``cce-scan``: each module defines ``register(subparsers)`` and sets ``run``."""

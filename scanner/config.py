@@ -1,0 +1,317 @@
+"""The one configuration file (DESIGN §3.5): a YAML document validated by pydantic.
+
+Read it once, at the edge (a Lambda cold start, the CLI), with :func:`load_config`; pass the
+resulting :class:`Config` inward. Every error names the field and the problem.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from botocore.session import get_session
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from scanner.errors import ConfigError
+
+__all__ = [
+    "Account",
+    "Config",
+    "DocumentSettings",
+    "GroupPolicy",
+    "MemberRole",
+    "RateLimits",
+    "ScanSettings",
+    "SlackSettings",
+    "load_config",
+    "parse_config",
+]
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+ALIAS = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# Slack member IDs (U…/W…) and user-group IDs (S…).
+SLACK_PRINCIPAL = re.compile(r"^[UWS][A-Z0-9]{2,}$")
+SLACK_CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,}$")
+ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+# STS ExternalId: 2-1224 characters of [\w+=,.@:/-].
+EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
+BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+DOCUMENT_NAME = re.compile(r"^[a-zA-Z0-9_.-]{3,128}$")
+RESERVED_DOCUMENT_PREFIXES = ("aws", "amazon", "amzn")
+
+
+@cache
+def known_regions() -> frozenset[str]:
+    """Regions botocore knows for SSM in every partition, read from its bundled endpoint data."""
+    session = get_session()
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        regions.update(session.get_available_regions("ssm", partition_name=partition))
+    return frozenset(regions)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class MemberRole(_Strict):
+    """The role cce-scan assumes in each member account."""
+
+    name: str = Field(description="IAM role name in every member account.")
+    external_id: str = Field(description="The sts:ExternalId the member role's trust policy requires.")
+    session_duration_seconds: int = Field(default=3600, ge=900, le=3600)
+
+    @field_validator("name")
+    @classmethod
+    def _role_name(cls, value: str) -> str:
+        if not ROLE_NAME.match(value):
+            raise ValueError("must be an IAM role name: 1-64 characters of letters, digits and +=,.@_-")
+        return value
+
+    @field_validator("external_id")
+    @classmethod
+    def _external_id(cls, value: str) -> str:
+        if not EXTERNAL_ID.match(value):
+            raise ValueError("must be 2-1224 characters of letters, digits and +=,.@:/_-")
+        return value
+
+
+class Account(_Strict):
+    """A member account that may be scanned."""
+
+    id: str = Field(description="12-digit AWS account ID.")
+    alias: str = Field(description="Short lowercase name people type in Slack.")
+    groups: tuple[str, ...] = ()
+    regions: tuple[str, ...] = Field(min_length=1)
+    approval_required: bool | None = Field(default=None, description="Overrides the groups' policy when set.")
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _account_id(cls, value: object) -> object:
+        if isinstance(value, int):
+            raise ValueError("must be quoted: a 12-digit account ID written as a YAML number loses its zeros")
+        if not isinstance(value, str) or not ACCOUNT_ID.match(value):
+            raise ValueError(f"{value!r} is not a 12-digit AWS account ID")
+        return value
+
+    @field_validator("alias")
+    @classmethod
+    def _alias(cls, value: str) -> str:
+        if not ALIAS.match(value):
+            raise ValueError(f"{value!r} must be lowercase letters, digits and '-', at most 63 characters")
+        return value
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [region for region in value if region not in known_regions()]
+        if unknown:
+            raise ValueError(f"unknown AWS region {', '.join(map(repr, unknown))}")
+        if len(set(value)) != len(value):
+            raise ValueError("lists a region twice")
+        return value
+
+
+class GroupPolicy(_Strict):
+    """A named set of accounts (membership is declared on each account)."""
+
+    approval_required: bool = False
+    description: str = ""
+
+
+class RateLimits(_Strict):
+    """Limits that protect the member accounts' SSM API quotas."""
+
+    send_command_per_second: float = Field(default=10.0, description="Token-bucket rate per account.")
+    send_command_burst: int = Field(default=10, description="Token-bucket size per account.")
+    max_parallel_accounts: int = Field(default=8, description="Accounts worked on at once.")
+    poll_interval_seconds: float = Field(default=5.0, description="Pause between tracking polls.")
+
+    @field_validator(
+        "send_command_per_second", "send_command_burst", "max_parallel_accounts", "poll_interval_seconds"
+    )
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError(f"must be greater than 0, got {value}")
+        return value
+
+
+class ScanSettings(_Strict):
+    """How long commands may wait and run on a host."""
+
+    delivery_timeout_seconds: int = Field(default=600, ge=30, le=2_592_000)
+    execution_timeout_seconds: int = Field(default=300, ge=5, le=172_800)
+    approval_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    state_ttl_days: int = Field(default=90, ge=1, le=3650)
+
+
+class DocumentSettings(_Strict):
+    """The shared Command document, owned by the central account."""
+
+    name: str = "cce-scan-kisa"
+
+    @field_validator("name")
+    @classmethod
+    def _document_name(cls, value: str) -> str:
+        if not DOCUMENT_NAME.match(value):
+            raise ValueError("must be 3-128 characters of letters, digits and _.-")
+        if value.lower().startswith(RESERVED_DOCUMENT_PREFIXES):
+            raise ValueError("must not start with a prefix AWS reserves (aws, amazon, amzn)")
+        return value
+
+
+class SlackSettings(_Strict):
+    """Who may ask for scans and who may approve them (member or user-group IDs)."""
+
+    requesters: tuple[str, ...] = Field(min_length=1)
+    approvers: tuple[str, ...] = Field(min_length=1)
+    channel: str | None = Field(default=None, description="Default channel for reports.")
+
+    @field_validator("requesters", "approvers")
+    @classmethod
+    def _principals(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [item for item in value if not SLACK_PRINCIPAL.match(item)]
+        if bad:
+            raise ValueError(
+                f"{', '.join(map(repr, bad))} is not a Slack member ID (U…/W…) or user-group ID (S…)"
+            )
+        return value
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value is not None and not SLACK_CHANNEL.match(value):
+            raise ValueError(f"{value!r} is not a Slack channel ID (C…/G…)")
+        return value
+
+
+class CentralAccount(_Strict):
+    """The account that runs cce-scan and owns the bucket, the table and the document."""
+
+    account_id: str
+    region: str
+
+    @field_validator("account_id", mode="before")
+    @classmethod
+    def _account_id(cls, value: object) -> object:
+        return Account._account_id(value)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if value not in known_regions():
+            raise ValueError(f"unknown AWS region {value!r}")
+        return value
+
+
+class Config(_Strict):
+    """The whole configuration file."""
+
+    version: Literal[1] = 1
+    locale: Literal["ko", "en"] = "ko"
+    central: CentralAccount
+    results_bucket: str
+    member_role: MemberRole
+    document: DocumentSettings = DocumentSettings()
+    rate_limits: RateLimits = RateLimits()
+    scan: ScanSettings = ScanSettings()
+    slack: SlackSettings
+    groups: dict[Annotated[str, Field(pattern=ALIAS.pattern)], GroupPolicy] = {}
+    accounts: tuple[Account, ...] = Field(min_length=1)
+
+    @field_validator("results_bucket")
+    @classmethod
+    def _bucket(cls, value: str) -> str:
+        if not BUCKET.match(value):
+            raise ValueError(f"{value!r} is not a valid S3 bucket name")
+        return value
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Config:
+        problems: list[str] = []
+        for field, values in (
+            ("alias", [a.alias for a in self.accounts]),
+            ("id", [a.id for a in self.accounts]),
+        ):
+            for value, count in Counter(values).items():
+                if count > 1:
+                    problems.append(f"accounts: {field} {value!r} is used by {count} accounts")
+        for alias in {a.alias for a in self.accounts} & set(self.groups):
+            problems.append(f"groups.{alias}: has the same name as an account alias")
+        members = Counter(group for account in self.accounts for group in account.groups)
+        for group in self.groups:
+            if not members[group]:
+                problems.append(f"groups.{group}: no account belongs to this group")
+        for account in self.accounts:
+            for group in account.groups:
+                if group not in self.groups:
+                    problems.append(
+                        f"accounts.{account.alias}.groups: {group!r} is not declared under groups"
+                    )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # Lookups used by target resolution and the bot.
+
+    def account_by_alias(self, alias: str) -> Account | None:
+        return next((a for a in self.accounts if a.alias == alias), None)
+
+    def account_by_id(self, account_id: str) -> Account | None:
+        return next((a for a in self.accounts if a.id == account_id), None)
+
+    def group_members(self, group: str) -> tuple[Account, ...]:
+        return tuple(a for a in self.accounts if group in a.groups)
+
+    def requires_approval(self, account: Account) -> bool:
+        if account.approval_required is not None:
+            return account.approval_required
+        return any(self.groups[g].approval_required for g in account.groups if g in self.groups)
+
+    def document_arn(self, partition: str = "aws") -> str:
+        return f"arn:{partition}:ssm:{self.central.region}:{self.central.account_id}:document/{self.document.name}"
+
+
+def _describe(error: ValidationError, raw: dict[str, object]) -> str:
+    """One line per problem, naming accounts by alias rather than list index where it can."""
+    accounts = raw.get("accounts")
+    lines = []
+    for item in error.errors():
+        loc = list(item["loc"])
+        if len(loc) > 1 and loc[0] == "accounts" and isinstance(loc[1], int) and isinstance(accounts, list):
+            entry = accounts[loc[1]] if loc[1] < len(accounts) else None
+            if isinstance(entry, dict) and isinstance(entry.get("alias"), str):
+                loc[1] = entry["alias"]
+        where = ".".join(str(part) for part in loc) or "(top level)"
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {message}")
+    return "\n".join(lines)
+
+
+def parse_config(text: str, source: str = "<config>") -> Config:
+    """Parse and validate configuration text; raise :class:`ConfigError` naming each bad field."""
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping")
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: invalid configuration\n{_describe(exc, raw)}") from exc
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate the configuration file at ``path``."""
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{file}: cannot read the configuration: {exc.strerror}") from exc
+    return parse_config(text, source=str(file))

@@ -1,0 +1,108 @@
+"""The configuration file: the example loads, and each kind of bad input gets one clear error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scanner.config import load_config, parse_config
+from scanner.errors import ConfigError
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cce-scan.yaml"
+
+
+def _example() -> dict:
+    return yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+
+
+def _error_for(raw: dict) -> str:
+    with pytest.raises(ConfigError) as info:
+        parse_config(yaml.safe_dump(raw, allow_unicode=True))
+    return str(info.value)
+
+
+def test_example_config_loads_with_prod_needing_approval_and_dev_not() -> None:
+    config = load_config(EXAMPLE)
+    by_alias = {a.alias: a for a in config.accounts}
+    assert len(config.accounts) >= 3
+    assert all(config.requires_approval(a) for a in config.group_members("prod"))
+    assert not any(config.requires_approval(a) for a in config.group_members("dev"))
+    assert config.slack.requesters
+    assert config.slack.approvers
+    assert config.document_arn().endswith(f":{config.central.account_id}:document/{config.document.name}")
+    assert by_alias["prod-web"].regions == ("ap-northeast-2",)
+
+
+def test_account_id_that_is_not_twelve_digits_is_named() -> None:
+    raw = _example()
+    raw["accounts"][0]["id"] = "12345"
+    message = _error_for(raw)
+    assert "accounts.prod-web.id" in message
+    assert "'12345' is not a 12-digit AWS account ID" in message
+
+
+def test_account_id_written_as_a_yaml_number_is_refused() -> None:
+    raw = _example()
+    raw["accounts"][0]["id"] = 222222222222
+    assert "must be quoted" in _error_for(raw)
+
+
+def test_duplicate_alias_is_named() -> None:
+    raw = _example()
+    raw["accounts"][1]["alias"] = raw["accounts"][0]["alias"]
+    assert "alias 'prod-web' is used by 2 accounts" in _error_for(raw)
+
+
+def test_group_with_no_accounts_is_named() -> None:
+    raw = _example()
+    raw["groups"]["stage"] = {"approval_required": True}
+    assert "groups.stage: no account belongs to this group" in _error_for(raw)
+
+
+def test_undeclared_group_on_an_account_is_named() -> None:
+    raw = _example()
+    raw["accounts"][2]["groups"] = ["qa"]
+    assert "accounts.dev-app.groups: 'qa' is not declared under groups" in _error_for(raw)
+
+
+def test_unknown_region_is_named() -> None:
+    raw = _example()
+    raw["accounts"][0]["regions"] = ["ap-northeast-9"]
+    message = _error_for(raw)
+    assert "accounts.prod-web.regions" in message
+    assert "unknown AWS region 'ap-northeast-9'" in message
+
+
+@pytest.mark.parametrize("value", [0, -1])
+def test_rate_limit_not_above_zero_is_named(value: int) -> None:
+    raw = _example()
+    raw["rate_limits"]["send_command_per_second"] = value
+    message = _error_for(raw)
+    assert "rate_limits.send_command_per_second" in message
+    assert "must be greater than 0" in message
+
+
+def test_missing_external_id_is_named() -> None:
+    raw = _example()
+    del raw["member_role"]["external_id"]
+    message = _error_for(raw)
+    assert "member_role.external_id" in message
+    assert "Field required" in message
+
+
+def test_unknown_key_is_refused_rather_than_ignored() -> None:
+    raw = _example()
+    raw["member_role"]["externalid"] = "typo"
+    assert "member_role.externalid" in _error_for(raw)
+
+
+def test_text_that_is_not_yaml_gets_one_error() -> None:
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        parse_config("accounts: [", source="broken.yaml")
+
+
+def test_missing_file_is_reported_with_its_path(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read the configuration"):
+        load_config(tmp_path / "absent.yaml")
