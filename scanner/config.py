@@ -40,6 +40,7 @@ ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 # STS ExternalId: 2-1224 characters of [\w+=,.@:/-].
 EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
 BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+WORKING_DIRECTORY = re.compile(r"^/[A-Za-z0-9/_.-]{1,200}$")
 DOCUMENT_NAME = re.compile(r"^[a-zA-Z0-9_.-]{3,128}$")
 RESERVED_DOCUMENT_PREFIXES = ("aws", "amazon", "amzn")
 
@@ -148,6 +149,20 @@ class ScanSettings(_Strict):
     execution_timeout_seconds: int = Field(default=300, ge=5, le=172_800)
     approval_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
     state_ttl_days: int = Field(default=90, ge=1, le=3650)
+    working_directory: str = Field(
+        default="/var/lib/cce-scan/{scan_id}",
+        description="Where the host downloads, runs and packs; placeholders {scan_id} and {instance_id}.",
+    )
+
+    @field_validator("working_directory")
+    @classmethod
+    def _working_directory(cls, value: str) -> str:
+        filled = value.replace("{scan_id}", "x").replace("{instance_id}", "x")
+        if not WORKING_DIRECTORY.match(filled) or "/../" in f"{filled}/" or "/./" in f"{filled}/":
+            raise ValueError(
+                "must be an absolute path of letters, digits and /_.- (placeholders {scan_id}, {instance_id})"
+            )
+        return value
 
 
 class DocumentSettings(_Strict):

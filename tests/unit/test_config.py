@@ -106,3 +106,10 @@ def test_text_that_is_not_yaml_gets_one_error() -> None:
 def test_missing_file_is_reported_with_its_path(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot read the configuration"):
         load_config(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize("value", ["relative/{scan_id}", "/var/lib/../etc", "/tmp/x;rm", "/tmp/$(id)"])
+def test_working_directory_must_be_a_plain_absolute_path(value: str) -> None:
+    raw = _example()
+    raw["scan"]["working_directory"] = value
+    assert "scan.working_directory" in _error_for(raw)
