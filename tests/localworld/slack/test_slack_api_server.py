@@ -30,7 +30,9 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def slack(clock: FakeClock) -> Iterator[SlackApiServer]:
-    with SlackApiServer(channels={"C01CCESCAN"}, usergroups={"S01SECOPS": ["U01", "U02"]}, clock=clock) as server:
+    with SlackApiServer(
+        channels={"C01CCESCAN"}, usergroups={"S01SECOPS": ["U01", "U02"]}, clock=clock
+    ) as server:
         yield server
 
 
@@ -131,7 +133,9 @@ def test_forced_429_is_retried_by_the_sdk_retry_handler(slack: SlackApiServer) -
     assert [c.status for c in slack.calls_to("chat.update")] == [429, 200]
 
 
-def test_views_open_needs_a_fresh_trigger_id(slack: SlackApiServer, client: WebClient, clock: FakeClock) -> None:
+def test_views_open_needs_a_fresh_trigger_id(
+    slack: SlackApiServer, client: WebClient, clock: FakeClock
+) -> None:
     view = {"type": "modal", "title": {"type": "plain_text", "text": "CCE 점검"}, "blocks": []}
     fresh = slack.issue_trigger_id()
     assert client.views_open(trigger_id=fresh, view=view)["view"]["id"].startswith("V")
@@ -155,7 +159,10 @@ def test_usergroup_members_are_listed_and_unknown_groups_refused(client: WebClie
 def test_files_upload_v2_lands_the_bytes_in_the_thread(slack: SlackApiServer, client: WebClient) -> None:
     parent = client.chat_postMessage(channel="C01CCESCAN", text="report")
     client.files_upload_v2(
-        channel="C01CCESCAN", thread_ts=parent["ts"], content="code,status\nU-01,GOOD\n", filename="findings.csv"
+        channel="C01CCESCAN",
+        thread_ts=parent["ts"],
+        content="code,status\nU-01,GOOD\n",
+        filename="findings.csv",
     )
     (uploaded,) = slack.files.values()
     assert uploaded.content == b"code,status\nU-01,GOOD\n"
@@ -171,7 +178,7 @@ def test_response_url_allows_five_uses(slack: SlackApiServer) -> None:
             url, data=json.dumps({"text": "hi"}).encode(), headers={"Content-Type": "application/json"}
         )
         try:
-            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback URL)
+            with urllib.request.urlopen(request, timeout=5) as response:
                 return int(response.status)
         except urllib.error.HTTPError as exc:
             return exc.code
