@@ -116,6 +116,7 @@ class SlackApiServer:
         self.files: dict[str, UploadedFile] = {}
         self.responses: list[dict[str, Any]] = []
         self._triggers: dict[str, float] = {}
+        self._used_triggers: set[str] = set()
         self._response_urls: dict[str, tuple[float, int]] = {}
         self._views: dict[str, dict[str, Any]] = {}
         self._forced_429: dict[str, list[int]] = {}
@@ -369,6 +370,10 @@ class SlackApiServer:
         trigger = str(args.get("trigger_id", ""))
         with self._lock:
             issued = self._triggers.pop(trigger, None)
+            exchanged = trigger in self._used_triggers
+            self._used_triggers.add(trigger)
+        if exchanged:
+            raise _ApiError("exchanged_trigger_id")
         if issued is None:
             raise _ApiError("invalid_trigger_id")
         if self._clock() - issued > TRIGGER_ID_TTL_S:

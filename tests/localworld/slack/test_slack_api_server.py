@@ -146,7 +146,10 @@ def test_views_open_needs_a_fresh_trigger_id(
     assert info.value.response["error"] == "expired_trigger_id"
     with pytest.raises(SlackApiError) as again:
         client.views_open(trigger_id=fresh, view=view)
-    assert again.value.response["error"] == "invalid_trigger_id"
+    assert again.value.response["error"] == "exchanged_trigger_id"
+    with pytest.raises(SlackApiError) as unknown:
+        client.views_open(trigger_id="123.never-issued", view=view)
+    assert unknown.value.response["error"] == "invalid_trigger_id"
 
 
 def test_usergroup_members_are_listed_and_unknown_groups_refused(client: WebClient) -> None:
