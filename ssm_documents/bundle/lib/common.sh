@@ -1,0 +1,534 @@
+# shellcheck shell=sh
+# lib/common.sh: the runner's contract to the checks.
+#
+# Every check runs in its own process with these helpers sourced. Public helpers
+# are named cce_*; names starting with cce__ are private to the runner.
+#
+# Status (the first decision wins; no decision means ERROR "check made no decision"):
+#   cce_good REASON | cce_vulnerable REASON | cce_manual REASON | cce_na REASON | cce_error REASON
+# Evidence (capped at 4 KiB per item and redacted by the runner):
+#   cce_evidence LINE...               append lines
+#   cce_evidence_file PATH [MAX_LINES] append PATH's lines without comments and blanks
+#                                      (PATH is root-relative, default 40 lines)
+# Paths and the scanned root:
+#   cce_path PATH        print ${CCE_ROOT%/}PATH (read every file through it)
+#   cce_is_live          true when CCE_ROOT is /
+#   cce_realpath PATH    resolve symlinks of PATH's last component inside the root
+#                        (absolute targets stay inside the root); prints a root-relative path,
+#                        returns 1 on a symlink loop
+#   cce_read PATH        print a regular file's content (NULs dropped, capped at CCE_MAX_READ
+#                        bytes, default 4 MiB); returns 1 (and prints nothing) when PATH is
+#                        missing, not a regular file or unreadable; never blocks on a FIFO
+#   cce_os_release KEY   value of KEY in the root's os-release (ID, VERSION_ID, ID_LIKE, ...)
+# Files and modes (permission bits are compared as bits, never as decimal numbers):
+#   cce_stat PATH        print "MODE UID GID TYPE" (MODE 4 octal digits, TYPE f/d/l/c/b/p/s)
+#                        following symlinks inside the root; returns 1 when missing
+#   cce_mode PATH        print MODE (e.g. 0644, 4755); cce_uid PATH, cce_gid PATH numeric owner
+#   cce_mode_within MODE MAX   true when MODE has no bit outside MAX (0640 within 0644)
+#   cce_owner_name UID / cce_group_name GID   name from the root's passwd/group
+#                        (numeric compare: 00 is 0); print the number back when unknown
+#   cce_known_uids / cce_known_gids   every numeric ID in the root's passwd / group, one per line
+# Accounts (the root's files; comments and blank lines removed):
+#   cce_passwd_entries, cce_shadow_entries, cce_group_entries
+# Shared filesystem walk:
+#   cce_walk             print the path of the walk file (one walk per run, made on first use);
+#                        lines MODE<TAB>UID<TAB>GID<TAB>TYPE<TAB>PATH, PATH root-relative from /;
+#                        returns 1 (with the reason on stderr) when the walk failed
+
+# --- status ------------------------------------------------------------------
+
+cce__decide() {
+    if [ -z "${CCE_ITEM_DIR:-}" ]; then
+        printf '%s: %s\n' "$1" "$2"
+        return 0
+    fi
+    [ -s "$CCE_ITEM_DIR/status" ] && return 0
+    printf '%s\n' "$2" > "$CCE_ITEM_DIR/reason"
+    printf '%s\n' "$1" > "$CCE_ITEM_DIR/status"
+}
+
+cce_good() { cce__decide GOOD "$*"; }
+cce_vulnerable() { cce__decide VULNERABLE "$*"; }
+cce_manual() { cce__decide MANUAL "$*"; }
+cce_na() { cce__decide NOT_APPLICABLE "$*"; }
+cce_error() { cce__decide ERROR "$*"; }
+
+# --- evidence ----------------------------------------------------------------
+
+cce__evidence_sink() {
+    if [ -n "${CCE_ITEM_DIR:-}" ]; then
+        printf '%s\n' "$CCE_ITEM_DIR/evidence"
+    else
+        printf '%s\n' /dev/stdout
+    fi
+}
+
+cce_evidence() {
+    local sink
+    sink=$(cce__evidence_sink)
+    [ "$#" -eq 0 ] && return 0
+    printf '%s\n' "$@" >> "$sink"
+}
+
+cce_evidence_file() {
+    local path max sink
+    path=$1
+    max=${2:-40}
+    case $max in '' | *[!0-9]*) max=40 ;; esac
+    sink=$(cce__evidence_sink)
+    if ! cce_read "$path" > /dev/null 2>&1; then
+        printf '%s: (missing or unreadable)\n' "$path" >> "$sink"
+        return 0
+    fi
+    cce_read "$path" | head -c 65536 | awk -v p="$path" -v max="$max" '
+        /^[ \t]*#/ || /^[ \t]*$/ { next }
+        { n++; if (n > max) { print p ": ... (more lines not shown)"; exit } print p ":" FNR ": " $0 }
+    ' >> "$sink"
+}
+
+# --- paths ---------------------------------------------------------------------
+
+cce_is_live() {
+    [ "${CCE_ROOT:-/}" = / ]
+}
+
+cce_path() {
+    local root
+    root=${CCE_ROOT:-/}
+    root=${root%/}
+    case $1 in
+        /*) printf '%s%s\n' "$root" "$1" ;;
+        *) printf '%s/%s\n' "$root" "$1" ;;
+    esac
+}
+
+# Lexically normalise an absolute path (. and .. removed; .. never climbs above /).
+cce__normpath() {
+    printf '%s\n' "$1" | awk -F/ '{
+        n = 0
+        for (i = 1; i <= NF; i++) {
+            if ($i == "" || $i == ".") continue
+            if ($i == "..") { if (n > 0) n--; continue }
+            part[++n] = $i
+        }
+        out = ""
+        for (i = 1; i <= n; i++) out = out "/" part[i]
+        if (out == "") out = "/"
+        print out
+    }'
+}
+
+cce_realpath() {
+    local p n t
+    case $1 in /*) p=$1 ;; *) p=/$1 ;; esac
+    p=$(cce__normpath "$p")
+    n=0
+    while [ -L "$(cce_path "$p")" ]; do
+        n=$((n + 1))
+        if [ "$n" -gt 40 ]; then
+            printf 'symlink loop at %s\n' "$1" >&2
+            return 1
+        fi
+        t=$(readlink "$(cce_path "$p")") || return 1
+        case $t in
+            /*) p=$t ;;
+            *) p=${p%/*}/$t ;;
+        esac
+        p=$(cce__normpath "$p")
+    done
+    printf '%s\n' "$p"
+}
+
+cce_read() {
+    local rp f
+    rp=$(cce_realpath "$1") || return 1
+    f=$(cce_path "$rp")
+    [ -f "$f" ] && [ -r "$f" ] || return 1
+    head -c "${CCE_MAX_READ:-4194304}" "$f" 2> /dev/null | tr -d '\000'
+}
+
+cce_os_release() {
+    local f
+    for f in /etc/os-release /usr/lib/os-release; do
+        if cce_read "$f" > /dev/null 2>&1; then
+            cce_read "$f" | awk -v k="$1" '
+                index($0, k "=") == 1 {
+                    v = substr($0, length(k) + 2)
+                    gsub(/^["\047]|["\047][ \t]*$/, "", v)
+                    print v
+                    exit
+                }'
+            return 0
+        fi
+    done
+    return 1
+}
+
+# --- files and modes ---------------------------------------------------------------
+
+cce_stat() {
+    local rp f
+    rp=$(cce_realpath "$1") || return 1
+    f=$(cce_path "$rp")
+    [ -e "$f" ] || [ -L "$f" ] || return 1
+    find "$f" -maxdepth 0 -printf '%04m %U %G %y\n' 2> /dev/null
+}
+
+cce_mode() {
+    local s
+    s=$(cce_stat "$1") || return 1
+    [ -n "$s" ] || return 1
+    printf '%s\n' "${s%% *}"
+}
+
+cce_uid() {
+    local s
+    s=$(cce_stat "$1") || return 1
+    [ -n "$s" ] || return 1
+    s=${s#* }
+    printf '%s\n' "${s%% *}"
+}
+
+cce_gid() {
+    local s
+    s=$(cce_stat "$1") || return 1
+    [ -n "$s" ] || return 1
+    s=${s#* }
+    s=${s#* }
+    printf '%s\n' "${s%% *}"
+}
+
+cce_mode_within() {
+    case $1 in '' | *[!0-7]*) return 2 ;; esac
+    case $2 in '' | *[!0-7]*) return 2 ;; esac
+    [ $(((0$1) & ~(0$2))) -eq 0 ]
+}
+
+cce__id_name() {
+    # $1 = file (root-relative), $2 = numeric id
+    case $2 in '' | *[!0-9]*)
+        printf '%s\n' "$2"
+        return 0
+        ;;
+    esac
+    cce_read "$1" 2> /dev/null | awk -F: -v id="$2" '
+        /^[ \t]*#/ { next }
+        $3 ~ /^[0-9]+$/ && $3 + 0 == id + 0 { print $1; found = 1; exit }
+        END { if (!found) print id + 0 }'
+}
+
+cce_owner_name() { cce__id_name /etc/passwd "$1"; }
+cce_group_name() { cce__id_name /etc/group "$1"; }
+
+cce_known_uids() {
+    cce_read /etc/passwd 2> /dev/null | awk -F: '!/^[ \t]*#/ && $3 ~ /^[0-9]+$/ { print $3 + 0 }'
+}
+
+cce_known_gids() {
+    cce_read /etc/group 2> /dev/null | awk -F: '!/^[ \t]*#/ && $3 ~ /^[0-9]+$/ { print $3 + 0 }'
+}
+
+# --- accounts --------------------------------------------------------------------
+
+cce__entries() {
+    cce_read "$1" | awk '!/^[ \t]*#/ && !/^[ \t]*$/'
+}
+
+cce_passwd_entries() { cce__entries /etc/passwd; }
+cce_shadow_entries() { cce__entries /etc/shadow; }
+cce_group_entries() { cce__entries /etc/group; }
+
+# --- the shared walk -------------------------------------------------------------
+
+cce__walk_roots() {
+    # Live: / plus every local disk filesystem and /dev; offline: the root only.
+    if cce_is_live; then
+        printf '%s\n' /
+        awk '$3 ~ /^(ext2|ext3|ext4|xfs|btrfs|jfs|reiserfs|f2fs|zfs)$/ && $2 != "/" {
+                 if ($2 !~ /^\/(proc|sys|run)(\/|$)/) print $2 }' /proc/self/mounts 2> /dev/null
+        [ -d /dev ] && printf '%s\n' /dev
+    else
+        printf '%s\n' "${CCE_ROOT%/}"
+    fi
+}
+
+cce__walk_run() {
+    local root out prefix
+    out=$1
+    root=${CCE_ROOT%/}
+    set --
+    while IFS= read -r prefix; do
+        set -- "$@" "$prefix"
+    done << EOF
+$(cce__walk_roots)
+EOF
+    set -- "$@" -xdev "(" -path "$root/proc" -o -path "$root/sys" -o -path "$root/dev/pts" \
+        -o -path "$root/run" -o -path "$CCE_STAGE"
+    if [ "$CCE_WORK" != "${CCE_ROOT:-/}" ] && [ "$CCE_WORK" != / ]; then
+        set -- "$@" -o -path "$CCE_WORK"
+    fi
+    set -- "$@" ")" -prune -o
+    if cce_is_live; then
+        set -- "$@" -printf '%04m\t%U\t%G\t%y\t%p\n'
+    else
+        set -- "$@" -printf '%04m\t%U\t%G\t%y\t/%P\n'
+    fi
+    if command -v timeout > /dev/null 2>&1; then
+        timeout -k 2 "${CCE_WALK_TIMEOUT:-300}" find "$@" > "$out" 2> "$out.err"
+    else
+        find "$@" > "$out" 2> "$out.err"
+    fi
+}
+
+cce_walk() {
+    local f rc t0 t1 n
+    f=$CCE_STAGE/walk.tsv
+    if [ -f "$f" ]; then
+        printf '%s\n' "$f"
+        return 0
+    fi
+    if [ -f "$CCE_STAGE/walk.failed" ]; then
+        printf 'filesystem walk failed: %s\n' "$(head -c 200 "$CCE_STAGE/walk.failed")" >&2
+        return 1
+    fi
+    n=$(cat "$CCE_STAGE/walk.count" 2> /dev/null || echo 0)
+    printf '%s\n' "$((n + 1))" > "$CCE_STAGE/walk.count"
+    t0=$(date +%s)
+    cce__walk_run "$f.tmp"
+    rc=$?
+    t1=$(date +%s)
+    printf '%s\n' "$((t1 - t0))" > "$CCE_STAGE/walk.seconds"
+    # find exits 1 on unreadable or vanished entries; its output is still the walk.
+    if [ "$rc" -gt 1 ] || [ ! -s "$f.tmp" ]; then
+        if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+            printf 'timed out after %s s\n' "${CCE_WALK_TIMEOUT:-300}" > "$CCE_STAGE/walk.failed"
+        else
+            printf 'find exited %s: %s\n' "$rc" "$(head -c 150 "$f.tmp.err" | tr '\n' ' ')" \
+                > "$CCE_STAGE/walk.failed"
+        fi
+        rm -f "$f.tmp"
+        printf 'filesystem walk failed: %s\n' "$(head -c 200 "$CCE_STAGE/walk.failed")" >&2
+        return 1
+    fi
+    mv -f "$f.tmp" "$f"
+    printf '%s\n' "$f"
+}
+
+# --- output (runner only) ---------------------------------------------------------
+
+# Secrets out: password hashes, shadow-like hash fields, SNMP communities,
+# private key blocks and password=-like values.
+cce__redact() {
+    awk '
+    function kv(line,   low, out, s) {
+        low = tolower(line)
+        out = ""
+        while (match(low, /(^|[ \t"\047{,;])(password|secret|token|credential|api_?key|access_?key|private_?key|community|passphrase)[ \t]*[=:][ \t]*/)) {
+            s = RSTART + RLENGTH
+            out = out substr(line, 1, s - 1)
+            line = substr(line, s)
+            low = substr(low, s)
+            if (match(low, /^[^ \t,;&"\047]+/)) {
+                out = out "<redacted>"
+                line = substr(line, RLENGTH + 1)
+                low = substr(low, RLENGTH + 1)
+            }
+        }
+        return out line
+    }
+    /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/ {
+        print "[private key redacted]"
+        if ($0 !~ /-----END [A-Z0-9 ]*PRIVATE KEY-----/) inkey = 1
+        next
+    }
+    inkey { if ($0 ~ /-----END [A-Z0-9 ]*PRIVATE KEY-----/) inkey = 0; next }
+    {
+        line = $0
+        gsub(/\$(1|2[abxy]?|5|6|7|y|gy|sha1|md5)\$[^ \t:,;"\047]*/, "$<redacted>", line)
+        # shadow/passwd-like entries: name:HASH:number:...
+        n = split(line, f, ":")
+        if (n >= 7) {
+            for (i = 1; i + 2 <= n; i++) {
+                if (f[i] ~ /[A-Za-z0-9_.-]+$/ && f[i + 2] ~ /^[0-9]*$/ && length(f[i + 1]) > 2 && f[i + 1] !~ /^(x|\*LK\*|!!?\*?|\*|\$<redacted>|!\$<redacted>)$/ && f[i + 1] !~ /[ \t]/) {
+                    f[i + 1] = "<redacted>"
+                    line = f[1]
+                    for (j = 2; j <= n; j++) line = line ":" f[j]
+                    break
+                }
+            }
+        }
+        m = split(line, w, /[ \t]+/)
+        for (i = 1; i <= m; i++) {
+            if (w[i] ~ /^(ro|rw)community6?$/ && i < m) { line = redact_word(line, w[i + 1]); break }
+            if (w[i] ~ /^com2sec6?$/ && i < m) { line = redact_word(line, w[m]); break }
+        }
+        print kv(line)
+    }
+    function redact_word(line, word,   p) {
+        p = index(line, " " word)
+        if (p == 0) p = index(line, "\t" word)
+        if (p == 0) return line
+        return substr(line, 1, p) "<redacted>" substr(line, p + 1 + length(word))
+    }'
+}
+
+# Keep valid UTF-8 only.
+cce__utf8() {
+    if command -v iconv > /dev/null 2>&1; then
+        iconv -c -f UTF-8 -t UTF-8 2> /dev/null
+    else
+        tr -d '\200-\377'
+    fi
+}
+
+# awk functions shared by the JSON writers: jesc(s) escapes s for a JSON string.
+cce__jsonlib='
+function jinit(   i) {
+    for (i = 1; i < 32; i++) ctl[sprintf("%c", i)] = sprintf("\\u%04x", i)
+    ctl[sprintf("%c", 127)] = "\\u007f"
+    ctl["\t"] = "\\t"; ctl["\n"] = "\\n"; ctl["\r"] = "\\r"
+    ctl["\\"] = "\\\\"; ctl["\""] = "\\\""
+    cre = "["
+    for (i = 1; i < 32; i++) cre = cre sprintf("%c", i)
+    cre = cre sprintf("%c", 127) "]"
+    jready = 1
+}
+function jesc(s,   out, i, n, c) {
+    if (!jready) jinit()
+    if (index(s, "\\") == 0 && index(s, "\"") == 0 && s !~ cre) return s
+    out = ""
+    n = length(s)
+    for (i = 1; i <= n; i++) {
+        c = substr(s, i, 1)
+        if (c in ctl) out = out ctl[c]
+        else out = out c
+    }
+    return out
+}
+function jstr(s) { return "\"" jesc(s) "\"" }
+function slurp(f,   line, out, first) {
+    out = ""; first = 1
+    while ((getline line < f) > 0) { out = out (first ? "" : "\n") line; first = 0 }
+    close(f)
+    return out
+}
+'
+
+# cce__emit_item CODE SEVERITY TITLE LEGACY DURATION_MS: one results.jsonl line.
+cce__emit_item() {
+    local dir status evf rsf size
+    dir=$CCE_STAGE/items/$1
+    status=$(head -n 1 "$dir/status" 2> /dev/null)
+    case $status in
+        GOOD | VULNERABLE | MANUAL | NOT_APPLICABLE | ERROR) ;;
+        *) status=ERROR ;;
+    esac
+    rsf=$dir/reason.clean
+    head -c 1024 "$dir/reason" 2> /dev/null | tr -d '\000' | cce__redact | cce__utf8 > "$rsf"
+    evf=$CCE_STAGE/out/evidence/$1.txt
+    if [ -s "$dir/evidence" ]; then
+        size=$(wc -c < "$dir/evidence")
+        if [ "$size" -gt 4096 ]; then
+            {
+                head -c 65536 "$dir/evidence" | tr -d '\000' | cce__redact | head -c 4050 | cce__utf8
+                printf '\n[evidence truncated]\n'
+            } > "$evf"
+        else
+            tr -d '\000' < "$dir/evidence" | cce__redact | head -c 4096 | cce__utf8 > "$evf"
+        fi
+    else
+        evf=/dev/null
+    fi
+    awk -v code="$1" -v sev="$2" -v title="$3" -v legacy="$4" -v dur="$5" -v status="$status" \
+        -v rsf="$rsf" -v evf="$evf" "$cce__jsonlib"'
+    BEGIN {
+        reason = slurp(rsf); sub(/\n+$/, "", reason); gsub(/\n/, " ", reason)
+        ev = slurp(evf); sub(/\n+$/, "", ev)
+        n = split(legacy, l, /[ \t]+/)
+        lj = ""
+        for (i = 1; i <= n; i++) if (l[i] != "") lj = lj (lj == "" ? "" : ",") jstr(l[i])
+        if (dur !~ /^[0-9]+$/) dur = 0
+        printf "{\"type\":\"item\",\"edition\":\"KISA-2026\",\"code\":%s,\"severity\":%s,\"status\":%s,", jstr(code), jstr(sev), jstr(status)
+        printf "\"title\":%s,\"reason\":%s,\"evidence\":%s,\"legacy_codes\":[%s],\"duration_ms\":%d}\n", jstr(title), jstr(reason), jstr(ev), lj, dur
+    }'
+}
+
+cce__live_hostname() {
+    hostname 2> /dev/null || head -n 1 /proc/sys/kernel/hostname 2> /dev/null
+}
+
+cce__walk_meta() {
+    local count entries secs state
+    count=$(cat "$CCE_STAGE/walk.count" 2> /dev/null || echo 0)
+    secs=$(cat "$CCE_STAGE/walk.seconds" 2> /dev/null || echo 0)
+    entries=0
+    state=not-run
+    if [ -f "$CCE_STAGE/walk.tsv" ]; then
+        entries=$(wc -l < "$CCE_STAGE/walk.tsv")
+        state=ok
+    elif [ -f "$CCE_STAGE/walk.failed" ]; then
+        state=failed
+    fi
+    printf '%s %s %s %s\n' "$count" "$entries" "$secs" "$state"
+}
+
+# cce__emit_meta HOST VERSION SHA STARTED FINISHED
+cce__emit_meta() {
+    local osr hn live walk
+    osr=$CCE_STAGE/os-release
+    cce_read /etc/os-release > "$osr" 2> /dev/null || cce_read /usr/lib/os-release > "$osr" 2> /dev/null || : > "$osr"
+    hn=$CCE_STAGE/root-hostname
+    cce_read /etc/hostname 2> /dev/null | head -n 1 | head -c 255 > "$hn"
+    live=false
+    cce_is_live && live=true
+    walk=$(cce__walk_meta)
+    awk -v host="$1" -v version="$2" -v sha="$3" -v started="$4" -v finished="$5" \
+        -v root="$CCE_ROOT" -v live="$live" -v osr="$osr" -v hnf="$hn" -v walk="$walk" \
+        -v lhn="$(cce__live_hostname | head -n 1)" -v iid="${AWS_SSM_INSTANCE_ID:-}" \
+        -v region="${AWS_SSM_REGION_NAME:-}" -v cmd="${SSM_COMMAND_ID:-}" \
+        -v pname="${AWS_SSM_PLATFORM_NAME:-}" -v pver="${AWS_SSM_PLATFORM_VERSION:-}" \
+        -v kernel="$(uname -r 2> /dev/null)" -v arch="$(uname -m 2> /dev/null)" \
+        -v itimeout="$CCE_ITEM_TIMEOUT" "$cce__jsonlib"'
+    BEGIN {
+        ko = "ID VERSION_ID ID_LIKE NAME PRETTY_NAME VERSION PLATFORM_ID"
+        nk = split(ko, keys, " ")
+        while ((getline line < osr) > 0) {
+            p = index(line, "=")
+            if (p == 0) continue
+            k = substr(line, 1, p - 1); v = substr(line, p + 1)
+            gsub(/^["\047]|["\047][ \t]*$/, "", v)
+            if (!(k in os)) os[k] = v
+        }
+        o = ""
+        for (i = 1; i <= nk; i++) if (keys[i] in os) o = o (o == "" ? "" : ",") jstr(keys[i]) ":" jstr(os[keys[i]])
+        rh = slurp(hnf)
+        split(walk, w, " ")
+        printf "{\"schema\":1,\"scanned_root\":{\"path\":%s,\"live\":%s,\"hostname\":%s,\"os_release\":{%s}},", jstr(root), live, jstr(rh), o
+        printf "\"host\":{\"hostname\":%s,\"output_name\":%s,\"instance_id\":%s,\"region\":%s,\"command_id\":%s,", jstr(lhn), jstr(host ".tar"), jstr(iid), jstr(region), jstr(cmd)
+        printf "\"platform_name\":%s,\"platform_version\":%s,\"kernel\":%s,\"arch\":%s},", jstr(pname), jstr(pver), jstr(kernel), jstr(arch)
+        printf "\"bundle\":{\"version\":%s,\"sha256\":%s},", jstr(version), jstr(sha)
+        printf "\"runner\":{\"item_timeout_s\":%d},", itimeout
+        printf "\"walk\":{\"count\":%d,\"entries\":%d,\"seconds\":%d,\"state\":%s},", w[1], w[2], w[3], jstr(w[4])
+        printf "\"started_at\":%s,\"finished_at\":%s}\n", jstr(started), jstr(finished)
+    }'
+}
+
+# cce__emit_summary HOST VERSION SHA STARTED FINISHED
+cce__emit_summary() {
+    local live
+    live=false
+    cce_is_live && live=true
+    cat "$CCE_STAGE"/items/*/status 2> /dev/null | awk -v host="$1" -v version="$2" -v sha="$3" \
+        -v started="$4" -v finished="$5" -v root="$CCE_ROOT" -v live="$live" \
+        -v iid="${AWS_SSM_INSTANCE_ID:-}" -v region="${AWS_SSM_REGION_NAME:-}" \
+        -v osid="$(cce_os_release ID 2> /dev/null)" -v osver="$(cce_os_release VERSION_ID 2> /dev/null)" \
+        "$cce__jsonlib"'
+    { c[$1]++ }
+    END {
+        split("GOOD VULNERABLE MANUAL NOT_APPLICABLE ERROR", s, " ")
+        counts = ""
+        for (i = 1; i <= 5; i++) counts = counts (i > 1 ? "," : "") jstr(s[i]) ":" (c[s[i]] + 0)
+        printf "{\"type\":\"summary\",\"host\":{\"hostname\":%s,\"instance_id\":%s,\"region\":%s,\"os_id\":%s,\"os_version\":%s,\"root\":%s,\"live\":%s},", jstr(host), jstr(iid), jstr(region), jstr(osid), jstr(osver), jstr(root), live
+        printf "\"bundle\":{\"version\":%s,\"sha256\":%s},\"started_at\":%s,\"finished_at\":%s,\"counts\":{%s}}\n", jstr(version), jstr(sha), jstr(started), jstr(finished), counts
+    }'
+}
