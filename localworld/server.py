@@ -1,0 +1,367 @@
+"""The moto server of the local world: moto's WSGI app behind strict middleware, on 127.0.0.1.
+
+Middleware order, for every request:
+
+1. drop ``x-moto-account-id`` (the account comes from the access key only, as on AWS);
+2. account faults (latency, connection reset, HTTP 500, throttling) in the service's own protocol;
+3. the S3 presigned-URL gate (:mod:`localworld.presign`);
+4. the STS AssumeRole gate (:mod:`localworld.sts_gate`);
+5. moto.
+
+The server runs in one thread with one thread per connection; :meth:`MotoServer.stop` shuts
+the listener, closes open connections and joins every thread it started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import socket
+import struct
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from localworld.accounts import KeyInfo, lookup_key, lookup_role
+from localworld.errors import ServerError
+from localworld.faults import Faults
+from localworld.presign import check_presigned, is_presigned
+from localworld.sts_gate import check_assume_role, sts_error_body
+
+__all__ = ["MotoServer", "RequestInfo", "describe_request"]
+
+StartResponse = Callable[..., Any]
+Environ = dict[str, Any]
+WsgiApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+_RESET_KEY = "localworld.reset"
+_JSON_TYPE = "application/x-amz-json-1.1"
+
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """Who calls what: access key, account, service (SigV4 signing name), action, protocol."""
+
+    access_key: str | None
+    account_id: str | None
+    service: str | None
+    action: str | None
+    protocol: str  # "json" | "query" | "rest-xml"
+
+
+def _credential_scope(environ: Environ, query: dict[str, str]) -> list[str]:
+    header = environ.get("HTTP_AUTHORIZATION", "")
+    if "Credential=" in header:
+        return str(header).split("Credential=", 1)[1].split(",", 1)[0].strip().split("/")
+    if "X-Amz-Credential" in query:
+        return query["X-Amz-Credential"].split("/")
+    if "AWSAccessKeyId" in query:
+        return [query["AWSAccessKeyId"], "", "", "s3", ""]
+    return []
+
+
+def _s3_action(method: str, path: str) -> str:
+    parts = [p for p in path.split("/") if p]
+    if not parts:
+        return "ListBuckets"
+    on_object = len(parts) > 1
+    names = {
+        "GET": ("GetObject", "ListObjects"),
+        "PUT": ("PutObject", "CreateBucket"),
+        "HEAD": ("HeadObject", "HeadBucket"),
+        "DELETE": ("DeleteObject", "DeleteBucket"),
+        "POST": ("PostObject", "PostBucket"),
+    }
+    pair = names.get(method, (method, method))
+    return pair[0] if on_object else pair[1]
+
+
+def _read_form(environ: Environ) -> dict[str, str]:
+    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return {}
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return {}
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def describe_request(environ: Environ, form: dict[str, str]) -> RequestInfo:
+    """Identify the caller and the operation of a request (no side effects on moto)."""
+    query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
+    scope = _credential_scope(environ, query)
+    access_key = scope[0] if scope else None
+    service = scope[3] if len(scope) > 3 and scope[3] else None
+    target = environ.get("HTTP_X_AMZ_TARGET")
+    if target:
+        action: str | None = target.rsplit(".", 1)[-1]
+        protocol = "json"
+    elif service == "s3":
+        action = _s3_action(environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", "/"))
+        protocol = "rest-xml"
+    else:
+        action = form.get("Action") or query.get("Action")
+        protocol = "query"
+    key = lookup_key(access_key) if access_key else None
+    return RequestInfo(access_key, key.account_id if key else None, service, action, protocol)
+
+
+def _throttle_response(info: RequestInfo) -> tuple[str, list[tuple[str, str]], bytes]:
+    if info.protocol == "json":
+        body = json.dumps({"__type": "ThrottlingException", "message": "Rate exceeded"}).encode()
+        return (
+            "400 Bad Request",
+            [("Content-Type", _JSON_TYPE), ("x-amzn-ErrorType", "ThrottlingException")],
+            body,
+        )
+    if info.protocol == "rest-xml":
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
+            "<Message>Please reduce your request rate.</Message>"
+            f"<RequestId>{uuid.uuid4().hex[:16].upper()}</RequestId><HostId>localworld</HostId></Error>"
+        ).encode()
+        return "503 Slow Down", [("Content-Type", "application/xml")], body
+    return "400 Bad Request", [("Content-Type", "text/xml")], sts_error_body("Throttling", "Rate exceeded")
+
+
+def _internal_error_response(info: RequestInfo) -> tuple[str, list[tuple[str, str]], bytes]:
+    if info.protocol == "json":
+        body = json.dumps(
+            {"__type": "InternalServerError", "message": "An internal error occurred."}
+        ).encode()
+        return "500 Internal Server Error", [("Content-Type", _JSON_TYPE)], body
+    if info.protocol == "rest-xml":
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code>'
+            "<Message>We encountered an internal error. Please try again.</Message>"
+            f"<RequestId>{uuid.uuid4().hex[:16].upper()}</RequestId><HostId>localworld</HostId></Error>"
+        ).encode()
+        return "500 Internal Server Error", [("Content-Type", "application/xml")], body
+    body = sts_error_body("InternalFailure", "An internal error occurred.", sender=False)
+    return "500 Internal Server Error", [("Content-Type", "text/xml")], body
+
+
+_REASONS = {400: "Bad Request", 403: "Forbidden", 500: "Internal Server Error", 503: "Slow Down"}
+
+
+def _respond(
+    start_response: StartResponse, status: str, headers: list[tuple[str, str]], body: bytes
+) -> list[bytes]:
+    start_response(status, [*headers, ("Content-Length", str(len(body)))])
+    return [body]
+
+
+class GateMiddleware:
+    """WSGI middleware: faults, the presigned gate and the AssumeRole gate in front of moto."""
+
+    def __init__(
+        self,
+        app: WsgiApp,
+        faults: Faults,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.app = app
+        self.faults = faults
+        self.now = now
+        self.sleep = sleep
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        environ.pop("HTTP_X_MOTO_ACCOUNT_ID", None)
+        form = {} if environ.get("HTTP_X_AMZ_TARGET") else _read_form(environ)
+        info = describe_request(environ, form)
+        if info.account_id is not None:
+            decision = self.faults.decide(info.account_id, info.service, info.action)
+            if decision.latency_ms:
+                self.sleep(decision.latency_ms / 1000)
+            if decision.kind == "reset":
+                reset = environ.get(_RESET_KEY)
+                if callable(reset):
+                    reset()
+                raise ConnectionResetError("connection reset by the local world (fault)")
+            if decision.kind == "http_500":
+                return _respond(start_response, *_internal_error_response(info))
+            if decision.kind == "throttle":
+                return _respond(start_response, *_throttle_response(info))
+        query_string = environ.get("QUERY_STRING", "")
+        if query_string and is_presigned(query_string):
+            return self._presigned(environ, start_response, query_string)
+        if info.service == "sts" and info.action == "AssumeRole":
+            caller: KeyInfo | None = lookup_key(info.access_key) if info.access_key else None
+            error = check_assume_role(caller, form, lookup_role, self.faults.assume_role_denied)
+            if error is not None:
+                status = f"{error.status} {_REASONS.get(error.status, 'Error')}"
+                return _respond(start_response, status, [("Content-Type", "text/xml")], error.body())
+        return self.app(environ, start_response)
+
+    def _presigned(
+        self, environ: Environ, start_response: StartResponse, query_string: str
+    ) -> Iterable[bytes]:
+        headers = {
+            key[5:].replace("_", "-").lower(): str(value)
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        if environ.get("CONTENT_LENGTH"):
+            headers["content-length"] = environ["CONTENT_LENGTH"]
+        path = environ.get("PATH_INFO", "/").encode("latin-1")
+        error = check_presigned(
+            environ.get("REQUEST_METHOD", "GET"),
+            path,
+            query_string,
+            headers,
+            self.now(),
+            lookup_key,
+            self.faults.url_expired,
+        )
+        if error is None:
+            return self.app(environ, start_response)
+        status = f"{error.status} {_REASONS.get(error.status, 'Error')}"
+        return _respond(start_response, status, [("Content-Type", "application/xml")], error.body())
+
+
+def _handler_class() -> type[Any]:
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class Handler(MotoRequestHandler):
+        def make_environ(self) -> Environ:
+            environ: Environ = super().make_environ()
+            server: Any = self.server
+            environ[_RESET_KEY] = lambda: server.mark_reset(self.connection)
+            return environ
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            """Quiet: the world is used by tests and demos, not watched."""
+
+    return Handler
+
+
+def _server_class() -> type[Any]:
+    from werkzeug.serving import ThreadedWSGIServer
+
+    class Server(ThreadedWSGIServer):
+        """Tracks its connection threads and sockets so stop() can close and join them all."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._live: dict[threading.Thread, socket.socket] = {}
+            self._resets: set[int] = set()
+            self._track = threading.Lock()
+
+        def process_request(self, request: Any, client_address: Any) -> None:
+            thread = threading.Thread(
+                target=self._serve_one, args=(request, client_address), name="localworld-conn", daemon=True
+            )
+            with self._track:
+                self._live[thread] = request
+            thread.start()
+
+        def _serve_one(self, request: socket.socket, client_address: Any) -> None:
+            try:
+                self.process_request_thread(request, client_address)
+            finally:
+                with self._track:
+                    self._live.pop(threading.current_thread(), None)
+
+        def mark_reset(self, request: socket.socket) -> None:
+            with self._track:
+                self._resets.add(id(request))
+
+        def shutdown_request(self, request: Any) -> None:
+            with self._track:
+                reset = id(request) in self._resets
+                self._resets.discard(id(request))
+            if reset:
+                with contextlib.suppress(OSError):
+                    request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_request(request)
+                return
+            super().shutdown_request(request)
+
+        def close_connections(self, timeout: float) -> list[threading.Thread]:
+            """Shut every open connection and join its thread; return the threads still alive."""
+            with self._track:
+                live = dict(self._live)
+            for sock in live.values():
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+            deadline = time.monotonic() + timeout
+            for thread in live:
+                thread.join(max(0.0, deadline - time.monotonic()))
+            return [t for t in live if t.is_alive()]
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            """Connection errors after a stop or an injected reset are expected; stay quiet."""
+
+    return Server
+
+
+class MotoServer:
+    """moto's WSGI app behind :class:`GateMiddleware` in a threaded werkzeug server on 127.0.0.1."""
+
+    def __init__(self, faults: Faults | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        if host not in ("127.0.0.1", "localhost"):
+            raise ServerError(f"the local world binds 127.0.0.1 only, not {host}")
+        self.faults = faults or Faults()
+        self._host = "127.0.0.1"
+        self._port = port
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise ServerError("the server is not running")
+        return int(self._server.server_port)
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> MotoServer:
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        if self._server is not None:
+            raise ServerError("the server is already running")
+        app = GateMiddleware(DomainDispatcherApplication(create_backend_app), self.faults)
+        try:
+            server = _server_class()(self._host, self._port, app, handler=_handler_class())
+        except OSError as exc:
+            raise ServerError(f"cannot listen on 127.0.0.1:{self._port}: {exc.strerror}") from exc
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="localworld-moto", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop listening, close open connections and join every thread; idempotent."""
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._server = None
+        self._thread = None
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout)
+        stuck = server.close_connections(timeout)
+        if stuck or (thread is not None and thread.is_alive()):
+            raise ServerError(f"{len(stuck)} connection thread(s) did not stop within {timeout} s")
+
+    def __enter__(self) -> MotoServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
