@@ -1,0 +1,103 @@
+"""Every sentence the bot says, in Korean and English. KISA codes and 양호/취약 stay as they are."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+__all__ = ["Locale", "t"]
+
+Locale = Literal["ko", "en"]
+
+_MESSAGES: dict[str, dict[str, str]] = {
+    # usage problems (bot.commands.UsageError.problem)
+    "no_accounts": {
+        "ko": "점검할 계정, 별칭 또는 그룹을 하나 이상 입력하세요.",
+        "en": "Name at least one account, alias or group.",
+    },
+    "malformed_account": {
+        "ko": "`{subject}`은(는) 계정 이름이 아닙니다.",
+        "en": "`{subject}` is not an account name.",
+    },
+    "no_hosts": {"ko": "점검할 호스트를 하나 이상 입력하세요.", "en": "Name at least one host."},
+    "malformed_instance_id": {
+        "ko": "`{subject}`은(는) 인스턴스 ID 형식이 아닙니다 (i- 뒤에 16진수 8자리 또는 17자리).",
+        "en": "`{subject}` is not an instance ID (i- followed by 8 or 17 hex digits).",
+    },
+    "malformed_host": {
+        "ko": "`{subject}`은(는) 인스턴스 ID, Name 태그, 사설 IP 중 어느 것도 아닙니다.",
+        "en": "`{subject}` is not an instance ID, a Name tag or a private IP.",
+    },
+    "status_arguments": {
+        "ko": "status에는 점검 ID를 하나까지 줄 수 있습니다.",
+        "en": "status takes at most one scan ID.",
+    },
+    "cancel_arguments": {"ko": "cancel에는 점검 ID 하나가 필요합니다.", "en": "cancel takes one scan ID."},
+    "unknown_command": {"ko": "알 수 없는 명령 `{subject}`입니다.", "en": "Unknown command `{subject}`."},
+    "too_many_targets": {
+        "ko": "한 번에 {subject}개까지 지정할 수 있습니다.",
+        "en": "At most {subject} targets at once.",
+    },
+    "unknown_target": {
+        "ko": "`{subject}`은(는) 설정에 없는 계정·그룹입니다. 사용 가능: {choices}",
+        "en": "`{subject}` is not an account or group in the configuration. Known: {choices}",
+    },
+    "example": {"ko": "예: `{example}`", "en": "Example: `{example}`"},
+    # help
+    "help_title": {"ko": "KISA CCE 취약점 점검 (cce-scan)", "en": "KISA CCE configuration scan (cce-scan)"},
+    "help_body": {
+        "ko": (
+            "*사용법*\n"
+            "• `/cce-scan account <계정|그룹>…` — 계정의 모든 관리형 Linux 호스트 점검 (예: `/cce-scan account prod`)\n"
+            "• `/cce-scan host <인스턴스ID|Name|IP>…` — 지정한 호스트만 점검 (예: `/cce-scan host i-0123456789abcdef0`)\n"
+            "• `/cce-scan status [점검ID]` — 진행 중이거나 최근 점검의 상태\n"
+            "• `/cce-scan cancel <점검ID>` — 점검 취소\n"
+            "• `/cce-scan` — 대상 선택 창 열기\n"
+            "운영(승인 필요) 계정은 요청자가 아닌 승인자의 승인 후 시작됩니다."
+        ),
+        "en": (
+            "*Usage*\n"
+            "• `/cce-scan account <account|group>…` — every managed Linux host of the accounts "
+            "(e.g. `/cce-scan account prod`)\n"
+            "• `/cce-scan host <instance-id|Name|IP>…` — only these hosts (e.g. `/cce-scan host i-0123456789abcdef0`)\n"
+            "• `/cce-scan status [scan-id]` — the state of a running or recent scan\n"
+            "• `/cce-scan cancel <scan-id>` — cancel a scan\n"
+            "• `/cce-scan` — open the target picker\n"
+            "Accounts that require approval start only after an approver other than the requester approves."
+        ),
+    },
+    "not_allowed_requester": {
+        "ko": "죄송합니다. 점검 요청 권한이 없습니다. 보안팀에 요청 권한을 문의하세요.",
+        "en": "Sorry, you are not allowed to request scans. Ask the security team for access.",
+    },
+    # the target picker (bot.render.modal)
+    "modal_title": {"ko": "CCE 취약점 점검", "en": "CCE scan"},
+    "modal_submit": {"ko": "점검 요청", "en": "Request scan"},
+    "modal_close": {"ko": "취소", "en": "Cancel"},
+    "modal_intro": {
+        "ko": "점검할 계정·그룹을 고르거나, 호스트를 직접 입력하세요 (둘 중 하나).",
+        "en": "Choose accounts or groups, or type hosts (one or the other).",
+    },
+    "modal_groups": {"ko": "그룹", "en": "Groups"},
+    "modal_accounts": {"ko": "계정", "en": "Accounts"},
+    "modal_accounts_label": {"ko": "계정 / 그룹", "en": "Accounts / groups"},
+    "modal_accounts_placeholder": {"ko": "계정 또는 그룹 선택", "en": "Choose accounts or groups"},
+    "modal_hosts_label": {"ko": "호스트", "en": "Hosts"},
+    "modal_hosts_hint": {
+        "ko": "인스턴스 ID, Name 태그 또는 사설 IP를 쉼표나 줄바꿈으로 구분",
+        "en": "Instance IDs, Name tags or private IPs, separated by commas or lines",
+    },
+    "modal_one_kind": {
+        "ko": "계정과 호스트를 함께 지정할 수 없습니다. 하나만 고르세요.",
+        "en": "Choose accounts or hosts, not both.",
+    },
+    "modal_nothing_chosen": {
+        "ko": "계정·그룹을 고르거나 호스트를 입력하세요.",
+        "en": "Choose accounts or groups, or type hosts.",
+    },
+    "accepted": {"ko": "요청을 접수했습니다: {targets}", "en": "Request received: {targets}"},
+}
+
+
+def t(key: str, locale: Locale, **values: str) -> str:
+    """The message ``key`` in ``locale`` with ``values`` filled in."""
+    return _MESSAGES[key][locale].format(**values)

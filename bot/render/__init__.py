@@ -1,0 +1,1 @@
+"""Block Kit rendering: pure functions from typed inputs to ``slack_sdk.models`` blocks."""
