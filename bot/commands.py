@@ -114,12 +114,10 @@ def parse_command(text: str) -> Command:
         return Help()
     if verb in ("account", "accounts"):
         if not rest:
-            return UsageError(
-                problem="name at least one account, alias or group", example=_EXAMPLES["account"]
-            )
+            return UsageError(problem="no_accounts", example=_EXAMPLES["account"])
         bad = [word for word in rest if not TARGET_NAME.match(word)]
         if bad:
-            return UsageError(problem=f"`{bad[0]}` is not an account name", example=_EXAMPLES["account"])
+            return UsageError(problem="malformed_account", subject=bad[0], example=_EXAMPLES["account"])
         names = _dedupe(rest)
     elif verb in ("host", "hosts"):
         if not rest:
@@ -140,6 +138,6 @@ def parse_command(text: str) -> Command:
         return UsageError(problem="unknown_command", subject=words[0], example=_EXAMPLES["account"])
     if len(names) > MAX_TARGETS:
         return UsageError(
-            problem=f"at most {MAX_TARGETS} targets at once", example=_EXAMPLES[verb.rstrip("s")]
+            problem="too_many_targets", subject=str(MAX_TARGETS), example=_EXAMPLES[verb.rstrip("s")]
         )
     return ScanRequest(kind="account" if verb.startswith("account") else "host", names=names)
