@@ -1,0 +1,281 @@
+"""The local world: the one object tests, benchmarks and ``cce-scan local`` start and stop.
+
+    with World.start(config, fleet) as world:
+        ssm = world.central_session().client("ssm", endpoint_url=world.endpoint_url)
+
+Starting resets moto's in-process state, starts the server on 127.0.0.1, creates the accounts of
+``config`` (:mod:`localworld.accounts`), prepares each real host's sandbox and fixture root, and
+installs the SSM emulator. Leaving the ``with`` block (normally or by an exception) uninstalls the
+emulator, stops the server (no thread or port left), resets moto and removes a temporary base dir.
+moto's state is process-wide, so one World runs per process at a time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.credentials import RefreshableCredentials
+from botocore.session import get_session
+
+from localworld.accounts import AccountsSetup, Credentials, assume_worker, setup_accounts
+from localworld.deploy import Deployment, deploy
+from localworld.errors import WorldError
+from localworld.faults import Faults
+from localworld.fleet import FleetSpec, HostSpec, SyntheticBehaviour
+from localworld.server import MotoServer
+from scanner.config import Config
+
+__all__ = ["World", "WorldHost"]
+
+_ONE_WORLD = threading.Lock()
+
+
+@dataclass(frozen=True)
+class WorldHost:
+    """A host of the running world: its spec, and for a real host its sandbox and CCE_ROOT."""
+
+    spec: HostSpec
+    sandbox: Path | None
+    cce_root: Path | None
+
+    @property
+    def instance_id(self) -> str:
+        return self.spec.instance_id
+
+
+def _reset_moto() -> None:
+    from moto.moto_api import _internal
+
+    _internal.moto_api_backend.reset()
+
+
+def _materialise(root_name: str, dest: Path) -> list[str]:
+    """Materialise fixture root ``root_name`` at ``dest`` with ``localworld.roots``; return notes."""
+    try:
+        roots = importlib.import_module("localworld.roots")
+    except ImportError:
+        dest.mkdir(parents=True, exist_ok=True)
+        return [f"fixture root {root_name!r}: localworld.roots is not available; the host's root is empty"]
+    function: Callable[..., Any] | None = getattr(roots, "materialise_root", None) or getattr(
+        roots, "materialize_root", None
+    )
+    if function is None:
+        dest.mkdir(parents=True, exist_ok=True)
+        return [f"fixture root {root_name!r}: localworld.roots has no materialise_root; the root is empty"]
+    result = function(root_name, dest)
+    notes = getattr(result, "notes", result)
+    return [str(n) for n in notes] if isinstance(notes, list | tuple) else []
+
+
+def _with_working_directory(config: Config, hosts_dir: Path) -> Config:
+    template = f"{hosts_dir}/{{instance_id}}/work/{{scan_id}}"
+    data = config.model_dump()
+    data["scan"]["working_directory"] = template
+    try:
+        return Config.model_validate(data)
+    except ValueError as exc:
+        raise WorldError(
+            f"the hosts directory {hosts_dir} cannot be a working directory (letters, digits, /_.- only)"
+        ) from exc
+
+
+def _install_ssm(fleet: FleetSpec, faults: Faults, hosts_dir: Path, clock: Any) -> Callable[[], None] | None:
+    try:
+        ssm = importlib.import_module("localworld.ssm")
+    except ImportError:
+        return None
+    emulator_class = getattr(ssm, "SsmEmulator", None)
+    install = getattr(ssm, "install_ssm_emulator", None)
+    if emulator_class is None or install is None:
+        return None
+    kwargs: dict[str, Any] = {}
+    if clock is not None:
+        kwargs["clock"] = clock
+    emulator = emulator_class(fleet, faults, hosts_dir, **kwargs)
+    uninstall = install(emulator)
+    return uninstall if callable(uninstall) else None
+
+
+class World:
+    """A running local world; build it with :meth:`World.start`."""
+
+    def __init__(
+        self,
+        config: Config,
+        fleet: FleetSpec,
+        faults: Faults,
+        base_dir: Path,
+        server: MotoServer,
+        accounts: AccountsSetup,
+        hosts: tuple[WorldHost, ...],
+        notes: list[str],
+    ) -> None:
+        self.config = config
+        self.fleet = fleet
+        self.faults = faults
+        self.base_dir = base_dir
+        self.hosts = hosts
+        self.notes = notes
+        self.accounts = accounts
+        self._server = server
+        self._central: boto3.Session | None = None
+        self.deployment: Deployment | None = None
+
+    # Lifecycle ----------------------------------------------------------------------------
+
+    @classmethod
+    @contextlib.contextmanager
+    def start(
+        cls,
+        config: Config,
+        fleet: FleetSpec,
+        faults: Faults | None = None,
+        base_dir: Path | str | None = None,
+        synthetic: bool = False,
+        clock: Any = None,
+    ) -> Iterator[World]:
+        """Start the world; stop it (everything) when the block ends, also on an exception.
+
+        ``synthetic=True`` runs every host without a shell (hosts that name a fixture root get a
+        default :class:`SyntheticBehaviour`); ``clock`` is passed to the SSM emulator.
+        """
+        if not _ONE_WORLD.acquire(blocking=False):
+            raise WorldError("a World is already running in this process (moto's state is process-wide)")
+        temporary = base_dir is None
+        base = Path(tempfile.mkdtemp(prefix="localworld-")) if base_dir is None else Path(base_dir)
+        base = base.resolve()
+        stack = contextlib.ExitStack()
+        try:
+            stack.callback(_ONE_WORLD.release)
+            if temporary:
+                stack.callback(shutil.rmtree, base, True)
+            stack.callback(_reset_moto)
+            faults = faults or Faults()
+            if synthetic:
+                fleet = _all_synthetic(fleet)
+            _check_fleet(config, fleet)
+            hosts_dir = base / "hosts"
+            hosts_dir.mkdir(parents=True, exist_ok=True)
+            world_config = _with_working_directory(config, hosts_dir)
+            _reset_moto()
+            server = MotoServer(faults).start()
+            stack.callback(server.stop)
+            accounts = setup_accounts(world_config, server.endpoint_url)
+            notes = list(accounts.notes)
+            hosts = _prepare_hosts(fleet, hosts_dir, notes)
+            uninstall = _install_ssm(fleet, faults, hosts_dir, clock)
+            if uninstall is None:
+                notes.append("localworld.ssm is not available: SSM is moto's own (no Run Command emulation)")
+            else:
+                stack.callback(uninstall)
+            yield cls(world_config, fleet, faults, base, server, accounts, hosts, notes)
+        finally:
+            stack.close()
+
+    # What the rest of the project uses -----------------------------------------------------
+
+    @property
+    def endpoint_url(self) -> str:
+        return self._server.endpoint_url
+
+    @property
+    def region(self) -> str:
+        return self.config.central.region
+
+    @property
+    def worker_role_arn(self) -> str:
+        return self.accounts.worker_role_arn
+
+    def central_session(self) -> boto3.Session:
+        """A session with the central worker role's temporary credentials, refreshed before expiry."""
+        if self._central is None:
+
+            def refresh() -> dict[str, str]:
+                creds = self.worker_credentials()
+                return {
+                    "access_key": creds.access_key_id,
+                    "secret_key": creds.secret_access_key,
+                    "token": creds.session_token or "",
+                    "expiry_time": creds.expiration.isoformat() if creds.expiration else "",
+                }
+
+            credentials = RefreshableCredentials.create_from_metadata(
+                metadata=refresh(), refresh_using=refresh, method="localworld-assume-role"
+            )
+            botocore_session = get_session()
+            botocore_session._credentials = credentials
+            botocore_session.set_config_variable("region", self.region)
+            self._central = boto3.Session(botocore_session=botocore_session)
+        return self._central
+
+    def worker_credentials(self, session_name: str = "cce-scan-worker", duration: int = 3600) -> Credentials:
+        """Fresh temporary credentials of the central worker role (one AssumeRole)."""
+        return assume_worker(self.accounts, self.endpoint_url, self.region, session_name, duration)
+
+    def session_for(self, account_id: str) -> boto3.Session:
+        """A session with long-term admin credentials inside ``account_id`` (for tests and setup)."""
+        key = self.accounts.admin_keys.get(account_id)
+        if key is None:
+            raise WorldError(f"account {account_id} is not part of this world")
+        return key.session(self.region)
+
+    def host(self, instance_id: str) -> WorldHost:
+        found = next((h for h in self.hosts if h.instance_id == instance_id), None)
+        if found is None:
+            raise WorldError(f"host {instance_id} is not part of this world")
+        return found
+
+    def deploy(self, bundle: bytes, bundle_sha256: str, document: str) -> Deployment:
+        """Seed the central account (bucket, bundle, shared document); see :mod:`localworld.deploy`."""
+        self.deployment = deploy(
+            self.session_for(self.config.central.account_id),
+            self.endpoint_url,
+            self.config,
+            bundle,
+            bundle_sha256,
+            document,
+        )
+        return self.deployment
+
+
+def _all_synthetic(fleet: FleetSpec) -> FleetSpec:
+    hosts = [
+        h
+        if h.synthetic is not None
+        else h.model_copy(update={"root": None, "synthetic": SyntheticBehaviour()})
+        for h in fleet.hosts
+    ]
+    return FleetSpec(hosts=tuple(hosts))
+
+
+def _check_fleet(config: Config, fleet: FleetSpec) -> None:
+    known = {a.id for a in config.accounts} | {config.central.account_id}
+    strangers = sorted({h.account_id for h in fleet.hosts} - known)
+    if strangers:
+        raise WorldError(f"the fleet has hosts in accounts the config does not list: {', '.join(strangers)}")
+
+
+def _prepare_hosts(fleet: FleetSpec, hosts_dir: Path, notes: list[str]) -> tuple[WorldHost, ...]:
+    prepared: list[WorldHost] = []
+    for spec in fleet.hosts:
+        if spec.synthetic is not None:
+            prepared.append(WorldHost(spec, None, None))
+            continue
+        sandbox = hosts_dir / spec.instance_id
+        (sandbox / "work").mkdir(parents=True, exist_ok=True)
+        root = sandbox / "root"
+        if spec.root is not None:
+            notes.extend(f"{spec.instance_id}: {n}" for n in _materialise(spec.root, root))
+        else:
+            root.mkdir(exist_ok=True)
+        prepared.append(WorldHost(spec, sandbox, root))
+    return tuple(prepared)
