@@ -53,9 +53,9 @@ class WorldHost:
 
 
 def _reset_moto() -> None:
-    from moto.moto_api import _internal
+    from moto.moto_api._internal.models import moto_api_backend
 
-    _internal.moto_api_backend.reset()
+    moto_api_backend.reset()
 
 
 def _materialise(root_name: str, dest: Path) -> list[str]:
@@ -212,7 +212,7 @@ class World:
                 metadata=refresh(), refresh_using=refresh, method="localworld-assume-role"
             )
             botocore_session = get_session()
-            botocore_session._credentials = credentials
+            botocore_session._credentials = credentials  # type: ignore[attr-defined]
             botocore_session.set_config_variable("region", self.region)
             self._central = boto3.Session(botocore_session=botocore_session)
         return self._central
