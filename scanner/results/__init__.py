@@ -1,0 +1,39 @@
+"""Result tars from hosts: a safe reader and the validation of ``results.jsonl`` (DESIGN §3.1, §5)."""
+
+from __future__ import annotations
+
+from scanner.results.contract import BundleInfo, HostInfo, HostResult, ItemLine, SummaryLine
+from scanner.results.edition import EDITION, ITEMS, CatalogItem, Severity, Status
+from scanner.results.errors import ContentRejected, IdentityMismatch, ResultRejected, TarRejected
+from scanner.results.limits import DEFAULT_LIMITS, Limits
+from scanner.results.reader import (
+    Verdict,
+    judge_result_file,
+    judge_result_tar,
+    read_result_file,
+    read_result_tar,
+)
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "EDITION",
+    "ITEMS",
+    "BundleInfo",
+    "CatalogItem",
+    "ContentRejected",
+    "HostInfo",
+    "HostResult",
+    "IdentityMismatch",
+    "ItemLine",
+    "Limits",
+    "ResultRejected",
+    "Severity",
+    "Status",
+    "SummaryLine",
+    "TarRejected",
+    "Verdict",
+    "judge_result_file",
+    "judge_result_tar",
+    "read_result_file",
+    "read_result_tar",
+]
