@@ -1,0 +1,218 @@
+# One role per function, each with only what its code does. Resources are named, never "*", except
+# for X-Ray, whose two write calls take no resource.
+
+data "aws_iam_policy_document" "lambda_trust" {
+  statement {
+    sid     = "LambdaServiceAssumes"
+    effect  = "Allow"
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.function_names
+
+  name                 = "${each.value}-${local.region}"
+  description          = "cce-scan ${each.key} function"
+  assume_role_policy   = data.aws_iam_policy_document.lambda_trust.json
+  max_session_duration = 3600
+  tags                 = var.tags
+}
+
+# What every function needs: its own log group, X-Ray, the module's key and the configuration.
+data "aws_iam_policy_document" "common" {
+  for_each = local.function_names
+
+  statement {
+    sid       = "WriteOwnLogs"
+    effect    = "Allow"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${local.log_group_arns[each.key]}:*"]
+  }
+
+  statement {
+    sid       = "XRayTraces"
+    effect    = "Allow"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "UseModuleKey"
+    effect    = "Allow"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.this.arn]
+  }
+
+  statement {
+    sid       = "ReadConfiguration"
+    effect    = "Allow"
+    actions   = ["ssm:GetParameter"]
+    resources = [aws_ssm_parameter.config.arn]
+  }
+
+  statement {
+    sid    = "UseStateTable"
+    effect = "Allow"
+    actions = [
+      "dynamodb:BatchGetItem",
+      "dynamodb:BatchWriteItem",
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
+    ]
+    resources = [aws_dynamodb_table.state.arn]
+  }
+}
+
+data "aws_iam_policy_document" "bot" {
+  source_policy_documents = [data.aws_iam_policy_document.common["bot"].json]
+
+  statement {
+    sid     = "LazyListenersInvokeThisFunction"
+    effect  = "Allow"
+    actions = ["lambda:InvokeFunction"]
+    # Bolt re-invokes invoked_function_arn, which may carry a version or alias qualifier.
+    resources = [local.function_arns.bot, "${local.function_arns.bot}:*"]
+  }
+
+  statement {
+    sid       = "EnqueueScanJobs"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.jobs.arn]
+  }
+
+  statement {
+    sid       = "FailedLazyInvocationsToDestination"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dead_letter["bot"].arn]
+  }
+
+  statement {
+    sid       = "ReadSlackCredentials"
+    effect    = "Allow"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.slack.arn]
+  }
+}
+
+data "aws_iam_policy_document" "notifier" {
+  source_policy_documents = [data.aws_iam_policy_document.common["notifier"].json]
+
+  statement {
+    sid       = "ConsumeScanEvents"
+    effect    = "Allow"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.events.arn]
+  }
+
+  statement {
+    sid       = "ReadSlackCredentials"
+    effect    = "Allow"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [aws_secretsmanager_secret.slack.arn]
+  }
+
+  statement {
+    sid       = "ReadFindingsAndReportsToUpload"
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.results.arn}/findings/*", "${aws_s3_bucket.results.arn}/reports/*"]
+  }
+}
+
+data "aws_iam_policy_document" "worker" {
+  source_policy_documents = [data.aws_iam_policy_document.common["worker"].json]
+
+  statement {
+    sid       = "EnterMemberAccountsOfTheOrganization"
+    effect    = "Allow"
+    actions   = ["sts:AssumeRole", "sts:SetSourceIdentity"]
+    resources = local.member_role_arns
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceOrgID"
+      values   = [var.organization_id]
+    }
+  }
+
+  # The worker signs the hosts' URLs with its own credentials: what it may do is all a URL can do.
+  statement {
+    sid       = "PresignBundleDownloads"
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.results.arn}/bundles/*"]
+  }
+
+  statement {
+    sid       = "PresignResultUploads"
+    effect    = "Allow"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.results.arn}/results/*"]
+  }
+
+  statement {
+    sid       = "ConsumeJobs"
+    effect    = "Allow"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.jobs.arn]
+  }
+
+  statement {
+    sid       = "EnqueueFollowUpJobsAndEmitEvents"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.jobs.arn, aws_sqs_queue.events.arn]
+  }
+}
+
+data "aws_iam_policy_document" "analyzer" {
+  source_policy_documents = [data.aws_iam_policy_document.common["analyzer"].json]
+
+  statement {
+    sid       = "ReadResultTars"
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.results.arn}/results/*"]
+  }
+
+  statement {
+    sid       = "WriteFindingsAndReports"
+    effect    = "Allow"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${aws_s3_bucket.results.arn}/findings/*", "${aws_s3_bucket.results.arn}/reports/*"]
+  }
+
+  statement {
+    sid       = "EmitScanEventsAndFailures"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.events.arn, aws_sqs_queue.dead_letter["analyzer"].arn]
+  }
+}
+
+locals {
+  function_policies = {
+    bot      = data.aws_iam_policy_document.bot.json
+    notifier = data.aws_iam_policy_document.notifier.json
+    worker   = data.aws_iam_policy_document.worker.json
+    analyzer = data.aws_iam_policy_document.analyzer.json
+  }
+}
+
+resource "aws_iam_role_policy" "function" {
+  for_each = local.function_names
+
+  name   = "${each.value}-least-privilege"
+  role   = aws_iam_role.function[each.key].id
+  policy = local.function_policies[each.key]
+}
