@@ -1,0 +1,59 @@
+"""Golden fixture roots: the real bundle's verdicts on each root match its expected-*.yaml files.
+
+Every directory under tests/fixtures/roots/ with a spec.yaml is a test; its expected verdicts are the
+union of its expected-<part>.yaml files (accounts U-01..U-13, files U-14..U-33, services U-34..U-67).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from localworld.roots import FIXTURE_ROOTS_DIR, fixture_names, materialise_root, remove_root
+from tests.bundle.runner import STATUSES, run_bundle
+
+ALL_CODES = [f"U-{n:02d}" for n in range(1, 68)]
+
+
+def expected_verdicts(fixture: Path) -> dict[str, str]:
+    """Merge every expected-*.yaml of a fixture; a code listed twice is an error."""
+    merged: dict[str, str] = {}
+    for part in sorted(fixture.glob("expected-*.yaml")):
+        data = yaml.safe_load(part.read_text(encoding="utf-8")) or {}
+        for code, status in data.items():
+            assert code in ALL_CODES, f"{part.name}: unknown code {code}"
+            assert status in STATUSES, f"{part.name}: {code} has unknown status {status}"
+            assert code not in merged, f"{code} is listed in more than one expected-*.yaml of {fixture.name}"
+            merged[code] = status
+    return merged
+
+
+@pytest.mark.parametrize("name", fixture_names())
+def test_golden_root_verdicts_match_expected(name: str, tmp_path: Path) -> None:
+    root = materialise_root(name, tmp_path / "root")
+    try:
+        if any("ownership not reproduced" in note for note in root.notes):
+            pytest.skip("fixture owners need root privileges: " + "; ".join(root.notes))
+        run = run_bundle(root.path, tmp_path / "work")
+    finally:
+        remove_root(root.path)
+
+    assert run.returncode == 0, run.stderr
+    assert run.order == ALL_CODES
+    assert run.summary["type"] == "summary"
+    expected = expected_verdicts(FIXTURE_ROOTS_DIR / name)
+    mismatches = [
+        f"{code}: expected {want}, got {run.items[code]['status']} ({run.items[code]['reason']})"
+        for code, want in sorted(expected.items())
+        if run.items[code]["status"] != want
+    ]
+    assert not mismatches, f"{name}:\n" + "\n".join(mismatches)
+
+
+def test_golden_fixture_set_covers_three_families_at_three_levels() -> None:
+    names = set(fixture_names())
+    for family in ("al2023", "rocky9", "ubuntu2204"):
+        for level in ("hardened", "weak", "tricky"):
+            assert f"{family}-{level}" in names
