@@ -257,7 +257,7 @@ _cce_inetd_table() {
     _cce_it=$(awk -v root="$_cce_svc_root" '
         /^[ \t]*(#|$)/ { next }
         NF >= 6 {
-            s = $1; sub(/^.*:/, "", s)
+            s = $1; sub(/^.*:/, "", s); sub(/\/.*$/, "", s)
             f = FILENAME; if (root != "" && index(f, root) == 1) f = substr(f, length(root) + 1)
             printf "%s\t%s:%d\n", s, f, FNR
         }' $_it_files)
