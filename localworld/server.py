@@ -309,12 +309,20 @@ def _server_class() -> type[Any]:
 class MotoServer:
     """moto's WSGI app behind :class:`GateMiddleware` in a threaded werkzeug server on 127.0.0.1."""
 
-    def __init__(self, faults: Faults | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        faults: Faults | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        """``now`` is the wall clock the presigned gate checks expiry against (tests shift it)."""
         if host not in ("127.0.0.1", "localhost"):
             raise ServerError(f"the local world binds 127.0.0.1 only, not {host}")
         self.faults = faults or Faults()
         self._host = "127.0.0.1"
         self._port = port
+        self._now = now or (lambda: datetime.now(UTC))
         self._server: Any = None
         self._thread: threading.Thread | None = None
 
@@ -333,7 +341,7 @@ class MotoServer:
 
         if self._server is not None:
             raise ServerError("the server is already running")
-        app = GateMiddleware(DomainDispatcherApplication(create_backend_app), self.faults)
+        app = GateMiddleware(DomainDispatcherApplication(create_backend_app), self.faults, now=self._now)
         try:
             server = _server_class()(self._host, self._port, app, handler=_handler_class())
         except OSError as exc:
