@@ -1,0 +1,203 @@
+"""Two-person approval, stored beside the scan (``pk = SCAN#<scan>``, ``sk = #APPROVAL``).
+
+One decision wins even when two approvers click at once: the decision is a conditional update
+that only applies while the request is ``PENDING``, not expired, and the decider is not the
+requester. Whoever loses is told what happened instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict
+
+from bot.errors import ApprovalNotFoundError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+__all__ = ["Approval", "ApprovalStatus", "ApprovalStore", "Decision"]
+
+SORT_KEY = "#APPROVAL"
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    DENIED = "DENIED"
+    EXPIRED = "EXPIRED"
+
+
+class Approval(BaseModel):
+    """An approval request and, once made, its decision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    scan_id: str
+    requester: str
+    status: ApprovalStatus
+    requested_at: datetime
+    expires_at: datetime
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    channel: str | None = None
+    message_ts: str | None = None
+
+
+class Decision(BaseModel):
+    """What a click did: ``won`` is true only for the click that made the decision."""
+
+    model_config = ConfigDict(frozen=True)
+
+    approval: Approval
+    won: bool
+    refused: str | None = None  # "self_approval" | "already_decided" | "expired"
+
+
+def _key(scan_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"SCAN#{scan_id}"}, "sk": {"S": SORT_KEY}}
+
+
+def _epoch(moment: datetime) -> dict[str, str]:
+    return {"N": str(int(moment.timestamp()))}
+
+
+def _from_item(item: dict[str, Any]) -> Approval:
+    def text(name: str) -> str | None:
+        return item[name]["S"] if name in item else None
+
+    def moment(name: str) -> datetime | None:
+        return datetime.fromtimestamp(int(item[name]["N"]), UTC) if name in item else None
+
+    requested, expires = moment("requested_at"), moment("expires_at")
+    assert requested is not None
+    assert expires is not None
+    return Approval(
+        scan_id=item["scan_id"]["S"],
+        requester=item["requester"]["S"],
+        status=ApprovalStatus(item["status"]["S"]),
+        requested_at=requested,
+        expires_at=expires,
+        decided_by=text("decided_by"),
+        decided_at=moment("decided_at"),
+        channel=text("channel"),
+        message_ts=text("message_ts"),
+    )
+
+
+class ApprovalStore:
+    """Approval requests and decisions in the scan table."""
+
+    def __init__(self, client: DynamoDBClient, table: str, ttl_days: int = 90) -> None:
+        self._db = client
+        self._table = table
+        self._ttl_seconds = ttl_days * 86_400
+
+    def request(self, scan_id: str, requester: str, requested_at: datetime, expires_at: datetime) -> Approval:
+        """Open a request; asking again for the same scan returns the first one unchanged."""
+        item = {
+            **_key(scan_id),
+            "scan_id": {"S": scan_id},
+            "requester": {"S": requester},
+            "status": {"S": ApprovalStatus.PENDING.value},
+            "requested_at": _epoch(requested_at),
+            "expires_at": _epoch(expires_at),
+            "ttl": {"N": str(int(expires_at.timestamp()) + self._ttl_seconds)},
+        }
+        try:
+            self._db.put_item(
+                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)"
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+        return self.get(scan_id)
+
+    def get(self, scan_id: str) -> Approval:
+        item = self._db.get_item(TableName=self._table, Key=_key(scan_id), ConsistentRead=True).get("Item")
+        if item is None:
+            raise ApprovalNotFoundError(f"no approval request for scan {scan_id!r}")
+        return _from_item(item)
+
+    def set_message(self, scan_id: str, channel: str, ts: str) -> None:
+        """Remember where the approval message is, so its buttons can be replaced later."""
+        self._db.update_item(
+            TableName=self._table,
+            Key=_key(scan_id),
+            UpdateExpression="SET channel = :c, message_ts = :t",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":c": {"S": channel}, ":t": {"S": ts}},
+        )
+
+    def decide(self, scan_id: str, user: str, approve: bool, now: datetime) -> Decision:
+        """Approve or deny; only the first valid decision before expiry is kept."""
+        status = ApprovalStatus.APPROVED if approve else ApprovalStatus.DENIED
+        try:
+            response = self._db.update_item(
+                TableName=self._table,
+                Key=_key(scan_id),
+                UpdateExpression="SET #s = :decided, decided_by = :user, decided_at = :now",
+                ConditionExpression="#s = :pending AND expires_at > :now AND requester <> :user",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":decided": {"S": status.value},
+                    ":pending": {"S": ApprovalStatus.PENDING.value},
+                    ":user": {"S": user},
+                    ":now": _epoch(now),
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            current = self.get(scan_id)
+            if current.status is not ApprovalStatus.PENDING:
+                return Decision(approval=current, won=False, refused="already_decided")
+            if current.requester == user:
+                return Decision(approval=current, won=False, refused="self_approval")
+            expired = self.expire(scan_id, now)
+            return Decision(approval=expired.approval, won=False, refused="expired")
+        return Decision(approval=_from_item(response["Attributes"]), won=True)
+
+    def expire(self, scan_id: str, now: datetime) -> Decision:
+        """Mark a pending request past its expiry as EXPIRED; ``won`` when this call did it."""
+        try:
+            response = self._db.update_item(
+                TableName=self._table,
+                Key=_key(scan_id),
+                UpdateExpression="SET #s = :expired, decided_at = :now",
+                ConditionExpression="#s = :pending AND expires_at <= :now",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":expired": {"S": ApprovalStatus.EXPIRED.value},
+                    ":pending": {"S": ApprovalStatus.PENDING.value},
+                    ":now": _epoch(now),
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+            return Decision(approval=self.get(scan_id), won=False)
+        return Decision(approval=_from_item(response["Attributes"]), won=True)
+
+    def pending_due(self, now: datetime) -> Iterator[Approval]:
+        """Pending requests whose time is up (a table scan: approvals are few and short-lived)."""
+        paginator = self._db.get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self._table,
+            FilterExpression="sk = :sk AND #s = :pending AND expires_at <= :now",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":sk": {"S": SORT_KEY},
+                ":pending": {"S": ApprovalStatus.PENDING.value},
+                ":now": _epoch(now),
+            },
+            ConsistentRead=True,
+        ):
+            for item in page.get("Items", []):
+                yield _from_item(item)

@@ -1,0 +1,19 @@
+"""Errors the bot raises; each says when it is raised."""
+
+from __future__ import annotations
+
+from scanner.errors import CceScanError
+
+__all__ = ["ApprovalNotFoundError", "BotError", "SettingsError"]
+
+
+class BotError(CceScanError):
+    """Base class of the bot's own errors."""
+
+
+class ApprovalNotFoundError(BotError):
+    """An approval was looked up for a scan that never asked for one."""
+
+
+class SettingsError(BotError):
+    """The Lambda environment lacks a setting the bot needs, or a secret is malformed."""
