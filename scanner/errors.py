@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-__all__ = ["CceScanError", "ConfigError"]
+__all__ = [
+    "AccountUnreachableError",
+    "BundleNotFoundError",
+    "CceScanError",
+    "ConfigError",
+    "DocumentNotFoundError",
+    "ScanNotFoundError",
+    "ScanStateError",
+    "TargetError",
+]
 
 
 class CceScanError(Exception):
@@ -11,3 +20,32 @@ class CceScanError(Exception):
 
 class ConfigError(CceScanError):
     """The configuration file is missing, is not YAML, or fails validation."""
+
+
+class TargetError(CceScanError):
+    """A scan target is unknown, malformed, ambiguous, outside the configuration, or the set is empty."""
+
+
+class AccountUnreachableError(CceScanError):
+    """A member account cannot be entered (AssumeRole refused or failed); carries the account and reason."""
+
+    def __init__(self, account_id: str, reason: str) -> None:
+        super().__init__(f"account {account_id} cannot be entered: {reason}")
+        self.account_id = account_id
+        self.reason = reason
+
+
+class BundleNotFoundError(CceScanError):
+    """No check bundle (``bundles/<sha256>/script.tar``) is in the results bucket."""
+
+
+class DocumentNotFoundError(CceScanError):
+    """The shared Command document cannot be described in the central account."""
+
+
+class ScanNotFoundError(CceScanError):
+    """No scan with the given ID is in the state table."""
+
+
+class ScanStateError(CceScanError):
+    """A scan cannot move to the asked state (e.g. starting a finished scan)."""

@@ -1,0 +1,147 @@
+"""Which hosts of an account a scan reaches, and which it skips (never silently).
+
+``DescribeInstanceInformation`` (paginated, 50 a page) is asked twice: once with the filters
+``PingStatus=Online`` and ``PlatformTypes=Linux`` for the hosts to send to, once without them for
+everything the agent knows, so hosts that are offline or not Linux are reported as
+``SKIPPED_OFFLINE`` / ``SKIPPED_PLATFORM``. ``ec2:DescribeInstances`` adds the Name tags and private
+IPs, and tells apart the asked-for hosts SSM does not list (stopped, or no agent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from scanner.models import Host, HostResult, OutcomeDetail
+from scanner.outcomes import HostOutcome
+
+if TYPE_CHECKING:
+    from mypy_boto3_ec2 import EC2Client
+    from mypy_boto3_ssm import SSMClient
+
+__all__ = ["Discovery", "classify", "discover", "ec2_inventory", "managed_instances"]
+
+PAGE = 50
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Hosts to send to, and hosts skipped with their outcome."""
+
+    targets: tuple[Host, ...]
+    skipped: tuple[tuple[Host, HostResult], ...] = field(default=())
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def managed_instances(ssm: SSMClient, filters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every page of ``DescribeInstanceInformation`` for ``filters``, 50 a page."""
+    found: list[dict[str, Any]] = []
+    paginator = ssm.get_paginator("describe_instance_information")
+    for page in paginator.paginate(Filters=filters, PaginationConfig={"PageSize": PAGE}):  # type: ignore[arg-type]
+        found.extend(dict(item) for item in page.get("InstanceInformationList", []))
+    return found
+
+
+def ec2_inventory(ec2: EC2Client, instance_ids: Sequence[str] | None = None) -> dict[str, dict[str, str]]:
+    """instance ID → {"name", "private_ip", "state"} from ``DescribeInstances``; {} where EC2 refuses."""
+    inventory: dict[str, dict[str, str]] = {}
+    paginator = ec2.get_paginator("describe_instances")
+    groups: Iterable[list[str] | None] = [None] if instance_ids is None else _chunks(instance_ids, 200)
+    try:
+        for group in groups:
+            kwargs: dict[str, Any] = {}
+            if group is not None:
+                kwargs["Filters"] = [{"Name": "instance-id", "Values": group}]
+            for page in paginator.paginate(**kwargs):
+                for reservation in page.get("Reservations", []):
+                    for instance in reservation.get("Instances", []):
+                        tags = {t.get("Key"): t.get("Value", "") for t in instance.get("Tags", [])}
+                        inventory[instance["InstanceId"]] = {
+                            "name": tags.get("Name") or "",
+                            "private_ip": instance.get("PrivateIpAddress", ""),
+                            "state": instance.get("State", {}).get("Name", ""),
+                        }
+    except ClientError:
+        # Names are a courtesy: a member role without ec2:DescribeInstances still scans.
+        return inventory
+    return inventory
+
+
+def _host(info: dict[str, Any], ec2: dict[str, str] | None) -> Host:
+    return Host(
+        instance_id=info["InstanceId"],
+        name=(ec2 or {}).get("name") or None,
+        private_ip=(ec2 or {}).get("private_ip") or info.get("IPAddress") or None,
+        platform_type=info.get("PlatformType"),
+        platform_name=info.get("PlatformName"),
+        ping_status=info.get("PingStatus"),
+    )
+
+
+def classify(
+    online_linux: Sequence[dict[str, Any]],
+    everything: Sequence[dict[str, Any]],
+    ec2: dict[str, dict[str, str]],
+    wanted: Sequence[str] | None = None,
+) -> Discovery:
+    """Pure: split what SSM and EC2 said into targets and skipped hosts with their reason."""
+    reachable = {item["InstanceId"] for item in online_linux}
+    known = {item["InstanceId"]: item for item in everything}
+    for item in online_linux:
+        known.setdefault(item["InstanceId"], item)
+    targets: list[Host] = []
+    skipped: list[tuple[Host, HostResult]] = []
+    for instance_id in sorted(known):
+        if wanted is not None and instance_id not in wanted:
+            continue
+        info = known[instance_id]
+        host = _host(info, ec2.get(instance_id))
+        if instance_id in reachable:
+            targets.append(host)
+        elif info.get("PingStatus") != "Online":
+            reason = f"SSM agent ping status is {info.get('PingStatus', 'unknown')}"
+            skipped.append(
+                (host, HostResult(outcome=HostOutcome.SKIPPED_OFFLINE, detail=OutcomeDetail(reason=reason)))
+            )
+        else:
+            reason = f"platform is {info.get('PlatformType', 'unknown')}, the checks need Linux"
+            skipped.append(
+                (host, HostResult(outcome=HostOutcome.SKIPPED_PLATFORM, detail=OutcomeDetail(reason=reason)))
+            )
+    for instance_id in sorted(set(wanted or ()) - set(known)):
+        facts = ec2.get(instance_id, {})
+        state = facts.get("state")
+        reason = (
+            f"instance is {state}, SSM does not list it"
+            if state
+            else "not a managed instance (no SSM agent registered)"
+        )
+        host = Host(
+            instance_id=instance_id,
+            name=facts.get("name") or None,
+            private_ip=facts.get("private_ip") or None,
+        )
+        skipped.append(
+            (host, HostResult(outcome=HostOutcome.SKIPPED_OFFLINE, detail=OutcomeDetail(reason=reason)))
+        )
+    return Discovery(targets=tuple(targets), skipped=tuple(skipped))
+
+
+def discover(ssm: SSMClient, ec2: EC2Client, instance_ids: Sequence[str] | None = None) -> Discovery:
+    """Discovery in one account and region; ``instance_ids`` narrows it to the asked-for hosts."""
+    # Asked-for hosts are matched here rather than with an InstanceIds filter: AWS answers that
+    # filter with an error for a stopped host, which must become SKIPPED_OFFLINE instead.
+    online_linux = managed_instances(
+        ssm, [{"Key": "PingStatus", "Values": ["Online"]}, {"Key": "PlatformTypes", "Values": ["Linux"]}]
+    )
+    everything = managed_instances(ssm, [])
+    ids = sorted({item["InstanceId"] for item in everything} | set(instance_ids or ()))
+    inventory = ec2_inventory(ec2, ids) if ids else {}
+    return classify(online_linux, everything, inventory, instance_ids)

@@ -1,0 +1,171 @@
+"""Scan events: what the scanner tells the world (the bot renders them; the scanner never imports Slack).
+
+Every event is self-describing and versioned: ``schema`` = ``cce-scan.event/1``, a ``type``, the
+``scan_id``, a per-scan ``seq`` (1, 2, … in the order the scanner emitted them: a consumer that
+receives them out of order sorts by it and drops a ``scan.progress`` older than one it has shown)
+and ``at``. Parse any of them with :func:`parse_event`.
+
+Types: ``scan.started``, ``scan.progress``, ``scan.account_unreachable``, ``scan.host_outcome``,
+``scan.finished`` (always the last one of a scan, also when every account failed).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from scanner.models import OutcomeDetail
+from scanner.outcomes import HostOutcome
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+__all__ = [
+    "SCHEMA",
+    "AccountUnreachable",
+    "EventPort",
+    "HostOutcomeEvent",
+    "InProcessBus",
+    "ScanEvent",
+    "ScanFinished",
+    "ScanProgress",
+    "ScanStarted",
+    "SqsEventPublisher",
+    "parse_event",
+]
+
+SCHEMA = "cce-scan.event/1"
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_: Literal["cce-scan.event/1"] = Field(default="cce-scan.event/1", alias="schema")
+    scan_id: str
+    seq: int = Field(ge=1, description="Order of emission within the scan.")
+    at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+    def to_json(self) -> str:
+        return self.model_dump_json(by_alias=True)
+
+
+class AccountRef(BaseModel):
+    """An account and region as events name them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    account_id: str
+    alias: str
+    region: str
+
+
+class ScanStarted(_Event):
+    """The scan's jobs were queued: which accounts it covers."""
+
+    type: Literal["scan.started"] = "scan.started"
+    requester: str
+    approver: str | None = None
+    accounts: tuple[AccountRef, ...]
+
+
+class ScanProgress(_Event):
+    """Counts so far; ``total`` grows while accounts are still being discovered."""
+
+    type: Literal["scan.progress"] = "scan.progress"
+    total: int
+    done: int
+    counts: dict[HostOutcome, int]
+    accounts_total: int
+    accounts_done: int
+
+
+class AccountUnreachable(_Event):
+    """An account (in one region) could not be entered; its hosts are not scanned."""
+
+    type: Literal["scan.account_unreachable"] = "scan.account_unreachable"
+    account: AccountRef
+    reason: str
+
+
+class HostOutcomeEvent(_Event):
+    """One host's final outcome (exactly one per host)."""
+
+    type: Literal["scan.host_outcome"] = "scan.host_outcome"
+    account: AccountRef
+    instance_id: str
+    name: str | None = None
+    outcome: HostOutcome
+    detail: OutcomeDetail
+    command_id: str | None = None
+
+
+class ScanFinished(_Event):
+    """The scan is over: totals (adding up to every target) and the same by account."""
+
+    type: Literal["scan.finished"] = "scan.finished"
+    status: Literal["FINISHED", "CANCELLED"]
+    total: int
+    counts: dict[HostOutcome, int]
+    by_account: dict[str, dict[HostOutcome, int]] = Field(description="Keyed by account alias.")
+    started_at: datetime | None = None
+    finished_at: datetime
+
+
+ScanEvent = Annotated[
+    ScanStarted | ScanProgress | AccountUnreachable | HostOutcomeEvent | ScanFinished,
+    Field(discriminator="type"),
+]
+_ADAPTER: TypeAdapter[ScanEvent] = TypeAdapter(ScanEvent)
+
+
+def parse_event(text: str | bytes) -> ScanEvent:
+    """Parse and validate one event's JSON (any type)."""
+    return _ADAPTER.validate_json(text)
+
+
+class EventPort(Protocol):
+    """Where the scanner puts its events."""
+
+    def publish(self, event: ScanEvent) -> None: ...
+
+
+class InProcessBus:
+    """The local transport: calls each subscriber in the publishing thread and keeps a log."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subscribers: list[Callable[[ScanEvent], None]] = []
+        self.log: list[ScanEvent] = []
+
+    def subscribe(self, callback: Callable[[ScanEvent], None]) -> None:
+        with self._lock:
+            self._subscribers.append(callback)
+
+    def publish(self, event: ScanEvent) -> None:
+        with self._lock:
+            self.log.append(event)
+            subscribers = list(self._subscribers)
+        for callback in subscribers:
+            callback(event)
+
+
+class SqsEventPublisher:
+    """The AWS transport: one SQS message per event, its type in a message attribute."""
+
+    def __init__(self, client: SQSClient, queue_url: str) -> None:
+        self._sqs = client
+        self._queue_url = queue_url
+
+    def publish(self, event: ScanEvent) -> None:
+        self._sqs.send_message(
+            QueueUrl=self._queue_url,
+            MessageBody=event.to_json(),
+            MessageAttributes={
+                "type": {"DataType": "String", "StringValue": event.type},
+                "scan_id": {"DataType": "String", "StringValue": event.scan_id},
+            },
+        )

@@ -1,0 +1,489 @@
+"""The job handlers: dispatch, track and finalize. Idempotent, so at-least-once delivery is safe.
+
+- ``dispatch``: enter the account (AssumeRole), discover once, create a host item per host, then
+  per host: claim it (conditional), presign its PUT, SendCommand, record the command ID. Hosts run
+  in parallel threads sharing the account's token bucket. Queues round 1 of ``track``.
+- ``track``: one polling round per delivery, claimed per round so a duplicate does nothing; queues
+  the next round after ``poll_interval_seconds`` until every host is final, then closes the account.
+- ``finalize``: when every account is closed, moves the scan to FINISHED (or CANCELLED) once and
+  emits ``scan.finished``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from scanner.config import Config
+from scanner.discovery import discover
+from scanner.dispatch import (
+    Sender,
+    SendResult,
+    comment_for,
+    find_sent_command,
+    pace_client,
+    sender_threads,
+    ssm_client_config,
+)
+from scanner.errors import AccountUnreachableError, ScanStateError
+from scanner.events import (
+    AccountRef,
+    AccountUnreachable,
+    EventPort,
+    HostOutcomeEvent,
+    ScanFinished,
+    ScanProgress,
+)
+from scanner.jobs import DispatchJob, FinalizeJob, Job, JobQueue, TrackJob
+from scanner.models import HostResult, OutcomeDetail, ScanRecord, ScanStatus
+from scanner.outcomes import HostOutcome
+from scanner.presign import Presigner
+from scanner.ratelimit import RateLimiterRegistry
+from scanner.sessions import SessionCache
+from scanner.state import AccountItem, AccountPhase, HostItem, HostPhase, ScanStore
+from scanner.tracking import Pending, cancel, deadline_seconds, poll
+
+__all__ = ["JobHandlers", "Runtime"]
+
+log = logging.getLogger(__name__)
+
+# A host claimed for sending longer ago than this is taken to have lost its sender.
+SEND_LEASE_SECONDS = 300.0
+TRACK_LEASE_SECONDS = 300.0
+ACTIVE = (ScanStatus.RUNNING, ScanStatus.CANCELLING)
+
+
+@dataclass
+class Runtime:
+    """What the handlers need, built once per process (a Lambda cold start, a CLI run, a test)."""
+
+    config: Config
+    store: ScanStore
+    events: EventPort
+    jobs: JobQueue
+    central_session: boto3.Session
+    endpoint_url: str | None = None
+    partition: str = "aws"
+    now: Callable[[], float] = time.time
+    on_send: Callable[[str, str, SendResult], None] | None = None
+    limiters: RateLimiterRegistry = field(init=False)
+
+    def __post_init__(self) -> None:
+        limits = self.config.rate_limits
+        self.limiters = RateLimiterRegistry(limits.send_command_per_second, limits.send_command_burst)
+
+    def utcnow(self) -> datetime:
+        return datetime.fromtimestamp(self.now(), UTC)
+
+
+@dataclass
+class _AccountClients:
+    session_id: int
+    ssm: Any
+    ec2: Any
+
+
+class JobHandlers:
+    """Call with a job; every handler may run twice, concurrently or later, without effect."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.rt = runtime
+        self._lock = threading.Lock()
+        self._sessions: dict[str, SessionCache] = {}
+        self._clients: dict[tuple[str, str, str], _AccountClients] = {}
+        self._presigner: Presigner | None = None
+
+    def __call__(self, job: Job) -> None:
+        if isinstance(job, DispatchJob):
+            self.dispatch(job)
+        elif isinstance(job, TrackJob):
+            self.track(job)
+        else:
+            self.finalize(job)
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    def _session_cache(self, scan: ScanRecord) -> SessionCache:
+        with self._lock:
+            cache = self._sessions.get(scan.scan_id)
+            if cache is None:
+                cache = SessionCache(
+                    self.rt.config,
+                    scan_id=scan.scan_id,
+                    requester=scan.requester,
+                    central_session=self.rt.central_session,
+                    endpoint_url=self.rt.endpoint_url,
+                    partition=self.rt.partition,
+                )
+                self._sessions[scan.scan_id] = cache
+            return cache
+
+    def _account_clients(self, scan: ScanRecord, account_id: str, region: str) -> _AccountClients:
+        entered = self._session_cache(scan).get(account_id)  # raises AccountUnreachableError
+        key = (scan.scan_id, account_id, region)
+        with self._lock:
+            cached = self._clients.get(key)
+            if cached is not None and cached.session_id == id(entered.session):
+                return cached
+        rate = self.rt.config.rate_limits.send_command_per_second
+        ssm = entered.session.client(
+            "ssm",
+            region_name=region,
+            endpoint_url=self.rt.endpoint_url,
+            config=ssm_client_config(sender_threads(rate)),
+        )
+        pace_client(ssm, self.rt.limiters.for_key(f"{account_id}/{region}"))
+        ec2 = entered.session.client("ec2", region_name=region, endpoint_url=self.rt.endpoint_url)
+        clients = _AccountClients(id(entered.session), ssm, ec2)
+        with self._lock:
+            self._clients[key] = clients
+        return clients
+
+    def presigner(self) -> Presigner:
+        with self._lock:
+            if self._presigner is None:
+                self._presigner = Presigner(
+                    self.rt.config, self.rt.central_session, endpoint_url=self.rt.endpoint_url
+                )
+            return self._presigner
+
+    def _forget(self, scan_id: str) -> None:
+        with self._lock:
+            self._sessions.pop(scan_id, None)
+            for key in [k for k in self._clients if k[0] == scan_id]:
+                del self._clients[key]
+
+    def _ref(self, account: AccountItem) -> AccountRef:
+        return AccountRef(account_id=account.account_id, alias=account.alias, region=account.region)
+
+    def _record(self, scan_id: str, account: AccountItem, host: HostItem, result: HostResult) -> bool:
+        written = self.rt.store.record_outcome(
+            scan_id, account.account_id, account.region, host.instance_id, result
+        )
+        if written is None:
+            return False
+        detail = result.detail
+        if written != result.outcome:
+            reread = self.rt.store.host(scan_id, account.account_id, account.region, host.instance_id)
+            detail = reread.detail if reread is not None and reread.detail is not None else detail
+        self.rt.events.publish(
+            HostOutcomeEvent(
+                scan_id=scan_id,
+                seq=self.rt.store.next_event_seq(scan_id),
+                account=self._ref(account),
+                instance_id=host.instance_id,
+                name=host.name,
+                outcome=written,
+                detail=detail,
+                command_id=host.command_id,
+            )
+        )
+        return True
+
+    def _progress(self, scan_id: str) -> None:
+        scan = self.rt.store.get_scan(scan_id)
+        self.rt.events.publish(
+            ScanProgress(
+                scan_id=scan_id,
+                seq=self.rt.store.next_event_seq(scan_id),
+                total=scan.hosts_total,
+                done=scan.hosts_done,
+                counts=scan.counts,
+                accounts_total=scan.accounts_total,
+                accounts_done=scan.accounts_done,
+            )
+        )
+
+    # -- dispatch ------------------------------------------------------------------------------
+
+    def dispatch(self, job: DispatchJob) -> None:
+        store = self.rt.store
+        scan = store.get_scan(job.scan_id)
+        if scan.status not in ACTIVE:
+            return
+        account = store.account(job.scan_id, job.account_id, job.region)
+        if account.phase == AccountPhase.DONE:
+            self.rt.jobs.submit(FinalizeJob(scan_id=job.scan_id))
+            return
+        if account.phase == AccountPhase.DISPATCHED:
+            # Re-delivered after the work was done: make sure tracking runs (a duplicate round is a no-op).
+            self.rt.jobs.submit(
+                TrackJob(scan_id=job.scan_id, account_id=job.account_id, region=job.region, round=1)
+            )
+            return
+        try:
+            clients = self._account_clients(scan, job.account_id, job.region)
+        except AccountUnreachableError as exc:
+            self._unreachable(scan, account, exc.reason)
+            return
+        if not account.discovered:
+            self._discover(scan, account, clients)
+        hosts = store.hosts(job.scan_id, job.account_id, job.region)
+        stale = self.rt.now() - SEND_LEASE_SECONDS
+        todo = [
+            h
+            for h in hosts
+            if h.phase == HostPhase.PENDING or (h.phase == HostPhase.SENDING and (h.claimed_at or 0) < stale)
+        ]
+        if todo:
+            self._send(scan, account, clients, todo)
+        store.mark_dispatched(job.scan_id, job.account_id, job.region)
+        self._progress(job.scan_id)
+        self.rt.jobs.submit(
+            TrackJob(scan_id=job.scan_id, account_id=job.account_id, region=job.region, round=1),
+            delay_seconds=self.rt.config.rate_limits.poll_interval_seconds,
+        )
+
+    def _unreachable(self, scan: ScanRecord, account: AccountItem, reason: str) -> None:
+        store = self.rt.store
+        if store.finish_account(scan.scan_id, account.account_id, account.region, unreachable_reason=reason):
+            self.rt.events.publish(
+                AccountUnreachable(
+                    scan_id=scan.scan_id,
+                    seq=store.next_event_seq(scan.scan_id),
+                    account=self._ref(account),
+                    reason=reason,
+                )
+            )
+            self._progress(scan.scan_id)
+        self.rt.jobs.submit(FinalizeJob(scan_id=scan.scan_id))
+
+    def _discover(self, scan: ScanRecord, account: AccountItem, clients: _AccountClients) -> None:
+        store = self.rt.store
+        found = discover(clients.ssm, clients.ec2, account.instance_ids)
+        for host in found.targets:
+            store.put_host(scan.scan_id, account.account_id, account.region, host)
+        for host, _ in found.skipped:
+            store.put_host(scan.scan_id, account.account_id, account.region, host)
+        first = store.mark_discovered(
+            scan.scan_id, account.account_id, account.region, len(found.targets) + len(found.skipped)
+        )
+        if not first:
+            return
+        for host, result in found.skipped:
+            item = store.host(scan.scan_id, account.account_id, account.region, host.instance_id)
+            if item is not None:
+                self._record(scan.scan_id, account, item, result)
+
+    def _send(
+        self, scan: ScanRecord, account: AccountItem, clients: _AccountClients, todo: list[HostItem]
+    ) -> None:
+        store = self.rt.store
+        config = self.rt.config
+        cancelling = store.get_scan(scan.scan_id).status == ScanStatus.CANCELLING
+        comment = comment_for(scan.scan_id)
+        if scan.bundle_sha256 is None or scan.document_hash is None:
+            raise ScanStateError(f"scan {scan.scan_id} was not started (no bundle or document hash)")
+        sender = Sender(
+            clients.ssm,
+            document_arn=config.document_arn(self.rt.partition),
+            document_hash=scan.document_hash,
+            timeout_seconds=config.scan.delivery_timeout_seconds,
+            comment=comment,
+        )
+        presigner = self.presigner()
+        script_url = presigner.bundle_get(scan.bundle_sha256)
+        stale = self.rt.now() - SEND_LEASE_SECONDS
+        deadline_after = deadline_seconds(
+            config.scan.delivery_timeout_seconds, config.scan.execution_timeout_seconds
+        )
+
+        def one(host: HostItem) -> None:
+            sid, aid, region, iid = scan.scan_id, account.account_id, account.region, host.instance_id
+            reclaim = host.phase == HostPhase.SENDING
+            if not store.claim_host(
+                sid, aid, region, iid, now=self.rt.now(), stale_before=stale if reclaim else None
+            ):
+                return  # another delivery has it
+            if cancelling:
+                self._record(
+                    sid,
+                    account,
+                    host,
+                    HostResult(
+                        outcome=HostOutcome.CANCELLED,
+                        detail=OutcomeDetail(
+                            reason="the scan was cancelled before this host was sent its command"
+                        ),
+                    ),
+                )
+                return
+            if reclaim:
+                adopted = find_sent_command(clients.ssm, iid, comment)
+                if adopted is not None:
+                    store.mark_sent(sid, aid, region, iid, adopted, self.rt.now() + deadline_after)
+                    return
+            working_directory = config.scan.working_directory.replace("{scan_id}", sid).replace(
+                "{instance_id}", iid
+            )
+            parameters = {
+                "scriptUrl": [script_url],
+                "uploadUrl": [presigner.result_put(sid, aid, iid)],
+                "workingDirectory": [working_directory],
+                "bundleSha256": [scan.bundle_sha256 or ""],
+            }
+            result = sender.send(iid, parameters)
+            if self.rt.on_send is not None:
+                self.rt.on_send(aid, region, result)
+            if result.command_id is not None:
+                store.mark_sent(sid, aid, region, iid, result.command_id, self.rt.now() + deadline_after)
+            else:
+                self._record(
+                    sid,
+                    account,
+                    host,
+                    HostResult(
+                        outcome=HostOutcome.DISPATCH_REJECTED,
+                        detail=OutcomeDetail(
+                            status_details=result.error_code,
+                            reason=f"SendCommand refused: {result.error_code}: {result.error_message}"[:500],
+                        ),
+                    ),
+                )
+
+        threads = sender_threads(config.rate_limits.send_command_per_second)
+        with ThreadPoolExecutor(
+            max_workers=max(1, min(threads, len(todo))), thread_name_prefix="send"
+        ) as pool:
+            for future in [pool.submit(one, host) for host in todo]:
+                future.result()
+
+    # -- track ---------------------------------------------------------------------------------
+
+    def track(self, job: TrackJob) -> None:
+        store = self.rt.store
+        scan = store.get_scan(job.scan_id)
+        if scan.status not in ACTIVE:
+            return
+        account = store.account(job.scan_id, job.account_id, job.region)
+        if account.phase == AccountPhase.DONE:
+            self.rt.jobs.submit(FinalizeJob(scan_id=job.scan_id))
+            return
+        if not store.claim_track_round(
+            job.scan_id, job.account_id, job.region, job.round, now=self.rt.now(), lease=TRACK_LEASE_SECONDS
+        ):
+            return
+        hosts = store.hosts(job.scan_id, job.account_id, job.region)
+        open_hosts = [h for h in hosts if h.phase != HostPhase.DONE]
+        changed = False
+        if open_hosts:
+            changed = self._track_round(scan, account, open_hosts)
+        remaining = [
+            h for h in store.hosts(job.scan_id, job.account_id, job.region) if h.phase != HostPhase.DONE
+        ]
+        if not remaining:
+            if store.finish_account(job.scan_id, job.account_id, job.region):
+                changed = True
+            self.rt.jobs.submit(FinalizeJob(scan_id=job.scan_id))
+        else:
+            self.rt.jobs.submit(
+                TrackJob(
+                    scan_id=job.scan_id, account_id=job.account_id, region=job.region, round=job.round + 1
+                ),
+                delay_seconds=self.rt.config.rate_limits.poll_interval_seconds,
+            )
+        if changed:
+            self._progress(job.scan_id)
+
+    def _track_round(self, scan: ScanRecord, account: AccountItem, open_hosts: list[HostItem]) -> bool:
+        now = self.rt.now()
+        try:
+            clients = self._account_clients(scan, account.account_id, account.region)
+        except AccountUnreachableError as exc:
+            late = [h for h in open_hosts if h.deadline is not None and now >= h.deadline]
+            for host in late:
+                self._record(
+                    scan.scan_id,
+                    account,
+                    host,
+                    HostResult(
+                        outcome=HostOutcome.TIMED_OUT,
+                        detail=OutcomeDetail(
+                            reason=f"no final status before the deadline; the account could not be entered: {exc.reason}"
+                        ),
+                    ),
+                )
+            return bool(late)
+        by_id = {h.instance_id: h for h in open_hosts}
+        changed = False
+        if scan.status == ScanStatus.CANCELLING:
+            for host in open_hosts:
+                if host.command_id:
+                    cancel(clients.ssm, host.command_id)
+                changed |= self._record(
+                    scan.scan_id,
+                    account,
+                    host,
+                    HostResult(
+                        outcome=HostOutcome.CANCELLED, detail=OutcomeDetail(reason="the scan was cancelled")
+                    ),
+                )
+            return changed
+        stale = now - SEND_LEASE_SECONDS
+        lost = [
+            h
+            for h in open_hosts
+            if h.phase in (HostPhase.PENDING, HostPhase.SENDING) and (h.claimed_at or 0) < stale
+        ]
+        if lost:
+            # A sender died between claim and record: adopt its command, or send now.
+            self._send(scan, account, clients, lost)
+        pending = [
+            Pending(h.instance_id, h.command_id, h.deadline or now)
+            for h in open_hosts
+            if h.phase == HostPhase.SENT and h.command_id
+        ]
+
+        def done(item: Pending, result: HostResult) -> None:
+            nonlocal changed
+            changed |= self._record(scan.scan_id, account, by_id[item.instance_id], result)
+
+        poll(clients.ssm, pending, now=self.rt.now, on_result=done)
+        return changed or bool(lost)
+
+    # -- finalize ------------------------------------------------------------------------------
+
+    def finalize(self, job: FinalizeJob) -> None:
+        store = self.rt.store
+        scan = store.get_scan(job.scan_id)
+        if scan.status not in ACTIVE:
+            return
+        accounts = store.accounts(job.scan_id)
+        if any(a.phase != AccountPhase.DONE for a in accounts):
+            return
+        final = ScanStatus.FINISHED if scan.status == ScanStatus.RUNNING else ScanStatus.CANCELLED
+        finished_at = self.rt.utcnow()
+        if not store.transition(job.scan_id, (scan.status,), final, finished_at=finished_at.isoformat()):
+            return
+        scan = store.get_scan(job.scan_id)
+        by_account: dict[str, dict[HostOutcome, int]] = {}
+        aliases = {a.account_id: a.alias for a in accounts}
+        for account in accounts:
+            if account.outcome is not None:
+                counts = by_account.setdefault(account.alias, {})
+                counts[account.outcome] = counts.get(account.outcome, 0) + 1
+        for host in store.hosts(job.scan_id):
+            if host.outcome is not None:
+                counts = by_account.setdefault(aliases.get(host.account_id, host.account_id), {})
+                counts[host.outcome] = counts.get(host.outcome, 0) + 1
+        self.rt.events.publish(
+            ScanFinished(
+                scan_id=job.scan_id,
+                seq=store.next_event_seq(job.scan_id),
+                status="FINISHED" if final == ScanStatus.FINISHED else "CANCELLED",
+                total=scan.hosts_total,
+                counts=scan.counts,
+                by_account=by_account,
+                started_at=scan.started_at,
+                finished_at=finished_at,
+            )
+        )
+        self._forget(job.scan_id)

@@ -1,0 +1,145 @@
+"""Credentials in member accounts: AssumeRole with ExternalId, a traceable session name, a cache.
+
+``RoleSessionName`` is ``cce-<scan>-<requester>`` and ``SourceIdentity`` is the requester, so
+CloudTrail in the member account shows which scan and who asked. Credentials are cached per
+account for the scan and refreshed a few minutes before they expire.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from scanner.config import Config
+from scanner.errors import AccountUnreachableError
+
+if TYPE_CHECKING:
+    from mypy_boto3_sts import STSClient
+
+__all__ = ["AccountSession", "SessionCache", "role_session_name", "source_identity"]
+
+_STS_UNSAFE = re.compile(r"[^\w+=,.@-]")
+REFRESH_MARGIN = timedelta(minutes=5)
+
+
+def _sts_safe(text: str) -> str:
+    return _STS_UNSAFE.sub("-", text)
+
+
+def role_session_name(scan_id: str, requester: str) -> str:
+    """``cce-<scan>-<requester>`` cut to STS's rules: 2-64 characters of ``[\\w+=,.@-]``."""
+    name = _sts_safe(f"cce-{scan_id}-{requester}")[:64]
+    return name if len(name) >= 2 else f"{name}--"[:2]
+
+
+def source_identity(requester: str) -> str:
+    """The requester as an STS SourceIdentity (2-64 of ``[\\w+=,.@-]``, not starting with ``aws:``)."""
+    value = _sts_safe(requester)[:64]
+    if value.lower().startswith("aws"):
+        value = f"u-{value}"[:64]
+    return value if len(value) >= 2 else f"{value}--"[:2]
+
+
+@dataclass(frozen=True)
+class AccountSession:
+    """A boto3 session inside one member account and when its credentials expire."""
+
+    account_id: str
+    session: boto3.Session
+    expires_at: datetime
+
+    def remaining(self, now: datetime) -> timedelta:
+        return self.expires_at - now
+
+
+class SessionCache:
+    """Assumes the member role once per account for a scan, and again shortly before expiry.
+
+    ``client_factory(service, region, session)`` builds clients in the entered account; the local
+    world and tests pass one that sets the endpoint URL.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        scan_id: str,
+        requester: str,
+        central_session: boto3.Session,
+        endpoint_url: str | None = None,
+        sts: STSClient | None = None,
+        partition: str = "aws",
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._config = config
+        self._scan_id = scan_id
+        self._requester = requester
+        self._central = central_session
+        self._endpoint_url = endpoint_url
+        self._sts = sts
+        self._partition = partition
+        self._now = now
+        self._lock = threading.Lock()
+        self._cache: dict[str, AccountSession] = {}
+        self._account_locks: dict[str, threading.Lock] = {}
+
+    def _sts_client(self) -> STSClient:
+        if self._sts is None:
+            self._sts = self._central.client(
+                "sts", region_name=self._config.central.region, endpoint_url=self._endpoint_url
+            )
+        return self._sts
+
+    def role_arn(self, account_id: str) -> str:
+        return f"arn:{self._partition}:iam::{account_id}:role/{self._config.member_role.name}"
+
+    def get(self, account_id: str) -> AccountSession:
+        """A valid session in ``account_id``; raise :class:`AccountUnreachableError` if refused."""
+        with self._lock:
+            lock = self._account_locks.setdefault(account_id, threading.Lock())
+        with lock:
+            cached = self._cache.get(account_id)
+            if cached is not None and cached.remaining(self._now()) > REFRESH_MARGIN:
+                return cached
+            fresh = self._assume(account_id)
+            self._cache[account_id] = fresh
+            return fresh
+
+    def _assume(self, account_id: str) -> AccountSession:
+        role = self._config.member_role
+        try:
+            response = self._sts_client().assume_role(
+                RoleArn=self.role_arn(account_id),
+                RoleSessionName=role_session_name(self._scan_id, self._requester),
+                ExternalId=role.external_id,
+                SourceIdentity=source_identity(self._requester),
+                DurationSeconds=role.session_duration_seconds,
+            )
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            reason = f"{error.get('Code', 'Error')}: {error.get('Message', '')}".strip()
+            raise AccountUnreachableError(account_id, reason) from exc
+        except BotoCoreError as exc:
+            raise AccountUnreachableError(account_id, str(exc)) from exc
+        credentials = response["Credentials"]
+        session = boto3.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+        )
+        expiration = credentials["Expiration"]
+        if expiration.tzinfo is None:
+            expiration = expiration.replace(tzinfo=UTC)
+        return AccountSession(account_id=account_id, session=session, expires_at=expiration)
+
+    def client(self, account_id: str, service: str, region: str, **kwargs: Any) -> Any:
+        """A client for ``service`` in ``account_id``/``region`` (credentials refreshed as needed)."""
+        session: Any = self.get(account_id).session
+        return session.client(service, region_name=region, endpoint_url=self._endpoint_url, **kwargs)
