@@ -10,13 +10,18 @@ import re
 from collections import Counter
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import yaml
 from botocore.session import get_session
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from scanner.errors import ConfigError
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm import SSMClient
 
 __all__ = [
     "Account",
@@ -28,6 +33,7 @@ __all__ = [
     "ScanSettings",
     "SlackSettings",
     "load_config",
+    "load_config_source",
     "parse_config",
 ]
 
@@ -330,3 +336,22 @@ def load_config(path: str | Path) -> Config:
     except OSError as exc:
         raise ConfigError(f"{file}: cannot read the configuration: {exc.strerror}") from exc
     return parse_config(text, source=str(file))
+
+
+SSM_PREFIX = "ssm:"
+
+
+def load_config_source(source: str, ssm_client: SSMClient | None = None) -> Config:
+    """Read the configuration named by ``CCE_SCAN_CONFIG``: a file path, or ``ssm:<parameter name>``."""
+    if not source.startswith(SSM_PREFIX):
+        return load_config(source)
+    name = source.removeprefix(SSM_PREFIX)
+    if ssm_client is None:
+        import boto3
+
+        ssm_client = boto3.client("ssm")
+    try:
+        value = ssm_client.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    except (ClientError, BotoCoreError) as exc:
+        raise ConfigError(f"{source}: cannot read the configuration parameter: {exc}") from exc
+    return parse_config(value, source=source)

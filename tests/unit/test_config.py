@@ -113,3 +113,24 @@ def test_working_directory_must_be_a_plain_absolute_path(value: str) -> None:
     raw = _example()
     raw["scan"]["working_directory"] = value
     assert "scan.working_directory" in _error_for(raw)
+
+
+def test_config_source_may_be_an_ssm_parameter() -> None:
+    import boto3
+    from moto import mock_aws
+
+    from scanner.config import load_config_source
+
+    with mock_aws():
+        ssm = boto3.client("ssm", region_name="ap-northeast-2")
+        ssm.put_parameter(Name="/cce-scan/config", Value=EXAMPLE.read_text(encoding="utf-8"), Type="String")
+        config = load_config_source("ssm:/cce-scan/config", ssm_client=ssm)
+        assert config.account_by_alias("prod-web") is not None
+        with pytest.raises(ConfigError, match="cannot read the configuration parameter"):
+            load_config_source("ssm:/cce-scan/absent", ssm_client=ssm)
+
+
+def test_config_source_defaults_to_a_file_path() -> None:
+    from scanner.config import load_config_source
+
+    assert load_config_source(str(EXAMPLE)).central.account_id == "111111111111"
