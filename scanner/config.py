@@ -13,10 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 
 import yaml
+from botocore.exceptions import BotoCoreError, ClientError
 from botocore.session import get_session
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-
-from botocore.exceptions import BotoCoreError, ClientError
 
 from scanner.errors import ConfigError
 
