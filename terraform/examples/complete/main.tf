@@ -38,6 +38,7 @@ module "central" {
   results_bucket_name  = var.results_bucket_name
   config_path          = var.config_path
   document_path        = var.document_path
+  bundle_path          = var.bundle_path
   bot_package_path     = var.bot_package_path
   scanner_package_path = var.scanner_package_path
   lambda_architecture  = var.lambda_architecture

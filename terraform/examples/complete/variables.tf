@@ -91,6 +91,11 @@ variable "document_path" {
   description = "Path of the document written by `make package BUCKET=... REGION=...`."
 }
 
+variable "bundle_path" {
+  type        = string
+  description = "Path of the check bundle tar written by `make package`."
+}
+
 variable "bot_package_path" {
   type        = string
   description = "Path of the bot zip written by `make package`."

@@ -145,6 +145,26 @@ data "aws_iam_policy_document" "worker" {
     }
   }
 
+  # The scanner picks the newest bundles/<sha256>/script.tar (scanner/artifacts.py).
+  statement {
+    sid       = "FindCurrentBundle"
+    effect    = "Allow"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.results.arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["bundles/", "bundles/*"]
+    }
+  }
+
+  statement {
+    sid       = "ReadSharedDocumentHash"
+    effect    = "Allow"
+    actions   = ["ssm:DescribeDocument"]
+    resources = [local.document_arn]
+  }
+
   # The worker signs the hosts' URLs with its own credentials: what it may do is all a URL can do.
   statement {
     sid       = "PresignBundleDownloads"

@@ -12,15 +12,13 @@ locals {
       memory      = var.lambda_memory_mb.bot
       timeout     = var.bot_timeout_seconds
       concurrency = var.bot_reserved_concurrency
-      environment = merge(
-        {
-          CCE_SCAN_CONFIG         = local.config_env
-          SLACK_SECRET_ARN        = aws_secretsmanager_secret.slack.arn
-          CCE_SCAN_TABLE          = aws_dynamodb_table.state.name
-          CCE_SCAN_JOBS_QUEUE_URL = aws_sqs_queue.jobs.url
-        },
-        var.slack_api_url == null ? {} : { SLACK_API_URL = var.slack_api_url },
-      )
+      environment = {
+        CCE_SCAN_CONFIG         = local.config_env
+        SLACK_SECRET_ARN        = aws_secretsmanager_secret.slack.arn
+        CCE_SCAN_TABLE          = aws_dynamodb_table.state.name
+        CCE_SCAN_JOBS_QUEUE_URL = aws_sqs_queue.jobs.url
+      }
+      optional_environment = { SLACK_API_URL = var.slack_api_url }
     }
     notifier = {
       handler     = "bot.notifier.handler"
@@ -28,14 +26,12 @@ locals {
       memory      = var.lambda_memory_mb.notifier
       timeout     = 60
       concurrency = var.notifier_reserved_concurrency
-      environment = merge(
-        {
-          CCE_SCAN_CONFIG  = local.config_env
-          SLACK_SECRET_ARN = aws_secretsmanager_secret.slack.arn
-          CCE_SCAN_TABLE   = aws_dynamodb_table.state.name
-        },
-        var.slack_api_url == null ? {} : { SLACK_API_URL = var.slack_api_url },
-      )
+      environment = {
+        CCE_SCAN_CONFIG  = local.config_env
+        SLACK_SECRET_ARN = aws_secretsmanager_secret.slack.arn
+        CCE_SCAN_TABLE   = aws_dynamodb_table.state.name
+      }
+      optional_environment = { SLACK_API_URL = var.slack_api_url }
     }
     worker = {
       handler     = "scanner.entries.worker.handler"
@@ -49,6 +45,7 @@ locals {
         CCE_SCAN_JOBS_QUEUE_URL   = aws_sqs_queue.jobs.url
         CCE_SCAN_EVENTS_QUEUE_URL = aws_sqs_queue.events.url
       }
+      optional_environment = {}
     }
     analyzer = {
       handler     = "scanner.entries.analyzer.handler"
@@ -61,7 +58,14 @@ locals {
         CCE_SCAN_TABLE            = aws_dynamodb_table.state.name
         CCE_SCAN_EVENTS_QUEUE_URL = aws_sqs_queue.events.url
       }
+      optional_environment = {}
     }
+  }
+
+  # Optional variables (null) are left out of the function's environment.
+  function_environment = {
+    for key, fn in local.functions :
+    key => merge(fn.environment, { for name, value in fn.optional_environment : name => value if value != null })
   }
 }
 
@@ -91,7 +95,7 @@ resource "aws_lambda_function" "bot" {
   kms_key_arn                    = aws_kms_key.this.arn
 
   environment {
-    variables = local.functions.bot.environment
+    variables = local.function_environment.bot
   }
 
   dead_letter_config {
@@ -129,7 +133,7 @@ resource "aws_lambda_function" "notifier" {
   kms_key_arn                    = aws_kms_key.this.arn
 
   environment {
-    variables = local.functions.notifier.environment
+    variables = local.function_environment.notifier
   }
 
   tracing_config {
@@ -163,7 +167,7 @@ resource "aws_lambda_function" "worker" {
   kms_key_arn                    = aws_kms_key.this.arn
 
   environment {
-    variables = local.functions.worker.environment
+    variables = local.function_environment.worker
   }
 
   tracing_config {
@@ -196,7 +200,7 @@ resource "aws_lambda_function" "analyzer" {
   kms_key_arn                    = aws_kms_key.this.arn
 
   environment {
-    variables = local.functions.analyzer.environment
+    variables = local.function_environment.analyzer
   }
 
   dead_letter_config {

@@ -3,6 +3,16 @@ output "function_url" {
   value       = aws_lambda_function_url.bot.function_url
 }
 
+output "slack_request_url" {
+  description = "The URL that replaces https://FUNCTION_URL/ in bot/manifest.yaml (same as function_url)."
+  value       = aws_lambda_function_url.bot.function_url
+}
+
+output "bundle_key" {
+  description = "Key of the check bundle this deploy uploaded."
+  value       = aws_s3_object.bundle.key
+}
+
 output "worker_role_arn" {
   description = "ARN of the scan worker's role: the only principal every member role trusts (module member_role, central_worker_role_arn)."
   value       = aws_iam_role.function["worker"].arn

@@ -191,3 +191,17 @@ resource "aws_s3_bucket_notification" "results" {
 
   depends_on = [aws_lambda_permission.analyzer_from_s3]
 }
+
+# The check bundle of this deploy. Scans use the newest bundles/<sha256>/script.tar, so applying a
+# new bundle switches scans over; older bundles stay until removed by hand.
+resource "aws_s3_object" "bundle" {
+  bucket       = aws_s3_bucket.results.id
+  key          = "bundles/${filesha256(var.bundle_path)}/script.tar"
+  source       = var.bundle_path
+  source_hash  = filesha256(var.bundle_path)
+  content_type = "application/x-tar"
+  kms_key_id   = aws_kms_key.this.arn
+  tags         = var.tags
+
+  depends_on = [aws_s3_bucket_server_side_encryption_configuration.results, aws_s3_bucket_policy.results]
+}

@@ -81,6 +81,16 @@ variable "document_path" {
   }
 }
 
+variable "bundle_path" {
+  type        = string
+  description = "Path of the check bundle tar written by `cce-scan bundle build` (make package); uploaded as bundles/<sha256>/script.tar, the newest of which scans use."
+
+  validation {
+    condition     = endswith(var.bundle_path, ".tar") && fileexists(var.bundle_path)
+    error_message = "bundle_path must name an existing .tar file built by `make package`."
+  }
+}
+
 variable "config_path" {
   type        = string
   description = "Path of the cce-scan YAML configuration; it is stored in an SSM SecureString parameter the functions read at cold start."
@@ -316,8 +326,8 @@ variable "access_log_bucket_name" {
 
 variable "table_ttl_attribute" {
   type        = string
-  description = "Attribute of the state table holding the expiry time (epoch seconds) of each item."
-  default     = "expires_at"
+  description = "Attribute of the state table holding the expiry time (epoch seconds) of each item (scanner/state.py writes ttl)."
+  default     = "ttl"
 
   validation {
     condition     = can(regex("^[A-Za-z_][A-Za-z0-9_]{0,254}$", var.table_ttl_attribute))
