@@ -1,0 +1,967 @@
+"""The SSM Run Command emulator: documents, managed nodes, commands and their invocations.
+
+State is kept per (account, region). Each API method takes the caller's account and region and
+the request as parsed JSON, and returns the response as a dict shaped like the botocore model (moto
+serialises it); errors are :mod:`localworld.ssm.errors`. Hosts run on a bounded thread pool: real
+hosts execute the document with ``sh`` (:mod:`localworld.ssm.agent`), synthetic hosts publish a
+planned timeline and upload a generated tar (:mod:`localworld.ssm.synthetic`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from localworld.faults import Faults
+from localworld.fleet import FleetSpec, HostSpec
+from localworld.ssm.agent import HostRuntime, run_real_invocation
+from localworld.ssm.clock import Clock, SystemClock
+from localworld.ssm.documents import (
+    MAX_DOCUMENT_BYTES,
+    DocumentSpec,
+    check_document_name,
+    document_hash,
+    parse_document,
+    resolve_parameters,
+)
+from localworld.ssm.errors import (
+    DocumentAlreadyExists,
+    DocumentPermissionLimit,
+    DuplicateInstanceId,
+    InvalidCommandId,
+    InvalidDocument,
+    InvalidDocumentOperation,
+    InvalidDocumentVersion,
+    InvalidFilterKey,
+    InvalidInstanceId,
+    InvalidPermissionType,
+    InvalidPluginName,
+    InvocationDoesNotExist,
+    MaxDocumentSizeExceeded,
+    ValidationException,
+)
+from localworld.ssm.instances import describe_instances, page
+from localworld.ssm.state import (
+    CommandRecord,
+    InvocationRecord,
+    InvocationView,
+    PluginRecord,
+    PluginView,
+    command_view,
+    invocation_view,
+    iso,
+)
+from localworld.ssm.synthetic import Putter, SyntheticHost, http_put, plan_synthetic_invocation
+
+__all__ = ["EmulatorSettings", "SsmEmulator"]
+
+INSTANCE_ID = re.compile(r"(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)")
+DOCUMENT_REF = re.compile(r"^[a-zA-Z0-9_\-.:/]{3,128}$")
+DOCUMENT_ARN = re.compile(r"^arn:aws[a-z-]*:ssm:([a-z0-9-]+):(\d{12}):document/([a-zA-Z0-9_\-.]{3,128})$")
+CONCURRENCY = re.compile(r"^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$")
+ERRORS = re.compile(r"^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$")
+MIN_TIMEOUT, MAX_TIMEOUT = 30, 2_592_000
+MAX_INSTANCE_IDS = 50
+MAX_SHARE_PER_CALL, MAX_SHARES = 20, 1000
+
+
+class EmulatorSettings(BaseModel):
+    """Timing and behaviour knobs; durations are in emulated seconds (see the clock)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    consistency_window: float = Field(
+        default=0.5, ge=0, description="After SendCommand, invocations stay invisible this long."
+    )
+    delivery_delay: float = Field(default=0.2, ge=0, description="Time until the agent picks a command up.")
+    workers: int = Field(default=8, ge=1, le=256, description="Hosts executing at the same time.")
+    upload_parameter: str = Field(default="uploadUrl", description="Where synthetic hosts find the PUT URL.")
+    crash_step: str = Field(default="run", description="The step a crash_run_step fault kills.")
+    default_timeout_seconds: int = Field(default=3600, ge=MIN_TIMEOUT, le=MAX_TIMEOUT)
+
+
+@dataclass
+class StoredDocument:
+    name: str
+    owner: str
+    region: str
+    content: str
+    document_format: str
+    spec: DocumentSpec
+    hash: str
+    created: float
+    target_type: str | None
+    tags: list[dict[str, str]]
+    shared_with: set[str] = field(default_factory=set)
+
+    def arn(self) -> str:
+        return f"arn:aws:ssm:{self.region}:{self.owner}:document/{self.name}"
+
+
+def _dt(when: float | None) -> datetime | None:
+    return None if when is None else datetime.fromtimestamp(when, UTC)
+
+
+def _validation(value: object, member: str, constraint: str) -> ValidationException:
+    return ValidationException(
+        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: "
+        f"Member must {constraint}"
+    )
+
+
+def _timestamp(value: str) -> float:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError as exc:
+        raise ValidationException(f"Invalid timestamp filter value: {value}") from exc
+
+
+class SsmEmulator:
+    """Strict SSM Run Command for the local world (see the module docstring)."""
+
+    def __init__(
+        self,
+        fleet: FleetSpec,
+        faults: Faults | None,
+        hosts_dir: Path,
+        clock: Clock | None = None,
+        *,
+        settings: EmulatorSettings | None = None,
+        cce_roots: Mapping[str, Path] | None = None,
+        put: Putter = http_put,
+    ) -> None:
+        self.fleet = fleet
+        self.faults = faults if faults is not None else Faults()
+        self.hosts_dir = Path(hosts_dir)
+        self.clock: Clock = clock or SystemClock()
+        self.settings = settings or EmulatorSettings()
+        self._cce_roots = dict(cce_roots or {})
+        self._put = put
+        self._lock = threading.RLock()
+        self._documents: dict[tuple[str, str], dict[str, StoredDocument]] = {}
+        self._commands: dict[tuple[str, str], dict[str, CommandRecord]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="ssm-host")
+        self._closed = False
+
+    # Lifecycle ---------------------------------------------------------------------------
+
+    def set_cce_root(self, instance_id: str, root: Path) -> None:
+        """Point a real host's ``CCE_ROOT`` elsewhere than its default ``<hosts_dir>/<id>/root``."""
+        with self._lock:
+            self._cce_roots[instance_id] = Path(root)
+
+    def sandbox(self, instance_id: str) -> Path:
+        """The directory that stands in for the host's ``/`` (its default cwd)."""
+        return self.hosts_dir / instance_id
+
+    def close(self) -> None:
+        """Cancel what still runs (process groups are killed) and stop the workers."""
+        with self._lock:
+            self._closed = True
+            for commands in self._commands.values():
+                for command in commands.values():
+                    for invocation in command.invocations.values():
+                        invocation.cancel.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Block until no host is executing (for tests); returns False on timeout."""
+        done = threading.Event()
+        self._pool.submit(done.set)
+        return done.wait(timeout)
+
+    # Dispatch ----------------------------------------------------------------------------
+
+    def handle(self, action: str, account_id: str, region: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        """Answer one API call (``action`` in CamelCase) for the caller's account and region."""
+        method: Callable[[str, str, Mapping[str, Any]], dict[str, Any]] | None = getattr(
+            self, "api_" + re.sub(r"(?<!^)(?=[A-Z])", "_", action).lower(), None
+        )
+        if method is None:
+            raise ValidationException(f"{action} is not emulated")
+        return method(account_id, region, request)
+
+    # Managed nodes -----------------------------------------------------------------------
+
+    def _hosts(self, account_id: str, region: str) -> list[HostSpec]:
+        return [h for h in self.fleet.hosts if h.account_id == account_id and h.region == region]
+
+    def _offline(self, host: HostSpec) -> bool:
+        return host.ping_status == "ConnectionLost" or self.faults.host(host.instance_id).offline
+
+    def _ping(self, host: HostSpec) -> str:
+        return "ConnectionLost" if self._offline(host) else "Online"
+
+    def api_describe_instance_information(
+        self, account_id: str, region: str, request: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        selected, token = describe_instances(self._hosts(account_id, region), request, self._ping)
+        now = self.clock.now()
+        items = []
+        for host in selected:
+            ping = self._ping(host)
+            items.append(
+                {
+                    "InstanceId": host.instance_id,
+                    "PingStatus": ping,
+                    "LastPingDateTime": _dt(now if ping == "Online" else now - 3600),
+                    "AgentVersion": host.agent_version,
+                    "IsLatestVersion": False,
+                    "PlatformType": host.platform_type,
+                    "PlatformName": host.platform_name,
+                    "PlatformVersion": host.platform_version,
+                    "ResourceType": host.resource_type,
+                    "IPAddress": host.private_ip,
+                    "ComputerName": host.computer_name,
+                    "SourceId": host.instance_id,
+                    "SourceType": "AWS::EC2::Instance",
+                }
+            )
+        response: dict[str, Any] = {"InstanceInformationList": items}
+        if token:
+            response["NextToken"] = token
+        return response
+
+    # Documents ---------------------------------------------------------------------------
+
+    def _own(self, account_id: str, region: str) -> dict[str, StoredDocument]:
+        return self._documents.setdefault((account_id, region), {})
+
+    def _find_document(self, account_id: str, region: str, reference: str) -> StoredDocument:
+        """A document the caller may use: its own by name or ARN, or one shared with it by ARN."""
+        not_found = InvalidDocument(f"Document with name {reference} does not exist.")
+        match = DOCUMENT_ARN.match(reference)
+        if match is None:
+            if reference.startswith("arn:"):
+                raise not_found
+            found = self._own(account_id, region).get(reference)
+            if found is None:
+                raise not_found
+            return found
+        arn_region, owner, name = match.groups()
+        if arn_region != region:
+            raise not_found
+        found = self._documents.get((owner, region), {}).get(name)
+        if found is None:
+            raise not_found
+        if owner != account_id and account_id not in found.shared_with and "All" not in found.shared_with:
+            raise not_found
+        return found
+
+    @staticmethod
+    def _check_version(version: object) -> None:
+        if version not in (None, "1", "$DEFAULT", "$LATEST"):
+            raise InvalidDocumentVersion(f"Document version {version} is not valid.")
+
+    def _description(self, document: StoredDocument) -> dict[str, Any]:
+        return {
+            "Hash": document.hash,
+            "HashType": "Sha256",
+            "Name": document.name,
+            "Owner": document.owner,
+            "CreatedDate": _dt(document.created),
+            "Status": "Active",
+            "DocumentVersion": "1",
+            "Description": document.spec.description,
+            "Parameters": [
+                {
+                    "Name": p.name,
+                    "Type": p.type,
+                    "Description": p.description,
+                    **(
+                        {"DefaultValue": p.default if isinstance(p.default, str) else json.dumps(p.default)}
+                        if p.default is not None
+                        else {}
+                    ),
+                }
+                for p in document.spec.parameters
+            ],
+            "PlatformTypes": list(document.spec.platform_types),
+            "DocumentType": "Command",
+            "SchemaVersion": document.spec.schema_version,
+            "LatestVersion": "1",
+            "DefaultVersion": "1",
+            "DocumentFormat": document.document_format,
+            **({"TargetType": document.target_type} if document.target_type else {}),
+            "Tags": document.tags,
+        }
+
+    def api_create_document(self, account_id: str, region: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        name = check_document_name(request.get("Name"))
+        content = request.get("Content")
+        if not isinstance(content, str) or not content:
+            raise _validation(content, "content", "have length greater than or equal to 1")
+        document_type = request.get("DocumentType", "Command")
+        if document_type != "Command":
+            raise ValidationException(f"DocumentType {document_type} is not emulated; only Command is.")
+        document_format = request.get("DocumentFormat", "JSON")
+        spec = parse_document(content, document_format)
+        with self._lock:
+            own = self._own(account_id, region)
+            if name in own:
+                raise DocumentAlreadyExists("Document with same name already exists")
+            document = StoredDocument(
+                name=name,
+                owner=account_id,
+                region=region,
+                content=content,
+                document_format=document_format,
+                spec=spec,
+                hash=document_hash(content),
+                created=self.clock.now(),
+                target_type=request.get("TargetType"),
+                tags=list(request.get("Tags") or []),
+            )
+            own[name] = document
+            return {"DocumentDescription": self._description(document)}
+
+    def api_describe_document(
+        self, account_id: str, region: str, request: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        with self._lock:
+            document = self._find_document(account_id, region, str(request.get("Name", "")))
+            self._check_version(request.get("DocumentVersion"))
+            return {"Document": self._description(document)}
+
+    def api_get_document(self, account_id: str, region: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            document = self._find_document(account_id, region, str(request.get("Name", "")))
+            self._check_version(request.get("DocumentVersion"))
+        wanted = request.get("DocumentFormat", document.document_format)
+        content = document.content
+        if wanted != document.document_format:
+            loaded = json.loads(content) if document.document_format == "JSON" else yaml.safe_load(content)
+            content = (
+                json.dumps(loaded, indent=2) if wanted == "JSON" else yaml.safe_dump(loaded, sort_keys=False)
+            )
+        return {
+            "Name": document.name,
+            "CreatedDate": _dt(document.created),
+            "DocumentVersion": "1",
+            "Status": "Active",
+            "Content": content,
+            "DocumentType": "Command",
+            "DocumentFormat": wanted,
+        }
+
+    def _own_document(self, account_id: str, region: str, reference: str) -> StoredDocument:
+        document = self._find_document(account_id, region, reference)
+        if document.owner != account_id:
+            raise InvalidDocument(f"Document with name {reference} does not exist.")
+        return document
+
+    def api_modify_document_permission(
+        self, account_id: str, region: str, request: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        if request.get("PermissionType") != "Share":
+            raise InvalidPermissionType("Only the Share permission type is supported.")
+        add = list(request.get("AccountIdsToAdd") or [])
+        remove = list(request.get("AccountIdsToRemove") or [])
+        for label, ids in (("accountIdsToAdd", add), ("accountIdsToRemove", remove)):
+            if len(ids) > MAX_SHARE_PER_CALL:
+                raise DocumentPermissionLimit(
+                    f"You can add or remove at most {MAX_SHARE_PER_CALL} accounts in one call ({label})."
+                )
+            for value in ids:
+                if value != "All" and not re.fullmatch(r"\d{12}", str(value)):
+                    raise _validation(value, label, r"satisfy regular expression pattern: (?i)all|[0-9]{12}")
+        with self._lock:
+            document = self._own_document(account_id, region, str(request.get("Name", "")))
+            shared = (document.shared_with | set(add)) - set(remove)
+            if len(shared - {"All"}) > MAX_SHARES:
+                raise DocumentPermissionLimit(f"A document can be shared with at most {MAX_SHARES} accounts.")
+            document.shared_with = shared
+        return {}
+
+    def api_describe_document_permission(
+        self, account_id: str, region: str, request: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        if request.get("PermissionType") != "Share":
+            raise InvalidPermissionType("Only the Share permission type is supported.")
+        with self._lock:
+            document = self._own_document(account_id, region, str(request.get("Name", "")))
+            accounts = sorted(document.shared_with)
+        return {
+            "AccountIds": accounts,
+            "AccountSharingInfoList": [
+                {"AccountId": a, "SharedDocumentVersion": "$DEFAULT"} for a in accounts
+            ],
+        }
+
+    def api_delete_document(self, account_id: str, region: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            document = self._own_document(account_id, region, str(request.get("Name", "")))
+            if document.shared_with:
+                raise InvalidDocumentOperation("Must unshare document first")
+            del self._own(account_id, region)[document.name]
+        return {}
+
+    def api_list_documents(self, account_id: str, region: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        owner = "Self"
+        for entry in request.get("Filters") or []:
+            if entry.get("Key") == "Owner" and entry.get("Values"):
+                owner = entry["Values"][0]
+        with self._lock:
+            documents: list[StoredDocument] = []
+            if owner in ("Self", "All"):
+                documents += self._own(account_id, region).values()
+            if owner in ("Private", "All"):
+                documents += [
+                    d
+                    for (acct, reg), docs in self._documents.items()
+                    if acct != account_id and reg == region
+                    for d in docs.values()
+                    if account_id in d.shared_with or "All" in d.shared_with
+                ]
+        identifiers = [
+            {
+                "Name": d.name if d.owner == account_id else d.arn(),
+                "CreatedDate": _dt(d.created),
+                "Owner": d.owner,
+                "PlatformTypes": list(d.spec.platform_types),
+                "DocumentVersion": "1",
+                "DocumentType": "Command",
+                "SchemaVersion": d.spec.schema_version,
+                "DocumentFormat": d.document_format,
+                "Tags": d.tags,
+            }
+            for d in sorted(documents, key=lambda d: (d.owner, d.name))
+        ]
+        chunk, token = page(identifiers, int(request.get("MaxResults", 50)), request.get("NextToken"), owner)
+        return {"DocumentIdentifiers": chunk, **({"NextToken": token} if token else {})}
+
+    # SendCommand -------------------------------------------------------------------------
+
+    def _target_ids(self, account_id: str, region: str, request: Mapping[str, Any]) -> list[str]:
+        ids = request.get("InstanceIds")
+        targets = request.get("Targets")
+        if ids and targets:
+            raise ValidationException("InstanceIds and Targets cannot be specified together.")
+        if targets:
+            if len(targets) > 5:
+                raise _validation(targets, "targets", "have length less than or equal to 5")
+            resolved: list[str] = []
+            running = [h for h in self._hosts(account_id, region) if h.state == "running"]
+            for target in targets:
+                key, values = target.get("Key", ""), list(target.get("Values") or [])
+                if len(values) > MAX_INSTANCE_IDS:
+                    raise _validation(values, "targets.member.values", "have length less than or equal to 50")
+                if key == "InstanceIds":
+                    resolved += values
+                elif key.startswith("tag:"):
+                    resolved += [h.instance_id for h in running if h.all_tags.get(key[4:]) in values]
+                elif key == "tag-key":
+                    resolved += [h.instance_id for h in running if set(values) & set(h.all_tags)]
+                else:
+                    raise ValidationException(f"Target key {key} is not supported.")
+            return list(dict.fromkeys(resolved))
+        if not ids:
+            raise ValidationException("You must specify either InstanceIds or Targets.")
+        return list(ids)
+
+    def _check_request_shape(self, request: Mapping[str, Any], ids: Sequence[str]) -> int:
+        """The API model's constraints, checked before anything else (ValidationException)."""
+        if len(ids) > MAX_INSTANCE_IDS:
+            raise _validation(ids, "instanceIds", "have length less than or equal to 50")
+        for instance_id in ids:
+            if not isinstance(instance_id, str) or not INSTANCE_ID.match(instance_id):
+                raise _validation(
+                    instance_id,
+                    "instanceIds",
+                    r"satisfy regular expression pattern: (^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)",
+                )
+        name = request.get("DocumentName")
+        if not isinstance(name, str) or not DOCUMENT_REF.match(name):
+            raise _validation(
+                name, "documentName", r"satisfy regular expression pattern: ^[a-zA-Z0-9_\-.:/]{3,128}$"
+            )
+        timeout = request.get("TimeoutSeconds", self.settings.default_timeout_seconds)
+        if not isinstance(timeout, int) or timeout < MIN_TIMEOUT:
+            raise _validation(timeout, "timeoutSeconds", f"have value greater than or equal to {MIN_TIMEOUT}")
+        if timeout > MAX_TIMEOUT:
+            raise _validation(timeout, "timeoutSeconds", f"have value less than or equal to {MAX_TIMEOUT}")
+        comment = request.get("Comment")
+        if comment is not None and len(str(comment)) > 100:
+            raise _validation(comment, "comment", "have length less than or equal to 100")
+        concurrency = request.get("MaxConcurrency")
+        if concurrency is not None and not CONCURRENCY.match(str(concurrency)):
+            raise _validation(concurrency, "maxConcurrency", "satisfy regular expression pattern: N or N%")
+        max_errors = request.get("MaxErrors")
+        if max_errors is not None and not ERRORS.match(str(max_errors)):
+            raise _validation(max_errors, "maxErrors", "satisfy regular expression pattern: N or N%")
+        duplicates = sorted({i for i in ids if list(ids).count(i) > 1})
+        if duplicates:
+            raise DuplicateInstanceId(f"Instance Id {duplicates[0]} is listed more than once.")
+        return timeout
+
+    def api_send_command(self, account_id: str, region: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        ids = self._target_ids(account_id, region, request)
+        timeout = self._check_request_shape(request, ids)
+        reference = str(request["DocumentName"])
+        with self._lock:
+            document = self._find_document(account_id, region, reference)
+        self._check_version(request.get("DocumentVersion"))
+        given_hash = request.get("DocumentHash")
+        if given_hash is not None and (
+            request.get("DocumentHashType", "Sha256") != "Sha256" or given_hash != document.hash
+        ):
+            raise InvalidDocument("The document hash does not match the document.")
+        parameters = resolve_parameters(document.spec, request.get("Parameters"))
+        size = len(document.content.encode()) + sum(len(v.encode()) for vs in parameters.values() for v in vs)
+        if size > MAX_DOCUMENT_BYTES:
+            raise MaxDocumentSizeExceeded("The size limit of a document is 64 KB.")
+        known = {h.instance_id: h for h in self._hosts(account_id, region)}
+        invalid = [i for i in ids if i not in known or known[i].state == "terminated"]
+        if invalid:
+            raise InvalidInstanceId(
+                f"Instances [[{', '.join(invalid)}]] not in a valid state for account {account_id}"
+            )
+        now = self.clock.now()
+        execution = (
+            int(parameters.get("executionTimeout", ["0"])[0]) if "executionTimeout" in parameters else 0
+        )
+        expires = now + timeout + execution
+        command_id = str(uuid.uuid4())
+        steps = tuple(s.name for s in document.spec.steps)
+        command = CommandRecord(
+            command_id=command_id,
+            account_id=account_id,
+            region=region,
+            document_name=reference,
+            document_version="1",
+            comment=str(request.get("Comment", "")),
+            parameters=parameters,
+            instance_ids=list(ids),
+            requested=now,
+            expires_after=expires,
+            timeout_seconds=timeout,
+            max_concurrency=str(request.get("MaxConcurrency", "50")),
+            max_errors=str(request.get("MaxErrors", "0")),
+            multi_step=len(steps) > 1,
+            step_names=steps,
+            invocations={},
+        )
+        for instance_id in ids:
+            host = known[instance_id]
+            command.invocations[instance_id] = self._new_invocation(command, host, document.spec, now)
+        with self._lock:
+            if self._closed:
+                raise ValidationException("The emulator is stopped.")
+            self._commands.setdefault((account_id, region), {})[command_id] = command
+        for instance_id in ids:
+            self._dispatch(command, command.invocations[instance_id], known[instance_id], document.spec)
+        with self._lock:
+            return {"Command": self._command_dict(command, now)}
+
+    def _new_invocation(
+        self, command: CommandRecord, host: HostSpec, spec: DocumentSpec, now: float
+    ) -> InvocationRecord:
+        if host.state != "running":
+            delivery = "undeliverable"
+        elif host.platform_type not in spec.platform_types:
+            delivery = "invalid_platform"
+        elif self._offline(host):
+            delivery = "offline"
+        else:
+            delivery = "run"
+        invocation = InvocationRecord(
+            command_id=command.command_id,
+            instance_id=host.instance_id,
+            instance_name=host.computer_name,
+            requested=now,
+            visible_at=now + self.settings.consistency_window,
+            expires_after=command.expires_after,
+            delivery=delivery,  # type: ignore[arg-type]
+            plugins=[PluginRecord(name=s.name) for s in spec.steps],
+        )
+        at = now + self.settings.delivery_delay
+        if delivery == "undeliverable":
+            invocation.finish(at, "Failed", "Undeliverable")
+        elif delivery == "invalid_platform":
+            invocation.finish(at, "Failed", "InvalidPlatform")
+        return invocation
+
+    def _dispatch(
+        self, command: CommandRecord, invocation: InvocationRecord, host: HostSpec, spec: DocumentSpec
+    ) -> None:
+        if invocation.delivery != "run":
+            return
+        flags = self.faults.host(host.instance_id)
+        if flags.expire_urls:
+            for values in command.parameters.values():
+                for value in values:
+                    if value.startswith(("http://", "https://")):
+                        self.faults.expire_url(value)
+        if host.synthetic is not None:
+            synthetic = SyntheticHost(
+                instance_id=host.instance_id,
+                account_id=host.account_id,
+                region=host.region,
+                hostname=host.computer_name,
+                behaviour=host.synthetic,
+                expire_urls=flags.expire_urls,
+            )
+            self._pool.submit(self._run_synthetic, command, invocation, spec, synthetic)
+        else:
+            with self._lock:
+                cce_root = self._cce_roots.get(host.instance_id, self.sandbox(host.instance_id) / "root")
+            runtime = HostRuntime(
+                instance_id=host.instance_id,
+                region=host.region,
+                platform_type=host.platform_type,
+                platform_name=host.platform_name,
+                platform_version=host.platform_version,
+                sandbox=self.sandbox(host.instance_id),
+                cce_root=cce_root,
+                crash_step=self.settings.crash_step if flags.crash_run_step else None,
+            )
+            self._pool.submit(self._run_real, command, invocation, spec, runtime)
+
+    def _wait_for_delivery(self, invocation: InvocationRecord) -> float | None:
+        """Wait until the agent would pick the command up; None if it must not run any more."""
+        start = invocation.requested + self.settings.delivery_delay
+        while (now := self.clock.now()) < start:
+            if invocation.cancel.is_set():
+                return None
+            self.clock.sleep(min(start - now, 0.05))
+        with self._lock:
+            if (
+                invocation.finished_at is not None
+                or invocation.cancel.is_set()
+                or now >= invocation.expires_after
+            ):
+                return None
+        return now
+
+    def _run_real(
+        self, command: CommandRecord, invocation: InvocationRecord, spec: DocumentSpec, host: HostRuntime
+    ) -> None:
+        start = self._wait_for_delivery(invocation)
+        if start is None:
+            return
+        with self._lock:
+            invocation.delivered_at = start
+        host.sandbox.mkdir(parents=True, exist_ok=True)
+        try:
+            run_real_invocation(invocation, spec, command.parameters, host, self.clock, self._lock)
+        except Exception as exc:  # the agent reports what broke instead of hanging the invocation
+            with self._lock:
+                for plugin in invocation.plugins:
+                    if plugin.end is None:
+                        plugin.start = plugin.start or self.clock.now()
+                        plugin.status, plugin.details, plugin.response_code = "Failed", "Failed", 1
+                        plugin.stderr = f"emulated agent error: {exc}"
+                        plugin.end = self.clock.now()
+                invocation.finish(self.clock.now(), "Failed", "Failed")
+
+    def _run_synthetic(
+        self, command: CommandRecord, invocation: InvocationRecord, spec: DocumentSpec, host: SyntheticHost
+    ) -> None:
+        start = self._wait_for_delivery(invocation)
+        if start is None:
+            return
+        plan = plan_synthetic_invocation(
+            command.command_id,
+            spec,
+            command.parameters,
+            host,
+            start,
+            self.settings.upload_parameter,
+            self._put,
+        )
+        with self._lock:
+            if invocation.finished_at is not None:
+                return
+            invocation.plugins = plan.plugins
+            invocation.delivered_at = start
+            invocation.finish(plan.end, plan.status, plan.details)
+
+    # Reading commands --------------------------------------------------------------------
+
+    def _command(self, account_id: str, region: str, command_id: object) -> CommandRecord:
+        if not isinstance(command_id, str) or len(command_id) != 36:
+            raise _validation(command_id, "commandId", "have length equal to 36")
+        command = self._commands.get((account_id, region), {}).get(command_id)
+        if command is None:
+            raise InvalidCommandId("Command ID is not valid.")
+        return command
+
+    def _command_dict(self, command: CommandRecord, now: float) -> dict[str, Any]:
+        view = command_view(command, now)
+        return {
+            "CommandId": command.command_id,
+            "DocumentName": command.document_name,
+            "DocumentVersion": command.document_version,
+            "Comment": command.comment,
+            "ExpiresAfter": _dt(command.expires_after),
+            "Parameters": command.parameters,
+            "InstanceIds": command.instance_ids,
+            "Targets": [],
+            "RequestedDateTime": _dt(command.requested),
+            "Status": view.status,
+            "StatusDetails": view.details,
+            "OutputS3Region": command.region,
+            "OutputS3BucketName": "",
+            "OutputS3KeyPrefix": "",
+            "MaxConcurrency": command.max_concurrency,
+            "MaxErrors": command.max_errors,
+            "TargetCount": view.target_count,
+            "CompletedCount": view.completed,
+            "ErrorCount": view.errors,
+            "DeliveryTimedOutCount": view.delivery_timed_out,
+            "ServiceRole": "",
+            "NotificationConfig": {"NotificationArn": "", "NotificationEvents": [], "NotificationType": ""},
+            "CloudWatchOutputConfig": {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False},
+            "TimeoutSeconds": command.timeout_seconds,
+            "TriggeredAlarms": [],
+        }
+
+    @staticmethod
+    def _filters(request: Mapping[str, Any], allowed: Iterable[str]) -> list[tuple[str, str]]:
+        keys = set(allowed)
+        rules = []
+        for entry in request.get("Filters") or []:
+            key, value = entry.get("key", ""), str(entry.get("value", ""))
+            if key not in keys:
+                raise InvalidFilterKey(f"The filter key {key} is not valid.")
+            rules.append((key, value))
+        return rules
+
+    @staticmethod
+    def _matches(
+        rules: Sequence[tuple[str, str]],
+        requested: float,
+        status: str,
+        details: str,
+        document: str,
+        terminal: bool,
+    ) -> bool:
+        for key, value in rules:
+            if key == "InvokedAfter" and requested < _timestamp(value):
+                return False
+            if key == "InvokedBefore" and requested > _timestamp(value):
+                return False
+            if key == "Status" and value.replace(" ", "") not in (status, details):
+                return False
+            if key == "DocumentName" and value != document:
+                return False
+            if key == "ExecutionStage" and (value == "Complete") != terminal:
+                return False
+        return True
+
+    @staticmethod
+    def _max_results(request: Mapping[str, Any]) -> int:
+        value = request.get("MaxResults", 50)
+        if not isinstance(value, int) or not 1 <= value <= 50:
+            raise _validation(value, "maxResults", "have value between 1 and 50")
+        return value
+
+    def api_list_commands(self, account_id: str, region: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        rules = self._filters(
+            request, ("InvokedAfter", "InvokedBefore", "Status", "DocumentName", "ExecutionStage")
+        )
+        max_results = self._max_results(request)
+        now = self.clock.now()
+        with self._lock:
+            if request.get("CommandId"):
+                commands = [self._command(account_id, region, request["CommandId"])]
+            else:
+                commands = sorted(
+                    self._commands.get((account_id, region), {}).values(),
+                    key=lambda c: c.requested,
+                    reverse=True,
+                )
+            instance_id = request.get("InstanceId")
+            if instance_id:
+                commands = [c for c in commands if instance_id in c.invocations]
+            items = []
+            for command in commands:
+                view = command_view(command, now)
+                if self._matches(
+                    rules,
+                    command.requested,
+                    view.status,
+                    view.details,
+                    command.document_name,
+                    view.completed == view.target_count,
+                ):
+                    items.append(self._command_dict(command, now))
+        scope = json.dumps([request.get("CommandId"), instance_id, rules, max_results])
+        chunk, token = page(items, max_results, request.get("NextToken"), scope)
+        return {"Commands": chunk, **({"NextToken": token} if token else {})}
+
+    def _plugin_dict(self, plugin: PluginView, region: str) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "Name": plugin.name,
+            "Status": plugin.status,
+            "StatusDetails": plugin.details,
+            "ResponseCode": plugin.response_code,
+            "Output": plugin.output,
+            "StandardOutputUrl": "",
+            "StandardErrorUrl": "",
+            "OutputS3Region": region,
+            "OutputS3BucketName": "",
+            "OutputS3KeyPrefix": "",
+        }
+        if plugin.start is not None:
+            item["ResponseStartDateTime"] = _dt(plugin.start)
+        if plugin.end is not None:
+            item["ResponseFinishDateTime"] = _dt(plugin.end)
+        return item
+
+    def _invocation_dict(self, command: CommandRecord, view: InvocationView, details: bool) -> dict[str, Any]:
+        record = view.record
+        return {
+            "CommandId": command.command_id,
+            "InstanceId": record.instance_id,
+            "InstanceName": record.instance_name,
+            "Comment": command.comment,
+            "DocumentName": command.document_name,
+            "DocumentVersion": command.document_version,
+            "RequestedDateTime": _dt(record.requested),
+            "Status": view.status,
+            "StatusDetails": view.details,
+            "TraceOutput": "",
+            "StandardOutputUrl": "",
+            "StandardErrorUrl": "",
+            "CommandPlugins": [self._plugin_dict(p, command.region) for p in view.plugins] if details else [],
+            "ServiceRole": "",
+            "NotificationConfig": {"NotificationArn": "", "NotificationEvents": [], "NotificationType": ""},
+            "CloudWatchOutputConfig": {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False},
+        }
+
+    def api_list_command_invocations(
+        self, account_id: str, region: str, request: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        rules = self._filters(
+            request, ("InvokedAfter", "InvokedBefore", "Status", "DocumentName", "ExecutionStage")
+        )
+        max_results = self._max_results(request)
+        details = bool(request.get("Details", False))
+        instance_id = request.get("InstanceId")
+        now = self.clock.now()
+        with self._lock:
+            if request.get("CommandId"):
+                commands = [self._command(account_id, region, request["CommandId"])]
+            else:
+                commands = sorted(
+                    self._commands.get((account_id, region), {}).values(),
+                    key=lambda c: c.requested,
+                    reverse=True,
+                )
+            items = []
+            for command in commands:
+                for record in command.invocations.values():
+                    if now < record.visible_at or (instance_id and record.instance_id != instance_id):
+                        continue
+                    view = invocation_view(record, now)
+                    if self._matches(
+                        rules,
+                        record.requested,
+                        view.status,
+                        view.details,
+                        command.document_name,
+                        view.terminal,
+                    ):
+                        items.append(self._invocation_dict(command, view, details))
+        scope = json.dumps([request.get("CommandId"), instance_id, rules, max_results, details])
+        chunk, token = page(items, max_results, request.get("NextToken"), scope)
+        return {"CommandInvocations": chunk, **({"NextToken": token} if token else {})}
+
+    def api_get_command_invocation(
+        self, account_id: str, region: str, request: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        now = self.clock.now()
+        instance_id = request.get("InstanceId")
+        plugin_name = request.get("PluginName")
+        with self._lock:
+            command = self._command(account_id, region, request.get("CommandId"))
+            record = command.invocations.get(str(instance_id))
+            if record is None or now < record.visible_at:
+                raise InvocationDoesNotExist("An error occurred (InvocationDoesNotExist)")
+            if plugin_name is None and command.multi_step:
+                raise InvalidPluginName(
+                    "The document has more than one step: specify the name of the step in PluginName."
+                )
+            if plugin_name is not None and plugin_name not in command.step_names:
+                raise InvalidPluginName(f"Plugin {plugin_name} is not a step of the document.")
+            name = plugin_name or command.step_names[0]
+            view = invocation_view(record, now)
+        plugin = next((p for p in view.plugins if p.name == name), None)
+        status, details = view.status, view.details
+        code, stdout, stderr, start, end = -1, "", "", None, None
+        if plugin is not None:
+            if plugin_name is not None:
+                status, details = plugin.status, plugin.details
+            code, stdout, stderr, start, end = (
+                plugin.response_code,
+                plugin.stdout,
+                plugin.stderr,
+                plugin.start,
+                plugin.end,
+            )
+        return {
+            "CommandId": command.command_id,
+            "InstanceId": record.instance_id,
+            "Comment": command.comment,
+            "DocumentName": command.document_name,
+            "DocumentVersion": command.document_version,
+            "PluginName": name,
+            "ResponseCode": code,
+            "ExecutionStartDateTime": iso(start) if start is not None else "",
+            "ExecutionElapsedTime": f"PT{(end - start):.3f}S"
+            if start is not None and end is not None
+            else "",
+            "ExecutionEndDateTime": iso(end) if end is not None else "",
+            "Status": status,
+            "StatusDetails": details,
+            "StandardOutputContent": stdout,
+            "StandardOutputUrl": "",
+            "StandardErrorContent": stderr,
+            "StandardErrorUrl": "",
+            "CloudWatchOutputConfig": {"CloudWatchLogGroupName": "", "CloudWatchOutputEnabled": False},
+        }
+
+    def api_cancel_command(self, account_id: str, region: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        ids = list(request.get("InstanceIds") or [])
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise DuplicateInstanceId(f"Instance Id {duplicates[0]} is listed more than once.")
+        now = self.clock.now()
+        with self._lock:
+            command = self._command(account_id, region, request.get("CommandId"))
+            unknown = [i for i in ids if i not in command.invocations]
+            if unknown:
+                raise InvalidInstanceId(f"Instance Id {unknown[0]} is not part of the command.")
+            command.cancel_requested = True
+            for instance_id in ids or list(command.invocations):
+                record = command.invocations[instance_id]
+                if invocation_view(record, now).terminal:
+                    continue
+                record.cancel.set()
+                running_real = (
+                    record.delivery == "run"
+                    and record.delivered_at is not None
+                    and record.finished_at is None
+                )
+                if running_real:
+                    continue  # the worker kills the process group and reports Cancelled
+                for plugin in record.plugins:
+                    if plugin.end is None or plugin.end > now:
+                        plugin.status = plugin.details = "Cancelled"
+                        plugin.response_code = 137 if plugin.start is not None and plugin.start <= now else -1
+                        plugin.start = min(plugin.start, now) if plugin.start is not None else now
+                        plugin.end = now
+                record.finish(now, "Cancelled", "Cancelled")
+        return {}

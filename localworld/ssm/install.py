@@ -1,0 +1,87 @@
+"""Wire the emulator into moto: its SSM actions answer from the emulator, in this process.
+
+moto dispatches an action to the method of ``SimpleSystemManagerResponse`` named after it, so
+replacing those methods makes both ``mock_aws`` and a moto server running in this process (the
+local world's) answer from the emulator, with the caller's account taken from its credentials.
+Only one emulator can be installed at a time; the returned callable restores moto and closes the
+emulator.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from moto.core.responses import ActionResult
+from moto.ssm.responses import SimpleSystemManagerResponse
+
+from localworld.ssm.emulator import SsmEmulator
+
+__all__ = ["EMULATED_ACTIONS", "install_ssm_emulator"]
+
+EMULATED_ACTIONS: tuple[str, ...] = (
+    "DescribeInstanceInformation",
+    "SendCommand",
+    "ListCommandInvocations",
+    "GetCommandInvocation",
+    "ListCommands",
+    "CancelCommand",
+    "CreateDocument",
+    "DescribeDocument",
+    "GetDocument",
+    "DeleteDocument",
+    "ListDocuments",
+    "ModifyDocumentPermission",
+    "DescribeDocumentPermission",
+)
+
+_installed: list[SsmEmulator] = []
+_install_lock = threading.Lock()
+
+
+def _method_name(action: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in action).lstrip("_")
+
+
+def _handler(emulator: SsmEmulator, action: str) -> Callable[[Any], ActionResult]:
+    def handle(response: Any) -> ActionResult:
+        body = response.body
+        if isinstance(body, bytes):
+            body = body.decode("utf-8")
+        request = json.loads(body) if body else {}
+        return ActionResult(emulator.handle(action, response.current_account, response.region, request))
+
+    handle.__name__ = _method_name(action)
+    return handle
+
+
+def install_ssm_emulator(emulator: SsmEmulator) -> Callable[[], None]:
+    """Make moto's SSM answer from ``emulator``; call the result to undo it (and close it)."""
+    with _install_lock:
+        if _installed:
+            raise RuntimeError("an SSM emulator is already installed in this process")
+        originals: dict[str, Any] = {}
+        for action in EMULATED_ACTIONS:
+            name = _method_name(action)
+            originals[name] = SimpleSystemManagerResponse.__dict__.get(name)
+            setattr(SimpleSystemManagerResponse, name, _handler(emulator, action))
+        _installed.append(emulator)
+
+    done = threading.Event()
+
+    def uninstall() -> None:
+        if done.is_set():
+            return
+        done.set()
+        with _install_lock:
+            for name, original in originals.items():
+                if original is None:
+                    delattr(SimpleSystemManagerResponse, name)
+                else:
+                    setattr(SimpleSystemManagerResponse, name, original)
+            _installed.remove(emulator)
+        emulator.close()
+
+    return uninstall
