@@ -1,0 +1,102 @@
+"""AWS Security Finding Format export, in ``BatchImportFindings`` batches of at most 100.
+
+Status: GOOD → PASSED, VULNERABLE → FAILED, MANUAL → WARNING (a person must decide), ERROR and
+NOT_APPLICABLE → NOT_AVAILABLE (the check could not be performed, or does not apply). Passing and
+not-available findings carry the INFORMATIONAL label and a RESOLVED workflow, as Security Hub's own
+controls do; the others carry the item's severity and a NEW workflow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC
+from typing import Any
+
+from scanner.findings.models import Finding
+from scanner.findings.ocsf import finding_uid
+from scanner.results import Severity, Status
+
+__all__ = ["ASFF_SCHEMA_VERSION", "MAX_BATCH", "asff_batches", "product_arn", "to_asff"]
+
+ASFF_SCHEMA_VERSION = "2018-10-08"
+MAX_BATCH = 100
+_COMPLIANCE = {
+    Status.GOOD: "PASSED",
+    Status.VULNERABLE: "FAILED",
+    Status.MANUAL: "WARNING",
+    Status.ERROR: "NOT_AVAILABLE",
+    Status.NOT_APPLICABLE: "NOT_AVAILABLE",
+}
+_LABELS = {Severity.HIGH: "HIGH", Severity.MEDIUM: "MEDIUM", Severity.LOW: "LOW"}
+
+
+def product_arn(partition: str, region: str, account_id: str) -> str:
+    """The default product ARN of an account's own findings (a custom integration)."""
+    return f"arn:{partition}:securityhub:{region}:{account_id}:product/{account_id}/default"
+
+
+def _timestamp(finding: Finding) -> str:
+    return finding.observed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def to_asff(finding: Finding, *, product: str, partition: str = "aws", default_region: str) -> dict[str, Any]:
+    """One ASFF finding; ``default_region`` is used when the host did not report its region."""
+    region = finding.region or default_region
+    compliance = _COMPLIANCE[finding.status]
+    settled = compliance in ("PASSED", "NOT_AVAILABLE")
+    when = _timestamp(finding)
+    title = f"{finding.code} {finding.title}"
+    description = finding.reason.strip() or f"{finding.title_en} ({finding.status.value})"
+    resource: dict[str, Any] = {
+        "Type": "AwsEc2Instance",
+        "Id": f"arn:{partition}:ec2:{region}:{finding.account_id}:instance/{finding.instance_id}",
+        "Partition": partition,
+        "Region": region,
+    }
+    return {
+        "SchemaVersion": ASFF_SCHEMA_VERSION,
+        "Id": finding_uid(finding),
+        "ProductArn": product,
+        "GeneratorId": f"cce-scan/{finding.edition}/{finding.code}",
+        "AwsAccountId": finding.account_id,
+        "Types": [f"Software and Configuration Checks/Industry and Regulatory Standards/{finding.edition}"],
+        "CreatedAt": when,
+        "UpdatedAt": when,
+        "Severity": {
+            "Label": "INFORMATIONAL" if settled else _LABELS[finding.severity],
+            "Original": finding.severity.value,
+        },
+        "Title": title[:256],
+        "Description": description[:1024],
+        "Resources": [resource],
+        "Compliance": {"Status": compliance, "RelatedRequirements": [f"{finding.edition} {finding.code}"]},
+        "Workflow": {"Status": "RESOLVED" if settled else "NEW"},
+        "RecordState": "ACTIVE",
+        "ProductFields": {
+            "cce-scan/scan_id": finding.scan_id,
+            "cce-scan/status": finding.status.value,
+            "cce-scan/title_en": finding.title_en,
+            **({"cce-scan/hostname": finding.hostname[:255]} if finding.hostname else {}),
+        },
+    }
+
+
+def asff_batches(
+    findings: Iterable[Finding],
+    *,
+    product: str,
+    default_region: str,
+    partition: str = "aws",
+    size: int = MAX_BATCH,
+) -> Iterator[list[dict[str, Any]]]:
+    """ASFF findings grouped for ``BatchImportFindings`` (which takes at most 100 per call)."""
+    if not 1 <= size <= MAX_BATCH:
+        raise ValueError(f"batch size must be between 1 and {MAX_BATCH}, got {size}")
+    batch: list[dict[str, Any]] = []
+    for finding in findings:
+        batch.append(to_asff(finding, product=product, partition=partition, default_region=default_region))
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

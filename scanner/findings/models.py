@@ -1,0 +1,76 @@
+"""Normalized findings (DESIGN §3.3): one per (scan, account, instance, code)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scanner.results import HostResult, Severity, Status
+
+__all__ = ["ACCOUNT_ID", "Finding", "HostContext"]
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+
+
+class HostContext(BaseModel):
+    """Where a result came from. ``scan_id``, ``account_id`` and ``instance_id`` come from the upload
+    key (trusted); ``hostname`` and ``region`` are what the host said (shown, never used as keys)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    scan_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    account_id: str = Field(pattern=ACCOUNT_ID.pattern)
+    instance_id: str = Field(pattern=r"^(i|mi)-[0-9a-f]{8,17}$")
+    region: str | None = Field(default=None, pattern=REGION.pattern)
+    hostname: str | None = Field(default=None, max_length=253)
+    observed_at: datetime
+
+    @classmethod
+    def for_result(
+        cls, result: HostResult, *, scan_id: str, account_id: str, instance_id: str
+    ) -> HostContext:
+        """The context of ``result`` uploaded under ``scan_id/account_id/instance_id``."""
+        region = result.summary.host.model_extra.get("region") if result.summary.host.model_extra else None
+        return cls(
+            scan_id=scan_id,
+            account_id=account_id,
+            instance_id=instance_id,
+            region=region if isinstance(region, str) and REGION.match(region) else None,
+            hostname=result.hostname,
+            observed_at=result.summary.finished_at,
+        )
+
+
+class Finding(NamedTuple):
+    """A check's verdict on a host, with the context needed to file it anywhere.
+
+    An immutable named tuple rather than a model: a scan makes 67 per host, from items the reader
+    has already validated, on the hot path (a model costs several microseconds each). Validate or
+    dump one at a boundary with ``pydantic.TypeAdapter(Finding)``.
+    """
+
+    scan_id: str
+    account_id: str
+    region: str | None
+    instance_id: str
+    hostname: str | None
+    observed_at: datetime
+    edition: str
+    code: str
+    severity: Severity
+    status: Status
+    title: str  # Korean title from the edition (the host's own title is not trusted)
+    title_en: str
+    reason: str
+    evidence: str
+    legacy_codes: tuple[str, ...]
+    duration_ms: int | None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(account, instance, code): what the diff between scans matches on."""
+        return (self.account_id, self.instance_id, self.code)

@@ -1,0 +1,218 @@
+"""OCSF Compliance Finding (class_uid 2003) export, schema version pinned to :data:`OCSF_VERSION`.
+
+Mapping (DESIGN §3.3):
+
+- severity 상/중/하 → ``severity_id`` 4 High / 3 Medium / 2 Low (for every status, so a SIEM can
+  rank passing and failing controls alike);
+- status → ``compliance.status_id``: GOOD → 1 Pass, VULNERABLE → 3 Fail, MANUAL → 2 Warning (needs
+  a person), ERROR → 0 Unknown (the check itself failed; nothing is known about the control),
+  NOT_APPLICABLE → 99 Other with ``compliance.status`` "Not Applicable" (neither pass nor fail);
+- the original status is kept verbatim in ``status_code``; the check's reason in ``status_detail``;
+- ``status_id`` 1 New (the finding's workflow state is the consumer's business);
+- the host is both ``device`` (type Server) and ``resources[0]`` (``AWS::EC2::Instance``), the account
+  and region are in ``cloud`` (the ``cloud`` profile);
+- fields OCSF has no place for (evidence, legacy codes, English title, scan ID, duration) are under
+  ``unmapped.cce_scan``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import pydantic_core
+
+from scanner.findings.models import Finding
+from scanner.results import Severity, Status
+
+__all__ = [
+    "OCSF_VERSION",
+    "SEVERITY_IDS",
+    "STATUS_IDS",
+    "finding_uid",
+    "ocsf_jsonl",
+    "ocsf_lines",
+    "to_ocsf",
+]
+
+OCSF_VERSION = "1.5.0"
+CLASS_UID = 2003
+CATEGORY_UID = 2
+ACTIVITY_CREATE = 1
+TYPE_UID = CLASS_UID * 100 + ACTIVITY_CREATE
+
+SEVERITY_IDS: dict[Severity, tuple[int, str]] = {
+    Severity.HIGH: (4, "High"),
+    Severity.MEDIUM: (3, "Medium"),
+    Severity.LOW: (2, "Low"),
+}
+STATUS_IDS: dict[Status, tuple[int, str]] = {
+    Status.GOOD: (1, "Pass"),
+    Status.VULNERABLE: (3, "Fail"),
+    Status.MANUAL: (2, "Warning"),
+    Status.ERROR: (0, "Unknown"),
+    Status.NOT_APPLICABLE: (99, "Not Applicable"),
+}
+
+
+@cache
+def _product() -> dict[str, str]:
+    try:
+        release = version("cce-scan")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        release = "0"
+    return {"name": "cce-scan", "vendor_name": "cce-scan", "version": release}
+
+
+def finding_uid(finding: Finding) -> str:
+    """Stable per (scan, account, instance, code): a second delivery of the same result repeats it."""
+    return f"cce-scan:{finding.scan_id}:{finding.account_id}:{finding.instance_id}:{finding.code}"
+
+
+def _millis(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _host_parts(finding: Finding) -> dict[str, Any]:
+    """The parts every finding of one host shares."""
+    cloud: dict[str, Any] = {
+        "provider": "AWS",
+        "account": {"uid": finding.account_id, "type_id": 10, "type": "AWS Account"},
+    }
+    device: dict[str, Any] = {
+        "type_id": 1,
+        "type": "Server",
+        "uid": finding.instance_id,
+        "instance_uid": finding.instance_id,
+    }
+    resource: dict[str, Any] = {
+        "uid": finding.instance_id,
+        "type": "AWS::EC2::Instance",
+    }
+    if finding.region:
+        cloud["region"] = finding.region
+        device["region"] = finding.region
+        resource["region"] = finding.region
+    if finding.hostname:
+        device["hostname"] = finding.hostname
+        resource["name"] = finding.hostname
+    return {"cloud": cloud, "device": device, "resources": [resource]}
+
+
+def _metadata() -> dict[str, Any]:
+    return {
+        "version": OCSF_VERSION,
+        "product": _product(),
+        "profiles": ["cloud"],
+        "log_name": "cce-scan findings",
+    }
+
+
+def _per_item(finding: Finding) -> dict[str, Any]:
+    """The parts that depend only on the item and its status."""
+    severity_id, severity = SEVERITY_IDS[finding.severity]
+    status_id, status = STATUS_IDS[finding.status]
+    requirement = f"{finding.edition}:{finding.code}"
+    return {
+        "metadata": _metadata() | {"event_code": finding.code},
+        "activity_id": ACTIVITY_CREATE,
+        "activity_name": "Create",
+        "category_uid": CATEGORY_UID,
+        "category_name": "Findings",
+        "class_uid": CLASS_UID,
+        "class_name": "Compliance Finding",
+        "type_uid": TYPE_UID,
+        "type_name": "Compliance Finding: Create",
+        "severity_id": severity_id,
+        "severity": severity,
+        "status_id": 1,
+        "status": "New",
+        "status_code": finding.status.value,
+        "message": f"{finding.code} {finding.title}: {status}",
+        "compliance": {
+            "standards": [finding.edition],
+            "control": finding.code,
+            "requirements": [requirement],
+            "status_id": status_id,
+            "status": status,
+            "checks": [
+                {
+                    "uid": requirement,
+                    "name": finding.title,
+                    "severity": finding.severity.value,
+                    "severity_id": severity_id,
+                    "standards": [finding.edition],
+                    "status": status,
+                    "status_id": status_id,
+                }
+            ],
+        },
+    }
+
+
+def _per_finding(finding: Finding) -> dict[str, Any]:
+    """The parts that change with every finding."""
+    uid = finding_uid(finding)
+    time = _millis(finding.observed_at)
+    return {
+        "time": time,
+        "status_detail": finding.reason,
+        "finding_info": {
+            "uid": uid,
+            "title": f"{finding.code} {finding.title}",
+            "desc": finding.title_en,
+            "types": [finding.edition],
+            "created_time": time,
+        },
+        "unmapped": {
+            "cce_scan": {
+                "scan_id": finding.scan_id,
+                "title_en": finding.title_en,
+                "evidence": finding.evidence,
+                "legacy_codes": list(finding.legacy_codes),
+                "duration_ms": finding.duration_ms,
+            }
+        },
+    }
+
+
+def to_ocsf(finding: Finding) -> dict[str, Any]:
+    """One OCSF 1.5.0 Compliance Finding event for ``finding``."""
+    return _per_item(finding) | _per_finding(finding) | _host_parts(finding)
+
+
+@cache
+def _item_fragment(edition: str, code: str, title: str, severity: Severity, status: Status) -> bytes:
+    sample = Finding(
+        "", "", None, "", None, datetime.min, edition, code, severity, status, title, "", "", "", (), None
+    )
+    return _inner(_per_item(sample))
+
+
+def _inner(obj: dict[str, Any]) -> bytes:
+    """``{"a":1,"b":2}`` → ``"a":1,"b":2`` so fragments can be joined into one object."""
+    return pydantic_core.to_json(obj)[1:-1]
+
+
+def ocsf_lines(findings: Iterable[Finding]) -> Iterator[bytes]:
+    """Each finding as one line of JSON (UTF-8, newline-terminated), the same object :func:`to_ocsf` makes.
+
+    The parts shared by an item or a host are serialized once and joined, which keeps the export
+    off the analyzer's critical path.
+    """
+    host = b""
+    host_key: tuple[str, str, str | None, str | None] | None = None
+    for finding in findings:
+        key = (finding.account_id, finding.instance_id, finding.region, finding.hostname)
+        if key != host_key:
+            host, host_key = _inner(_host_parts(finding)), key
+        item = _item_fragment(finding.edition, finding.code, finding.title, finding.severity, finding.status)
+        yield b"{" + _inner(_per_finding(finding)) + b"," + item + b"," + host + b"}\n"
+
+
+def ocsf_jsonl(findings: Iterable[Finding]) -> bytes:
+    """The whole ``*.ocsf.jsonl`` file for ``findings``."""
+    return b"".join(ocsf_lines(findings))

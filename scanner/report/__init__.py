@@ -1,0 +1,21 @@
+"""Reports: per-host and per-scan summaries and the diff against the previous scan (pure functions)."""
+
+from __future__ import annotations
+
+from scanner.report.diff import diff_scans
+from scanner.report.models import AccountSummary, HostSummary, ItemChange, ItemFailures, ScanDiff, ScanSummary
+from scanner.report.summary import ScanAggregator, summarize_host, summarize_outcome, summarize_scan
+
+__all__ = [
+    "AccountSummary",
+    "HostSummary",
+    "ItemChange",
+    "ItemFailures",
+    "ScanAggregator",
+    "ScanDiff",
+    "ScanSummary",
+    "diff_scans",
+    "summarize_host",
+    "summarize_outcome",
+    "summarize_scan",
+]
