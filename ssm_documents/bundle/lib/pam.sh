@@ -1,0 +1,157 @@
+# shellcheck shell=sh
+# lib/pam.sh: the PAM include graph and the lockout settings.
+#
+#   cce_pam_stack SERVICE     the flattened stack of /etc/pam.d/SERVICE, one line per rule:
+#                             TYPE<TAB>CONTROL<TAB>MODULE<TAB>ARGS<TAB>SOURCE
+#                             (TYPE without a leading "-", MODULE as its basename, e.g. pam_unix.so,
+#                             SOURCE path:line); "@include X" pulls in every type of X, "include X"
+#                             and "substack X" only the rule's own type; depth <= 10.
+#                             Returns 1 when the service file does not exist.
+#   cce_pam_has SERVICE TYPE MODULE        true when MODULE is in SERVICE's TYPE stack
+#   cce_pam_arg SERVICE TYPE MODULE NAME   value of NAME=... on the first MODULE line that has it
+#                                          (prints "" for a bare flag NAME; returns 1 when absent)
+#   cce_pam_base_services     the stacks every login goes through: system-auth password-auth
+#                             (RHEL family) or common-auth common-password common-account (Debian)
+#   cce_lockout_deny          the effective lockout threshold across the base auth stacks:
+#                             prints "MODULE DENY SOURCE" for pam_faillock (args, then
+#                             faillock.conf or conf=, then the module default 3) or pam_tally2
+#                             (args only); DENY 0 means no lockout (also printed as
+#                             "none 0 REASON" when a base auth stack has neither module);
+#                             the weakest base stack is reported; returns 1 when the root has no
+#                             base auth stack at all.
+
+cce__pam_file() {
+    # $1 service name or path, $2 type filter ("" = all), $3 depth
+    local svc filter depth path us t c m a src
+    svc=$1
+    filter=$2
+    depth=$3
+    [ "$depth" -gt 10 ] && return 0
+    case $svc in
+        /*) path=$svc ;;
+        *) path=/etc/pam.d/$svc ;;
+    esac
+    cce_read "$path" > /dev/null 2>&1 || return 1
+    us=$(printf '\037')
+    cce_read "$path" | awk -v OFS="$us" '
+        { sub(/\r$/, ""); sub(/#.*/, "") }
+        /^[ \t]*$/ { next }
+        {
+            line = $0
+            sub(/^[ \t]+/, "", line)
+            n = split(line, w, /[ \t]+/)
+            if (w[1] == "@include") { print "@include", w[2], "", "", FNR; next }
+            t = w[1]; sub(/^-/, "", t)
+            i = 2
+            c = w[2]
+            if (substr(c, 1, 1) == "[") {
+                while (c !~ /\]$/ && i < n) { i++; c = c " " w[i] }
+            }
+            i++
+            m = w[i]
+            a = ""
+            for (j = i + 1; j <= n; j++) a = a (a == "" ? "" : " ") w[j]
+            print tolower(t), c, m, a, FNR
+        }' | while IFS="$us" read -r t c m a src; do
+        if [ "$t" = "@include" ]; then
+            cce__pam_file "$c" "$filter" "$((depth + 1))"
+            continue
+        fi
+        [ -n "$filter" ] && [ "$t" != "$filter" ] && continue
+        case $c in
+            include | substack)
+                cce__pam_file "$m" "$t" "$((depth + 1))"
+                ;;
+            *)
+                printf '%s\t%s\t%s\t%s\t%s:%s\n' "$t" "$c" "${m##*/}" "$a" "$path" "$src"
+                ;;
+        esac
+    done
+    return 0
+}
+
+cce_pam_stack() {
+    cce__pam_file "$1" "" 0
+}
+
+cce_pam_has() {
+    cce_pam_stack "$1" 2> /dev/null | awk -F '\t' -v t="$2" -v m="$3" '$1 == t && $3 == m { f = 1 } END { exit !f }'
+}
+
+cce_pam_arg() {
+    local out
+    out=$(cce_pam_stack "$1" 2> /dev/null | awk -F '\t' -v t="$2" -v m="$3" -v k="$4" '
+        $1 == t && $3 == m {
+            n = split($4, a, " ")
+            for (i = 1; i <= n; i++) {
+                if (a[i] == k) { print "="; exit }
+                if (index(a[i], k "=") == 1) { print "=" substr(a[i], length(k) + 2); exit }
+            }
+        }')
+    [ -n "$out" ] || return 1
+    printf '%s\n' "${out#=}"
+}
+
+cce_pam_base_services() {
+    local s found
+    found=
+    for s in system-auth password-auth common-auth common-password common-account; do
+        if [ -f "$(cce_path "/etc/pam.d/$s")" ] || [ -L "$(cce_path "/etc/pam.d/$s")" ]; then
+            found="$found $s"
+        fi
+    done
+    printf '%s\n' "${found# }"
+}
+
+# Value of KEY in a "key = value" file (last one wins), e.g. faillock.conf.
+cce__kv_file() {
+    cce_read "$1" 2> /dev/null | awk -v k="$2" '
+        { sub(/#.*/, "") }
+        {
+            line = $0
+            p = index(line, "=")
+            if (p) { key = substr(line, 1, p - 1); val = substr(line, p + 1) }
+            else { key = line; val = "" }
+            gsub(/[ \t]/, "", key)
+            gsub(/^[ \t]+|[ \t]+$/, "", val)
+            if (key == k) { v = val; f = 1 }
+        }
+        END { if (f) print v; exit !f }'
+}
+
+cce_lockout_deny() {
+    local svc deny conf worst worst_src mod src
+    worst=
+    for svc in $(cce_pam_base_services); do
+        case $svc in system-auth | password-auth | common-auth) ;; *) continue ;; esac
+        if cce_pam_has "$svc" auth pam_faillock.so; then
+            if deny=$(cce_pam_arg "$svc" auth pam_faillock.so deny); then
+                src="$svc (pam_faillock.so deny=$deny)"
+            else
+                conf=$(cce_pam_arg "$svc" auth pam_faillock.so conf) || conf=/etc/security/faillock.conf
+                if deny=$(cce__kv_file "$conf" deny); then
+                    src="$conf (deny = $deny)"
+                else
+                    deny=3
+                    src="pam_faillock default (deny not set in $svc or $conf)"
+                fi
+            fi
+            mod=pam_faillock.so
+        elif cce_pam_has "$svc" auth pam_tally2.so; then
+            deny=$(cce_pam_arg "$svc" auth pam_tally2.so deny) || deny=0
+            src="$svc (pam_tally2.so deny=$deny)"
+            mod=pam_tally2.so
+        else
+            printf 'none 0 %s has no pam_faillock/pam_tally2 in its auth stack\n' "$svc"
+            return 0
+        fi
+        case $deny in '' | *[!0-9]*) deny=0 ;; esac
+        # Report the weakest stack: no lockout (0) beats any number, then the largest threshold.
+        if [ -z "$worst" ] || [ "$deny" -eq 0 ] || { [ "$worst" -ne 0 ] && [ "$deny" -gt "$worst" ]; }; then
+            worst=$deny
+            worst_src="$mod $deny $src"
+        fi
+    done
+    [ -n "$worst" ] || return 1
+    printf '%s\n' "$worst_src"
+}
