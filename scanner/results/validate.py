@@ -18,7 +18,10 @@ __all__ = ["parse_meta", "parse_results", "reported_instance_ids"]
 
 def _first_error(error: ValidationError) -> str:
     problem = error.errors(include_url=False, include_input=False)[0]
-    where = ".".join(str(part) for part in problem["loc"])
+    loc = problem["loc"]
+    if loc and loc[0] in ("item", "summary"):  # the discriminator's tag, not a field
+        loc = loc[1:]
+    where = ".".join(str(part) for part in loc)
     message = problem["msg"]
     if problem["type"] == "json_invalid" and "recursion" in message.lower():
         message = "JSON nested too deeply"
