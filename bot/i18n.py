@@ -94,6 +94,81 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "ko": "계정·그룹을 고르거나 호스트를 입력하세요.",
         "en": "Choose accounts or groups, or type hosts.",
     },
+    # the thread parent and the approval message (bot.render.thread)
+    "parent_title": {"ko": "KISA CCE 취약점 점검", "en": "KISA CCE configuration scan"},
+    "parent_text": {
+        "ko": "CCE 점검 {scan} — {state} ({targets})",
+        "en": "CCE scan {scan} — {state} ({targets})",
+    },
+    "field_scan": {"ko": "점검 ID", "en": "Scan"},
+    "field_state": {"ko": "상태", "en": "State"},
+    "field_requester": {"ko": "요청자", "en": "Requested by"},
+    "field_approver": {"ko": "승인자", "en": "Approved by"},
+    "field_targets": {"ko": "대상:", "en": "Targets:"},
+    "none": {"ko": "—", "en": "—"},
+    "state_awaiting_approval": {"ko": ":hourglass: 승인 대기", "en": ":hourglass: awaiting approval"},
+    "state_denied": {"ko": ":no_entry: 거절됨", "en": ":no_entry: denied"},
+    "state_expired": {"ko": ":alarm_clock: 승인 요청 만료", "en": ":alarm_clock: approval expired"},
+    "state_queued": {"ko": ":inbox_tray: 대기 중", "en": ":inbox_tray: queued"},
+    "state_running": {"ko": ":arrows_counterclockwise: 진행 중", "en": ":arrows_counterclockwise: running"},
+    "state_cancelling": {"ko": ":octagonal_sign: 취소 중", "en": ":octagonal_sign: cancelling"},
+    "state_finished": {"ko": ":white_check_mark: 완료", "en": ":white_check_mark: finished"},
+    "state_cancelled": {"ko": ":octagonal_sign: 취소됨", "en": ":octagonal_sign: cancelled"},
+    "progress_counts": {
+        "ko": "성공 {succeeded} · 실패 {failed} · 건너뜀 {skipped} · 계정 {accounts_done}/{accounts_total}",
+        "en": "succeeded {succeeded} · failed {failed} · skipped {skipped} · accounts {accounts_done}/{accounts_total}",
+    },
+    "hosts_about": {"ko": "약 {n}대", "en": "about {n} hosts"},
+    "hosts_total": {"ko": "예상 호스트 수: {n}대", "en": "Estimated hosts: {n}"},
+    "approval_request": {
+        "ko": ":raised_hand: {requester}님이 승인이 필요한 계정의 점검 `{scan}`을 요청했습니다.",
+        "en": ":raised_hand: {requester} asked for scan `{scan}` of accounts that require approval.",
+    },
+    "approve": {"ko": "승인", "en": "Approve"},
+    "deny": {"ko": "거절", "en": "Deny"},
+    "cancel": {"ko": "취소", "en": "Cancel"},
+    "approve_confirm_title": {"ko": "점검 승인", "en": "Approve scan"},
+    "approve_confirm_text": {
+        "ko": "점검 {scan}을 승인하면 바로 시작됩니다.",
+        "en": "Scan {scan} starts as soon as you approve it.",
+    },
+    "approval_expires": {"ko": "요청 만료: {at}", "en": "Request expires at {at}"},
+    "approval_approved": {
+        "ko": ":white_check_mark: {who} 승인",
+        "en": ":white_check_mark: approved by {who}",
+    },
+    "approval_denied": {"ko": ":no_entry: {who} 거절", "en": ":no_entry: denied by {who}"},
+    "approval_expired": {
+        "ko": ":alarm_clock: 승인 요청이 만료되었습니다. 다시 요청하세요.",
+        "en": ":alarm_clock: the approval request expired. Ask again.",
+    },
+    # lazy-listener answers
+    "target_problem": {
+        "ko": ":warning: 대상을 확인할 수 없습니다: {problem}",
+        "en": ":warning: Cannot resolve the targets: {problem}",
+    },
+    "cannot_post": {
+        "ko": ":warning: 이 채널에 글을 쓸 수 없습니다 ({error}). 봇을 채널에 초대한 뒤 다시 요청하세요.",
+        "en": ":warning: Cannot post in this channel ({error}). Invite the bot to the channel and ask again.",
+    },
+    "scan_not_found": {"ko": "점검 `{scan}`을(를) 찾을 수 없습니다.", "en": "No scan `{scan}`."},
+    "status_title": {"ko": "최근 CCE 점검", "en": "Recent CCE scans"},
+    "status_none": {"ko": "아직 점검 기록이 없습니다.", "en": "No scans yet."},
+    "not_allowed_cancel": {
+        "ko": "요청자나 승인자만 점검을 취소할 수 있습니다.",
+        "en": "Only the requester or an approver may cancel a scan.",
+    },
+    "cannot_cancel": {"ko": "취소할 수 없습니다: {reason}", "en": "Cannot cancel: {reason}"},
+    "cancel_requested": {"ko": "점검 `{scan}` 취소를 요청했습니다.", "en": "Cancelling scan `{scan}`."},
+    "self_approval": {
+        "ko": "본인이 요청한 점검은 승인할 수 없습니다. 다른 승인자에게 요청하세요.",
+        "en": "You cannot decide on your own request. Ask another approver.",
+    },
+    "not_allowed_approver": {
+        "ko": "승인 권한이 없습니다. 지정된 승인자만 결정할 수 있습니다.",
+        "en": "You are not an approver for cce-scan.",
+    },
+    "already_decided": {"ko": "이미 {who}님이 결정했습니다.", "en": "{who} has already decided."},
     "accepted": {"ko": "요청을 접수했습니다: {targets}", "en": "Request received: {targets}"},
 }
 

@@ -193,6 +193,15 @@ class SlackApiServer:
                 if m.channel == channel and m.ephemeral_to is None and (m.ts == ts or m.thread_ts == ts)
             ]
 
+    def opened_views(self) -> list[dict[str, Any]]:
+        """Modals opened so far, oldest first."""
+        with self._lock:
+            return list(self._views.values())
+
+    def ephemeral_to(self, user: str) -> list[Message]:
+        with self._lock:
+            return [m for m in self.messages if m.ephemeral_to == user]
+
     def find(self, channel: str, ts: str) -> Message:
         with self._lock:
             for message in self.messages:
@@ -352,6 +361,13 @@ class SlackApiServer:
         if message.user != self.bot_user_id:
             raise _ApiError("cant_update_message")
         return message
+
+    def _m_chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(args)
+        message = self._own_message(channel, str(args.get("ts", "")))
+        with self._lock:
+            self.messages.remove(message)
+        return {"channel": channel, "ts": message.ts}
 
     def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)

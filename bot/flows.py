@@ -1,0 +1,102 @@
+"""What the lazy listeners do, shared by the slash command and the modal: record, post, approve or start."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.approvals import Approval
+from bot.deps import BotDeps
+from bot.i18n import t
+from bot.render.text import escape
+from bot.render.thread import approval_blocks, parent_blocks, parent_text
+from scanner.errors import ScanNotFoundError, TargetError
+
+__all__ = ["open_scan_request", "refresh_parent"]
+
+logger = logging.getLogger("cce_scan.bot")
+
+Say = Callable[[str], object]
+
+
+def open_scan_request(
+    deps: BotDeps,
+    client: WebClient,
+    say_private: Say,
+    *,
+    requester: str,
+    kind: str,
+    names: tuple[str, ...],
+    channel: str,
+    idempotency_key: str,
+) -> str | None:
+    """Resolve, record (idempotent on ``idempotency_key``), post the parent, then ask approval or start.
+
+    Safe to run twice for the same request (a Lambda retry of the lazy listener): the scan is
+    recorded once, the parent and the approval message are posted once, the jobs are queued once.
+    Returns the scan ID, or None when the request was refused (the requester is told why).
+    """
+    locale = deps.locale
+    try:
+        targets = deps.scans.resolve(kind, names, requester)
+    except TargetError as exc:
+        say_private(t("target_problem", locale, problem=escape(str(exc))))
+        return None
+    record = deps.scans.create(requester, targets, channel, idempotency_key)
+    needs_approval = deps.scans.needs_approval(targets)
+    approval = None
+    if needs_approval:
+        now = deps.now()
+        approval = deps.approvals.request(
+            record.scan_id, requester, now, now + timedelta(minutes=deps.config.scan.approval_ttl_minutes)
+        )
+    thread_ts = record.thread_ts
+    if thread_ts is None:
+        try:
+            posted = client.chat_postMessage(
+                channel=channel,
+                text=parent_text(record, approval, locale),
+                blocks=parent_blocks(record, approval, locale),
+            )
+        except SlackApiError as exc:
+            say_private(t("cannot_post", locale, error=str(exc.response.get("error"))))
+            return None
+        thread_ts = str(posted["ts"])
+        if not deps.scans.attach_thread(record.scan_id, channel, thread_ts):
+            client.chat_delete(channel=channel, ts=thread_ts)  # another delivery posted the parent first
+            return record.scan_id
+    if approval is not None:
+        if approval.message_ts is None:
+            estimate = deps.scans.estimate_hosts(targets)
+            message = client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=t("approval_request", locale, requester=f"<@{requester}>", scan=record.scan_id),
+                blocks=approval_blocks(record, approval, estimate, locale),
+            )
+            deps.approvals.set_message(record.scan_id, channel, str(message["ts"]))
+        return record.scan_id
+    deps.scans.start(record.scan_id, approver=None)
+    refresh_parent(deps, client, record.scan_id, None)
+    return record.scan_id
+
+
+def refresh_parent(deps: BotDeps, client: WebClient, scan_id: str, approval: Approval | None) -> None:
+    """Re-render the thread parent from the stored scan."""
+    try:
+        record = deps.scans.get(scan_id)
+    except ScanNotFoundError:
+        logger.warning("parent refresh for unknown scan %s", scan_id)
+        return
+    if record.channel is None or record.thread_ts is None:
+        return
+    client.chat_update(
+        channel=record.channel,
+        ts=record.thread_ts,
+        text=parent_text(record, approval, deps.locale),
+        blocks=parent_blocks(record, approval, deps.locale),
+    )

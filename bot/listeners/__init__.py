@@ -1,0 +1,1 @@
+"""Listeners by Slack feature: each module has ``register(app, deps)``."""

@@ -1,0 +1,130 @@
+"""``/cce-scan``: the ack parses, authorizes and answers (or opens the modal); the lazy part does the work."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.authz import Verdict
+from bot.commands import Cancel, Help, OpenModal, ScanRequest, Status, UsageError, parse_command
+from bot.deps import BotDeps
+from bot.flows import open_scan_request, refresh_parent
+from bot.i18n import t
+from bot.render.help import help_blocks, usage_blocks
+from bot.render.modal import modal_view
+from bot.render.status import status_blocks
+from bot.render.text import escape
+from scanner.errors import ScanNotFoundError, ScanStateError
+
+__all__ = ["COMMAND", "register"]
+
+COMMAND = "/cce-scan"
+logger = logging.getLogger("cce_scan.bot")
+
+
+def _unknown_account_ids(deps: BotDeps, names: tuple[str, ...]) -> list[str]:
+    """Names that are 12-digit IDs outside the config (other unknown names may be OUs: checked later)."""
+    return [n for n in names if n.isdigit() and len(n) == 12 and deps.config.account_by_id(n) is None]
+
+
+def register(app: App, deps: BotDeps) -> None:
+    locale = deps.locale
+
+    def ack_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        parsed = parse_command(command.get("text", ""))
+        user = command["user_id"]
+        if isinstance(parsed, Help):
+            ack(blocks=help_blocks(locale), text=t("help_title", locale), response_type="ephemeral")
+            return
+        if isinstance(parsed, UsageError):
+            ack(
+                blocks=usage_blocks(parsed, locale),
+                text=t(parsed.problem, locale, subject=escape(parsed.subject)),
+            )
+            return
+        if deps.authorizer.quick(user, "requester") is Verdict.DENIED:
+            logger.warning("refused /cce-scan from %s: not a requester", user)
+            ack(text=t("not_allowed_requester", locale), response_type="ephemeral")
+            return
+        if isinstance(parsed, OpenModal):
+            client.views_open(
+                trigger_id=command["trigger_id"], view=modal_view(deps.config, command["channel_id"], locale)
+            )
+            ack()
+            return
+        if isinstance(parsed, ScanRequest) and parsed.kind == "account":
+            unknown = _unknown_account_ids(deps, parsed.names)
+            if unknown:
+                problem = UsageError(
+                    problem="unknown_target", subject=unknown[0], example="/cce-scan account prod"
+                )
+                choices = ", ".join(sorted({a.alias for a in deps.config.accounts} | set(deps.config.groups)))
+                ack(
+                    blocks=usage_blocks(problem, locale, choices=choices),
+                    text=t("unknown_command", locale, subject=""),
+                )
+                return
+        if isinstance(parsed, ScanRequest):
+            ack(text=t("accepted", locale, targets=escape(" ".join(parsed.names))), response_type="ephemeral")
+            return
+        ack()
+
+    def run_command(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        parsed = parse_command(body.get("text", ""))
+        user = body["user_id"]
+        if not isinstance(parsed, (ScanRequest, Status, Cancel)):
+            return
+        if not deps.authorizer.check(user, "requester", client):
+            logger.warning("refused /cce-scan from %s: not a requester (user groups checked)", user)
+            respond(text=t("not_allowed_requester", locale), response_type="ephemeral")
+            return
+        if isinstance(parsed, ScanRequest):
+            open_scan_request(
+                deps,
+                client,
+                lambda text: respond(text=text, response_type="ephemeral"),
+                requester=user,
+                kind=parsed.kind,
+                names=parsed.names,
+                channel=body["channel_id"],
+                idempotency_key=f"trigger:{body['trigger_id']}",
+            )
+        elif isinstance(parsed, Status):
+            try:
+                records = [deps.scans.get(parsed.scan_id)] if parsed.scan_id else deps.scans.recent()
+            except ScanNotFoundError:
+                respond(
+                    text=t("scan_not_found", locale, scan=escape(parsed.scan_id or "")),
+                    response_type="ephemeral",
+                )
+                return
+            respond(
+                blocks=status_blocks(records, locale),
+                text=t("status_title", locale),
+                response_type="ephemeral",
+            )
+        else:
+            _cancel(parsed.scan_id, user, client, respond)
+
+    def _cancel(scan_id: str, user: str, client: WebClient, respond: Respond) -> None:
+        try:
+            record = deps.scans.get(scan_id)
+        except ScanNotFoundError:
+            respond(text=t("scan_not_found", locale, scan=escape(scan_id)), response_type="ephemeral")
+            return
+        if user != record.requester and not deps.authorizer.check(user, "approver", client):
+            logger.warning("refused cancel of %s by %s", scan_id, user)
+            respond(text=t("not_allowed_cancel", locale), response_type="ephemeral")
+            return
+        try:
+            deps.scans.cancel(scan_id, by=user)
+        except ScanStateError as exc:
+            respond(text=t("cannot_cancel", locale, reason=escape(str(exc))), response_type="ephemeral")
+            return
+        respond(text=t("cancel_requested", locale, scan=scan_id), response_type="ephemeral")
+        refresh_parent(deps, client, scan_id, None)
+
+    app.command(COMMAND)(ack=ack_command, lazy=[run_command])

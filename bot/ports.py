@@ -1,0 +1,41 @@
+"""What the bot needs from the scanner, as one narrow interface (implemented in ``bot.scans``)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from scanner.models import ScanRecord, ScanTargets
+
+__all__ = ["ScanOps"]
+
+
+class ScanOps(Protocol):
+    """Scan lifecycle operations the listeners call; every one may do network I/O (lazy path only)."""
+
+    def resolve(self, kind: str, names: tuple[str, ...], requester: str) -> ScanTargets:
+        """Targets for ``account`` or ``host`` names; raises ``TargetError`` naming what is wrong."""
+        ...
+
+    def create(self, requester: str, targets: ScanTargets, channel: str, idempotency_key: str) -> ScanRecord:
+        """Record a new scan; the same ``idempotency_key`` returns the first scan again."""
+        ...
+
+    def attach_thread(self, scan_id: str, channel: str, thread_ts: str) -> bool:
+        """Remember the thread parent; False when the scan already had one (a retry lost the race)."""
+        ...
+
+    def needs_approval(self, targets: ScanTargets) -> bool: ...
+
+    def estimate_hosts(self, targets: ScanTargets) -> dict[str, int | None]:
+        """Managed Linux hosts per account alias now (None where it could not be counted)."""
+        ...
+
+    def start(self, scan_id: str, approver: str | None) -> None:
+        """Queue the scan's jobs (idempotent)."""
+        ...
+
+    def cancel(self, scan_id: str, by: str) -> ScanRecord: ...
+
+    def get(self, scan_id: str) -> ScanRecord: ...
+
+    def recent(self, limit: int = 5) -> list[ScanRecord]: ...

@@ -1,0 +1,201 @@
+"""The thread parent (scan ID, targets, who asked and approved, state, progress) and the approval message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.approvals import Approval, ApprovalStatus
+from bot.i18n import Locale, t
+from bot.render.text import code, truncate
+from scanner.models import ScanRecord, ScanStatus
+from scanner.outcomes import FAILURES, SKIPS, HostOutcome
+
+__all__ = [
+    "APPROVE_ACTION",
+    "DENY_ACTION",
+    "approval_blocks",
+    "parent_blocks",
+    "parent_text",
+    "progress_bar",
+    "scan_state",
+]
+
+APPROVE_ACTION = "cce_approve"
+DENY_ACTION = "cce_deny"
+BAR_CELLS = 20
+TARGETS_SHOWN = 10
+
+
+def progress_bar(done: int, total: int) -> str:
+    """``▓▓▓▓░░░░ 50% (10/20)`` — a whole-cell bar that is full only when everything is done."""
+    if total <= 0:
+        return "░" * BAR_CELLS + " 0%"
+    filled = min(BAR_CELLS, done * BAR_CELLS // total)
+    return f"{'▓' * filled}{'░' * (BAR_CELLS - filled)} {done * 100 // total}% ({done}/{total})"
+
+
+def scan_state(record: ScanRecord, approval: Approval | None) -> str:
+    """The state key a reader needs: approval states first, then the scan's own."""
+    if approval is not None and approval.status is not ApprovalStatus.APPROVED:
+        return {
+            ApprovalStatus.PENDING: "state_awaiting_approval",
+            ApprovalStatus.DENIED: "state_denied",
+            ApprovalStatus.EXPIRED: "state_expired",
+        }[approval.status]
+    return {
+        ScanStatus.CREATED: "state_queued",
+        ScanStatus.RUNNING: "state_running",
+        ScanStatus.CANCELLING: "state_cancelling",
+        ScanStatus.FINISHED: "state_finished",
+        ScanStatus.CANCELLED: "state_cancelled",
+    }[record.status]
+
+
+def _targets(record: ScanRecord) -> str:
+    names = [code(name) for name in record.targets.names[:TARGETS_SHOWN]]
+    more = len(record.targets.names) - TARGETS_SHOWN
+    text = ", ".join(names)
+    return text + (f" +{more}" if more > 0 else "")
+
+
+def parent_text(record: ScanRecord, approval: Approval | None, locale: Locale) -> str:
+    """The notification text (also what screen readers and old clients show)."""
+    return t(
+        "parent_text",
+        locale,
+        scan=record.scan_id,
+        state=t(scan_state(record, approval), locale),
+        targets=", ".join(record.targets.names[:TARGETS_SHOWN]),
+    )
+
+
+def parent_blocks(record: ScanRecord, approval: Approval | None, locale: Locale) -> list[Block]:
+    """The thread parent, re-rendered whole on every update."""
+    counts = record.counts
+    succeeded = counts.get(HostOutcome.SUCCEEDED, 0)
+    failed = sum(counts.get(outcome, 0) for outcome in FAILURES)
+    skipped = sum(counts.get(outcome, 0) for outcome in SKIPS)
+    approver = record.approver or (approval.decided_by if approval and approval.decided_by else None)
+    fields = [
+        MarkdownTextObject(text=f"*{t('field_scan', locale)}*\n`{record.scan_id}`"),
+        MarkdownTextObject(text=f"*{t('field_state', locale)}*\n{t(scan_state(record, approval), locale)}"),
+        MarkdownTextObject(text=f"*{t('field_requester', locale)}*\n<@{record.requester}>"),
+        MarkdownTextObject(
+            text=f"*{t('field_approver', locale)}*\n" + (f"<@{approver}>" if approver else t("none", locale))
+        ),
+    ]
+    blocks: list[Block] = [
+        HeaderBlock(text=t("parent_title", locale)),
+        SectionBlock(
+            text=MarkdownTextObject(text=truncate(f"*{t('field_targets', locale)}* {_targets(record)}", 3000))
+        ),
+        SectionBlock(fields=fields),
+    ]
+    if record.status is not ScanStatus.CREATED or record.hosts_total:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=f"`{progress_bar(record.hosts_done, record.hosts_total)}`\n"
+                    + t(
+                        "progress_counts",
+                        locale,
+                        succeeded=str(succeeded),
+                        failed=str(failed),
+                        skipped=str(skipped),
+                        accounts_done=str(record.accounts_done),
+                        accounts_total=str(record.accounts_total),
+                    )
+                )
+            )
+        )
+    return blocks
+
+
+def _estimate_line(estimate: dict[str, int | None], locale: Locale) -> str:
+    parts = []
+    for alias, count in list(estimate.items())[:TARGETS_SHOWN]:
+        parts.append(f"{code(alias)} {t('hosts_about', locale, n=str(count)) if count is not None else '?'}")
+    more = len(estimate) - TARGETS_SHOWN
+    total = sum(count for count in estimate.values() if count is not None)
+    line = ", ".join(parts) + (f" +{more}" if more > 0 else "")
+    return f"{line}\n{t('hosts_total', locale, n=str(total))}"
+
+
+def approval_blocks(
+    record: ScanRecord,
+    approval: Approval,
+    estimate: dict[str, int | None],
+    locale: Locale,
+    now: datetime | None = None,
+) -> list[Block]:
+    """The request with Approve / Deny while pending; the decision in their place afterwards."""
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=t("approval_request", locale, requester=f"<@{approval.requester}>", scan=record.scan_id)
+            )
+        ),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=truncate(
+                    f"*{t('field_targets', locale)}* {_targets(record)}\n{_estimate_line(estimate, locale)}",
+                    3000,
+                )
+            )
+        ),
+    ]
+    if approval.status is ApprovalStatus.PENDING:
+        value = f"{record.scan_id}|{approval.requester}"
+        blocks.append(
+            ActionsBlock(
+                block_id="approval",
+                elements=[
+                    ButtonElement(
+                        text=t("approve", locale),
+                        action_id=APPROVE_ACTION,
+                        value=value,
+                        style="primary",
+                        confirm=ConfirmObject(
+                            title=t("approve_confirm_title", locale),
+                            text=t("approve_confirm_text", locale, scan=record.scan_id),
+                            confirm=t("approve", locale),
+                            deny=t("cancel", locale),
+                        ),
+                    ),
+                    ButtonElement(text=t("deny", locale), action_id=DENY_ACTION, value=value, style="danger"),
+                ],
+            )
+        )
+        blocks.append(
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text=t(
+                            "approval_expires",
+                            locale,
+                            at=f"<!date^{int(approval.expires_at.timestamp())}^{{time}}|{approval.expires_at:%H:%M} UTC>",
+                        )
+                    )
+                ]
+            )
+        )
+    else:
+        key = {
+            ApprovalStatus.APPROVED: "approval_approved",
+            ApprovalStatus.DENIED: "approval_denied",
+            ApprovalStatus.EXPIRED: "approval_expired",
+        }[approval.status]
+        who = f"<@{approval.decided_by}>" if approval.decided_by else ""
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=t(key, locale, who=who))]))
+    return blocks
