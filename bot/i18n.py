@@ -169,6 +169,50 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "You are not an approver for cce-scan.",
     },
     "already_decided": {"ko": "이미 {who}님이 결정했습니다.", "en": "{who} has already decided."},
+    # the final report (bot.render.report)
+    "report_title": {"ko": ":clipboard: 점검 결과", "en": ":clipboard: Scan report"},
+    "report_title_cancelled": {"ko": ":octagonal_sign: 점검 취소", "en": ":octagonal_sign: Scan cancelled"},
+    "report_text": {
+        "ko": "CCE 점검 {scan} 완료: 대상 {total}대, 성공 {succeeded}, 실패 {failed}",
+        "en": "CCE scan {scan} finished: {total} hosts, {succeeded} succeeded, {failed} failed",
+    },
+    "report_totals": {
+        "ko": "*대상 {total}대* — 성공 {succeeded} · 실패 {failed} · 건너뜀 {skipped}",
+        "en": "*{total} hosts* — succeeded {succeeded} · failed {failed} · skipped {skipped}",
+    },
+    "report_failed_hosts": {
+        "ko": "실패·건너뛴 호스트 (사유별)",
+        "en": "Hosts that failed or were skipped, by reason",
+    },
+    "more_groups": {
+        "ko": "…그 밖의 사유 {groups}가지 ({hosts}대)",
+        "en": "…{groups} more reasons ({hosts} hosts)",
+    },
+    "and_more": {"ko": " 외 {n}", "en": " and {n} more"},
+    "report_accounts": {
+        "ko": "계정별 양호율 (양호 ÷ (양호+취약))",
+        "en": "Pass rate by account (GOOD ÷ (GOOD+VULNERABLE))",
+    },
+    "report_account": {
+        "ko": "{account} {rate} · 취약 {vulnerable} · 호스트 {hosts}대",
+        "en": "{account} {rate} · vulnerable {vulnerable} · {hosts} hosts",
+    },
+    "report_top_items": {"ko": "취약 호스트가 가장 많은 항목", "en": "Items failing on the most hosts"},
+    "hosts_n": {"ko": "{n}대", "en": "{n} hosts"},
+    "report_no_failures": {"ko": "취약 항목이 없습니다. :tada:", "en": "No item is vulnerable. :tada:"},
+    "report_high": {
+        "ko": "*위험도 상* 취약 {vulnerable}건 · 양호 {good}건",
+        "en": "*High severity*: {vulnerable} vulnerable · {good} good",
+    },
+    "report_since_last": {"ko": "지난 점검 대비", "en": "Since the last scan"},
+    "report_no_previous": {
+        "ko": "같은 대상의 이전 점검이 없습니다.",
+        "en": "No previous scan of these targets.",
+    },
+    "report_diff": {
+        "ko": "이전 점검 `{previous}` 대비: 새 취약 {new} · 조치됨 {fixed} · 계속 취약 {unchanged}",
+        "en": "Against `{previous}`: new failures {new} · fixed {fixed} · still failing {unchanged}",
+    },
     "accepted": {"ko": "요청을 접수했습니다: {targets}", "en": "Request received: {targets}"},
 }
 
