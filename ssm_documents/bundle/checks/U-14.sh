@@ -126,7 +126,7 @@ EOF
                     gsub(/\$path/, "$PATH", v)
                     record(v, "set path=(" v ")"); continue
                 }
-                if (s ~ /^pathmunge[ \t]/) {
+                if (s ~ /^pathmunge[ \t]+[^( \t]/) {
                     split(s, w, /[ \t]+/); d = unq(w[2])
                     if (w[3] == "after") record("$PATH:" d, "pathmunge " d " after")
                     else record(d ":$PATH", "pathmunge " d)

@@ -17,6 +17,10 @@
 # rule: No walk: ERROR.
 
 check_U_15() {
+    if [ -z "$(cce_known_uids | head -n 1)" ] || [ -z "$(cce_known_gids | head -n 1)" ]; then
+        cce_error "cannot read the scanned root's /etc/passwd or /etc/group"
+        return 0
+    fi
     _x=$(files_extract) || { cce_error "filesystem walk unavailable: $(files_walk 2>&1 >/dev/null | head -c 200)"; return 0; }
     _n=$(awk -F '\t' '$1 == "O"' "$_x" | wc -l)
     _total=$(awk -F '\t' '$1 == "N" { print $2 }' "$_x")

@@ -15,7 +15,8 @@
 # rule: their targets judged.
 # rule: VULNERABLE when a script, unit or one of these directories is owned by a uid
 # rule: other than 0, is writable by other, or is writable by a group other than gid 0
-# rule: ("일반 사용자의 쓰기 권한"). Dangling links are reported as evidence only. None of
+# rule: ("일반 사용자의 쓰기 권한"). Masked units (links to /dev/null) are skipped; dangling
+# rule: links are reported as evidence only. None of
 # rule: these locations present: NOT_APPLICABLE.
 
 check_U_17() {
@@ -42,6 +43,7 @@ check_U_17() {
         !body { NAMES[$1, $2] = $3; next }
         NF >= 6 {
             lp = $1; m = $2; uid = $3; gid = $4; t = $5; rp = $6
+            if (rp == "/dev/null") next     # a masked unit
             if (t == "-") { if (lp != rp) print "D\t" lp " -> " rp " (dangling link)"; next }
             if (t == "?" || t == "L") { print "D\t" lp ": " tname(t); next }
             n++

@@ -17,7 +17,8 @@
 # rule: /etc/bashrc, /etc/bash.bashrc, /etc/environment, /etc/csh.cshrc, /etc/csh.login,
 # rule: /etc/zshrc, /etc/zprofile, /etc/zshenv, /etc/zsh/*: owner uid 0, no other write,
 # rule: no group write unless the group is gid 0.
-# rule: Links are judged by their target inside the scanned root. Missing homes are U-32's.
+# rule: Links are judged by their target inside the scanned root; a link loop cannot be
+# rule: sourced and is only noted. Missing homes are U-32's.
 
 check_U_24() {
     _acc=$(files_passwd | awk -F '\t' '$4 ~ /^\// && $4 != "/" { h = $4; sub(/\/+$/, "", h); print h "\t" $2 }')
@@ -50,7 +51,8 @@ check_U_24() {
         part == 2 { KIND[$2] = $1; next }
         NF >= 6 {
             lp = $1; m = $2; uid = $3 + 0; gid = $4 + 0; t = $5; rp = $6
-            if (t == "-" || t == "?" || t == "L") { if (t != "-") print "E\t" lp ": " tname(t); next }
+            # a link loop or unreadable link cannot be sourced by a shell: noted, not judged
+            if (t == "-" || t == "?" || t == "L") { if (t != "-") print "I\t" lp ": " tname(t) " (cannot be sourced, not judged)"; next }
             n++
             via = (rp != lp) ? " (link to " rp ")" : ""
             why = ""
@@ -67,14 +69,11 @@ check_U_24() {
         }
         END { print "N\t" n + 0 }')
     _v=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "V"' | wc -l)
-    _e=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "E" { printf "%s%s", sep, $2; sep = "; " }')
     _n=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "N" { print $2 }')
-    files_evidence_lines "$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "V" { print "bad: " $2 } $1 == "E" { print "error: " $2 }' | head -n 40)"
+    files_evidence_lines "$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "V" { print "bad: " $2 } $1 == "I" { print "note: " $2 }' | head -n 40)"
     if [ "$_v" -gt 0 ]; then
         cce_vulnerable "$_v environment file(s) with a wrong owner or writable by others: $(printf '%s\n' "$_out" |
             awk -F '\t' '$1 == "V" { sub(/ .*/, "", $2); printf "%s%s", sep, $2; sep = ", "; if (++c == 5) exit }')"
-    elif [ -n "$_e" ]; then
-        cce_error "could not examine: $_e"
     elif [ "${_n:-0}" -gt 0 ]; then
         cce_good "$_n user and system environment files owned by root or their account, written only by them"
     else

@@ -9,19 +9,31 @@
 # vulnerable: 불필요하거나 의심스러운 숨겨진 파일 및 디렉토리를 제거하지 않은 경우
 # rule: entries whose name starts with "." in the shared walk (the guide's find -name ".*").
 # rule: VULNERABLE, as suspicious beyond policy: names made only of dots and blanks
-# rule: ("...", ". ", ".. "), hidden entries under /dev, /tmp, /var/tmp or in the system
-# rule: program directories (/bin, /sbin, /usr/bin, /usr/sbin, /usr/local/bin, /usr/local/sbin),
-# rule: and hidden files carrying setuid/setgid.  Container/snap image trees are judged by
-# rule: their inner path.
-# rule: Whether the other hidden entries are needed is site policy: MANUAL, with those
-# rule: outside home directories and /etc/skel listed and the ones in homes counted.
-# rule: No hidden entry at all: GOOD.  No walk: ERROR.
+# rule: ("...", ". ", ".. "), hidden entries under /dev, hidden executable files under /tmp,
+# rule: /var/tmp or /dev/shm, hidden entries in the program directories (/bin, /sbin,
+# rule: /usr/bin, /usr/sbin, /usr/local/bin, /usr/local/sbin; FIPS ".*.hmac" checksums
+# rule: excepted), and hidden files carrying setuid/setgid.  Container/snap image trees are
+# rule: judged by their inner path.
+# rule: Expected, not listed: the usual shell and tool dotfiles directly in a home
+# rule: directory (.bashrc, .profile, .ssh, .cache, ...), /etc/skel/.*, /etc/.pwd.lock,
+# rule: /etc/.updated, /var/.updated, /.autorelabel, /usr/lib/.build-id, FIPS ".*.hmac".
+# rule: Any other hidden entry needs a person to say whether it is needed: MANUAL, listed.
+# rule: Only expected ones (or none): GOOD.  No walk: ERROR.
 
 check_U_33() {
     _x=$(files_extract) || { cce_error "filesystem walk unavailable: $(files_walk 2>&1 >/dev/null | head -c 200)"; return 0; }
     _homes=$(files_passwd | awk -F '\t' '$4 ~ /^\/./ && $4 != "/" { h = $4; sub(/\/+$/, "", h); print h }' | awk '!s[$0]++')
     _out=$({ printf '%s\n' "$_homes"; printf '@@END@@\n'; awk -F '\t' '$1 == "H"' "$_x"; } |
         awk -F '\t' "$FILES_AWK_LIB$FILES_AWK_IMAGE"'
+        BEGIN {
+            n = split(".bashrc .bash_profile .bash_login .bash_logout .bash_history .profile .kshrc .cshrc " \
+                ".tcshrc .login .logout .zshrc .zshenv .zprofile .zlogin .zsh_history .sh_history .history " \
+                ".inputrc .vimrc .viminfo .lesshst .wget-hsts .python_history .mysql_history .psql_history " \
+                ".selected_editor .sudo_as_admin_successful .ssh .cache .config .local .gnupg .pki .k5login " \
+                ".Xauthority .xinitrc .xsession .emacs .exrc .gitconfig .aws .docker .kube .npm .ansible " \
+                ".landscape .motd_shown .hushlogin .forward .netrc .rhosts", u, " ")
+            for (i = 1; i <= n; i++) USUAL[u[i]] = 1
+        }
         $0 == "@@END@@" { body = 1; next }
         !body { if ($0 != "") HOME[$0] = 1; next }
         {
@@ -33,15 +45,13 @@ check_U_33() {
             sus = ""
             if (b ~ /^[. \t]+$/ && b != "." && b != "..") sus = "name of dots/blanks"
             else if (q ~ /^\/dev\//) sus = "hidden entry in /dev"
-            else if (d ~ /^\/(tmp|var\/tmp)(\/|$)/ && b !~ /^\.(X[0-9]+-lock|X11-unix|ICE-unix|XIM-unix|font-unix|Test-unix)$/) sus = "hidden entry in a temporary directory"
-            else if (d ~ /^\/(usr\/)?(local\/)?s?bin$/) sus = "hidden entry in a program directory"
+            else if (d ~ /^\/(tmp|var\/tmp|dev\/shm)(\/|$)/ && t == "f" && substr(m, 2) ~ /[1357]/) sus = "hidden executable in a temporary directory"
+            else if (d ~ /^\/(usr\/)?(local\/)?s?bin$/ && b !~ /\.hmac$/) sus = "hidden entry in a program directory"
             else if (t == "f" && special(m) != "") sus = "hidden " special(m) " file"
             if (sus != "") { print "V\t" sus "\t" desc; next }
-            # inside a home directory (at any depth) or /etc/skel: counted only
-            inhome = 0
-            x = p
-            while (x != "" && x != "/") { if (x in HOME) { inhome = 1; break }; sub(/\/[^\/]*$/, "", x) }
-            if (inhome || p ~ /^\/etc\/skel\//) { nh++; next }
+            # expected: usual dotfiles directly in a home, /etc/skel, known system files
+            if ((d in HOME) && (b in USUAL)) { nh++; next }
+            if (q ~ /^\/etc\/skel\// || q ~ /^\/(etc\/\.pwd\.lock|etc\/\.updated|var\/\.updated|\.autorelabel|usr\/lib\/\.build-id)$/ || b ~ /^\.[^\/]*\.hmac$/) { nh++; next }
             print "M\t\t" desc
         }
         END { print "C\t" nh + 0 }')
@@ -50,13 +60,13 @@ check_U_33() {
     _h=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "C" { print $2 }')
     files_evidence_lines "$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "V" { print "suspicious (" $2 "): " $3 }' | head -n 30)"
     files_evidence_lines "$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "M" { print "review: " $3 }' | head -n 40)"
-    cce_evidence "hidden entries inside home directories and /etc/skel: ${_h:-0} (not listed)"
+    cce_evidence "expected hidden entries (usual dotfiles in homes, /etc/skel, known system files): ${_h:-0} (not listed)"
     if [ "$_v" -gt 0 ]; then
         cce_vulnerable "$_v suspicious hidden file(s)/directories: $(printf '%s\n' "$_out" |
             awk -F '\t' '$1 == "V" { sub(/ \(.*/, "", $3); printf "%s%s", sep, $3; sep = ", "; if (++c == 5) exit }')"
-    elif [ $((_m + ${_h:-0})) -gt 0 ]; then
-        cce_manual "$_m hidden entries outside home directories and ${_h:-0} inside them; whether each is needed is site policy"
+    elif [ "$_m" -gt 0 ]; then
+        cce_manual "$_m hidden file(s)/directories beyond the usual dotfiles; whether each is needed is site policy"
     else
-        cce_good "no hidden file or directory found"
+        cce_good "only the usual hidden files (${_h:-0}): shell/tool dotfiles in homes, /etc/skel and known system files"
     fi
 }

@@ -285,25 +285,24 @@ files_extract() {
     fi
     _fxw=$(files_walk) || return 1
     {
-        cce_known_uids | awk '{ print "U\t" $1 }'
-        cce_known_gids | awk '{ print "G\t" $1 }'
-        printf 'E\n'
-        cat "$_fxw"
-    } | awk -F '\t' '
-        !body { if ($1 == "E") { body = 1; next } ; id[$1, $2 + 0] = 1; next }
+        cce_known_uids | awk '{ print "U\t" $1 + 0 }'
+        cce_known_gids | awk '{ print "G\t" $1 + 0 }'
+        printf 'X\t-\n'    # never empty: the FNR == NR test below needs a first file
+    } > "$_fx.ids"
+    # Kept lean: this is the only pass over a walk that can hold 500,000 lines.
+    awk -F '\t' '
+        FNR == NR { if ($1 == "U") U[$2] = 1; else if ($1 == "G") G[$2] = 1; nids++; next }
         {
-            n++
-            m = $1; t = $4; p = $5
-            if (!(("U" SUBSEP ($2 + 0)) in id) || !(("G" SUBSEP ($3 + 0)) in id)) print "O\t" $0
-            if (t == "f") {
-                s = substr(m, 1, 1) + 0
-                if (int(s / 4) % 2 == 1 || int(s / 2) % 2 == 1) print "S\t" $0
-                if (int(substr(m, 4, 1) / 2) % 2 == 1) print "W\t" $0
-                if (substr(p, 1, 5) == "/dev/") print "D\t" $0
+            if (!($2 in U) || !($3 in G)) print "O\t" $0
+            if ($4 == "f") {
+                m = $1
+                if (m !~ /^[01]/) print "S\t" $0
+                if (m ~ /[2367]$/) print "W\t" $0
+                if (index($5, "/dev/") == 1) print "D\t" $0
             }
-            b = p; sub(/^.*\//, "", b)
-            if (substr(b, 1, 1) == ".") print "H\t" $0
+            if (index($5, "/.")) { b = $5; sub(/^.*\//, "", b); if (substr(b, 1, 1) == ".") print "H\t" $0 }
         }
-        END { print "N\t" n + 0 }' > "$_fx.tmp" || { rm -f "$_fx.tmp"; return 1; }
+        END { print "N\t" NR - nids }' "$_fx.ids" "$_fxw" > "$_fx.tmp" || { rm -f "$_fx.tmp" "$_fx.ids"; return 1; }
+    rm -f "$_fx.ids"
     mv -f "$_fx.tmp" "$_fx" && printf '%s\n' "$_fx"
 }
