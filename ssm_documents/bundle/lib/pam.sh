@@ -71,7 +71,24 @@ cce__pam_file() {
 }
 
 cce_pam_stack() {
-    cce__pam_file "$1" "" 0
+    local key cache
+    key=$(printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '_')
+    if [ -z "${CCE_STAGE:-}" ] || [ ! -d "${CCE_STAGE:-}" ]; then
+        cce__pam_file "$1" "" 0
+        return
+    fi
+    cache=$CCE_STAGE/cache.pam.$key
+    [ -f "$cache.missing" ] && return 1
+    if [ ! -f "$cache" ]; then
+        if cce__pam_file "$1" "" 0 > "$cache.$$"; then
+            mv -f "$cache.$$" "$cache"
+        else
+            rm -f "$cache.$$"
+            : > "$cache.missing"
+            return 1
+        fi
+    fi
+    cat "$cache"
 }
 
 cce_pam_has() {

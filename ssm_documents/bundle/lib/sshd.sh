@@ -66,7 +66,17 @@ cce__sshd_file() {
 }
 
 cce_sshd_lines() {
-    cce__sshd_file /etc/ssh/sshd_config 0 global
+    local cache
+    if [ -z "${CCE_STAGE:-}" ] || [ ! -d "${CCE_STAGE:-}" ]; then
+        cce__sshd_file /etc/ssh/sshd_config 0 global
+        return
+    fi
+    cache=$CCE_STAGE/cache.sshd
+    if [ ! -f "$cache" ]; then
+        cce__sshd_file /etc/ssh/sshd_config 0 global > "$cache.$$"
+        mv -f "$cache.$$" "$cache"
+    fi
+    cat "$cache"
 }
 
 cce__sshd_default() {
