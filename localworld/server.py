@@ -236,9 +236,14 @@ def _handler_class() -> type[Any]:
     class Handler(MotoRequestHandler):
         def make_environ(self) -> Environ:
             environ: Environ = super().make_environ()
-            server: Any = self.server
-            environ[_RESET_KEY] = lambda: server.mark_reset(self.connection)
+            environ[_RESET_KEY] = self._reset
             return environ
+
+        def _reset(self) -> None:
+            """Answer nothing and close the connection with a TCP reset (SO_LINGER 0)."""
+            self.close_connection = True
+            server: Any = self.server
+            server.mark_reset(self.connection)
 
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
             """Quiet: the world is used by tests and demos, not watched."""
