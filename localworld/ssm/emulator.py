@@ -542,7 +542,8 @@ class SsmEmulator:
             document_version="1",
             comment=str(request.get("Comment", "")),
             parameters=parameters,
-            instance_ids=list(ids),
+            instance_ids=[] if request.get("Targets") else list(ids),
+            targets=list(request.get("Targets") or []),
             requested=now,
             expires_after=expires,
             timeout_seconds=timeout,
@@ -553,7 +554,7 @@ class SsmEmulator:
             invocations={},
         )
         for instance_id in ids:
-            host = known[instance_id]
+            host = known[instance_id]  # invocations keyed by node, whether named or targeted
             command.invocations[instance_id] = self._new_invocation(command, host, document.spec, now)
         with self._lock:
             if self._closed:
@@ -707,7 +708,7 @@ class SsmEmulator:
             "ExpiresAfter": _dt(command.expires_after),
             "Parameters": command.parameters,
             "InstanceIds": command.instance_ids,
-            "Targets": [],
+            "Targets": command.targets,
             "RequestedDateTime": _dt(command.requested),
             "Status": view.status,
             "StatusDetails": view.details,

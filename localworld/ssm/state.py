@@ -125,6 +125,7 @@ class CommandRecord:
     multi_step: bool
     step_names: tuple[str, ...]
     invocations: dict[str, InvocationRecord]
+    targets: list[dict[str, object]] = field(default_factory=list)
     cancel_requested: bool = False
 
 
@@ -223,10 +224,11 @@ def command_view(command: CommandRecord, now: float) -> CommandView:
         status = detail = "Success"
     elif command.cancel_requested and "Cancelled" in details:
         status = detail = "Cancelled"
+    elif len(set(details)) == 1:  # every node ended the same way: the command says so
+        status, detail = views[0].status, details[0]
     elif errors > max_errors_allowed(command.max_errors, total):
-        status = detail = "Failed"
-    elif dto == total:
-        status, detail = "TimedOut", "DeliveryTimedOut"
+        only_timeouts = "Failed" not in details
+        status, detail = ("TimedOut", "ExecutionTimedOut") if only_timeouts else ("Failed", "Failed")
     else:
         status, detail = "Failed", "Incomplete"
     return CommandView(status, detail, total, completed, errors, dto)

@@ -74,11 +74,15 @@ def endpoint() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def sessions(endpoint: str) -> dict[str, boto3.Session]:
     """Temporary credentials inside each test account (moto maps the key to the role's account)."""
-    base = boto3.Session(aws_access_key_id="AKIAEXAMPLEBASE00001", aws_secret_access_key="base", region_name=REGION)
+    base = boto3.Session(
+        aws_access_key_id="AKIAEXAMPLEBASE00001", aws_secret_access_key="base", region_name=REGION
+    )
     sts = base.client("sts", endpoint_url=endpoint)
     found = {}
     for account in (ACCOUNT_A, ACCOUNT_B):
-        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/ssm-tests", RoleSessionName="ssm-tests")["Credentials"]
+        creds = sts.assume_role(
+            RoleArn=f"arn:aws:iam::{account}:role/ssm-tests", RoleSessionName="ssm-tests"
+        )["Credentials"]
         found[account] = boto3.Session(
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
@@ -136,9 +140,7 @@ def ssm_b(sessions: dict[str, boto3.Session], endpoint: str) -> Any:
 @pytest.fixture
 def raw_ssm_a(sessions: dict[str, boto3.Session], endpoint: str) -> Any:
     """A client that skips botocore's own parameter checks, to see what the service answers."""
-    return sessions[ACCOUNT_A].client(
-        "ssm", endpoint_url=endpoint, config=Config(parameter_validation=False)
-    )
+    return sessions[ACCOUNT_A].client("ssm", endpoint_url=endpoint, config=Config(parameter_validation=False))
 
 
 def wait_for_command(client: Any, command_id: str, timeout: float = 20.0) -> dict[str, Any]:
@@ -146,7 +148,10 @@ def wait_for_command(client: Any, command_id: str, timeout: float = 20.0) -> dic
     deadline = time.monotonic() + timeout
     while True:
         command = client.list_commands(CommandId=command_id)["Commands"][0]
-        if command["CompletedCount"] == command["TargetCount"] and command["Status"] not in ("Pending", "InProgress"):
+        if command["CompletedCount"] == command["TargetCount"] and command["Status"] not in (
+            "Pending",
+            "InProgress",
+        ):
             return dict(command)
         if time.monotonic() > deadline:
             raise AssertionError(f"command {command_id} still {command['Status']} after {timeout} s")
