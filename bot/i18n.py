@@ -213,6 +213,19 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "ko": "이전 점검 `{previous}` 대비: 새 취약 {new} · 조치됨 {fixed} · 계속 취약 {unchanged}",
         "en": "Against `{previous}`: new failures {new} · fixed {fixed} · still failing {unchanged}",
     },
+    # notifier replies (bot.notifier)
+    "reply_account_unreachable": {
+        "ko": ":warning: 계정 {account} ({id}, {region})에 들어갈 수 없어 점검하지 못했습니다: {reason}",
+        "en": ":warning: Account {account} ({id}, {region}) could not be entered and was not scanned: {reason}",
+    },
+    "reply_failures": {
+        "ko": ":rotating_light: 실패한 호스트가 {n}대가 되었습니다. 최근: {host} `{outcome}` {reason}",
+        "en": ":rotating_light: {n} hosts have failed so far. Latest: {host} `{outcome}` {reason}",
+    },
+    "report_files": {
+        "ko": "결과 파일: 이 스레드의 CSV·OCSF 첨부, 그리고 `s3://{bucket}/{prefix}`",
+        "en": "Files: the CSV and OCSF attachments in this thread, and `s3://{bucket}/{prefix}`",
+    },
     "accepted": {"ko": "요청을 접수했습니다: {targets}", "en": "Request received: {targets}"},
 }
 

@@ -1,0 +1,324 @@
+"""The notifier: scan events in, Slack thread out (Lambda entry ``bot.notifier.handler``).
+
+- Every event re-renders the thread parent from the stored scan, at most once per 3 s per scan
+  however fast events come; an event that falls inside the window schedules one delayed refresh
+  (an SQS message with ``DelaySeconds``), so the parent always ends up showing the latest counts.
+- Replies for what a reader must notice: an account that could not be entered, and failed hosts
+  as their number crosses 1, 10, 50, 100, … (a burst gives one reply, not one per host).
+- ``scan.finished``: the final report as a reply broadcast to the channel, the findings files
+  attached with ``files_upload_v2``, and the parent's last update.
+Events may arrive twice or out of order (SQS): replies are de-duplicated by the event's ``seq``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from botocore.exceptions import ClientError
+from pydantic import ValidationError
+from slack_sdk import WebClient
+
+from bot.approvals import Approval, ApprovalStore
+from bot.errors import ApprovalNotFoundError
+from bot.i18n import Locale, t
+from bot.render.report import FailedHost, report_blocks, report_text
+from bot.render.text import code, escape, truncate
+from bot.render.thread import parent_blocks, parent_text
+from bot.thread_state import ThreadState
+from scanner.config import Config
+from scanner.errors import ScanNotFoundError
+from scanner.events import (
+    AccountUnreachable,
+    HostOutcomeEvent,
+    ScanEvent,
+    ScanFinished,
+    parse_event,
+)
+from scanner.outcomes import FAILURES, HostOutcome
+from scanner.report.models import ScanDiff, ScanSummary
+from scanner.state import ScanStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+
+__all__ = ["REFRESH_TYPE", "Notifier", "handler", "report_keys"]
+
+logger = logging.getLogger("cce_scan.notifier")
+
+REFRESH_TYPE = "notifier.refresh"
+UPDATE_INTERVAL_MS = 3000
+FAILURE_THRESHOLDS = (1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000)
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+def report_keys(scan_id: str) -> dict[str, str]:
+    """Where the scanner leaves a scan's report in the results bucket."""
+    prefix = f"reports/{scan_id}/"
+    return {
+        "summary": prefix + "summary.json",
+        "diff": prefix + "diff.json",
+        "csv": prefix + "findings.csv",
+        "ocsf": prefix + "findings.ocsf.jsonl",
+    }
+
+
+@dataclass
+class Notifier:
+    """Turns scan events into Slack messages; every client is injected."""
+
+    config: Config
+    slack: WebClient
+    store: ScanStore
+    approvals: ApprovalStore
+    threads: ThreadState
+    s3: S3Client
+    sqs: SQSClient | None
+    events_queue_url: str | None
+    now_ms: Callable[[], int] = lambda: int(time.time() * 1000)
+    interval_ms: int = UPDATE_INTERVAL_MS
+
+    @property
+    def locale(self) -> Locale:
+        return self.config.locale
+
+    # Entry points
+
+    def handle_message(self, body: str) -> None:
+        """One SQS message body: a scan event, or the notifier's own delayed refresh."""
+        data = json.loads(body)
+        if isinstance(data, dict) and data.get("type") == REFRESH_TYPE:
+            self.threads.clear_refresh(str(data["scan_id"]))
+            self.refresh_parent(str(data["scan_id"]))
+            return
+        self.handle(parse_event(body))
+
+    def handle(self, event: ScanEvent) -> None:
+        if isinstance(event, ScanFinished):
+            if self.threads.claim_event(event.scan_id, event.seq):
+                self.report(event)
+            self.refresh_parent(event.scan_id, force=True)
+            return
+        if isinstance(event, AccountUnreachable) and self.threads.claim_event(event.scan_id, event.seq):
+            self.reply(
+                event.scan_id,
+                t(
+                    "reply_account_unreachable",
+                    self.locale,
+                    account=code(event.account.alias),
+                    id=event.account.account_id,
+                    region=event.account.region,
+                    reason=escape(truncate(event.reason, 500)),
+                ),
+            )
+        if isinstance(event, HostOutcomeEvent) and event.outcome in FAILURES:
+            self._failure_burst(event)
+        self.refresh_parent(event.scan_id)
+
+    # The parent
+
+    def _approval(self, scan_id: str) -> Approval | None:
+        try:
+            return self.approvals.get(scan_id)
+        except ApprovalNotFoundError:
+            return None
+
+    def refresh_parent(self, scan_id: str, force: bool = False) -> None:
+        """Re-render the parent now if the 3-second window allows it, else schedule one refresh."""
+        try:
+            record = self.store.get_scan(scan_id)
+        except ScanNotFoundError:
+            logger.warning("event for unknown scan %s", scan_id)
+            return
+        if record.channel is None or record.thread_ts is None:
+            return
+        if not self.threads.claim_update(scan_id, self.now_ms(), 0 if force else self.interval_ms):
+            self._schedule_refresh(scan_id)
+            return
+        approval = self._approval(scan_id)
+        self.slack.chat_update(
+            channel=record.channel,
+            ts=record.thread_ts,
+            text=parent_text(record, approval, self.locale),
+            blocks=parent_blocks(record, approval, self.locale),
+        )
+
+    def _schedule_refresh(self, scan_id: str) -> None:
+        if self.sqs is None or self.events_queue_url is None or not self.threads.claim_refresh(scan_id):
+            return
+        self.sqs.send_message(
+            QueueUrl=self.events_queue_url,
+            MessageBody=json.dumps({"type": REFRESH_TYPE, "scan_id": scan_id}),
+            DelaySeconds=max(1, self.interval_ms // 1000),
+        )
+
+    # Replies
+
+    def reply(
+        self, scan_id: str, text: str, *, blocks: list[Any] | None = None, broadcast: bool = False
+    ) -> None:
+        record = self.store.get_scan(scan_id)
+        if record.channel is None or record.thread_ts is None:
+            return
+        self.slack.chat_postMessage(
+            channel=record.channel,
+            thread_ts=record.thread_ts,
+            text=text,
+            blocks=blocks,
+            reply_broadcast=broadcast,
+        )
+
+    def _failure_burst(self, event: HostOutcomeEvent) -> None:
+        record = self.store.get_scan(event.scan_id)
+        failed = sum(count for outcome, count in record.counts.items() if outcome in FAILURES)
+        crossed = [threshold for threshold in FAILURE_THRESHOLDS if threshold <= failed]
+        if not crossed or not self.threads.claim_threshold(event.scan_id, crossed[-1]):
+            return
+        host = event.name or event.instance_id
+        reason = event.detail.reason or event.detail.status_details or ""
+        self.reply(
+            event.scan_id,
+            t(
+                "reply_failures",
+                self.locale,
+                n=str(failed),
+                host=code(host),
+                outcome=event.outcome.value,
+                reason=escape(truncate(reason, 300)),
+            ),
+        )
+
+    # The final report
+
+    def _read_json(self, key: str) -> bytes | None:
+        try:
+            body = self.s3.get_object(Bucket=self.config.results_bucket, Key=key)["Body"]
+            return body.read(MAX_FILE_BYTES + 1)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                return None
+            raise
+
+    def _failed_hosts(self, scan_id: str, aliases: dict[str, str]) -> list[FailedHost]:
+        hosts = []
+        for account in self.store.accounts(scan_id):
+            if account.outcome is not None:
+                hosts.append(
+                    FailedHost(
+                        instance_id=f"{account.alias} ({account.region})",
+                        name=None,
+                        account_alias=account.alias,
+                        outcome=account.outcome,
+                        reason=account.reason,
+                    )
+                )
+        for host in self.store.hosts(scan_id):
+            if host.outcome is None or host.outcome is HostOutcome.SUCCEEDED:
+                continue
+            detail = host.detail
+            reason = ""
+            if detail is not None:
+                step = f"{detail.step}: " if detail.step else ""
+                reason = step + (detail.reason or detail.status_details or "")
+            hosts.append(
+                FailedHost(
+                    instance_id=host.instance_id,
+                    name=host.name,
+                    account_alias=aliases.get(host.account_id, host.account_id),
+                    outcome=host.outcome,
+                    reason=reason,
+                )
+            )
+        return hosts
+
+    def report(self, event: ScanFinished) -> None:
+        keys = report_keys(event.scan_id)
+        aliases = {a.id: a.alias for a in self.config.accounts}
+        summary = diff = None
+        try:
+            raw = self._read_json(keys["summary"])
+            summary = ScanSummary.model_validate_json(raw) if raw else None
+            raw = self._read_json(keys["diff"])
+            diff = ScanDiff.model_validate_json(raw) if raw else None
+        except ValidationError as exc:
+            logger.error("report of %s is malformed: %s", event.scan_id, exc)
+        note = t(
+            "report_files",
+            self.locale,
+            bucket=self.config.results_bucket,
+            prefix=f"findings/{event.scan_id}/",
+        )
+        blocks = report_blocks(
+            event, summary, diff, self._failed_hosts(event.scan_id, aliases), aliases, self.locale, note
+        )
+        self.reply(
+            event.scan_id,
+            report_text(event, self.locale),
+            blocks=[b.to_dict() for b in blocks],
+            broadcast=True,
+        )
+        self._attach_files(event.scan_id, keys)
+
+    def _attach_files(self, scan_id: str, keys: dict[str, str]) -> None:
+        record = self.store.get_scan(scan_id)
+        if record.channel is None or record.thread_ts is None:
+            return
+        uploads = []
+        for kind, filename in (("csv", f"cce-{scan_id}.csv"), ("ocsf", f"cce-{scan_id}.ocsf.jsonl")):
+            content = self._read_json(keys[kind])
+            if content and len(content) <= MAX_FILE_BYTES:
+                uploads.append({"content": content, "filename": filename, "title": filename})
+        if uploads:
+            self.slack.files_upload_v2(
+                channel=record.channel, thread_ts=record.thread_ts, file_uploads=uploads
+            )
+
+
+# The Lambda entry: built once per cold start, nothing at import.
+
+
+@cache
+def _notifier() -> Notifier:
+    import boto3
+
+    from bot.app import slack_client
+    from bot.settings import BotSettings, load_slack_secrets
+    from scanner.config import load_config_source
+
+    settings = BotSettings()  # read from the environment
+    config = load_config_source(settings.cce_scan_config)
+    secrets = load_slack_secrets(settings)
+    dynamodb = boto3.client("dynamodb")
+    return Notifier(
+        config=config,
+        slack=slack_client(secrets.bot_token.get_secret_value(), settings.slack_api_url),
+        store=ScanStore(dynamodb, settings.cce_scan_table, ttl_days=config.scan.state_ttl_days),
+        approvals=ApprovalStore(dynamodb, settings.cce_scan_table, ttl_days=config.scan.state_ttl_days),
+        threads=ThreadState(dynamodb, settings.cce_scan_table, ttl_days=config.scan.state_ttl_days),
+        s3=boto3.client("s3"),
+        sqs=boto3.client("sqs"),
+        events_queue_url=settings.cce_scan_events_queue_url,
+    )
+
+
+def _record(record: SQSRecord) -> None:
+    _notifier().handle_message(record.body)
+
+
+def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
+    """SQS batch of scan events; a record that fails is returned for redelivery, the rest are done."""
+    return process_partial_response(
+        event=event,
+        record_handler=_record,
+        processor=BatchProcessor(event_type=EventType.SQS),
+        context=context,
+    )
