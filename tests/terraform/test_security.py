@@ -357,3 +357,14 @@ def test_document_is_the_rendered_file_shared_only_with_the_member_accounts() ->
     assert document["permissions"] == {"type": "Share", "account_ids": "${local.document_share_ids}"}
     assert locals_of(CENTRAL)["document_share_ids"] == '${join(",", sort(var.member_account_ids))}'
     assert not re.search(r"\bAll\b", str(document["permissions"]))
+
+
+def test_analyzer_reads_results_and_writes_only_findings_and_reports() -> None:
+    analyzer = by_document(CENTRAL, "analyzer") + by_document(CENTRAL, "common")
+    grants = {(a, r) for s in analyzer for a in s.actions if a.startswith("s3:") for r in s.resources}
+    results = "${aws_s3_bucket.results.arn}"
+
+    writes = {r for a, r in grants if a in ("s3:PutObject", "s3:DeleteObject")}
+    assert writes == {f"{results}/findings/*", f"{results}/reports/*"}
+    assert ("s3:GetObject", f"{results}/results/*") in grants
+    assert not [r for a, r in grants if r.endswith(("/bundles/*", "/results/*")) and a != "s3:GetObject"]

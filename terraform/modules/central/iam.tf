@@ -205,10 +205,21 @@ data "aws_iam_policy_document" "analyzer" {
     resources = ["${aws_s3_bucket.results.arn}/results/*"]
   }
 
+  # A result deleted before analysis must read as 404 (nothing to do), not 403 (retry): S3 answers
+  # 404 only to callers allowed to list the bucket.
+  statement {
+    sid       = "TellMissingResultsFromDenied"
+    effect    = "Allow"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.results.arn]
+  }
+
+  # findings/<scan>/<account>/<instance>.ocsf.jsonl and .summary.json; stale findings are removed
+  # when a re-uploaded result turns out invalid. Reports are built from the summaries.
   statement {
     sid       = "WriteFindingsAndReports"
     effect    = "Allow"
-    actions   = ["s3:GetObject", "s3:PutObject"]
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = ["${aws_s3_bucket.results.arn}/findings/*", "${aws_s3_bucket.results.arn}/reports/*"]
   }
 
