@@ -1,0 +1,308 @@
+"""The analyzer Lambda: a result tar lands in ``results/`` → findings in ``findings/``.
+
+Trigger: S3 ``ObjectCreated`` on ``results/<scan>/<account>/<instance>.tar``, delivered directly or
+through SQS (then failures are reported per message as ``batchItemFailures``). For each object:
+
+1. read it with a size cap (``HeadObject`` first, then a bounded ranged ``GetObject``);
+2. judge it (:mod:`scanner.results`): the instance in the key is the one the tar must name;
+3. SUCCEEDED → write ``findings/<scan>/<account>/<instance>.ocsf.jsonl`` (OCSF 1.5.0) and
+   ``….summary.json`` (the host summary reports are built from); RESULT_INVALID → write the summary
+   with the reason and remove any findings an earlier upload of the same key left;
+4. hand the verdict to the scan state (:class:`HostStatePort`) and, when the state says it is news,
+   to the scan events (:class:`ScanEventPort`).
+
+Idempotent: the outputs are a pure function of the tar (times come from the tar's summary), so a
+second delivery rewrites the same bytes; the state change is conditional, so its event goes out once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from functools import cache
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_plus
+
+import boto3
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scanner.config import Config, load_config_source
+from scanner.errors import CceScanError
+from scanner.events import AccountRef, EventPort, HostOutcomeEvent, SqsEventPublisher
+from scanner.findings.analysis import AnalyzedHost, analyze_tar, rejected
+from scanner.findings.errors import ObjectKeyError
+from scanner.findings.keys import ResultKey, parse_result_key
+from scanner.findings.ocsf import ocsf_jsonl
+from scanner.findings.ports import HostAnalysis, HostStatePort, ScanEventPort
+from scanner.models import OutcomeDetail
+from scanner.outcomes import HostOutcome
+from scanner.results import DEFAULT_LIMITS, Limits
+from scanner.state import ScanStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+__all__ = [
+    "AnalyzerError",
+    "AnalyzerSettings",
+    "ObjectAnalyzer",
+    "S3ObjectRef",
+    "ScanEventsAnnouncer",
+    "ScanStoreState",
+    "handler",
+    "objects_in_event",
+    "process_event",
+]
+
+log = logging.getLogger(__name__)
+
+
+class AnalyzerError(CceScanError):
+    """Reading the result or writing the findings failed for a reason worth retrying (S3 errors)."""
+
+
+class AnalyzerSettings(BaseSettings):
+    """Environment of the analyzer function (ENTRIES.md)."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    cce_scan_config: str
+    cce_scan_table: str
+    cce_scan_events_queue_url: str | None = None
+
+
+class S3ObjectRef(BaseModel):
+    """One object an S3 notification names."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bucket: str
+    key: str
+
+
+class _S3Entity(BaseModel):
+    bucket: dict[str, Any]
+    object: dict[str, Any]
+
+
+class _S3Record(BaseModel):
+    eventSource: str = "aws:s3"
+    eventName: str = ""
+    s3: _S3Entity
+
+
+def _s3_records(payload: dict[str, Any]) -> Iterator[S3ObjectRef]:
+    for raw in payload.get("Records", []):
+        if not isinstance(raw, dict) or raw.get("eventSource") != "aws:s3":
+            continue
+        record = _S3Record.model_validate(raw)
+        if not record.eventName.startswith("ObjectCreated:"):
+            continue
+        yield S3ObjectRef(
+            bucket=str(record.s3.bucket["name"]),
+            key=unquote_plus(str(record.s3.object["key"])),
+        )
+
+
+def objects_in_event(event: dict[str, Any]) -> list[tuple[str | None, list[S3ObjectRef]]]:
+    """The objects of an S3 notification, grouped by SQS message ID (None for a direct S3 event).
+
+    S3's ``s3:TestEvent`` and non-S3 messages yield no objects.
+    """
+    groups: list[tuple[str | None, list[S3ObjectRef]]] = []
+    records = event.get("Records", [])
+    if any(isinstance(r, dict) and r.get("eventSource") == "aws:sqs" for r in records):
+        for record in records:
+            message_id = str(record.get("messageId", ""))
+            try:
+                body = json.loads(record.get("body") or "{}")
+            except ValueError:
+                log.warning("SQS message %s is not JSON; ignored", message_id)
+                groups.append((message_id, []))
+                continue
+            groups.append((message_id, list(_s3_records(body)) if isinstance(body, dict) else []))
+        return groups
+    return [(None, list(_s3_records(event)))]
+
+
+class ObjectAnalyzer:
+    """Reads one result object, writes its findings and reports the verdict."""
+
+    def __init__(
+        self,
+        s3: S3Client,
+        *,
+        state: HostStatePort | None = None,
+        events: ScanEventPort | None = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        self._s3 = s3
+        self._state = state
+        self._events = events
+        self._limits = limits
+
+    def _fetch(self, ref: S3ObjectRef, key: ResultKey) -> bytes | AnalyzedHost | None:
+        """The object's bytes; a RESULT_INVALID verdict if it is too big; None if it is gone."""
+        cap = self._limits.max_tar_bytes
+        try:
+            head = self._s3.head_object(Bucket=ref.bucket, Key=ref.key)
+            if head["ContentLength"] > cap:
+                return rejected(key, f"the tar is larger than the {cap // (1024 * 1024)} MiB cap")
+            body = self._s3.get_object(Bucket=ref.bucket, Key=ref.key, Range=f"bytes=0-{cap}")["Body"]
+            try:
+                data = body.read(cap + 1)
+            finally:
+                body.close()
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                log.warning("result %s is gone; nothing to analyze", ref.key)
+                return None
+            raise AnalyzerError(f"cannot read s3://{ref.bucket}/{ref.key}: {exc}") from exc
+        if len(data) > cap:
+            return rejected(key, f"the tar is larger than the {cap // (1024 * 1024)} MiB cap")
+        return data
+
+    def analyze(self, ref: S3ObjectRef) -> HostAnalysis | None:
+        """Analyze one object; None when it is not a result (wrong key) or has disappeared."""
+        try:
+            key = parse_result_key(ref.key)
+        except ObjectKeyError as exc:
+            log.warning("ignored: %s", exc)
+            return None
+        fetched = self._fetch(ref, key)
+        if fetched is None:
+            return None
+        analyzed = (
+            fetched if isinstance(fetched, AnalyzedHost) else analyze_tar(fetched, key, limits=self._limits)
+        )
+        self._write(ref.bucket, key, analyzed)
+        analysis = analyzed.analysis
+        if analysis.outcome is HostOutcome.RESULT_INVALID:
+            log.warning("result %s rejected: %s", ref.key, analysis.reason)
+        news = self._state.record_analysis(analysis) if self._state is not None else None
+        if news is not None and self._events is not None:
+            self._events.announce(news)
+        return analysis
+
+    def _write(self, bucket: str, key: ResultKey, analyzed: AnalyzedHost) -> None:
+        summary = analyzed.analysis.summary.model_dump_json().encode()
+        try:
+            if analyzed.findings:
+                self._s3.put_object(
+                    Bucket=bucket,
+                    Key=key.findings,
+                    Body=ocsf_jsonl(analyzed.findings),
+                    ContentType="application/x-ndjson",
+                )
+            else:
+                self._s3.delete_object(Bucket=bucket, Key=key.findings)
+            self._s3.put_object(Bucket=bucket, Key=key.summary, Body=summary, ContentType="application/json")
+        except ClientError as exc:
+            raise AnalyzerError(f"cannot write the findings of {key.result}: {exc}") from exc
+
+
+def process_event(event: dict[str, Any], analyzer: ObjectAnalyzer) -> dict[str, Any]:
+    """Analyze every object of ``event``. Through SQS, failed messages come back as
+    ``batchItemFailures`` (the others are done); a direct S3 event raises so Lambda retries it."""
+    failures: list[dict[str, str]] = []
+    for message_id, refs in objects_in_event(event):
+        for ref in refs:
+            try:
+                analyzer.analyze(ref)
+            except (AnalyzerError, ClientError, ValidationError) as exc:
+                log.error("analysis of s3://%s/%s failed: %s", ref.bucket, ref.key, exc)
+                if message_id is None:
+                    raise
+                failures.append({"itemIdentifier": message_id})
+                break
+    return {"batchItemFailures": failures}
+
+
+# -- adapters to the scan state and the scan events ---------------------------------------------
+
+
+class ScanStoreState:
+    """:class:`HostStatePort` over :class:`scanner.state.ScanStore`.
+
+    A rejected result turns the host's outcome into RESULT_INVALID (or marks it so tracking records
+    RESULT_INVALID when the command finishes). It is news to announce only when this call moved an
+    already recorded SUCCEEDED: otherwise tracking announces the host's outcome itself. An accepted
+    result changes nothing in the state: tracking records SUCCEEDED from the command's status.
+    """
+
+    def __init__(self, store: ScanStore) -> None:
+        self._store = store
+
+    def record_analysis(self, analysis: HostAnalysis) -> HostAnalysis | None:
+        if analysis.outcome is not HostOutcome.RESULT_INVALID:
+            return None
+        host = next(
+            (
+                h
+                for h in self._store.hosts(analysis.scan_id, analysis.account_id)
+                if h.instance_id == analysis.instance_id
+            ),
+            None,
+        )
+        if host is None:
+            log.warning(
+                "result for %s/%s is not a host of the scan", analysis.account_id, analysis.instance_id
+            )
+            return None
+        before = host.outcome
+        changed = self._store.mark_result_invalid(
+            analysis.scan_id, analysis.account_id, host.region, analysis.instance_id, analysis.reason or ""
+        )
+        if changed and before is HostOutcome.SUCCEEDED:
+            return analysis.model_copy(update={"region": host.region})
+        return None
+
+
+class ScanEventsAnnouncer:
+    """:class:`ScanEventPort` over :mod:`scanner.events`: a corrected ``scan.host_outcome``."""
+
+    def __init__(self, store: ScanStore, publisher: EventPort, config: Config | None = None) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._config = config
+
+    def announce(self, analysis: HostAnalysis) -> None:
+        account = self._config.account_by_id(analysis.account_id) if self._config is not None else None
+        event = HostOutcomeEvent(
+            scan_id=analysis.scan_id,
+            seq=self._store.next_event_seq(analysis.scan_id),
+            account=AccountRef(
+                account_id=analysis.account_id,
+                alias=account.alias if account is not None else analysis.account_id,
+                region=analysis.region or "",
+            ),
+            instance_id=analysis.instance_id,
+            name=analysis.summary.hostname,
+            outcome=analysis.outcome,
+            detail=OutcomeDetail(reason=analysis.reason or ""),
+        )
+        self._publisher.publish(event)
+
+
+# -- the Lambda entry -----------------------------------------------------------------------------
+
+
+@cache
+def _analyzer() -> ObjectAnalyzer:
+    """Built once per cold start from the environment."""
+    settings = AnalyzerSettings()  # filled from the environment
+    config = load_config_source(settings.cce_scan_config)
+    store = ScanStore(boto3.client("dynamodb"), settings.cce_scan_table, ttl_days=config.scan.state_ttl_days)
+    events: ScanEventPort | None = None
+    if settings.cce_scan_events_queue_url:
+        publisher = SqsEventPublisher(boto3.client("sqs"), settings.cce_scan_events_queue_url)
+        events = ScanEventsAnnouncer(store, publisher, config)
+    return ObjectAnalyzer(boto3.client("s3"), state=ScanStoreState(store), events=events)
+
+
+def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
+    """Lambda entry ``scanner.entries.analyzer.handler``."""
+    return process_event(event, _analyzer())

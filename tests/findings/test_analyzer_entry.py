@@ -1,0 +1,216 @@
+"""The analyzer Lambda on moto: real S3 and SQS event shapes, real S3 and DynamoDB calls."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote_plus
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from scanner.entries import analyzer as entry
+from scanner.entries.analyzer import ObjectAnalyzer, ScanEventsAnnouncer, ScanStoreState, process_event
+from scanner.events import HostOutcomeEvent, InProcessBus
+from scanner.models import Host, HostResult
+from scanner.outcomes import HostOutcome
+from scanner.report import HostSummary
+from scanner.state import ScanStore, create_table
+from tests.findings.hostile import MIB
+from tests.findings.tarbuilder import INSTANCE, build_tar, statuses, valid_files
+
+REGION = "ap-northeast-2"
+BUCKET = "cce-scan-results-111111111111"
+TABLE = "cce-scan"
+SCAN = "20261126T120000-abc123"
+ACCOUNT = "222222222222"
+KEY = f"results/{SCAN}/{ACCOUNT}/{INSTANCE}.tar"
+FINDINGS = f"findings/{SCAN}/{ACCOUNT}/{INSTANCE}.ocsf.jsonl"
+SUMMARY = f"findings/{SCAN}/{ACCOUNT}/{INSTANCE}.summary.json"
+CONFIG = Path(__file__).resolve().parents[2] / "examples" / "cce-scan.yaml"
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        s3 = boto3.client("s3", region_name=REGION)
+        s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        yield
+
+
+@pytest.fixture
+def s3(aws: None) -> Any:
+    return boto3.client("s3", region_name=REGION)
+
+
+@pytest.fixture
+def store(aws: None) -> ScanStore:
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    create_table(dynamodb, TABLE)
+    scans = ScanStore(dynamodb, TABLE)
+    scans.put_host(SCAN, ACCOUNT, REGION, Host(instance_id=INSTANCE, name="web-1"))
+    return scans
+
+
+def s3_event(*keys: str, name: str = "ObjectCreated:Put") -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": REGION,
+                "eventName": name,
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "bucket": {"name": BUCKET, "arn": f"arn:aws:s3:::{BUCKET}"},
+                    "object": {"key": quote_plus(key), "size": 1, "eTag": "x"},
+                },
+            }
+            for key in keys
+        ]
+    }
+
+
+def sqs_event(*bodies: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Records": [
+            {
+                "messageId": f"m{index}",
+                "receiptHandle": "r",
+                "body": json.dumps(body),
+                "attributes": {},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:111111111111:results",
+                "awsRegion": REGION,
+            }
+            for index, body in enumerate(bodies)
+        ]
+    }
+
+
+def read(s3: Any, key: str) -> bytes:
+    return bytes(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
+
+
+def test_analyzer_writes_67_ocsf_findings_and_a_summary_for_a_valid_result(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar(valid_files(statuses(vulnerable=["U-01"]))))
+    assert process_event(s3_event(KEY), ObjectAnalyzer(s3)) == {"batchItemFailures": []}
+    lines = read(s3, FINDINGS).splitlines()
+    assert len(lines) == 67
+    assert json.loads(lines[0])["compliance"]["status"] == "Fail"
+    summary = HostSummary.model_validate_json(read(s3, SUMMARY))
+    assert summary.outcome is HostOutcome.SUCCEEDED
+    assert summary.high_failures == ("U-01",)
+
+
+def test_analyzer_is_idempotent_when_the_event_comes_twice(s3: Any, store: ScanStore) -> None:
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
+    analyzer = ObjectAnalyzer(s3, state=ScanStoreState(store))
+    process_event(s3_event(KEY), analyzer)
+    first = read(s3, FINDINGS), read(s3, SUMMARY)
+    process_event(sqs_event(s3_event(KEY)), analyzer)
+    assert (read(s3, FINDINGS), read(s3, SUMMARY)) == first
+    assert len(s3.list_objects_v2(Bucket=BUCKET, Prefix="findings/")["Contents"]) == 2
+
+
+def test_analyzer_turns_a_rejected_result_into_result_invalid_and_announces_it_once(
+    s3: Any, store: ScanStore
+) -> None:
+    store.record_outcome(SCAN, ACCOUNT, REGION, INSTANCE, HostResult(outcome=HostOutcome.SUCCEEDED))
+    bus = InProcessBus()
+    analyzer = ObjectAnalyzer(s3, state=ScanStoreState(store), events=ScanEventsAnnouncer(store, bus))
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar(valid_files(instance_id="i-0fedcba9876543210")))
+    s3.put_object(Bucket=BUCKET, Key=FINDINGS, Body=b"left by an earlier upload\n")
+
+    process_event(s3_event(KEY), analyzer)
+    process_event(s3_event(KEY), analyzer)
+
+    host = store.host(SCAN, ACCOUNT, REGION, INSTANCE)
+    assert host is not None
+    assert host.outcome is HostOutcome.RESULT_INVALID
+    assert host.detail is not None
+    assert "uploaded for i-0123456789abcdef0" in host.detail.reason
+    events = [e for e in bus.log if isinstance(e, HostOutcomeEvent)]
+    assert len(events) == 1
+    assert (events[0].outcome, events[0].instance_id, events[0].account.region) == (
+        HostOutcome.RESULT_INVALID,
+        INSTANCE,
+        REGION,
+    )
+    summary = HostSummary.model_validate_json(read(s3, SUMMARY))
+    assert summary.outcome is HostOutcome.RESULT_INVALID
+    assert "i-0fedcba9876543210" in (summary.reason or "")
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=FINDINGS)
+
+
+def test_analyzer_marks_a_host_still_running_so_tracking_records_result_invalid(
+    s3: Any, store: ScanStore
+) -> None:
+    bus = InProcessBus()
+    analyzer = ObjectAnalyzer(s3, state=ScanStoreState(store), events=ScanEventsAnnouncer(store, bus))
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"not a tar at all" * 64)
+    process_event(s3_event(KEY), analyzer)
+    assert bus.log == []  # tracking announces the outcome when the command ends
+    recorded = store.record_outcome(
+        SCAN, ACCOUNT, REGION, INSTANCE, HostResult(outcome=HostOutcome.SUCCEEDED)
+    )
+    assert recorded is HostOutcome.RESULT_INVALID
+
+
+def test_analyzer_rejects_an_oversized_object_without_downloading_it(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=bytes(21 * MIB))
+    process_event(s3_event(KEY), ObjectAnalyzer(s3))
+    summary = HostSummary.model_validate_json(read(s3, SUMMARY))
+    assert summary.outcome is HostOutcome.RESULT_INVALID
+    assert summary.reason == "the tar is larger than the 20 MiB cap"
+
+
+def test_analyzer_ignores_other_keys_test_events_and_deletions(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key="results/evil/../../x.tar", Body=build_tar())
+    test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": BUCKET}
+    result = process_event(
+        sqs_event(
+            s3_event("results/evil/../../x.tar"), test_event, s3_event(KEY, name="ObjectRemoved:Delete")
+        ),
+        ObjectAnalyzer(s3),
+    )
+    assert result == {"batchItemFailures": []}
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix="findings/")
+
+
+def test_analyzer_reports_only_the_failed_sqs_message(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
+    broken = s3_event(KEY)
+    broken["Records"][0]["s3"]["bucket"]["name"] = "no-such-bucket-anywhere"
+    result = process_event(sqs_event(s3_event(KEY), broken), ObjectAnalyzer(s3))
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m1"}]}
+    assert len(read(s3, FINDINGS).splitlines()) == 67
+
+
+def test_analyzer_raises_on_a_failed_direct_s3_event_so_lambda_retries(s3: Any) -> None:
+    broken = s3_event(KEY)
+    broken["Records"][0]["s3"]["bucket"]["name"] = "no-such-bucket-anywhere"
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
+    with pytest.raises(entry.AnalyzerError):
+        process_event(broken, ObjectAnalyzer(s3))
+
+
+def test_handler_builds_itself_from_the_environment(
+    s3: Any, store: ScanStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CCE_SCAN_CONFIG", str(CONFIG))
+    monkeypatch.setenv("CCE_SCAN_TABLE", TABLE)
+    entry._analyzer.cache_clear()
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
+    try:
+        assert entry.handler(sqs_event(s3_event(KEY)), None) == {"batchItemFailures": []}
+    finally:
+        entry._analyzer.cache_clear()
+    assert len(read(s3, FINDINGS).splitlines()) == 67
