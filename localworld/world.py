@@ -13,14 +13,12 @@ moto's state is process-wide, so one World runs per process at a time.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import boto3
 from botocore.credentials import RefreshableCredentials
@@ -31,7 +29,9 @@ from localworld.deploy import Deployment, deploy
 from localworld.errors import WorldError
 from localworld.faults import Faults
 from localworld.fleet import FleetSpec, HostSpec, SyntheticBehaviour
+from localworld.roots import fixture_names, materialise_root, remove_root
 from localworld.server import MotoServer
+from localworld.ssm import Clock, EmulatorSettings, SsmEmulator, install_ssm_emulator
 from scanner.config import Config
 
 __all__ = ["World", "WorldHost"]
@@ -59,21 +59,10 @@ def _reset_moto() -> None:
 
 
 def _materialise(root_name: str, dest: Path) -> list[str]:
-    """Materialise fixture root ``root_name`` at ``dest`` with ``localworld.roots``; return notes."""
-    try:
-        roots = importlib.import_module("localworld.roots")
-    except ImportError:
-        dest.mkdir(parents=True, exist_ok=True)
-        return [f"fixture root {root_name!r}: localworld.roots is not available; the host's root is empty"]
-    function: Callable[..., Any] | None = getattr(roots, "materialise_root", None) or getattr(
-        roots, "materialize_root", None
-    )
-    if function is None:
-        dest.mkdir(parents=True, exist_ok=True)
-        return [f"fixture root {root_name!r}: localworld.roots has no materialise_root; the root is empty"]
-    result = function(root_name, dest)
-    notes = getattr(result, "notes", result)
-    return [str(n) for n in notes] if isinstance(notes, list | tuple) else []
+    """Materialise fixture root ``root_name`` at ``dest``; return what could not be reproduced."""
+    if root_name not in fixture_names():
+        raise WorldError(f"fixture root {root_name!r} does not exist under tests/fixtures/roots/")
+    return list(materialise_root(root_name, dest).notes)
 
 
 def _with_working_directory(config: Config, hosts_dir: Path) -> Config:
@@ -88,21 +77,17 @@ def _with_working_directory(config: Config, hosts_dir: Path) -> Config:
         ) from exc
 
 
-def _install_ssm(fleet: FleetSpec, faults: Faults, hosts_dir: Path, clock: Any) -> Callable[[], None] | None:
-    try:
-        ssm = importlib.import_module("localworld.ssm")
-    except ImportError:
-        return None
-    emulator_class = getattr(ssm, "SsmEmulator", None)
-    install = getattr(ssm, "install_ssm_emulator", None)
-    if emulator_class is None or install is None:
-        return None
-    kwargs: dict[str, Any] = {}
-    if clock is not None:
-        kwargs["clock"] = clock
-    emulator = emulator_class(fleet, faults, hosts_dir, **kwargs)
-    uninstall = install(emulator)
-    return uninstall if callable(uninstall) else None
+def _install_ssm(
+    fleet: FleetSpec,
+    faults: Faults,
+    hosts: tuple[WorldHost, ...],
+    hosts_dir: Path,
+    clock: Clock | None,
+    settings: EmulatorSettings | None,
+) -> tuple[SsmEmulator, Callable[[], None]]:
+    roots = {h.instance_id: h.cce_root for h in hosts if h.cce_root is not None}
+    emulator = SsmEmulator(fleet, faults, hosts_dir, clock, settings=settings, cce_roots=roots)
+    return emulator, install_ssm_emulator(emulator)
 
 
 class World:
@@ -118,6 +103,7 @@ class World:
         accounts: AccountsSetup,
         hosts: tuple[WorldHost, ...],
         notes: list[str],
+        ssm: SsmEmulator,
     ) -> None:
         self.config = config
         self.fleet = fleet
@@ -126,6 +112,7 @@ class World:
         self.hosts = hosts
         self.notes = notes
         self.accounts = accounts
+        self.ssm = ssm
         self._server = server
         self._central: boto3.Session | None = None
         self.deployment: Deployment | None = None
@@ -141,12 +128,14 @@ class World:
         faults: Faults | None = None,
         base_dir: Path | str | None = None,
         synthetic: bool = False,
-        clock: Any = None,
+        clock: Clock | None = None,
+        ssm_settings: EmulatorSettings | None = None,
     ) -> Iterator[World]:
         """Start the world; stop it (everything) when the block ends, also on an exception.
 
         ``synthetic=True`` runs every host without a shell (hosts that name a fixture root get a
-        default :class:`SyntheticBehaviour`); ``clock`` is passed to the SSM emulator.
+        default :class:`SyntheticBehaviour`); ``clock`` and ``ssm_settings`` go to the SSM emulator
+        (emulated time for consistency windows and timeouts; scripts always run in real time).
         """
         if not _ONE_WORLD.acquire(blocking=False):
             raise WorldError("a World is already running in this process (moto's state is process-wide)")
@@ -171,13 +160,10 @@ class World:
             stack.callback(server.stop)
             accounts = setup_accounts(world_config, server.endpoint_url)
             notes = list(accounts.notes)
-            hosts = _prepare_hosts(fleet, hosts_dir, notes)
-            uninstall = _install_ssm(fleet, faults, hosts_dir, clock)
-            if uninstall is None:
-                notes.append("localworld.ssm is not available: SSM is moto's own (no Run Command emulation)")
-            else:
-                stack.callback(uninstall)
-            yield cls(world_config, fleet, faults, base, server, accounts, hosts, notes)
+            hosts = _prepare_hosts(fleet, hosts_dir, notes, stack)
+            emulator, uninstall = _install_ssm(fleet, faults, hosts, hosts_dir, clock, ssm_settings)
+            stack.callback(uninstall)
+            yield cls(world_config, fleet, faults, base, server, accounts, hosts, notes, emulator)
         finally:
             stack.close()
 
@@ -264,7 +250,9 @@ def _check_fleet(config: Config, fleet: FleetSpec) -> None:
         raise WorldError(f"the fleet has hosts in accounts the config does not list: {', '.join(strangers)}")
 
 
-def _prepare_hosts(fleet: FleetSpec, hosts_dir: Path, notes: list[str]) -> tuple[WorldHost, ...]:
+def _prepare_hosts(
+    fleet: FleetSpec, hosts_dir: Path, notes: list[str], cleanup: contextlib.ExitStack
+) -> tuple[WorldHost, ...]:
     prepared: list[WorldHost] = []
     for spec in fleet.hosts:
         if spec.synthetic is not None:
@@ -274,7 +262,8 @@ def _prepare_hosts(fleet: FleetSpec, hosts_dir: Path, notes: list[str]) -> tuple
         (sandbox / "work").mkdir(parents=True, exist_ok=True)
         root = sandbox / "root"
         if spec.root is not None:
-            notes.extend(f"{spec.instance_id}: {n}" for n in _materialise(spec.root, root))
+            cleanup.callback(remove_root, root)
+            notes.extend(f"{spec.instance_id} ({spec.root}): {n}" for n in _materialise(spec.root, root))
         else:
             root.mkdir(exist_ok=True)
         prepared.append(WorldHost(spec, sandbox, root))
