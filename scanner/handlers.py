@@ -290,7 +290,7 @@ class JobHandlers:
             comment=comment,
         )
         presigner = self.presigner()
-        script_url = presigner.bundle_get(scan.bundle_sha256)
+        bundle_sha256 = scan.bundle_sha256
         stale = self.rt.now() - SEND_LEASE_SECONDS
         deadline_after = deadline_seconds(
             config.scan.delivery_timeout_seconds, config.scan.execution_timeout_seconds
@@ -325,10 +325,11 @@ class JobHandlers:
                 "{instance_id}", iid
             )
             parameters = {
-                "scriptUrl": [script_url],
+                # Signed per host at send time: each URL's life starts when its command leaves.
+                "scriptUrl": [presigner.bundle_get(bundle_sha256, iid)],
                 "uploadUrl": [presigner.result_put(sid, aid, iid)],
                 "workingDirectory": [working_directory],
-                "bundleSha256": [scan.bundle_sha256 or ""],
+                "bundleSha256": [bundle_sha256],
             }
             result = sender.send(iid, parameters)
             if self.rt.on_send is not None:

@@ -89,10 +89,17 @@ class Presigner:
             now or datetime.now(UTC),
         )
 
-    def bundle_get(self, sha256: str, *, now: datetime | None = None) -> str:
+    def bundle_get(self, sha256: str, instance_id: str, *, now: datetime | None = None) -> str:
+        """The bundle's GET URL for one host. The signed ``response-content-disposition`` names the
+        host, so each host's URL is its own (it can expire or be revoked alone) and S3 access logs
+        show which host fetched the bundle."""
         return self._s3.generate_presigned_url(
             "get_object",
-            Params={"Bucket": self._config.results_bucket, "Key": bundle_key(sha256)},
+            Params={
+                "Bucket": self._config.results_bucket,
+                "Key": bundle_key(sha256),
+                "ResponseContentDisposition": f"attachment; filename={instance_id}-script.tar",
+            },
             ExpiresIn=self.lifetime(now),
         )
 

@@ -1,0 +1,166 @@
+"""The scan engine facade: what the command line and the bot call.
+
+    engine = ScanEngine(runtime)                      # see scanner.handlers.Runtime
+    scan = engine.create_scan("account", ["prod"], requester="U01…", channel="C01…",
+                              thread_ts=None, idempotency_key=trigger_id)   # resolves targets; writes
+    engine.start(scan.scan_id, approver="U02…")        # queues the jobs; idempotent
+    engine.cancel(scan.scan_id)                        # running commands are cancelled
+    engine.status(scan.scan_id)                        # ScanRecord with counts
+
+``create_scan`` resolves the targets first: unknown, malformed or empty input raises
+:class:`~scanner.errors.TargetError` and nothing is written. Approval is the caller's business:
+create, ask, then ``start`` with the approver (or never start it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from scanner.artifacts import current_bundle_sha256, document_hash
+from scanner.errors import ScanStateError
+from scanner.events import AccountRef, ScanStarted
+from scanner.handlers import JobHandlers, Runtime
+from scanner.jobs import DispatchJob, FinalizeJob
+from scanner.models import ScanRecord, ScanStatus, new_scan_id
+from scanner.sessions import SessionCache
+from scanner.state import AccountPhase, HostItem
+from scanner.targets import OrganizationDirectory, OuLookup, resolve_targets
+
+__all__ = ["ScanEngine"]
+
+
+class ScanEngine:
+    """Create, start, cancel and read scans; the jobs it queues run through :class:`JobHandlers`."""
+
+    def __init__(self, runtime: Runtime, *, ous: OuLookup | None = None) -> None:
+        self.rt = runtime
+        self.handlers = JobHandlers(runtime)
+        self._ous = ous
+
+    def _ou_lookup(self) -> OuLookup:
+        if self._ous is None:
+            client: Any = self.rt.central_session.client(
+                "organizations", region_name=self.rt.config.central.region, endpoint_url=self.rt.endpoint_url
+            )
+            self._ous = OrganizationDirectory(client)
+        return self._ous
+
+    def create_scan(
+        self,
+        kind: str,
+        names: Sequence[str],
+        *,
+        requester: str,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> ScanRecord:
+        """Resolve ``kind`` (``account``/``host``) ``names`` and record a scan in CREATED.
+
+        With ``idempotency_key`` (e.g. Slack's ``trigger_id``) a repeated call returns the first scan.
+        """
+        scan_id = new_scan_id(self.rt.utcnow())
+        sessions = SessionCache(
+            self.rt.config,
+            scan_id=scan_id,
+            requester=requester,
+            central_session=self.rt.central_session,
+            endpoint_url=self.rt.endpoint_url,
+            partition=self.rt.partition,
+        )
+
+        def clients_for(account_id: str, region: str) -> tuple[Any, Any]:
+            return (
+                sessions.client(account_id, "ssm", region),
+                sessions.client(account_id, "ec2", region),
+            )
+
+        targets = resolve_targets(
+            self.rt.config,
+            kind,
+            names,
+            ous=self._ou_lookup() if kind == "account" else None,
+            clients_for=clients_for,
+        )
+        record = ScanRecord(
+            scan_id=scan_id,
+            requester=requester,
+            targets=targets,
+            channel=channel,
+            thread_ts=thread_ts,
+            status=ScanStatus.CREATED,
+            created_at=self.rt.utcnow(),
+        )
+        return self.rt.store.create_scan(record, idempotency_key)
+
+    def start(self, scan_id: str, *, approver: str | None = None) -> ScanRecord:
+        """Look up the bundle and document hash, queue one dispatch job per account and region.
+
+        Calling it again on a running scan re-queues dispatch for accounts not yet dispatched
+        (harmless: dispatch is idempotent) and emits nothing new.
+        """
+        store = self.rt.store
+        scan = store.get_scan(scan_id)
+        if scan.status in (ScanStatus.FINISHED, ScanStatus.CANCELLED, ScanStatus.CANCELLING):
+            raise ScanStateError(f"scan {scan_id} is {scan.status.value}; it cannot be started")
+        config = self.rt.config
+        for target in scan.targets.accounts:
+            store.put_account(scan_id, target.account_id, target.alias, target.region, target.instance_ids)
+        started = False
+        if scan.status == ScanStatus.CREATED:
+            central: Any = self.rt.central_session
+            s3 = central.client("s3", region_name=config.central.region, endpoint_url=self.rt.endpoint_url)
+            ssm = central.client("ssm", region_name=config.central.region, endpoint_url=self.rt.endpoint_url)
+            fields = {
+                "started_at": self.rt.utcnow().isoformat(),
+                "bundle_sha256": current_bundle_sha256(s3, config.results_bucket),
+                "document_hash": document_hash(ssm, config.document.name),
+            }
+            if approver is not None:
+                fields["approver"] = approver
+            started = store.transition(scan_id, (ScanStatus.CREATED,), ScanStatus.RUNNING, **fields)
+        if started:
+            scan = store.get_scan(scan_id)
+            self.rt.events.publish(
+                ScanStarted(
+                    scan_id=scan_id,
+                    seq=store.next_event_seq(scan_id),
+                    requester=scan.requester,
+                    approver=scan.approver,
+                    accounts=tuple(
+                        AccountRef(account_id=t.account_id, alias=t.alias, region=t.region)
+                        for t in scan.targets.accounts
+                    ),
+                )
+            )
+        for account in store.accounts(scan_id):
+            if account.phase == AccountPhase.PENDING:
+                self.rt.jobs.submit(
+                    DispatchJob(scan_id=scan_id, account_id=account.account_id, region=account.region)
+                )
+        return store.get_scan(scan_id)
+
+    def cancel(self, scan_id: str) -> ScanRecord:
+        """Stop a scan: a CREATED scan is CANCELLED at once; a RUNNING one cancels its commands."""
+        store = self.rt.store
+        if store.transition(
+            scan_id, (ScanStatus.CREATED,), ScanStatus.CANCELLED, finished_at=self.rt.utcnow().isoformat()
+        ):
+            return store.get_scan(scan_id)
+        if store.transition(scan_id, (ScanStatus.RUNNING,), ScanStatus.CANCELLING):
+            for account in store.accounts(scan_id):
+                if account.phase == AccountPhase.PENDING:
+                    self.rt.jobs.submit(
+                        DispatchJob(scan_id=scan_id, account_id=account.account_id, region=account.region)
+                    )
+            self.rt.jobs.submit(FinalizeJob(scan_id=scan_id))
+        return store.get_scan(scan_id)
+
+    def status(self, scan_id: str) -> ScanRecord:
+        """The scan item: status, counts so far, totals."""
+        return self.rt.store.get_scan(scan_id)
+
+    def hosts(self, scan_id: str) -> list[HostItem]:
+        """Every host item of the scan, with its outcome once it has one."""
+        return self.rt.store.hosts(scan_id)

@@ -1,0 +1,212 @@
+"""The scan engine on the local world: real hosts run the document through presigned URLs.
+
+GIVEN 3 accounts × 5 real hosts, one account denying AssumeRole, one host offline, one host whose
+URLs are expired and one whose check run crashes, THEN every host has exactly one outcome, the
+totals add up, the events come in order — and delivering every job twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from localworld.faults import Faults
+from localworld.fleet import FleetSpec
+from localworld.world import World
+from scanner.errors import TargetError
+from scanner.events import AccountUnreachable, HostOutcomeEvent, ScanFinished, ScanProgress, ScanStarted
+from scanner.local import InProcessScanner
+from scanner.outcomes import HostOutcome
+from tests.scanner.world_support import deployed_world, fast_config, real_fleet
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
+PROD_WEB, PROD_DB, DEV_APP = "222222222222", "333333333333", "444444444444"
+
+
+def _fleet() -> FleetSpec:
+    fleet = real_fleet(fast_config(), per_account=5)
+    hosts = list(fleet.hosts)
+    # The offline host: its agent lost contact before the scan (DescribeInstanceInformation says so).
+    offline = next(i for i, h in enumerate(hosts) if h.account_id == DEV_APP)
+    hosts[offline] = hosts[offline].model_copy(update={"ping_status": "ConnectionLost"})
+    return FleetSpec(hosts=tuple(hosts))
+
+
+def _hosts_of(fleet: FleetSpec, account: str) -> list[str]:
+    return [h.instance_id for h in fleet.hosts if h.account_id == account]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    fleet = _fleet()
+    faults = Faults()
+    faults.set_account(PROD_DB, assume_role_denied=True)
+    faults.set_host(_hosts_of(fleet, PROD_WEB)[1], expire_urls=True)
+    faults.set_host(_hosts_of(fleet, PROD_WEB)[2], crash_run_step=True)
+    with deployed_world(fast_config(), fleet, tmp_path_factory.mktemp("scan"), faults=faults) as started:
+        yield started
+
+
+def _table_items(world: World, table: str) -> int:
+    dynamodb: Any = world.central_session().client("dynamodb", endpoint_url=world.endpoint_url)
+    return int(dynamodb.scan(TableName=table, Select="COUNT")["Count"])
+
+
+def _commands_per_host(world: World, account: str) -> Counter[str]:
+    ssm: Any = world.session_for(account).client("ssm", endpoint_url=world.endpoint_url)
+    sent: Counter[str] = Counter()
+    for page in ssm.get_paginator("list_commands").paginate():
+        for command in page["Commands"]:
+            sent.update(command["InstanceIds"])
+    return sent
+
+
+def _scan(world: World, table: str, *, deliveries: int = 1) -> tuple[Any, list[Any], InProcessScanner]:
+    scanner = InProcessScanner(
+        world.config,
+        world.central_session(),
+        endpoint_url=world.endpoint_url,
+        table=table,
+        deliveries=deliveries,
+    )
+    record = scanner.run("account", ["prod-web", "prod-db", "dev-app"], requester="U01REQUESTER", timeout=240)
+    return record, list(scanner.bus.log), scanner
+
+
+def test_scan_of_three_accounts_gives_every_host_exactly_one_outcome_in_order(world: World) -> None:
+    record, events, scanner = _scan(world, "scan-once")
+    try:
+        hosts = {h.instance_id: h for h in scanner.engine.hosts(record.scan_id)}
+    finally:
+        scanner.close()
+    fleet = world.fleet
+    web, db, dev = (_hosts_of(fleet, a) for a in (PROD_WEB, PROD_DB, DEV_APP))
+
+    # Every reachable host has exactly one outcome; the unreachable account is one outcome for its hosts.
+    assert set(hosts) == set(web) | set(dev)
+    assert all(h.outcome is not None for h in hosts.values())
+    assert hosts[web[1]].outcome == HostOutcome.FAILED_DOWNLOAD
+    assert hosts[web[2]].outcome == HostOutcome.FAILED_CHECKS
+    assert hosts[web[2]].detail is not None
+    assert hosts[web[2]].detail.step == "run"
+    assert hosts[dev[0]].outcome == HostOutcome.SKIPPED_OFFLINE
+    succeeded = [i for i, h in hosts.items() if h.outcome == HostOutcome.SUCCEEDED]
+    assert sorted(succeeded) == sorted([web[0], web[3], web[4], *dev[1:]])
+    assert record.counts == {
+        HostOutcome.SUCCEEDED: 7,
+        HostOutcome.FAILED_DOWNLOAD: 1,
+        HostOutcome.FAILED_CHECKS: 1,
+        HostOutcome.SKIPPED_OFFLINE: 1,
+        HostOutcome.ACCOUNT_UNREACHABLE: 1,
+    }
+    assert record.hosts_total == sum(record.counts.values()) == 11
+    assert record.accounts_done == record.accounts_total == 3
+    assert not set(db) & set(hosts)
+
+    # Each succeeded host's result tar is in the bucket, under its own key.
+    s3: Any = world.central_session().client("s3", endpoint_url=world.endpoint_url)
+    listed = s3.list_objects_v2(Bucket=world.config.results_bucket, Prefix=f"results/{record.scan_id}/")
+    keys = {item["Key"] for item in listed.get("Contents", [])}
+    for instance_id in succeeded:
+        account = PROD_WEB if instance_id in web else DEV_APP
+        assert f"results/{record.scan_id}/{account}/{instance_id}.tar" in keys
+
+    # Events: numbered 1..N in emission order, started first, finished last, one outcome per host.
+    ordered = sorted(events, key=lambda e: e.seq)
+    assert [e.seq for e in ordered] == list(range(1, len(events) + 1))
+    assert isinstance(ordered[0], ScanStarted)
+    assert isinstance(ordered[-1], ScanFinished)
+    assert ordered[-1].counts == record.counts
+    assert ordered[-1].by_account["prod-db"] == {HostOutcome.ACCOUNT_UNREACHABLE: 1}
+    outcome_events = Counter(e.instance_id for e in events if isinstance(e, HostOutcomeEvent))
+    assert outcome_events == Counter(list(hosts))
+    unreachable = [e for e in events if isinstance(e, AccountUnreachable)]
+    assert [e.account.account_id for e in unreachable] == [PROD_DB]
+    assert "AccessDenied" in unreachable[0].reason
+    done = [e.done for e in ordered if isinstance(e, ScanProgress)]
+    assert done == sorted(done)
+
+
+def test_scan_with_every_job_delivered_twice_sends_one_command_per_host_and_counts_once(world: World) -> None:
+    before = {a: _commands_per_host(world, a) for a in (PROD_WEB, DEV_APP)}
+    record, events, scanner = _scan(world, "scan-twice", deliveries=2)
+    scanner.close()
+    for account in (PROD_WEB, DEV_APP):
+        after = _commands_per_host(world, account)
+        new = after - before[account]
+        reachable = [
+            i for i in _hosts_of(world.fleet, account) if world.fleet.host(i).ping_status == "Online"
+        ]  # type: ignore[union-attr]
+        assert new == Counter(reachable), f"one command per reachable host in {account}"
+    assert record.hosts_total == sum(record.counts.values()) == 11
+    assert record.counts[HostOutcome.SUCCEEDED] == 7
+    assert sum(1 for e in events if isinstance(e, ScanFinished)) == 1
+    assert Counter(e.instance_id for e in events if isinstance(e, HostOutcomeEvent)).most_common(1)[0][1] == 1
+
+
+def test_host_targets_are_found_by_instance_id_name_tag_and_private_ip(world: World) -> None:
+    web = [world.fleet.host(i) for i in _hosts_of(world.fleet, PROD_WEB)]
+    dev = [world.fleet.host(i) for i in _hosts_of(world.fleet, DEV_APP)]
+    assert all(web)
+    assert all(dev)
+    with InProcessScanner(
+        world.config, world.central_session(), endpoint_url=world.endpoint_url, table="scan-hosts"
+    ) as scanner:
+        record = scanner.engine.create_scan(
+            "host",
+            [web[0].instance_id, dev[2].name, dev[3].private_ip],
+            requester="U01REQUESTER",  # type: ignore[union-attr]
+        )
+        scanner.engine.start(record.scan_id)
+        record = scanner.wait(record.scan_id, timeout=120)
+        hosts = {h.instance_id: h.outcome for h in scanner.engine.hosts(record.scan_id)}
+    assert hosts == {
+        web[0].instance_id: HostOutcome.SUCCEEDED,  # type: ignore[union-attr]
+        dev[2].instance_id: HostOutcome.SUCCEEDED,  # type: ignore[union-attr]
+        dev[3].instance_id: HostOutcome.SUCCEEDED,  # type: ignore[union-attr]
+    }
+    assert {t.alias for t in record.targets.accounts} == {"prod-web", "dev-app"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "names", "message"),
+    [
+        ("account", ["no-such-alias"], "unknown account 'no-such-alias'"),
+        ("account", ["999999999999"], "not in the configuration"),
+        ("account", [], "no account given"),
+        ("host", ["i-12345"], "not a valid instance ID"),
+        ("host", ["i-0fffffffffffffff0"], "was not found in any configured account"),
+        ("host", ["  "], "no host given"),
+    ],
+)
+def test_bad_targets_are_a_clear_error_and_write_nothing(
+    world: World, kind: str, names: list[str], message: str
+) -> None:
+    table = "scan-bad"
+    with (
+        InProcessScanner(
+            world.config, world.central_session(), endpoint_url=world.endpoint_url, table=table
+        ) as scanner,
+        pytest.raises(TargetError, match=message) as info,
+    ):
+        scanner.engine.create_scan(kind, names, requester="U01REQUESTER")
+    assert _table_items(world, table) == 0
+    if "not found" in message:
+        assert "looked in prod-web/ap-northeast-2" in str(info.value)
+        assert "could not search prod-db/ap-northeast-2" in str(info.value)
+
+
+def test_a_scan_of_only_an_unreachable_account_still_finishes(world: World, tmp_path: Path) -> None:
+    with InProcessScanner(
+        world.config, world.central_session(), endpoint_url=world.endpoint_url, table="scan-denied"
+    ) as scanner:
+        record = scanner.run("account", ["prod-db"], requester="U01REQUESTER", timeout=60)
+        events = list(scanner.bus.log)
+    assert record.status.value == "FINISHED"
+    assert record.counts == {HostOutcome.ACCOUNT_UNREACHABLE: 1}
+    assert isinstance(max(events, key=lambda e: e.seq), ScanFinished)
