@@ -42,11 +42,11 @@ def open_scan_request(
     """
     locale = deps.locale
     try:
-        targets = deps.scans.resolve(kind, names, requester)
+        record = deps.scans.create(kind, names, requester, channel, idempotency_key)
     except TargetError as exc:
         say_private(t("target_problem", locale, problem=escape(str(exc))))
         return None
-    record = deps.scans.create(requester, targets, channel, idempotency_key)
+    targets = record.targets
     needs_approval = deps.scans.needs_approval(targets)
     approval = None
     if needs_approval:

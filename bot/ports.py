@@ -12,12 +12,11 @@ __all__ = ["ScanOps"]
 class ScanOps(Protocol):
     """Scan lifecycle operations the listeners call; every one may do network I/O (lazy path only)."""
 
-    def resolve(self, kind: str, names: tuple[str, ...], requester: str) -> ScanTargets:
-        """Targets for ``account`` or ``host`` names; raises ``TargetError`` naming what is wrong."""
-        ...
-
-    def create(self, requester: str, targets: ScanTargets, channel: str, idempotency_key: str) -> ScanRecord:
-        """Record a new scan; the same ``idempotency_key`` returns the first scan again."""
+    def create(
+        self, kind: str, names: tuple[str, ...], requester: str, channel: str, idempotency_key: str
+    ) -> ScanRecord:
+        """Resolve the targets and record a new scan (``TargetError`` naming what is wrong, nothing
+        written); the same ``idempotency_key`` returns the first scan again."""
         ...
 
     def attach_thread(self, scan_id: str, channel: str, thread_ts: str) -> bool:
