@@ -17,6 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ from bot.errors import ApprovalNotFoundError
 from bot.i18n import Locale, t
 from bot.render.report import FailedHost, report_blocks, report_text
 from bot.render.text import code, escape, truncate
-from bot.render.thread import parent_blocks, parent_text
+from bot.render.thread import approval_blocks, parent_blocks, parent_text
 from bot.thread_state import ThreadState
 from scanner.config import Config
 from scanner.errors import ScanNotFoundError
@@ -197,6 +198,29 @@ class Notifier:
             ),
         )
 
+    # Approval requests whose time is up
+
+    def sweep_approvals(self) -> int:
+        """Expire due requests; replace their buttons with the outcome and update the parent."""
+        now = datetime.now(UTC)
+        expired = 0
+        for approval in self.approvals.pending_due(now):
+            decision = self.approvals.expire(approval.scan_id, now)
+            if not decision.won:
+                continue
+            expired += 1
+            record = self.store.get_scan(approval.scan_id)
+            current = decision.approval
+            if current.channel is not None and current.message_ts is not None:
+                self.slack.chat_update(
+                    channel=current.channel,
+                    ts=current.message_ts,
+                    text=t("approval_expired", self.locale, who=""),
+                    blocks=approval_blocks(record, current, {}, self.locale),
+                )
+            self.refresh_parent(approval.scan_id, force=True)
+        return expired
+
     # The final report
 
     def _read_json(self, key: str) -> bytes | None:
@@ -314,8 +338,11 @@ def _record(record: SQSRecord) -> None:
     _notifier().handle_message(record.body)
 
 
-def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse:
-    """SQS batch of scan events; a record that fails is returned for redelivery, the rest are done."""
+def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse | dict[str, int]:
+    """SQS batch of scan events (a failed record is returned for redelivery, the rest are done),
+    or the scheduled sweep (EventBridge) that expires approval requests whose time is up."""
+    if event.get("source") == "aws.events":
+        return {"expired": _notifier().sweep_approvals()}
     return process_partial_response(
         event=event,
         record_handler=_record,

@@ -302,6 +302,35 @@ class ScanStore:
             raise
         return True
 
+    def attach_thread(self, scan_id: str, channel: str, thread_ts: str) -> bool:
+        """Record the Slack thread parent once; False when the scan already has one."""
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=_scan_key(scan_id),
+                UpdateExpression="SET channel = :c, thread_ts = :t",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(thread_ts)",
+                ExpressionAttributeValues={":c": _s(channel), ":t": _s(thread_ts)},
+            )
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def recent_scans(self, limit: int = 5) -> list[ScanRecord]:
+        """The newest scans (a filtered table scan: the table holds one scan item per scan)."""
+        ids: list[tuple[str, str]] = []
+        paginator = self._db.get_paginator("scan")
+        for page in paginator.paginate(
+            TableName=self._table,
+            FilterExpression="sk = :sk",
+            ExpressionAttributeValues={":sk": _s("#SCAN")},
+            ProjectionExpression="scan_id, created_at",
+        ):
+            ids.extend((item["created_at"]["S"], item["scan_id"]["S"]) for item in page.get("Items", []))
+        return [self.get_scan(scan_id) for _, scan_id in sorted(ids, reverse=True)[:limit]]
+
     def next_event_seq(self, scan_id: str) -> int:
         """A per-scan event sequence number (1, 2, …), so consumers can order events."""
         response = self._db.update_item(
