@@ -39,9 +39,16 @@ def _timestamp(finding: Finding) -> str:
     return finding.observed_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def to_asff(finding: Finding, *, product: str, partition: str = "aws", default_region: str) -> dict[str, Any]:
-    """One ASFF finding; ``default_region`` is used when the host did not report its region."""
+def to_asff(
+    finding: Finding, *, product: str | None = None, partition: str = "aws", default_region: str
+) -> dict[str, Any]:
+    """One ASFF finding; ``default_region`` is used when the host did not report its region.
+
+    ``product``: the importing account's product ARN; by default the finding's own account's, so
+    each member account can import its own findings.
+    """
     region = finding.region or default_region
+    product = product or product_arn(partition, region, finding.account_id)
     compliance = _COMPLIANCE[finding.status]
     settled = compliance in ("PASSED", "NOT_AVAILABLE")
     when = _timestamp(finding)
@@ -84,7 +91,7 @@ def to_asff(finding: Finding, *, product: str, partition: str = "aws", default_r
 def asff_batches(
     findings: Iterable[Finding],
     *,
-    product: str,
+    product: str | None = None,
     default_region: str,
     partition: str = "aws",
     size: int = MAX_BATCH,

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from scanner.results.contract import BundleInfo, HostInfo, HostResult, ItemLine, SummaryLine
+from scanner.results.contract import (
+    INSTANCE_ID_PATTERN,
+    BundleInfo,
+    HostInfo,
+    HostResult,
+    ItemLine,
+    SummaryLine,
+)
 from scanner.results.edition import EDITION, ITEMS, CatalogItem, Severity, Status
 from scanner.results.errors import ContentRejected, IdentityMismatch, ResultRejected, TarRejected
 from scanner.results.limits import DEFAULT_LIMITS, Limits
@@ -17,6 +24,7 @@ from scanner.results.reader import (
 __all__ = [
     "DEFAULT_LIMITS",
     "EDITION",
+    "INSTANCE_ID_PATTERN",
     "ITEMS",
     "BundleInfo",
     "CatalogItem",

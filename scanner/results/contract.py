@@ -12,6 +12,7 @@ from scanner.results.edition import EDITION, ITEMS, Severity, Status
 
 __all__ = [
     "INSTANCE_ID",
+    "INSTANCE_ID_PATTERN",
     "BundleInfo",
     "HostInfo",
     "HostResult",
@@ -21,7 +22,8 @@ __all__ = [
     "line_adapter",
 ]
 
-INSTANCE_ID = re.compile(r"^(i|mi)-[0-9a-f]{8,17}$")
+INSTANCE_ID_PATTERN = r"^(i|mi)-[0-9a-f]{8,17}$"
+INSTANCE_ID = re.compile(INSTANCE_ID_PATTERN)
 
 Code = Annotated[str, StringConstraints(pattern=r"^U-(0[1-9]|[1-5][0-9]|6[0-7])$")]
 ShortText = Annotated[str, StringConstraints(max_length=512)]

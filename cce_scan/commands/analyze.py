@@ -1,0 +1,300 @@
+"""``cce-scan analyze TAR… --out DIR [--previous DIR] [--asff]``: result tars → findings and a summary.
+
+Under ``DIR`` it writes ``findings/<account>/<instance>.ocsf.jsonl`` (OCSF 1.5.0), ``findings.csv``
+(UTF-8 with a byte-order mark), ``summary.json`` (the scan summary, the diff against ``--previous``
+and every host's summary) and, with ``--asff``, ``asff/batch-NNNN.json`` (≤ 100 findings each, for
+``aws securityhub batch-import-findings``). Each rejected tar prints ``REJECTED <file>: <reason>`` on
+standard error while the others are still processed; the exit code is then 1.
+
+Which host a tar is: a path ``…/<scan>/<account>/<instance>.tar`` (the bucket layout, as ``aws s3
+sync`` leaves it) names all three, and the tar must then name the same instance; a file named
+``<instance>.tar`` names the instance; otherwise (``<hostname>.tar`` from a bundle run by hand) the
+instance is the one the tar reports. The account is ``--account`` when the path does not name one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from scanner.errors import CceScanError
+from scanner.findings import ResultKey, asff_batches, ocsf_jsonl, product_arn, write_csv
+from scanner.findings.analysis import AnalyzedHost, analyze_result
+from scanner.report import HostSummary, ScanAggregator, ScanDiff, ScanSummary, diff_scans
+from scanner.results import INSTANCE_ID_PATTERN, ResultRejected, read_result_file
+
+__all__ = ["AnalyzeReport", "register", "run"]
+
+_ACCOUNT = re.compile(r"^\d{12}$")
+_INSTANCE = re.compile(INSTANCE_ID_PATTERN)
+_SCAN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+UNKNOWN_ACCOUNT = "000000000000"
+DEFAULT_SCAN = "local"
+
+
+class AnalyzeReport(BaseModel):
+    """``summary.json``: the scan, the diff against the previous scan, and each host."""
+
+    model_config = ConfigDict(frozen=True)
+
+    scan: ScanSummary
+    diff: ScanDiff | None = None
+    hosts: tuple[HostSummary, ...]
+
+
+class _Origin(NamedTuple):
+    scan_id: str
+    account_id: str
+    instance_id: str | None  # None: take the instance the tar reports
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "analyze",
+        help="findings (OCSF, CSV, ASFF) and a summary from result tars",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("tars", nargs="+", type=Path, metavar="TAR", help="result tars of hosts")
+    parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="where to write the outputs")
+    parser.add_argument("--previous", type=Path, metavar="DIR", help="an earlier --out DIR to diff against")
+    parser.add_argument("--asff", action="store_true", help="also write ASFF batches for Security Hub")
+    parser.add_argument("--scan-id", help="scan ID when the paths do not name one (default: local)")
+    parser.add_argument("--account", help="12-digit account ID when the paths do not name one")
+    parser.add_argument("--region", default="us-east-1", help="region for ASFF ARNs when a host does not say")
+    parser.add_argument("--partition", default="aws", help="partition for ASFF ARNs (default: aws)")
+    parser.add_argument(
+        "--securityhub-account",
+        metavar="ID",
+        help="account that will import the ASFF batches (default: each finding's own account)",
+    )
+    parser.set_defaults(run=run)
+
+
+def origin_of(path: Path, *, scan_id: str | None, account_id: str | None) -> _Origin:
+    """What a tar's path says about its scan, account and instance."""
+    stem = path.name.removesuffix(".tar")
+    parent, grandparent = path.parent.name, path.parent.parent.name
+    if _INSTANCE.match(stem) and _ACCOUNT.match(parent):
+        scan = scan_id or (grandparent if _SCAN.match(grandparent) else DEFAULT_SCAN)
+        return _Origin(scan, parent, stem)
+    return _Origin(
+        scan_id or DEFAULT_SCAN,
+        account_id or UNKNOWN_ACCOUNT,
+        stem if _INSTANCE.match(stem) else None,
+    )
+
+
+def _analyze(path: Path, origin: _Origin) -> AnalyzedHost:
+    result = read_result_file(path, expected_instance_id=origin.instance_id)
+    instance = origin.instance_id or result.instance_id
+    if instance is None:
+        raise ResultRejected(
+            "the tar does not say which instance it comes from; name the file <instance>.tar"
+        )
+    return analyze_result(result, ResultKey(origin.scan_id, origin.account_id, instance))
+
+
+def load_previous(directory: Path) -> AnalyzeReport:
+    """The ``summary.json`` an earlier run wrote under ``directory``."""
+    file = directory / "summary.json"
+    try:
+        return AnalyzeReport.model_validate_json(file.read_bytes())
+    except OSError as exc:
+        raise CceScanError(f"--previous: cannot read {file}: {exc.strerror}") from exc
+    except ValidationError as exc:
+        raise CceScanError(f"--previous: {file} is not a summary written by cce-scan analyze: {exc}") from exc
+
+
+def _inside(base: Path, *parts: str) -> Path:
+    """``base/parts…``, refusing anything that would land outside ``base``."""
+    target = base.joinpath(*parts).resolve()
+    if not target.is_relative_to(base.resolve()):
+        raise CceScanError(f"refusing to write outside {base}: {target}")
+    return target
+
+
+class _AsffWriter:
+    def __init__(self, out: Path, *, partition: str, region: str, account: str | None) -> None:
+        self._dir = out / "asff"
+        self._dir.mkdir(parents=True, exist_ok=True)
+        self._product = product_arn(partition, region, account) if account else None
+        self._partition, self._region = partition, region
+        self._pending: list[Any] = []
+        self._count = 0
+
+    def add(self, host: AnalyzedHost) -> None:
+        self._pending.extend(host.findings)
+        while len(self._pending) >= 100:
+            self._flush(self._pending[:100])
+            del self._pending[:100]
+
+    def _flush(self, findings: list[Any]) -> None:
+        for batch in asff_batches(
+            findings, product=self._product, default_region=self._region, partition=self._partition
+        ):
+            self._count += 1
+            path = self._dir / f"batch-{self._count:04d}.json"
+            path.write_text(json.dumps(batch, ensure_ascii=False, indent=1), encoding="utf-8")
+
+    def close(self) -> int:
+        if self._pending:
+            self._flush(self._pending)
+            self._pending = []
+        return self._count
+
+
+def _hosts(args: argparse.Namespace, stderr: IO[str]) -> Iterator[AnalyzedHost | None]:
+    """Each tar analyzed in turn; None (after printing why) for a rejected one."""
+    seen: dict[tuple[str, str], Path] = {}
+    for path in args.tars:
+        origin = origin_of(path, scan_id=args.scan_id, account_id=args.account)
+        try:
+            host = _analyze(path, origin)
+        except ResultRejected as exc:
+            print(f"REJECTED {path}: {exc.reason}", file=stderr)
+            yield None
+            continue
+        key = (host.analysis.account_id, host.analysis.instance_id)
+        if key in seen:
+            print(f"REJECTED {path}: the same host as {seen[key]} ({key[1]})", file=stderr)
+            yield None
+            continue
+        seen[key] = path
+        yield host
+
+
+def run(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    if args.account is not None and not _ACCOUNT.match(args.account):
+        raise CceScanError(f"--account must be a 12-digit account ID, got {args.account!r}")
+    if args.scan_id is not None and not _SCAN.match(args.scan_id):
+        raise CceScanError("--scan-id must be letters, digits and _.- (at most 64)")
+    previous = load_previous(args.previous) if args.previous is not None else None
+    out.mkdir(parents=True, exist_ok=True)
+    summaries: list[HostSummary] = []
+    rejected = 0
+    scan_id = args.scan_id
+    with ExitStack() as stack:
+        csv_file = stack.enter_context(_inside(out, "findings.csv").open("w", encoding="utf-8", newline=""))
+        asff = (
+            _AsffWriter(out, partition=args.partition, region=args.region, account=args.securityhub_account)
+            if args.asff
+            else None
+        )
+        header = True
+        for host in _hosts(args, sys.stderr):
+            if host is None:
+                rejected += 1
+                continue
+            analysis = host.analysis
+            scan_id = scan_id or analysis.scan_id
+            target = _inside(out, "findings", analysis.account_id, f"{analysis.instance_id}.ocsf.jsonl")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(ocsf_jsonl(host.findings))
+            write_csv(host.findings, csv_file, header=header)
+            header = False
+            if asff is not None:
+                asff.add(host)
+            summaries.append(analysis.summary)
+        if header:
+            write_csv((), csv_file)
+        if asff is not None:
+            asff.close()
+    scan_id = scan_id or DEFAULT_SCAN
+    aggregator = ScanAggregator(scan_id)
+    for summary in summaries:
+        aggregator.add(summary)
+    diff = (
+        diff_scans(summaries, previous.hosts, scan_id=scan_id, previous_scan_id=previous.scan.scan_id)
+        if previous is not None
+        else None
+    )
+    report = AnalyzeReport(scan=aggregator.result(), diff=diff, hosts=tuple(summaries))
+    _inside(out, "summary.json").write_text(report.model_dump_json(indent=1), encoding="utf-8")
+    print_report(report, rejected=rejected, out=out)
+    return 1 if rejected else 0
+
+
+def print_report(report: AnalyzeReport, *, rejected: int, out: Path) -> None:
+    """The summary on the terminal (rich tables when rich is installed, plain lines otherwise).
+
+    Every value that came from a host is passed as plain text, never as markup.
+    """
+    scan = report.scan
+    outcomes = ", ".join(f"{outcome.value} {count}" for outcome, count in scan.outcomes.items()) or "none"
+    lines = [
+        f"scan {scan.scan_id}: {scan.hosts} host(s) analyzed, {rejected} rejected; outcomes: {outcomes}",
+        "items: " + ", ".join(f"{status.value} {count}" for status, count in scan.counts.items()),
+    ]
+    try:
+        from rich.console import Console
+        from rich.table import Table
+        from rich.text import Text
+    except ImportError:  # pragma: no cover - the cli extra is not installed
+        for line in lines:
+            print(line)
+        for account in scan.accounts:
+            rate = "-" if account.pass_rate is None else f"{account.pass_rate:.1%}"
+            print(
+                f"account {account.account_id}: {account.succeeded}/{account.hosts} host(s), pass rate {rate}"
+            )
+        for item in scan.top_failing:
+            print(
+                f"{item.code} [{item.severity.value}] {item.title_ko} / {item.title_en}: {item.hosts_failing} host(s)"
+            )
+        print(f"written under {out}")
+        return
+    console = Console(highlight=False, soft_wrap=True)
+    for line in lines:
+        console.print(Text(line))
+    accounts = Table(title="Accounts", title_justify="left")
+    for column in ("account", "hosts", "succeeded", "GOOD", "VULNERABLE", "pass rate"):
+        accounts.add_column(column, justify="right" if column != "account" else "left")
+    for account in scan.accounts:
+        rate = "-" if account.pass_rate is None else f"{account.pass_rate:.1%}"
+        accounts.add_row(
+            account.account_id,
+            str(account.hosts),
+            str(account.succeeded),
+            str(account.good),
+            str(account.vulnerable),
+            rate,
+        )
+    console.print(accounts)
+    if scan.top_failing:
+        items = Table(title="Most failed items", title_justify="left")
+        for column in ("code", "severity", "title", "hosts failing"):
+            items.add_column(column)
+        for item in scan.top_failing:
+            items.add_row(
+                item.code,
+                item.severity.value,
+                Text(f"{item.title_ko} / {item.title_en}"),
+                str(item.hosts_failing),
+            )
+        console.print(items)
+    if report.diff is not None:
+        diff = report.diff
+        console.print(
+            Text(
+                f"since {diff.previous_scan_id}: {len(diff.new_failures)} new failure(s), "
+                f"{len(diff.fixed)} fixed, {diff.unchanged} unchanged, {len(diff.undecided)} undecided "
+                f"({diff.hosts_compared} host(s) compared, {diff.hosts_new} new)"
+            )
+        )
+        for change in diff.new_failures[:20]:
+            name = change.hostname or change.instance_id
+            console.print(Text(f"  NEW   {change.account_id} {name} {change.code} {change.title_ko}"))
+        for change in diff.fixed[:20]:
+            name = change.hostname or change.instance_id
+            console.print(Text(f"  FIXED {change.account_id} {name} {change.code} {change.title_ko}"))
+    console.print(Text(f"written under {out}"))
