@@ -53,26 +53,26 @@ _cce_svc_r() {
     fi
 }
 
-# _cce_resolve RELPATH: follow symlinks inside the scanned root (at most 8 hops); prints the
-# root-relative path of what it points to when that exists, returns 1 when it does not.
+# _cce_resolve RELPATH: follow symlinks inside the scanned root (at most 8 hops); sets _cce_rs to the
+# root-relative path of what it points to and returns 0 when that exists, else returns 1.
 _cce_resolve() {
     _cce_svc_r
-    _rs_p=$1
+    _cce_rs=$1
     _rs_n=0
-    while [ -L "$_cce_svc_root$_rs_p" ]; do
+    while [ -L "$_cce_svc_root$_cce_rs" ]; do
         _rs_n=$((_rs_n + 1))
         [ "$_rs_n" -gt 8 ] && return 1
-        _rs_t=$(readlink "$_cce_svc_root$_rs_p") || return 1
+        _rs_t=$(readlink "$_cce_svc_root$_cce_rs") || return 1
         case $_rs_t in
-            /*) _rs_p=$_rs_t ;;
-            *) _rs_p=${_rs_p%/*}/$_rs_t ;;
+            /*) _cce_rs=$_rs_t ;;
+            *) _cce_rs=${_cce_rs%/*}/$_rs_t ;;
         esac
     done
-    [ -e "$_cce_svc_root$_rs_p" ] || return 1
-    printf '%s\n' "$_rs_p"
+    [ -e "$_cce_svc_root$_cce_rs" ]
 }
 
-# _cce_unit_state UNIT: prints "masked PATH", "file PATH" or "none".
+# _cce_unit_state UNIT: sets _cce_us to masked, file or none and _cce_us_path to the unit file
+# (for masked: the masking link or empty file).
 _cce_unit_state() {
     _cce_svc_r
     _us_name=$1
@@ -80,32 +80,34 @@ _cce_unit_state() {
         *@?*.*) _us_tmpl=${_us_name%%@*}@.${_us_name##*.} ;;
         *) _us_tmpl='' ;;
     esac
+    _cce_us=none
+    _cce_us_path=''
     for _us_n in "$_us_name" $_us_tmpl; do
         for _us_d in $_cce_unit_dirs; do
             _us_f=$_cce_svc_root$_us_d/$_us_n
             if [ -L "$_us_f" ]; then
                 _us_t=$(readlink "$_us_f")
                 if [ "$_us_t" = /dev/null ]; then
-                    printf 'masked %s\n' "$_us_d/$_us_n"
+                    _cce_us=masked
+                    _cce_us_path=$_us_d/$_us_n
                     return 0
                 fi
-                if _us_real=$(_cce_resolve "$_us_d/$_us_n"); then
-                    printf 'file %s\n' "$_us_real"
+                if _cce_resolve "$_us_d/$_us_n"; then
+                    _cce_us='file'
+                    _cce_us_path=$_cce_rs
                     return 0
                 fi
                 continue
             fi
             if [ -f "$_us_f" ]; then
-                if [ ! -s "$_us_f" ]; then
-                    printf 'masked %s\n' "$_us_d/$_us_n"
-                else
-                    printf 'file %s\n' "$_us_d/$_us_n"
-                fi
+                _cce_us='file'
+                [ -s "$_us_f" ] || _cce_us=masked
+                _cce_us_path=$_us_d/$_us_n
                 return 0
             fi
         done
     done
-    echo none
+    return 0
 }
 
 # _cce_unit_enabled UNIT: 0 when enabled; appends to CCE_SVC_WHY either way when something is found.
@@ -127,13 +129,13 @@ _cce_unit_enabled() {
         done
     done
     if [ "$_ue_u" != "$_ue_pat" ] && [ -n "$_ue_link" ]; then
-        _ue_state=$(_cce_unit_state "${_ue_link##*/}")
+        _cce_unit_state "${_ue_link##*/}"
     else
-        _ue_state=$(_cce_unit_state "$_ue_u")
+        _cce_unit_state "$_ue_u"
     fi
-    case $_ue_state in
-        masked*)
-            _cce_why "$_ue_u masked (${_ue_state#masked })"
+    case $_cce_us in
+        masked)
+            _cce_why "$_ue_u masked ($_cce_us_path)"
             return 1 ;;
         none)
             [ -n "$_ue_link" ] && _cce_why "$_ue_u: stale link $_ue_link (unit file missing)"
@@ -143,7 +145,7 @@ _cce_unit_enabled() {
         _cce_why "$_ue_u enabled ($_ue_link)"
         return 0
     fi
-    _cce_why "$_ue_u installed, not enabled (${_ue_state#file })"
+    _cce_why "$_ue_u installed, not enabled ($_cce_us_path)"
     return 1
 }
 
@@ -155,7 +157,8 @@ _cce_why() {
 _cce_sysv_enabled() {
     _cce_svc_r
     [ -f "$_cce_svc_root/etc/init.d/$1" ] || return 1
-    [ "$(_cce_unit_state "$1.service")" = none ] || return 1
+    _cce_unit_state "$1.service"
+    [ "$_cce_us" = none ] || return 1
     for _sv_l in "$_cce_svc_root"/etc/rc[2345].d/S[0-9][0-9]"$1"; do
         if [ -L "$_sv_l" ] || [ -e "$_sv_l" ]; then
             _cce_why "sysv $1 enabled (${_sv_l#"$_cce_svc_root"})"
@@ -166,12 +169,34 @@ _cce_sysv_enabled() {
     return 1
 }
 
-# _cce_xinetd_table: "name<TAB>on|off<TAB>file:line" per service stanza (cached per check).
-_cce_xinetd_table() {
-    if [ -n "${_cce_xt_done:-}" ]; then
-        printf '%s' "$_cce_xt"
-        return 0
-    fi
+# _cce_table_find TABLE NAME: sets _cce_tf_on (first "on" location) and _cce_tf_any (first row's
+# location) for rows "name<TAB>on|off<TAB>where" or "name<TAB>where"; returns 1 when NAME is absent.
+_cce_table_find() {
+    _cce_tf_on=''
+    _cce_tf_any=''
+    _tf_ifs=$IFS
+    IFS='
+'
+    for _tf_row in $1; do
+        case $_tf_row in
+            "$2	"*) ;;
+            *) continue ;;
+        esac
+        _tf_rest=${_tf_row#*	}
+        case $_tf_rest in
+            on*) [ -z "$_cce_tf_on" ] && _cce_tf_on=${_tf_rest#on	} ;;
+            off*) _tf_rest=${_tf_rest#off	} ;;
+            *) [ -z "$_cce_tf_on" ] && _cce_tf_on=$_tf_rest ;;
+        esac
+        [ -z "$_cce_tf_any" ] && _cce_tf_any=${_tf_rest#on	}
+    done
+    IFS=$_tf_ifs
+    [ -n "$_cce_tf_any" ]
+}
+
+# _cce_xinetd_load: _cce_xt = "name<TAB>on|off<TAB>file:line" per service stanza (once per check).
+_cce_xinetd_load() {
+    [ -n "${_cce_xt_done:-}" ] && return 0
     _cce_xt_done=1
     _cce_xt=''
     _cce_svc_r
@@ -236,15 +261,11 @@ $_xt_f"
                 printf "%s\t%s\t%s\n", sname[i], (on ? "on" : "off"), f
             }
         }')
-    printf '%s' "$_cce_xt"
 }
 
-# _cce_inetd_table: "name<TAB>file:line" per uncommented inetd.conf line (cached per check).
-_cce_inetd_table() {
-    if [ -n "${_cce_it_done:-}" ]; then
-        printf '%s' "$_cce_it"
-        return 0
-    fi
+# _cce_inetd_load: _cce_it = "name<TAB>file:line" per uncommented inetd.conf line (once per check).
+_cce_inetd_load() {
+    [ -n "${_cce_it_done:-}" ] && return 0
     _cce_it_done=1
     _cce_it=''
     _cce_svc_r
@@ -261,7 +282,6 @@ _cce_inetd_table() {
             f = FILENAME; if (root != "" && index(f, root) == 1) f = substr(f, length(root) + 1)
             printf "%s\t%s:%d\n", s, f, FNR
         }' $_it_files)
-    printf '%s' "$_cce_it"
 }
 
 _cce_super_enabled() {  # xinetd | inetd; cached per check
@@ -290,29 +310,28 @@ _cce_super_probe() {
 }
 
 _cce_xinetd_enabled() {
-    _xe_rows=$(_cce_xinetd_table | awk -F '\t' -v s="$1" '$1 == s')
-    [ -n "$_xe_rows" ] || return 1
-    _xe_on=$(printf '%s\n' "$_xe_rows" | awk -F '\t' '$2 == "on" { print $3; exit }')
-    if [ -z "$_xe_on" ]; then
-        _cce_why "xinetd $1 disabled ($(printf '%s\n' "$_xe_rows" | awk -F '\t' '{ print $3; exit }'))"
+    _cce_xinetd_load
+    _cce_table_find "$_cce_xt" "$1" || return 1
+    if [ -z "$_cce_tf_on" ]; then
+        _cce_why "xinetd $1 disabled ($_cce_tf_any)"
         return 1
     fi
     if _cce_super_enabled xinetd; then
-        _cce_why "xinetd $1 enabled ($_xe_on)"
+        _cce_why "xinetd $1 enabled ($_cce_tf_on)"
         return 0
     fi
-    _cce_why "xinetd $1 configured on ($_xe_on) but xinetd is not enabled"
+    _cce_why "xinetd $1 configured on ($_cce_tf_on) but xinetd is not enabled"
     return 1
 }
 
 _cce_inetd_enabled() {
-    _ie_at=$(_cce_inetd_table | awk -F '\t' -v s="$1" '$1 == s { print $2; exit }')
-    [ -n "$_ie_at" ] || return 1
+    _cce_inetd_load
+    _cce_table_find "$_cce_it" "$1" || return 1
     if _cce_super_enabled inetd; then
-        _cce_why "inetd $1 enabled ($_ie_at)"
+        _cce_why "inetd $1 enabled ($_cce_tf_on)"
         return 0
     fi
-    _cce_why "inetd $1 configured ($_ie_at) but inetd is not enabled"
+    _cce_why "inetd $1 configured ($_cce_tf_on) but inetd is not enabled"
     return 1
 }
 
@@ -371,10 +390,10 @@ cce_service_installed() {
     _cce_svc_r
     for _si_n in "$@"; do
         case $_si_n in
-            xinetd:*) [ -n "$(_cce_xinetd_table | awk -F '\t' -v s="${_si_n#xinetd:}" '$1 == s')" ] && return 0 ;;
-            inetd:*) [ -n "$(_cce_inetd_table | awk -F '\t' -v s="${_si_n#inetd:}" '$1 == s')" ] && return 0 ;;
+            xinetd:*) _cce_xinetd_load; _cce_table_find "$_cce_xt" "${_si_n#xinetd:}" && return 0 ;;
+            inetd:*) _cce_inetd_load; _cce_table_find "$_cce_it" "${_si_n#inetd:}" && return 0 ;;
             sysv:*) [ -f "$_cce_svc_root/etc/init.d/${_si_n#sysv:}" ] && return 0 ;;
-            *.*) [ "$(_cce_unit_state "$_si_n")" != none ] && return 0 ;;
+            *.*) _cce_unit_state "$_si_n"; [ "$_cce_us" != none ] && return 0 ;;
             *)
                 cce_service_installed "$_si_n.service" "$_si_n.socket" "xinetd:$_si_n" \
                     "inetd:$_si_n" "sysv:$_si_n" && return 0 ;;
