@@ -226,6 +226,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "ko": "결과 파일: 이 스레드의 CSV·OCSF 첨부, 그리고 `s3://{bucket}/{prefix}`",
         "en": "Files: the CSV and OCSF attachments in this thread, and `s3://{bucket}/{prefix}`",
     },
+    "checking": {
+        "ko": "요청 권한을 확인한 뒤 진행합니다: {targets}",
+        "en": "Checking that you may ask, then going ahead: {targets}",
+    },
     "accepted": {"ko": "요청을 접수했습니다: {targets}", "en": "Request received: {targets}"},
 }
 

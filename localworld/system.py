@@ -15,6 +15,7 @@ when it stops; one system runs per process at a time.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
 import sys
@@ -129,7 +130,8 @@ class LocalSystem:
                 else Path(stack.enter_context(tempfile.TemporaryDirectory()))
             )
             world = stack.enter_context(World.start(config, fleet, faults=faults, base_dir=base / "world"))
-            bundle, sha256 = bundle_bytes()
+            bundle, _version = bundle_bytes()
+            sha256 = hashlib.sha256(bundle).hexdigest()
             bucket = world.config.results_bucket
             world.deploy(
                 bundle, sha256, render_document(bucket, world.region, f"{world.endpoint_url}/{bucket}/")

@@ -45,7 +45,8 @@ def register(app: App, deps: BotDeps) -> None:
                 text=t(parsed.problem, locale, subject=escape(parsed.subject)),
             )
             return
-        if deps.authorizer.quick(user, "requester") is Verdict.DENIED:
+        verdict = deps.authorizer.quick(user, "requester")
+        if verdict is Verdict.DENIED:
             logger.warning("refused /cce-scan from %s: not a requester", user)
             ack(text=t("not_allowed_requester", locale), response_type="ephemeral")
             return
@@ -68,7 +69,8 @@ def register(app: App, deps: BotDeps) -> None:
                 )
                 return
         if isinstance(parsed, ScanRequest):
-            ack(text=t("accepted", locale, targets=escape(" ".join(parsed.names))), response_type="ephemeral")
+            key = "accepted" if verdict is Verdict.ALLOWED else "checking"
+            ack(text=t(key, locale, targets=escape(" ".join(parsed.names))), response_type="ephemeral")
             return
         ack()
 

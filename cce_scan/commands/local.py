@@ -1,0 +1,55 @@
+"""``cce-scan local``: the whole system on this machine, telling one scan's story from Slack to findings."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+from cce_scan.demo import run_demo
+from localworld.fleet import load_fleet
+from scanner.config import load_config
+
+__all__ = ["register"]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "local",
+        help="run the whole system on this machine (local AWS, hosts and Slack) and scan the demo fleet",
+        description=(
+            "Starts the local world (moto on 127.0.0.1, the SSM emulator whose hosts run the document, "
+            "a local Slack), deploys cce-scan into it, and plays a scan: a request in Slack, an approval "
+            "by a second person, progress, the report, and the findings files."
+        ),
+    )
+    parser.add_argument("--config", type=Path, default=ROOT / "examples" / "cce-scan.yaml")
+    parser.add_argument("--fleet", type=Path, default=ROOT / "examples" / "fleet.yaml")
+    parser.add_argument("--out", type=Path, default=Path(".local-world"), help="where to copy the findings")
+    parser.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for the scan")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    fleet = load_fleet(args.fleet)
+    console = Console(highlight=False)
+    requester = next((p for p in config.slack.requesters if p.startswith("U")), None)
+    approver = next((p for p in config.slack.approvers if p.startswith("U") and p != requester), None)
+    if requester is None or approver is None:
+        console.print("cce-scan local needs a requester and a different approver given as member IDs (U…)")
+        return 2
+    result = run_demo(
+        config,
+        fleet,
+        args.out.resolve(),
+        console,
+        requester=requester,
+        approver=approver,
+        timeout=args.timeout,
+    )
+    console.print(result.summary_line(), soft_wrap=True)
+    return 0

@@ -1,0 +1,98 @@
+"""Slash commands through signed requests to the bot's Lambda entry, with the local Slack server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from localworld.system import LocalSystem
+from tests.e2e.system_support import (
+    APPROVER,
+    CHANNEL,
+    GROUP_MEMBER,
+    REQUESTER,
+    STRANGER,
+    button_message,
+    parents,
+    replies,
+    running_system,
+    wait_for,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
+    with running_system(tmp_path_factory.mktemp("system")) as running:
+        yield running
+
+
+def test_help_is_answered_in_the_ack_naming_account_and_host(system: LocalSystem) -> None:
+    answer = system.driver.command(REQUESTER, "help")
+    body = json.dumps(answer.json(), ensure_ascii=False)
+    assert answer.status == 200
+    assert "/cce-scan account" in body
+    assert "/cce-scan host" in body
+    assert answer.json()["response_type"] == "ephemeral"
+
+
+def test_usage_error_gives_the_reason_and_an_example(system: LocalSystem) -> None:
+    answer = system.driver.command(REQUESTER, "host i-xyz")
+    body = json.dumps(answer.json(), ensure_ascii=False)
+    assert "i-xyz" in body
+    assert "/cce-scan host i-0123456789abcdef0" in body
+
+
+def test_forged_signature_is_refused_with_401(system: LocalSystem) -> None:
+    answer = system.driver.command(REQUESTER, "help", secret="not-the-signing-secret")
+    assert answer.status == 401
+
+
+def test_stale_timestamp_is_refused_with_401(system: LocalSystem) -> None:
+    import time
+
+    answer = system.driver.command(REQUESTER, "help", timestamp=int(time.time()) - 6 * 60)
+    assert answer.status == 401
+
+
+def test_unknown_requester_is_refused_politely_after_the_user_group_lookup(system: LocalSystem) -> None:
+    # Requesters include a user group: membership needs usergroups.users.list, so the ack only
+    # says it is checking, and the refusal comes through the response_url; nothing is posted.
+    before = len(system.slack.messages)
+    answer = system.driver.command(STRANGER, "account dev-app")
+    assert answer.status == 200
+    assert "확인한 뒤" in answer.json()["text"]
+    refusal = wait_for(
+        lambda: [r for r in system.slack.responses if "권한이 없습니다" in r.get("text", "")], what="refusal"
+    )
+    assert refusal[0]["response_type"] == "ephemeral"
+    system.settle()
+    assert len(system.slack.messages) == before
+    assert system.slack.calls_to("usergroups.users.list")
+
+
+def test_bare_command_opens_the_modal_within_the_ack(system: LocalSystem) -> None:
+    answer = system.driver.command(REQUESTER, "")
+    assert answer.status == 200
+    view = system.slack.opened_views()[-1]
+    assert view["callback_id"] == "cce_scan_modal"
+    assert [c.method for c in system.slack.calls if c.method == "views.open"]
+
+
+def test_account_in_a_group_that_needs_approval_posts_the_parent_and_asks_for_approval(
+    system: LocalSystem,
+) -> None:
+    answer = system.driver.command(GROUP_MEMBER, "account prod")
+    assert answer.status == 200
+    parent = wait_for(
+        lambda: next((p for p in parents(system) if "prod" in json.dumps(p.blocks)), None), what="parent"
+    )
+    request = wait_for(lambda: button_message(system, parent), what="approval message")
+    assert "<@U07GROUPMEMBER>" in json.dumps(request.blocks)
+    assert [r for r in replies(system, parent) if r is request]
+    assert APPROVER not in json.dumps(request.blocks)
+    assert parent.channel == CHANNEL
