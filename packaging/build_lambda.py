@@ -125,6 +125,10 @@ _PIP_SOURCES = {
 def download_wheels(requirements: Path, wheelhouse: Path, *, arch: str, python: str) -> list[Path]:
     """Download the pinned wheels for the target platform from PyPI; return the wheels of the pins."""
     wheelhouse.mkdir(parents=True, exist_ok=True)
+    pins = read_pins(requirements)
+    cached = _wheels_for(pins, wheelhouse)
+    if len(cached) == len(pins):
+        return [cached[name] for name in sorted(cached)]  # a wheelhouse is per target: no download
     command = [
         sys.executable,
         "-m",
@@ -146,12 +150,7 @@ def download_wheels(requirements: Path, wheelhouse: Path, *, arch: str, python: 
     result = subprocess.run(command, capture_output=True, text=True, check=False, env=pip_environment())
     if result.returncode != 0:
         raise PackagingError(f"pip download failed for {requirements.name}:\n{result.stderr.strip()}")
-    pins = read_pins(requirements)
-    wheels: dict[str, Path] = {}
-    for wheel in sorted(wheelhouse.glob("*.whl")):
-        name, version = wheel.name.split("-")[:2]
-        if pins.get(canonical(name)) == version:
-            wheels[canonical(name)] = wheel
+    wheels = _wheels_for(pins, wheelhouse)
     missing = sorted(set(pins) - set(wheels))
     if missing:
         raise PackagingError(f"no wheel downloaded for {', '.join(missing)}")
@@ -161,6 +160,16 @@ def download_wheels(requirements: Path, wheelhouse: Path, *, arch: str, python: 
     if unpinned:
         raise PackagingError(f"pip resolved dependencies nothing pins: {', '.join(unpinned)}; pin them")
     return [wheels[name] for name in sorted(wheels)]
+
+
+def _wheels_for(pins: dict[str, str], wheelhouse: Path) -> dict[str, Path]:
+    """The wheelhouse's wheel of each pinned project at its pinned version."""
+    wheels: dict[str, Path] = {}
+    for wheel in sorted(wheelhouse.glob("*.whl")):
+        name, version = wheel.name.split("-")[:2]
+        if pins.get(canonical(name)) == version:
+            wheels[canonical(name)] = wheel
+    return wheels
 
 
 def _every_pin() -> set[str]:
@@ -228,7 +237,7 @@ def write_zip(destination: Path, entries: Iterable[tuple[str, bytes, bool]]) -> 
             info.create_system = 3
             info.external_attr = (0o100755 if executable else 0o100644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
     payload = buffer.getvalue()
     destination.parent.mkdir(parents=True, exist_ok=True)
     destination.write_bytes(payload)
