@@ -16,6 +16,7 @@
 
 check_U_02() {
     local svc fails mod minlen minclass d u l o max min hist
+    cce_require_text /etc/login.defs /etc/pam.d/system-auth /etc/pam.d/common-password /etc/security/pwquality.conf || return 0
     fails=
     svc=$(cce_password_stack) || {
         cce_error "no base password stack (/etc/pam.d/system-auth or common-password) in the root"

@@ -14,6 +14,7 @@
 
 check_U_03() {
     local r mod deny src
+    cce_require_text /etc/security/faillock.conf || return 0
     if ! r=$(cce_lockout_deny); then
         cce_error "no base PAM auth stack (system-auth, password-auth or common-auth) in the root"
         return 0
@@ -22,8 +23,10 @@ check_U_03() {
     r=${r#* }
     deny=${r%% *}
     src=${r#* }
-    cce_evidence "lockout: $mod deny=$deny ($src)"
-    if [ "$mod" = none ]; then
+    [ "$mod" = error ] || cce_evidence "lockout: $mod deny=$deny ($src)"
+    if [ "$mod" = error ]; then
+        cce_error "$src"
+    elif [ "$mod" = none ]; then
         cce_vulnerable "no account lockout: $src"
     elif [ "$deny" -eq 0 ]; then
         cce_vulnerable "$mod has no threshold (deny=0 or unset): $src"

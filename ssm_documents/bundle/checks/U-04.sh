@@ -13,6 +13,7 @@
 
 check_U_04() {
     local bad
+    cce_require_text /etc/passwd /etc/shadow || return 0
     if ! cce_read /etc/passwd > /dev/null 2>&1; then
         cce_error "/etc/passwd is missing or unreadable in the scanned root"
         return 0

@@ -11,6 +11,7 @@
 
 check_U_05() {
     local others
+    cce_require_text /etc/passwd || return 0
     if ! cce_read /etc/passwd > /dev/null 2>&1; then
         cce_error "/etc/passwd is missing or unreadable in the scanned root"
         return 0

@@ -15,6 +15,7 @@
 
 check_U_06() {
     local wheel su st mode gid grp
+    cce_require_text /etc/pam.d/su || return 0
     wheel=$(cce_pam_stack su 2> /dev/null | awk -F '\t' '
         $1 == "auth" && $3 == "pam_wheel.so" && ($2 == "required" || $2 == "requisite" || $2 ~ /default=die/) {
             print $5 ": auth " $2 " pam_wheel.so " $4; exit }')

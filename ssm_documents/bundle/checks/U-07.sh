@@ -15,6 +15,7 @@
 
 check_U_07() {
     local shadow bad list
+    cce_require_text /etc/passwd /etc/shadow || return 0
     if ! cce_read /etc/passwd > /dev/null 2>&1; then
         cce_error "/etc/passwd is missing or unreadable in the scanned root"
         return 0

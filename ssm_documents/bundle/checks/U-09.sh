@@ -13,6 +13,7 @@
 
 check_U_09() {
     local pw empty gmin gmax
+    cce_require_text /etc/passwd /etc/group /etc/login.defs || return 0
     if ! cce_read /etc/group > /dev/null 2>&1; then
         cce_error "/etc/group is missing or unreadable in the scanned root"
         return 0

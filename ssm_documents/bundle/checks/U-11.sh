@@ -15,6 +15,7 @@
 
 check_U_11() {
     local umin named other
+    cce_require_text /etc/passwd /etc/login.defs || return 0
     if ! cce_read /etc/passwd > /dev/null 2>&1; then
         cce_error "/etc/passwd is missing or unreadable in the scanned root"
         return 0

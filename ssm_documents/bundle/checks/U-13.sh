@@ -15,6 +15,7 @@
 
 check_U_13() {
     local svc opt enc md5 weak schemes
+    cce_require_text /etc/login.defs /etc/passwd /etc/shadow /etc/pam.d/system-auth /etc/pam.d/common-password || return 0
     weak=
     svc=$(cce_password_stack 2> /dev/null) || svc=
     opt=

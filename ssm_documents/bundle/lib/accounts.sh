@@ -8,6 +8,7 @@
 #                             pam_cracklib.so) arguments of the password stack override;
 #                             returns 1 when nowhere set (callers apply the library default)
 #   cce_password_stack        the base password stack service: system-auth or common-password
+#                             (whichever exists, readable or not; returns 1 when neither does)
 #   cce_password_history      "N SOURCE": passwords remembered, from pam_pwhistory.so (remember=,
 #                             else pwhistory.conf, else its default 10) or pam_unix.so remember=;
 #                             prints "0 none" when neither is in the password stack
@@ -26,9 +27,9 @@ cce_login_defs() {
 }
 
 cce_password_stack() {
-    if cce_read /etc/pam.d/system-auth > /dev/null 2>&1; then
+    if [ "$(cce_file_state /etc/pam.d/system-auth)" != missing ]; then
         echo system-auth
-    elif cce_read /etc/pam.d/common-password > /dev/null 2>&1; then
+    elif [ "$(cce_file_state /etc/pam.d/common-password)" != missing ]; then
         echo common-password
     else
         return 1

@@ -19,6 +19,10 @@
 #   cce_read PATH        print a regular file's content (NULs dropped, capped at CCE_MAX_READ
 #                        bytes, default 4 MiB); returns 1 (and prints nothing) when PATH is
 #                        missing, not a regular file or unreadable; never blocks on a FIFO
+#   cce_file_state PATH  one word: ok, missing, loop (symlink loop), notregular (directory, FIFO,
+#                        device...), unreadable, binary (NUL bytes in its first 8 KiB)
+#   cce_require_text PATH...   for each PATH that exists but is not readable text: decide ERROR
+#                        "PATH: STATE" and return 1 (a missing PATH is fine: callers judge absence)
 #   cce_os_release KEY   value of KEY in the root's os-release (ID, VERSION_ID, ID_LIKE, ...)
 # Files and modes (permission bits are compared as bits, never as decimal numbers):
 #   cce_stat PATH        print "MODE UID GID TYPE" (MODE 4 octal digits, TYPE f/d/l/c/b/p/s)
@@ -145,6 +149,46 @@ cce_read() {
     f=$(cce_path "$rp")
     [ -f "$f" ] && [ -r "$f" ] || return 1
     head -c "${CCE_MAX_READ:-4194304}" "$f" 2> /dev/null | tr -d '\000'
+}
+
+cce_file_state() {
+    local rp f
+    f=$(cce_path "$1")
+    if [ ! -e "$f" ] && [ ! -L "$f" ]; then
+        echo missing
+        return 0
+    fi
+    if ! rp=$(cce_realpath "$1" 2> /dev/null); then
+        echo loop
+        return 0
+    fi
+    f=$(cce_path "$rp")
+    if [ ! -e "$f" ]; then
+        echo missing
+    elif [ ! -f "$f" ]; then
+        echo notregular
+    elif [ ! -r "$f" ]; then
+        echo unreadable
+    elif [ "$(head -c 8192 "$f" | wc -c)" != "$(head -c 8192 "$f" | tr -d '\000' | wc -c)" ]; then
+        echo binary
+    else
+        echo ok
+    fi
+}
+
+cce_require_text() {
+    local p st
+    for p in "$@"; do
+        st=$(cce_file_state "$p")
+        case $st in
+            ok | missing) ;;
+            *)
+                cce_error "$p: $st (cannot read it as a configuration file)"
+                return 1
+                ;;
+        esac
+    done
+    return 0
 }
 
 cce_os_release() {

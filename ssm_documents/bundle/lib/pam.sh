@@ -16,7 +16,8 @@
 #                             prints "MODULE DENY SOURCE" for pam_faillock (args, then
 #                             faillock.conf or conf=, then the module default 3) or pam_tally2
 #                             (args only); DENY 0 means no lockout (also printed as
-#                             "none 0 REASON" when a base auth stack has neither module);
+#                             "none 0 REASON" when a base auth stack has neither module, and
+#                             "error 0 REASON" when a base stack cannot be read);
 #                             the weakest base stack is reported; returns 1 when the root has no
 #                             base auth stack at all.
 
@@ -141,6 +142,10 @@ cce_lockout_deny() {
     worst=
     for svc in $(cce_pam_base_services); do
         case $svc in system-auth | password-auth | common-auth) ;; *) continue ;; esac
+        if ! cce_pam_stack "$svc" > /dev/null 2>&1; then
+            printf 'error 0 /etc/pam.d/%s is unreadable (%s)\n' "$svc" "$(cce_file_state "/etc/pam.d/$svc")"
+            return 0
+        fi
         if cce_pam_has "$svc" auth pam_faillock.so; then
             if deny=$(cce_pam_arg "$svc" auth pam_faillock.so deny); then
                 src="$svc (pam_faillock.so deny=$deny)"
