@@ -23,6 +23,8 @@
 check_U_33() {
     _x=$(files_extract) || { cce_error "filesystem walk unavailable: $(files_walk 2>&1 >/dev/null | head -c 200)"; return 0; }
     _homes=$(files_passwd | awk -F '\t' '$4 ~ /^\/./ && $4 != "/" { h = $4; sub(/\/+$/, "", h); print h }' | awk '!s[$0]++')
+    # a home reached through a link is walked under its target: both names count
+    _homes=$(printf '%s\n' "$_homes" | files_stat | awk -F '\t' '$5 == "d" { print $1; if ($6 != $1) print $6 }')
     _out=$({ printf '%s\n' "$_homes"; printf '@@END@@\n'; awk -F '\t' '$1 == "H"' "$_x"; } |
         awk -F '\t' "$FILES_AWK_LIB$FILES_AWK_IMAGE"'
         BEGIN {

@@ -23,11 +23,14 @@ files_root() {
 }
 
 # files_stat: reads logical paths (one per line) on stdin, prints one stat record per
-# path (see above), in input order.  One stat(1) call per round of link resolution,
+# path (see above; not necessarily in input order).  One stat(1) call per round of link resolution,
 # whatever the number of paths (no per-file subprocess).
 files_stat() {
     _fs_root=$(files_root)
     _fs_todo=$(awk 'NF && !seen[$0]++ { print $0 "\t" $0 }')
+    # Offline roots: directory components that are links must be resolved inside the root
+    # too (the kernel would follow an absolute link out of the image).
+    [ -n "$_fs_root" ] && _fs_todo=$(printf '%s\n' "$_fs_todo" | files__dirs_in_root)
     _fs_done=""
     _fs_round=0
     while [ -n "$_fs_todo" ] && [ "$_fs_round" -lt 8 ]; do
@@ -96,6 +99,56 @@ files_stat() {
 "
     fi
     printf '%s' "$_fs_done" | awk 'NF'
+}
+
+# files__dirs_in_root: reads "LPATH<TAB>CURRENT" lines and rewrites CURRENT so that none of
+# its directory components is a symbolic link (targets resolved inside the scanned root);
+# one stat(1) call per round, at most 8 rounds.
+files__dirs_in_root() {
+    _fd_cur=$(cat)
+    _fd_i=0
+    while [ "$_fd_i" -lt 8 ]; do
+        _fd_i=$((_fd_i + 1))
+        _fd_links=$(printf '%s\n' "$_fd_cur" | awk -F '\t' -v r="$_fs_root" '
+            NF >= 2 { n = split($2, a, "/"); p = ""; for (i = 2; i < n; i++) { p = p "/" a[i]; if (!s[p]++) print r p } }' |
+            LC_ALL=C QUOTING_STYLE=literal xargs -r -d '\n' stat -c '%f	%n	%N' 2>/dev/null |
+            awk -F '\t' -v r="$_fs_root" '
+                substr($1, 1, 1) == "a" {
+                    nn = $3; k = index(nn, " -> "); tg = (k > 0) ? substr(nn, k + 4) : ""
+                    if (substr(nn, 1, 1) == "\047" && tg ~ /^\047.*\047$/) tg = substr(tg, 2, length(tg) - 2)
+                    if (tg != "") print substr($2, length(r) + 1) "\t" tg
+                }')
+        [ -n "$_fd_links" ] || break
+        _fd_cur=$(printf '%s\n@@LINKS@@\n%s\n' "$_fd_cur" "$_fd_links" | awk -F '\t' '
+            function norm(p,   n, a, i, out, k, st) {
+                n = split(p, a, "/"); k = 0
+                for (i = 1; i <= n; i++) {
+                    if (a[i] == "" || a[i] == ".") continue
+                    if (a[i] == "..") { if (k > 0) k--; continue }
+                    st[++k] = a[i]
+                }
+                out = ""
+                for (i = 1; i <= k; i++) out = out "/" st[i]
+                return out == "" ? "/" : out
+            }
+            $0 == "@@LINKS@@" { part = 1; next }
+            part != 1 { nq++; L[nq] = $1; C[nq] = $2; next }
+            {
+                d = $1; sub(/\/[^\/]*$/, "", d)
+                T[$1] = (substr($2, 1, 1) == "/") ? norm($2) : norm(d "/" $2)
+            }
+            END {
+                for (i = 1; i <= nq; i++) {
+                    n = split(C[i], a, "/"); p = ""; out = C[i]
+                    for (j = 2; j < n; j++) {
+                        p = p "/" a[j]
+                        if (p in T) { out = norm(T[p] substr(C[i], length(p) + 1)); break }
+                    }
+                    print L[i] "\t" out
+                }
+            }')
+    done
+    printf '%s\n' "$_fd_cur"
 }
 
 # files_passwd: name, numeric uid, numeric gid, home, shell of every passwd entry of the
