@@ -76,8 +76,8 @@ variable "results_bucket_name" {
   description = "Name of the results bucket (configuration results_bucket)."
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.results_bucket_name))
-    error_message = "results_bucket_name must be a valid S3 bucket name."
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", var.results_bucket_name))
+    error_message = "results_bucket_name must be 3-63 lowercase letters, digits and '-' (no dots: hosts use the bucket's https endpoint)."
   }
 }
 

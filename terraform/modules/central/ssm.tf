@@ -1,6 +1,12 @@
 # The Command document (DESIGN §3.2) exactly as `cce-scan document render --bucket B --region R`
 # wrote it, shared with every member account, and the configuration file the functions read.
 
+locals {
+  # The bucket endpoint exactly as `cce-scan document render` writes it into the allowedPatterns
+  # (cce_scan/document.py: virtual-hosted https endpoint, dots escaped).
+  document_endpoint_pattern = replace("https://${var.results_bucket_name}.s3.${local.region}.amazonaws.com/", ".", "\\.")
+}
+
 resource "aws_ssm_document" "scan" {
   #checkov:skip=CKV_AWS_303:checkov 3.3.30 crashes evaluating this permissions map; the document is shared only with member_account_ids (validated 12-digit IDs, never "All"), which tests/terraform asserts.
   name            = var.document_name
@@ -17,8 +23,8 @@ resource "aws_ssm_document" "scan" {
 
   lifecycle {
     precondition {
-      condition     = strcontains(file(var.document_path), var.results_bucket_name)
-      error_message = "The document at document_path was rendered for another bucket: run `cce-scan document render --bucket ${var.results_bucket_name} --region ${local.region}` (make package) again."
+      condition     = strcontains(file(var.document_path), local.document_endpoint_pattern)
+      error_message = "The document at document_path was not rendered for this bucket and region: run `cce-scan document render --bucket ${var.results_bucket_name} --region ${local.region} --out <document_path>` (make package) again."
     }
   }
 }

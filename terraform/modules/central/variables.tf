@@ -55,8 +55,8 @@ variable "results_bucket_name" {
   description = "Name of the results bucket to create (configuration results_bucket): bundles/, results/, findings/, reports/."
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.results_bucket_name)) && !can(regex("\\.\\.", var.results_bucket_name)) && !startswith(var.results_bucket_name, "xn--")
-    error_message = "results_bucket_name must be a valid S3 bucket name: 3-63 lowercase letters, digits, '.' and '-'."
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", var.results_bucket_name)) && !startswith(var.results_bucket_name, "xn--")
+    error_message = "results_bucket_name must be 3-63 lowercase letters, digits and '-': no dots, since hosts fetch https://<bucket>.s3.<region>.amazonaws.com/ and S3's certificate does not cover dotted names."
   }
 }
 
