@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, StringConstraints, TypeAdapter
 
 from scanner.results.edition import EDITION, ITEMS, Severity, Status
 
@@ -33,6 +33,14 @@ LegacyCode = Annotated[str, StringConstraints(pattern=r"^KISA-\d{4}:U-\d{2}$")]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
+def _blank_is_none(value: object) -> object:
+    """The bundle writes "" for what it does not know (no instance ID when run by hand)."""
+    return None if value == "" else value
+
+
+Unknown = BeforeValidator(_blank_is_none)
+
+
 class _Line(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -57,15 +65,17 @@ class HostInfo(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="allow")
 
-    instance_id: Annotated[str, StringConstraints(pattern=INSTANCE_ID.pattern)] | None = None
-    hostname: Annotated[str, StringConstraints(max_length=253)] | None = None
+    instance_id: Annotated[Annotated[str, StringConstraints(pattern=INSTANCE_ID_PATTERN)] | None, Unknown] = (
+        None
+    )
+    hostname: Annotated[Annotated[str, StringConstraints(max_length=253)] | None, Unknown] = None
 
 
 class BundleInfo(_Line):
     """Which check bundle produced the result."""
 
     version: ShortText
-    sha256: Sha256 | None = None
+    sha256: Annotated[Sha256 | None, Unknown] = None
 
 
 class SummaryLine(_Line):

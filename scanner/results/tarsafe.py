@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from scanner.results.errors import TarRejected
 from scanner.results.limits import DEFAULT_LIMITS, MIB, Limits
 
-__all__ = ["TarContents", "read_tar", "shown"]
+__all__ = ["TarContents", "byte_sum", "read_tar", "shown"]
 
 BLOCK = 512
 GZIP_MAGIC = b"\x1f\x8b"
@@ -36,6 +36,7 @@ _USTAR = b"ustar\x0000"
 _GNU = b"ustar  \x00"
 _SIGNED_HEADER = struct.Struct("148b8x356b")
 _ZERO_BLOCK = bytes(BLOCK)
+_INVERSE_65521_MOD_255 = pow(65521, -1, 255)
 # Names without these need no normalization: no NUL, no leading or doubled '/', no '.' component.
 _NEEDS_CARE = re.compile(r"\x00|^/|//|/$|(^|/)\.\.?(/|$)")
 
@@ -79,8 +80,14 @@ class _Bytes:
             raise TarRejected("the tar is truncated")
         self._pos += size
 
-    def at_end(self) -> bool:
-        return self._pos >= len(self._data)
+    def read_block(self) -> bytes:
+        """The next 512 bytes, or nothing at the very end."""
+        pos = self._pos
+        block = self._data[pos : pos + BLOCK]
+        if len(block) == BLOCK or not block:
+            self._pos = pos + len(block)
+            return block
+        raise TarRejected("the tar is truncated")
 
     def rest_is_zero(self) -> bool:
         rest = self._data[self._pos :]
@@ -137,9 +144,10 @@ class _Gunzip:
             del self._buf[:step]
             size -= step
 
-    def at_end(self) -> bool:
+    def read_block(self) -> bytes:
+        """The next 512 bytes, or nothing at the very end."""
         self._fill(1)
-        return not self._buf
+        return self.read(BLOCK) if self._buf else b""
 
     def rest_is_zero(self) -> bool:
         while True:
@@ -166,13 +174,25 @@ def _number(field: bytes, what: str) -> int:
         raise TarRejected(f"a header has a corrupt {what} field") from None
 
 
+def byte_sum(block: bytes) -> int:
+    """``sum(block)`` for blocks shorter than 65,521 bytes, several times faster than ``sum``.
+
+    zlib's Adler-32 holds 1 + the byte sum modulo 65521, and a number read as base 256 is
+    congruent to its digit sum modulo 255; 65521 and 255 are coprime, so the two residues give the
+    sum exactly when it is below 65521 * 255 (Chinese remainder theorem).
+    """
+    low = ((zlib.adler32(block) & 0xFFFF) - 1) % 65521
+    nines = int.from_bytes(block, "little") % 255
+    return low + 65521 * (((nines - low) * _INVERSE_65521_MOD_255) % 255)
+
+
 def _checksum_ok(header: bytes) -> bool:
     try:
         stored = int(header[148:156].rstrip(b"\x00 ").lstrip(b" ") or b"-1", 8)
     except ValueError:
         return False
     # The checksum is computed with its own eight bytes taken as spaces (8 * 32 = 256).
-    unsigned = sum(header) - sum(header[148:156]) + 256
+    unsigned = byte_sum(header) - sum(header[148:156]) + 256
     if stored == unsigned:
         return True
     signed: int = sum(_SIGNED_HEADER.unpack(header)) + 256
@@ -242,11 +262,11 @@ def read_tar(
     long_name: str | None = None
     pax: dict[str, str] = {}
     while True:
-        if source.at_end():
+        header = source.read_block()
+        if not header:
             if headers == 0:
                 raise TarRejected("the file is empty, not a tar")
             raise TarRejected("the tar is truncated: it ends without an end-of-archive marker")
-        header = source.read(BLOCK)
         if header == _ZERO_BLOCK:
             if long_name is not None or pax:
                 raise TarRejected("the tar is truncated: an extended header has no member after it")
@@ -283,6 +303,8 @@ def read_tar(
                 size = int(pax["size"])
             except ValueError:
                 raise TarRejected("a pax size is not a number") from None
+            if size < 0:
+                raise TarRejected("a pax size is negative")
         long_name, pax = None, {}
         path = _safe_path(name)
         if kind == b"5":

@@ -117,7 +117,7 @@ def reported_instance_ids(summary: SummaryLine, meta: dict[str, JsonValue]) -> s
     if isinstance(host, dict):
         candidates.append(host.get("instance_id"))
     for candidate in candidates:
-        if candidate is None:
+        if candidate is None or candidate == "":
             continue
         if not isinstance(candidate, str) or not INSTANCE_ID.match(candidate):
             raise ContentRejected(f"meta.json names an invalid instance ID {shown(str(candidate))}")

@@ -1,0 +1,60 @@
+"""The real check bundle's output goes through the reader and the OCSF export."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+
+from scanner.findings import ResultKey, ocsf_jsonl
+from scanner.findings.analysis import analyze_result
+from scanner.results import read_result_file
+from scanner.results.tarsafe import byte_sum
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "ssm_documents" / "bundle" / "script.sh"
+FIXTURES = ROOT / "tests" / "fixtures" / "roots"
+SCHEMA = json.loads(
+    (Path(__file__).parent / "schemas" / "ocsf-1.5.0-compliance_finding.schema.json").read_text()
+)
+INSTANCE = "i-0abcdef0123456789"
+
+
+@given(st.binary(min_size=0, max_size=1024))
+def test_byte_sum_equals_sum_of_the_bytes(block: bytes) -> None:
+    assert byte_sum(block) == sum(block)
+
+
+def test_byte_sum_of_the_extremes() -> None:
+    for block in (bytes(512), b"\xff" * 512, b"\x01" * 512, b"\xff" * 65_520):
+        assert byte_sum(block) == sum(block)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SCRIPT.exists(), reason="the check bundle is not in this tree")
+def test_real_bundle_output_is_read_and_exported(tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "CCE_ROOT": str(FIXTURES / "al2023-weak" / "root"),
+        "AWS_SSM_INSTANCE_ID": INSTANCE,
+        "AWS_SSM_REGION_NAME": "ap-northeast-2",
+        "CCE_BUNDLE_SHA256": "b" * 64,
+    }
+    subprocess.run(["sh", str(SCRIPT)], cwd=tmp_path, env=env, check=True, capture_output=True, timeout=120)
+    (tar,) = tmp_path.glob("*.tar")
+
+    result = read_result_file(tar, expected_instance_id=INSTANCE)
+    host = analyze_result(result, ResultKey("20261126T120000-abc123", "222222222222", INSTANCE))
+
+    lines = [json.loads(line) for line in ocsf_jsonl(host.findings).splitlines()]
+    assert len(lines) == 67
+    validator = Draft202012Validator(SCHEMA)
+    assert all(validator.is_valid(line) for line in lines)
+    assert host.analysis.summary.region == "ap-northeast-2"
+    assert sum(host.analysis.summary.counts.values()) == 67
