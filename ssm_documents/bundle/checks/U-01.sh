@@ -16,6 +16,7 @@
 
 check_U_01() {
     local prl where telnet bad
+    cce_require_text /etc/ssh/sshd_config || return 0
     telnet=
     bad=
     if command -v cce_service_enabled > /dev/null 2>&1 \

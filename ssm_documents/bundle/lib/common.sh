@@ -20,7 +20,8 @@
 #                        bytes, default 4 MiB); returns 1 (and prints nothing) when PATH is
 #                        missing, not a regular file or unreadable; never blocks on a FIFO
 #   cce_file_state PATH  one word: ok, missing, loop (symlink loop), notregular (directory, FIFO,
-#                        device...), unreadable, binary (NUL bytes in its first 8 KiB)
+#                        device...), unreadable, toolarge (over CCE_MAX_READ bytes), binary (NUL
+#                        bytes in its first 8 KiB)
 #   cce_require_text PATH...   for each PATH that exists but is not readable text: decide ERROR
 #                        "PATH: STATE" and return 1 (a missing PATH is fine: callers judge absence)
 #   cce_os_release KEY   value of KEY in the root's os-release (ID, VERSION_ID, ID_LIKE, ...)
@@ -169,6 +170,8 @@ cce_file_state() {
         echo notregular
     elif [ ! -r "$f" ]; then
         echo unreadable
+    elif [ -n "$(find "$f" -maxdepth 0 -size +"${CCE_MAX_READ:-4194304}"c 2> /dev/null)" ]; then
+        echo toolarge
     elif [ "$(head -c 8192 "$f" | wc -c)" != "$(head -c 8192 "$f" | tr -d '\000' | wc -c)" ]; then
         echo binary
     else
@@ -367,7 +370,7 @@ cce__redact() {
     function kv(line,   low, out, s) {
         low = tolower(line)
         out = ""
-        while (match(low, /(^|[ \t"\047{,;])(password|secret|token|credential|api_?key|access_?key|private_?key|community|passphrase)[ \t]*[=:][ \t]*/)) {
+        while (match(low, /(^|[ \t"\047{,;_])(password|secret|token|credential|api_?key|access_?key|private_?key|community|passphrase)[ \t]*[=:][ \t]*/)) {
             s = RSTART + RLENGTH
             out = out substr(line, 1, s - 1)
             line = substr(line, s)
