@@ -66,7 +66,7 @@ variable "external_id" {
   sensitive   = true
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9_+=,.@:/-]{2,1224}$", var.external_id))
+    condition     = length(var.external_id) >= 2 && length(var.external_id) <= 1224 && can(regex("^[A-Za-z0-9_+=,.@:/-]+$", var.external_id))
     error_message = "external_id must be 2-1224 characters of letters, digits and +=,.@:/_-."
   }
 }
