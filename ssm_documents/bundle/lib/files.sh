@@ -245,14 +245,20 @@ files_judge() {
         }'
 }
 
-# files_evidence_lines TEXT: one cce_evidence call per non-empty line of TEXT (in this
-# shell, not in a pipeline subshell).
+# files_evidence_lines TEXT: the non-empty lines of TEXT as evidence, at most 60 (the
+# runner keeps 4 KiB per item anyway), with a count of the rest; one cce_evidence call.
 files_evidence_lines() {
+    _fe_t=$1
+    _fe_n=$(printf '%s\n' "$_fe_t" | awk 'NF { n++ } END { print n + 0 }')
+    [ "$_fe_n" -gt 0 ] || return 0
+    set --
     while IFS= read -r _fe_l; do
-        [ -n "$_fe_l" ] && cce_evidence "$_fe_l"
+        set -- "$@" "$_fe_l"
     done <<EOF
-$1
+$(printf '%s\n' "$_fe_t" | awk 'NF { if (++n <= 60) print }')
 EOF
+    [ "$_fe_n" -gt 60 ] && set -- "$@" "... $((_fe_n - 60)) more line(s) not shown"
+    cce_evidence "$@"
 }
 
 # files_uids_named NAME...: the numeric uids (comma list) of the given account names in

@@ -10,11 +10,13 @@ cover the rules one edge at a time.
 from __future__ import annotations
 
 import os
+import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.bundle.runner import BundleRun, run_bundle
+from tests.bundle.runner import SCRIPT, BundleRun, run_bundle
 
 PASSWD = (
     "root:x:0:0:root:/root:/bin/bash\n"
@@ -40,6 +42,46 @@ def make_root(base: Path, files: dict[str, str] | None = None) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(content)
     return root
+
+
+@dataclass
+class Verdict:
+    """One item's decision, read from the files the runner's item mode writes."""
+
+    status: str
+    reason: str
+    evidence: str
+
+
+def run_check(root: Path, work: Path, code: str) -> Verdict:
+    """Run one check in the runner's item mode (``script.sh --item CODE``): one process, no tar."""
+    item_dir = work / "item"
+    item_dir.mkdir(parents=True)
+    env = {
+        "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+        "LC_ALL": "C",
+        "CCE_ROOT": str(root.resolve()),
+        "CCE_STAGE": str(work),
+        "CCE_WORK": str(work),
+        "CCE_ITEM_DIR": str(item_dir),
+    }
+    proc = subprocess.run(
+        ["sh", str(SCRIPT), "--item", code],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == "", proc.stderr
+
+    def read(name: str) -> str:
+        path = item_dir / name
+        return path.read_text() if path.exists() else ""
+
+    return Verdict(read("status").strip(), read("reason").strip(), read("evidence"))
 
 
 def run_items(root: Path, work: Path, *codes: str) -> BundleRun:
@@ -84,17 +126,17 @@ def test_absolute_links_resolve_inside_the_offline_root(tmp_path: Path) -> None:
     root = make_root(tmp_path, {"/srv/hosts.real": "127.0.0.1 localhost\n"})
     os.chmod(root / "srv/hosts.real", 0o666)
     (root / "etc/hosts").symlink_to("/srv/hosts.real")
-    run = run_items(root, tmp_path / "w", "U-19")
-    assert status(run, "U-19") == "VULNERABLE"
-    assert "link to /srv/hosts.real" in run.evidence["U-19"]
+    got = run_check(root, tmp_path / "w", "U-19")
+    assert got.status == "VULNERABLE"
+    assert "link to /srv/hosts.real" in got.evidence
 
 
 def test_a_link_loop_on_passwd_is_an_error_not_a_verdict(tmp_path: Path) -> None:
     root = make_root(tmp_path)
     (root / "etc/passwd").unlink()
     (root / "etc/passwd").symlink_to("passwd")
-    run = run_items(root, tmp_path / "w", "U-16")
-    assert status(run, "U-16") == "ERROR"
+    got = run_check(root, tmp_path / "w", "U-16")
+    assert got.status == "ERROR"
 
 
 @pytest.mark.parametrize(
@@ -112,16 +154,16 @@ def test_a_link_loop_on_passwd_is_an_error_not_a_verdict(tmp_path: Path) -> None
 )
 def test_root_path_dot_allowed_only_at_the_end(tmp_path: Path, line: str, want: str) -> None:
     root = make_root(tmp_path, {"/root/.bash_profile": line + "\n"})
-    run = run_items(root, tmp_path / "w", "U-14")
-    assert status(run, "U-14") == want, run.items["U-14"]["reason"]
+    got = run_check(root, tmp_path / "w", "U-14")
+    assert got.status == want, got.reason
 
 
 def test_root_path_composed_over_files_catches_a_dot_moved_to_the_middle(tmp_path: Path) -> None:
     # Each line alone is fine; together "." ends up before /opt/bin.
     root = make_root(tmp_path, {"/etc/profile": "PATH=$PATH:.\n", "/root/.bashrc": "PATH=$PATH:/opt/bin\n"})
-    run = run_items(root, tmp_path / "w", "U-14")
-    assert status(run, "U-14") == "VULNERABLE"
-    assert "composed" in run.items["U-14"]["reason"]
+    got = run_check(root, tmp_path / "w", "U-14")
+    assert got.status == "VULNERABLE"
+    assert "composed" in got.reason
 
 
 @pytest.mark.parametrize(
@@ -139,8 +181,8 @@ def test_root_path_composed_over_files_catches_a_dot_moved_to_the_middle(tmp_pat
 )
 def test_umask_is_judged_by_its_bits(tmp_path: Path, line: str, want: str) -> None:
     root = make_root(tmp_path, {"/etc/profile": line + "\n", "/etc/login.defs": "UMASK 022\n"})
-    run = run_items(root, tmp_path / "w", "U-30")
-    assert status(run, "U-30") == want, run.items["U-30"]["reason"]
+    got = run_check(root, tmp_path / "w", "U-30")
+    assert got.status == want, got.reason
 
 
 def test_garbage_and_huge_startup_files_do_not_crash_or_stall(tmp_path: Path) -> None:
@@ -201,17 +243,17 @@ def test_orphans_with_a_directory_name_service_offline_need_a_person(tmp_path: P
         tmp_path, {"/etc/nsswitch.conf": "passwd: files sss\ngroup: files sss\n", "/srv/data": ""}
     )
     os.chown(root / "srv/data", 70001, 70001)
-    run = run_items(root, tmp_path / "w", "U-15")
-    assert status(run, "U-15") == "MANUAL"
+    got = run_check(root, tmp_path / "w", "U-15")
+    assert got.status == "MANUAL"
 
 
 def test_hidden_files_usual_dotfiles_pass_and_dot_names_are_suspicious(tmp_path: Path) -> None:
     root = make_root(tmp_path, {"/home/alice/.bashrc": "", "/opt/app/.env": "", "/var/tmp/.../x": ""})
-    run = run_items(root, tmp_path / "w", "U-33")
-    assert status(run, "U-33") == "VULNERABLE"
-    assert "/var/tmp/..." in run.items["U-33"]["reason"]
-    assert "review: /opt/app/.env" in run.evidence["U-33"]
-    assert "/home/alice/.bashrc" not in run.evidence["U-33"]
+    got = run_check(root, tmp_path / "w", "U-33")
+    assert got.status == "VULNERABLE"
+    assert "/var/tmp/..." in got.reason
+    assert "review: /opt/app/.env" in got.evidence
+    assert "/home/alice/.bashrc" not in got.evidence
 
 
 def test_home_directories_owner_numeric_and_other_write(tmp_path: Path) -> None:
@@ -236,13 +278,12 @@ def test_rhosts_plus_matters_only_when_r_services_are_in_use(tmp_path: Path) -> 
     root = make_root(tmp_path, {"/home/alice/.rhosts": "+ +\n"})
     os.chmod(root / "home/alice/.rhosts", 0o600)
     os.chown(root / "home/alice/.rhosts", 1000, 1000)
-    run = run_items(root, tmp_path / "w", "U-27")
-    assert status(run, "U-27") == "GOOD"
+    assert run_check(root, tmp_path / "w", "U-27").status == "GOOD"
     (root / "etc/pam.d").mkdir()
     (root / "etc/pam.d/rsh").write_text("auth required pam_rhosts.so\n")
-    run = run_items(root, tmp_path / "w2", "U-27")
-    assert status(run, "U-27") == "VULNERABLE"
-    assert '"+" at line 1' in run.evidence["U-27"]
+    got = run_check(root, tmp_path / "w2", "U-27")
+    assert got.status == "VULNERABLE"
+    assert '"+" at line 1' in got.evidence
 
 
 def test_startup_units_writable_by_users_and_masked_units(tmp_path: Path) -> None:
@@ -254,10 +295,9 @@ def test_startup_units_writable_by_users_and_masked_units(tmp_path: Path) -> Non
     wants.mkdir(parents=True)
     (root / "etc/systemd/system/masked.service").symlink_to("/dev/null")
     (wants / "good.service").symlink_to("/usr/lib/systemd/system/good.service")
-    run = run_items(root, tmp_path / "w", "U-17")
-    assert status(run, "U-17") == "GOOD"
+    assert run_check(root, tmp_path / "w", "U-17").status == "GOOD"
     (wants / "app.service").symlink_to("/opt/app/app.service")
     os.chown(root / "opt/app/app.service", 1000, 1000)
-    run = run_items(root, tmp_path / "w2", "U-17")
-    assert status(run, "U-17") == "VULNERABLE"
-    assert "/opt/app/app.service" in run.items["U-17"]["reason"]
+    got = run_check(root, tmp_path / "w2", "U-17")
+    assert got.status == "VULNERABLE"
+    assert "/opt/app/app.service" in got.reason
