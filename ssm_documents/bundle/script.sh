@@ -15,6 +15,8 @@
 #   CCE_ROOT              root to scan (default /); anything else is an offline root
 #   CCE_ITEM_TIMEOUT      seconds per item (default 10)
 #   CCE_WALK_TIMEOUT      seconds for the shared filesystem walk (default 300)
+#   CCE_TOTAL_TIMEOUT     seconds for the whole scan (default 480); items not started by then say
+#                         ERROR, so a tar is always written before the run step's own limit (600 s)
 #   CCE_ITEMS             space-separated codes to run (default: all); others say ERROR "not selected"
 #   CCE_BUNDLE_SHA256     SHA-256 of the bundle tar, copied into the summary
 #   AWS_SSM_INSTANCE_ID, AWS_SSM_REGION_NAME, SSM_COMMAND_ID (set by the agent) go into meta.json
@@ -156,7 +158,10 @@ CCE_ITEM_TIMEOUT=${CCE_ITEM_TIMEOUT:-10}
 CCE_WALK_TIMEOUT=${CCE_WALK_TIMEOUT:-300}
 case $CCE_ITEM_TIMEOUT in ''|*[!0-9]*) CCE_ITEM_TIMEOUT=10 ;; esac
 case $CCE_WALK_TIMEOUT in ''|*[!0-9]*) CCE_WALK_TIMEOUT=300 ;; esac
-export CCE_ITEM_TIMEOUT CCE_WALK_TIMEOUT
+CCE_TOTAL_TIMEOUT=${CCE_TOTAL_TIMEOUT:-480}
+case $CCE_TOTAL_TIMEOUT in ''|*[!0-9]*) CCE_TOTAL_TIMEOUT=480 ;; esac
+export CCE_ITEM_TIMEOUT CCE_WALK_TIMEOUT CCE_TOTAL_TIMEOUT
+cce__start_s=$(date +%s)
 
 CCE_STAGE=$CCE_WORK/.cce-scan.$$
 rm -rf "$CCE_STAGE"
@@ -207,6 +212,9 @@ while IFS="|" read -r cce__code cce__sev cce__legacy cce__title _; do
     if ! cce__selected "$cce__code"; then
         printf 'ERROR\n' > "$cce__dir/status"
         printf 'not selected in this run (CCE_ITEMS)\n' > "$cce__dir/reason"
+    elif [ $(($(date +%s) - cce__start_s)) -ge "$CCE_TOTAL_TIMEOUT" ]; then
+        printf 'ERROR\n' > "$cce__dir/status"
+        printf 'not run: the scan time budget (%s s) was used up\n' "$CCE_TOTAL_TIMEOUT" > "$cce__dir/reason"
     elif [ ! -f "$cce__check" ]; then
         printf 'ERROR\n' > "$cce__dir/status"
         printf 'check not implemented\n' > "$cce__dir/reason"

@@ -239,3 +239,12 @@ def test_helpers_resolve_owners_and_symlinks_inside_the_scanned_root(tmp_path: P
     assert lib_call(root, "cce_read /etc/loop1 || echo refused") == "refused"
     assert lib_call(root, "cce_mode /usr/bin/tool") == "4755"
     assert lib_call(root, "cce_known_uids | sort -n | tr '\\n' ' '") == "0 0 1500"
+
+
+def test_runner_stops_starting_items_when_the_scan_budget_is_used(tmp_path: Path) -> None:
+    script = make_bundle(tmp_path, {"U-01": "    sleep 3\n    cce_good slow", "U-02": "    cce_good late"})
+    run = run_bundle(small_root(tmp_path), tmp_path / "work", script=script, env={"CCE_TOTAL_TIMEOUT": "2"})
+    assert run.items["U-01"]["status"] == "GOOD"
+    assert run.items["U-02"]["status"] == "ERROR"
+    assert "budget" in run.items["U-02"]["reason"]
+    assert len(run.items) == 67
