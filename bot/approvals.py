@@ -155,6 +155,8 @@ class ApprovalStore:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
             current = self.get(scan_id)
+            if current.status is ApprovalStatus.EXPIRED:
+                return Decision(approval=current, won=False, refused="expired")
             if current.status is not ApprovalStatus.PENDING:
                 return Decision(approval=current, won=False, refused="already_decided")
             if current.requester == user:

@@ -35,16 +35,15 @@ class ThreadState:
     def _conditional(self, scan_id: str, update: str, condition: str, values: dict[str, Any]) -> bool:
         # The item is created by its first update; it expires with the scan's other items.
         ttl = {"N": str(int(time.time()) + self._ttl_seconds)}
-        set_ttl = "SET ttl = if_not_exists(ttl, :ttl)"
-        expression = (
-            f"{update}, ttl = if_not_exists(ttl, :ttl)" if update.startswith("SET") else f"{set_ttl} {update}"
-        )
+        set_ttl = "#ttl = if_not_exists(#ttl, :ttl)"
+        expression = f"{update}, {set_ttl}" if update.startswith("SET") else f"SET {set_ttl} {update}"
         try:
             self._db.update_item(
                 TableName=self._table,
                 Key=_key(scan_id),
                 UpdateExpression=expression,
                 ConditionExpression=condition,
+                ExpressionAttributeNames={"#ttl": "ttl"},
                 ExpressionAttributeValues={**values, ":ttl": ttl},
             )
         except ClientError as exc:

@@ -1,0 +1,128 @@
+"""Two-person approval through the bot's Lambda entry: who may decide, races, expiry, retries."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from localworld.slack.server import Message
+from localworld.system import LocalSystem
+from tests.e2e.system_support import (
+    APPROVER,
+    REQUESTER,
+    SECOND_APPROVER,
+    STRANGER,
+    button_message,
+    parents,
+    replies,
+    running_system,
+    wait_for,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
+    with running_system(tmp_path_factory.mktemp("system")) as running:
+        yield running
+
+
+def _request(system: LocalSystem, requester: str = REQUESTER) -> tuple[Message, Message]:
+    count = len(parents(system))
+    system.driver.command(requester, "account prod-db")
+    parent = wait_for(lambda: parents(system)[count] if len(parents(system)) > count else None, what="parent")
+    request = wait_for(lambda: button_message(system, parent), what="approval request")
+    return parent, request
+
+
+def _scan_id(request: Message) -> str:
+    for block in request.blocks:
+        for element in block.get("elements", []):
+            if element.get("action_id") == "cce_approve":
+                return str(element["value"]).split("|")[0]
+    raise AssertionError("no approve button")
+
+
+def _current(system: LocalSystem, message: Message) -> Message:
+    return system.slack.find(message.channel, message.ts)
+
+
+def _said_to(system: LocalSystem, text: str) -> list[dict]:
+    return [r for r in system.slack.responses if text in r.get("text", "")]
+
+
+def test_requester_cannot_approve_their_own_scan(system: LocalSystem) -> None:
+    _, request = _request(system)
+    system.driver.click(REQUESTER, request, "cce_approve")
+    wait_for(lambda: _said_to(system, "본인이 요청한 점검은 승인할 수 없습니다"), what="refusal")
+    system.settle()
+    assert button_message(system, wait_for(lambda: parents(system)[-1], what="parent")) is not None
+
+
+def test_someone_who_is_not_an_approver_cannot_decide(system: LocalSystem) -> None:
+    _, request = _request(system)
+    system.driver.click(STRANGER, request, "cce_approve")
+    wait_for(lambda: _said_to(system, "승인 권한이 없습니다"), what="refusal")
+    system.settle()
+    assert any(b.get("type") == "actions" for b in _current(system, request).blocks)
+
+
+def test_deny_by_another_approver_replaces_the_buttons_and_shows_in_the_parent(system: LocalSystem) -> None:
+    parent, request = _request(system)
+    system.driver.click(APPROVER, request, "cce_deny")
+    decided = wait_for(lambda: None if button_message(system, parent) else _current(system, request), what="decision")
+    assert "<@U02APPROVER> 거절" in json.dumps(decided.blocks, ensure_ascii=False)
+    wait_for(lambda: "거절됨" in json.dumps(_current(system, parent).blocks, ensure_ascii=False), what="parent update")
+
+
+def test_double_click_by_two_approvers_keeps_one_decision(system: LocalSystem) -> None:
+    _, request = _request(system)
+    system.driver.click(APPROVER, request, "cce_deny")
+    system.driver.click(SECOND_APPROVER, request, "cce_deny")
+    system.settle()
+    decided = json.dumps(_current(system, request).blocks, ensure_ascii=False)
+    assert ("<@U02APPROVER> 거절" in decided) != ("<@U03APPROVER> 거절" in decided)
+    assert _said_to(system, "이미")
+
+
+def test_expired_request_cannot_be_approved_and_the_sweep_replaces_its_buttons(system: LocalSystem) -> None:
+    parent, request = _request(system)
+    scan_id = _scan_id(request)
+    stale = copy.deepcopy(request)  # what a client that has not refreshed still shows
+    dynamodb = system.world.session_for(system.config.central.account_id).client(
+        "dynamodb", region_name=system.world.region, endpoint_url=system.world.endpoint_url
+    )
+    past = int((datetime.now(UTC) - timedelta(minutes=1)).timestamp())
+    dynamodb.update_item(
+        TableName=system.names.table,
+        Key={"pk": {"S": f"SCAN#{scan_id}"}, "sk": {"S": "#APPROVAL"}},
+        UpdateExpression="SET expires_at = :past",
+        ExpressionAttributeValues={":past": {"N": str(past)}},
+    )
+    system.sweep_approvals()
+    expired = wait_for(lambda: None if button_message(system, parent) else _current(system, request), what="expiry")
+    assert "만료" in json.dumps(expired.blocks, ensure_ascii=False)
+    wait_for(lambda: "승인 요청 만료" in json.dumps(_current(system, parent).blocks, ensure_ascii=False), what="parent")
+    system.driver.click(APPROVER, stale, "cce_approve")
+    wait_for(lambda: _said_to(system, "만료되었습니다"), what="the clicker is told")
+    system.settle()
+    assert "승인 요청 만료" in json.dumps(_current(system, parent).blocks, ensure_ascii=False)
+    assert not system.lambdas.failures()
+
+
+def test_a_lambda_retry_of_the_lazy_listener_does_not_start_a_second_scan(system: LocalSystem) -> None:
+    before = len(parents(system))
+    system.driver.command(REQUESTER, "account prod-db")
+    wait_for(lambda: len(parents(system)) > before, what="parent")
+    system.settle()
+    lazy = [i for i in system.lambdas.invocations if i.kind == "Event" and i.function == "cce-scan-bot"][-1]
+    system.lambdas.invoke_async("cce-scan-bot", lazy.payload)
+    system.settle()
+    assert len(parents(system)) == before + 1
+    parent = parents(system)[-1]
+    assert len([r for r in replies(system, parent) if any(b.get("type") == "actions" for b in r.blocks)]) == 1
