@@ -31,6 +31,7 @@ from typing import Any
 from unittest import mock
 
 import boto3
+import botocore.session
 from botocore.config import Config as BotoConfig
 from pydantic import BaseModel, ConfigDict
 
@@ -54,6 +55,9 @@ ADMIN_USER = "localworld-admin"
 WORKER_ROLE = "CceScanWorkerRole"
 PARTITION = "aws"
 _ACCOUNT_ID_LOCK = threading.Lock()
+_CLIENTS_LOCK = threading.Lock()
+_BOTOCORE = botocore.session.get_session()
+_ONE_TRY = BotoConfig(retries={"total_max_attempts": 1})
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,19 @@ class Credentials(BaseModel):
     session_token: str | None = None
     expiration: datetime | None = None
 
+    def client(self, service: str, region: str, endpoint_url: str) -> Any:
+        """A client for this key from one shared botocore session (service models load once)."""
+        with _CLIENTS_LOCK:
+            return _BOTOCORE.create_client(
+                service,
+                region_name=region,
+                endpoint_url=endpoint_url,
+                aws_access_key_id=self.access_key_id,
+                aws_secret_access_key=self.secret_access_key,
+                aws_session_token=self.session_token,
+                config=_ONE_TRY,
+            )
+
     def session(self, region: str) -> boto3.Session:
         return boto3.Session(
             aws_access_key_id=self.access_key_id,
@@ -221,19 +238,17 @@ def setup_accounts(config: Config, endpoint_url: str) -> AccountsSetup:
     """Create the central and member accounts of ``config`` in the running moto server."""
     central = config.central.account_id
     region = config.central.region
-    boto = BotoConfig(retries={"max_attempts": 1})
     admin_keys = {central: create_admin_key(central)}
     for account in config.accounts:
         admin_keys[account.id] = create_admin_key(account.id)
-    central_session = admin_keys[central].session(region)
-    iam = central_session.client("iam", endpoint_url=endpoint_url, config=boto)
+    iam = admin_keys[central].client("iam", region, endpoint_url)
     worker = iam.create_role(
         RoleName=WORKER_ROLE,
         AssumeRolePolicyDocument=json.dumps(_worker_trust_policy(central)),
         Description="cce-scan worker (stands in for the Lambda execution role)",
         MaxSessionDuration=3600,
     )["Role"]
-    org = central_session.client("organizations", endpoint_url=endpoint_url, config=boto)
+    org = admin_keys[central].client("organizations", region, endpoint_url)
     organization_id = org.create_organization(FeatureSet="ALL")["Organization"]["Id"]
     root_id = org.list_roots()["Roots"][0]["Id"]
     ou_ids = {
@@ -257,9 +272,7 @@ def setup_accounts(config: Config, endpoint_url: str) -> AccountsSetup:
                     f"account {account.alias} is in groups {', '.join(account.groups)}; an account has one "
                     f"parent OU in Organizations, so it sits in {account.groups[0]!r}"
                 )
-        member_iam = (
-            admin_keys[account.id].session(region).client("iam", endpoint_url=endpoint_url, config=boto)
-        )
+        member_iam = admin_keys[account.id].client("iam", region, endpoint_url)
         member_iam.create_role(
             RoleName=config.member_role.name,
             AssumeRolePolicyDocument=json.dumps(
@@ -285,11 +298,7 @@ def assume_worker(
     duration: int = 3600,
 ) -> Credentials:
     """Temporary credentials of the central worker role (a real AssumeRole through the gate)."""
-    sts = (
-        setup.admin_keys[setup.central_account]
-        .session(region)
-        .client("sts", endpoint_url=endpoint_url, config=BotoConfig(retries={"max_attempts": 1}))
-    )
+    sts = setup.admin_keys[setup.central_account].client("sts", region, endpoint_url)
     creds = sts.assume_role(
         RoleArn=setup.worker_role_arn, RoleSessionName=session_name, DurationSeconds=duration
     )["Credentials"]

@@ -12,8 +12,10 @@ moto's state is process-wide, so one World runs per process at a time.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import shutil
+import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -56,13 +58,6 @@ def _reset_moto() -> None:
     from moto.moto_api._internal.models import moto_api_backend
 
     moto_api_backend.reset()
-
-
-def _materialise(root_name: str, dest: Path) -> list[str]:
-    """Materialise fixture root ``root_name`` at ``dest``; return what could not be reproduced."""
-    if root_name not in fixture_names():
-        raise WorldError(f"fixture root {root_name!r} does not exist under tests/fixtures/roots/")
-    return list(materialise_root(root_name, dest).notes)
 
 
 def _with_working_directory(config: Config, hosts_dir: Path) -> Config:
@@ -155,12 +150,12 @@ class World:
             hosts_dir = base / "hosts"
             hosts_dir.mkdir(parents=True, exist_ok=True)
             world_config = _with_working_directory(config, hosts_dir)
+            hosts, root_notes = _prepare_hosts(fleet, hosts_dir, stack)
             _reset_moto()
             server = MotoServer(faults).start()
             stack.callback(server.stop)
             accounts = setup_accounts(world_config, server.endpoint_url)
-            notes = list(accounts.notes)
-            hosts = _prepare_hosts(fleet, hosts_dir, notes, stack)
+            notes = [*accounts.notes, *root_notes]
             emulator, uninstall = _install_ssm(fleet, faults, hosts, hosts_dir, clock, ssm_settings)
             stack.callback(uninstall)
             yield cls(world_config, fleet, faults, base, server, accounts, hosts, notes, emulator)
@@ -248,12 +243,68 @@ def _check_fleet(config: Config, fleet: FleetSpec) -> None:
     strangers = sorted({h.account_id for h in fleet.hosts} - known)
     if strangers:
         raise WorldError(f"the fleet has hosts in accounts the config does not list: {', '.join(strangers)}")
+    available = set(fixture_names())
+    missing = sorted({h.root for h in fleet.hosts if h.root is not None and h.root not in available})
+    if missing:
+        raise WorldError(
+            f"fixture root {', '.join(map(repr, missing))} does not exist under tests/fixtures/roots/"
+        )
+
+
+class _RootCache:
+    """Fixture roots materialised once per process, then copied with ``cp -a`` for each host.
+
+    ``materialise_root`` parses a spec and builds a tree in Python; ``cp -a`` copies the result
+    (modes, owners, symlinks, FIFOs, device nodes) in C, which keeps World.start well under 5 s
+    when a test suite starts many worlds. Where ``cp -a`` cannot copy (e.g. a mode-0000 directory
+    as an ordinary user), the root is materialised again directly.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._dir: Path | None = None
+        self._roots: dict[str, tuple[Path, list[str]]] = {}
+
+    def _template(self, name: str) -> tuple[Path, list[str]]:
+        with self._lock:
+            if name not in self._roots:
+                if self._dir is None:
+                    self._dir = Path(tempfile.mkdtemp(prefix="localworld-roots-"))
+                    atexit.register(self.clear)
+                made = materialise_root(name, self._dir / name)
+                self._roots[name] = (made.path, list(made.notes))
+            return self._roots[name]
+
+    def copy(self, name: str, dest: Path) -> list[str]:
+        template, notes = self._template(name)
+        dest.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            ["cp", "-a", f"{template}/.", str(dest)], capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            remove_root(dest)
+            return list(materialise_root(name, dest).notes)
+        return list(notes)
+
+    def clear(self) -> None:
+        with self._lock:
+            for path, _notes in self._roots.values():
+                remove_root(path)
+            if self._dir is not None:
+                shutil.rmtree(self._dir, ignore_errors=True)
+            self._roots.clear()
+            self._dir = None
+
+
+_ROOTS = _RootCache()
 
 
 def _prepare_hosts(
-    fleet: FleetSpec, hosts_dir: Path, notes: list[str], cleanup: contextlib.ExitStack
-) -> tuple[WorldHost, ...]:
+    fleet: FleetSpec, hosts_dir: Path, cleanup: contextlib.ExitStack
+) -> tuple[tuple[WorldHost, ...], list[str]]:
+    """Create each real host's sandbox and fixture root; return the hosts and the roots' notes."""
     prepared: list[WorldHost] = []
+    notes: list[str] = []
     for spec in fleet.hosts:
         if spec.synthetic is not None:
             prepared.append(WorldHost(spec, None, None))
@@ -263,8 +314,8 @@ def _prepare_hosts(
         root = sandbox / "root"
         if spec.root is not None:
             cleanup.callback(remove_root, root)
-            notes.extend(f"{spec.instance_id} ({spec.root}): {n}" for n in _materialise(spec.root, root))
+            notes.extend(f"{spec.instance_id} ({spec.root}): {note}" for note in _ROOTS.copy(spec.root, root))
         else:
             root.mkdir(exist_ok=True)
         prepared.append(WorldHost(spec, sandbox, root))
-    return tuple(prepared)
+    return tuple(prepared), notes
