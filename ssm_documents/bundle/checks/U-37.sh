@@ -16,43 +16,39 @@
 # rule: cron.hourly..monthly scripts are programs, not settings, and are not judged. Neither cron nor
 # rule: at present is NOT_APPLICABLE.
 
-_u37_file() {  # path owner-must-be-root(1|0)
-    _m=$(cce_mode "$1") || return 0
-    _u=$(cce_uid "$1")
-    _seen=1
-    cce_evidence "$1 mode $_m owner $(cce_owner_name "$_u") ($_u)"
-    cce_mode_within "$_m" 0640 || _bad="$_bad; $1 mode $_m exceeds 0640"
-    [ "$2" = 1 ] && [ "$_u" != 0 ] && _bad="$_bad; $1 owner uid $_u is not root"
-    return 0
-}
-
 check_U_37() {
     _bad=''
-    _seen=''
     _r=$(cce_path /)
     _r=${_r%/}
-    for _c in /usr/bin/crontab /usr/bin/at; do
-        _m=$(cce_mode "$_c") || continue
-        _seen=1
-        cce_evidence "$_c mode $_m"
-        cce_mode_within "$_m" 7776 || _bad="$_bad; $_c is executable by other users ($_m)"
+    set -- /usr/bin/crontab /usr/bin/at /etc/crontab /etc/anacrontab /etc/cron.allow /etc/cron.deny \
+        /etc/at.allow /etc/at.deny
+    for _f in "$_r"/etc/cron.d/* "$_r"/var/spool/cron/crontabs/* "$_r"/var/spool/cron/*; do
+        [ -f "$_f" ] && set -- "$@" "${_f#"$_r"}"
     done
-    for _f in /etc/crontab /etc/anacrontab /etc/cron.allow /etc/cron.deny /etc/at.allow /etc/at.deny; do
-        _u37_file "$_f" 1
-    done
-    for _f in "$_r"/etc/cron.d/*; do
-        [ -f "$_f" ] || continue
-        _u37_file "${_f#"$_r"}" 1
-    done
-    for _d in /var/spool/cron/crontabs /var/spool/cron; do
-        for _f in "$_r$_d"/*; do
-            [ -f "$_f" ] || continue
-            _u37_file "${_f#"$_r"}" 0
-        done
-    done
-    if [ -z "$_seen" ]; then
+    _st=$(cce_svc_stat_files "$@")
+    if [ -z "$_st" ]; then
         cce_na "neither cron nor at is installed (no crontab/at command, no cron or at files)"
-    elif [ -n "$_bad" ]; then
+        return 0
+    fi
+    _tab=$(printf '\t')
+    while IFS=$_tab read -r _m _u _g _t _p; do
+        [ -n "$_p" ] || continue
+        case $_p in
+            /usr/bin/crontab | /usr/bin/at)
+                cce_evidence "$_p mode $_m"
+                cce_mode_within "$_m" 7776 || _bad="$_bad; $_p is executable by other users ($_m)"
+                continue ;;
+        esac
+        [ "$_t" = f ] || continue
+        cce_evidence "$_p mode $_m owner uid $_u"
+        cce_mode_within "$_m" 0640 || _bad="$_bad; $_p mode $_m exceeds 0640"
+        case $_p in
+            /etc/*) [ "$_u" = 0 ] || _bad="$_bad; $_p owner uid $_u is not root" ;;
+        esac
+    done <<EOF_ST
+$_st
+EOF_ST
+    if [ -n "$_bad" ]; then
         cce_vulnerable "${_bad#; }"
     else
         cce_good "crontab/at not executable by other users; cron and at files within 0640"

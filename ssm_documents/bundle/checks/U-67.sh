@@ -30,7 +30,7 @@ check_U_67() {
             [ -n "$_id" ] && _allowed="$_allowed $_id"
         done
     fi
-    _out=$(awk -F '\t' -v allowed="$_allowed" '
+    _out=$(grep -F "$(printf '\t')/var/log" "$_walk" | awk -F '\t' -v allowed="$_allowed" '
         BEGIN { n = split(allowed, a, " "); for (i = 1; i <= n; i++) ok[a[i] + 0] = 1 }
         $5 == "/var/log" {
             m = $1
@@ -54,7 +54,7 @@ check_U_67() {
             }
             if (bad != "") { nbad++; if (nbad <= 25) print "BAD\t" $5 " " bad }
         }
-        END { print "TOTAL\t" total + 0 "\t" nbad + 0 }' "$_walk")
+        END { print "TOTAL\t" total + 0 "\t" nbad + 0 }')
     _total=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "TOTAL" { print $2 }')
     _nbad=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "TOTAL" { print $3 }')
     _list=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "BAD" { print $2 }')

@@ -482,3 +482,40 @@ cce_svc_judge_disabled() {
     cce_is_live || _jd_note='; offline root: running processes not checked'
     cce_good "$_jd_what not enabled${CCE_SVC_WHY:+ ($CCE_SVC_WHY)}$_jd_note"
 }
+
+# cce_svc_stat_files PATH...
+#   One find call for many root-relative paths: prints "MODE<TAB>UID<TAB>GID<TAB>TYPE<TAB>PATH" for
+#   each that exists (MODE 4 octal digits); a symlink is followed inside the scanned root (cce_stat)
+#   and reported with its target's mode, owner and type under its own PATH.
+cce_svc_stat_files() {
+    _cce_svc_r
+    [ $# -gt 0 ] || return 0
+    _sf_n=$#
+    while [ "$_sf_n" -gt 0 ]; do
+        set -- "$@" "$_cce_svc_root$1"
+        shift
+        _sf_n=$((_sf_n - 1))
+    done
+    _sf_out=$(find "$@" -maxdepth 0 -printf '%04m\t%U\t%G\t%y\t%p\n' 2>/dev/null)
+    [ -n "$_sf_out" ] || return 0
+    _sf_ifs=$IFS
+    IFS='
+'
+    for _sf_l in $_sf_out; do
+        _sf_p=${_sf_l##*	}
+        _sf_p=${_sf_p#"$_cce_svc_root"}
+        case $_sf_l in
+            *"	l	"*)
+                IFS=$_sf_ifs
+                if _sf_s=$(cce_stat "$_sf_p") && [ -n "$_sf_s" ]; then
+                    # shellcheck disable=SC2086  # "MODE UID GID TYPE"
+                    set -- $_sf_s
+                    printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$_sf_p"
+                fi
+                IFS='
+' ;;
+            *) printf '%s\t%s\n' "${_sf_l%	*}" "$_sf_p" ;;
+        esac
+    done
+    IFS=$_sf_ifs
+}
