@@ -1,7 +1,8 @@
 """Benchmark of the analyzer's per-host work on synthetic result tars.
 
 Each host's tar (67 items with random statuses, meta.json and 67 evidence files, like the bundle's)
-is made in memory just before it is analyzed; only the analysis is timed: the safe tar walk, the
+is made in memory just before it is analyzed; only the analysis is timed (in CPU seconds of this
+process, so other load on the machine does not count; wall-clock figures are printed too): the safe tar walk, the
 validation of every line, the findings, the OCSF JSONL, the host summary JSON and folding the host
 into the scan summary (what the Lambda does per object, minus S3). One host in 100 is truncated, so
 the rejection path is measured too.
@@ -103,7 +104,8 @@ def main() -> int:
     synth = Synth(args.seed)
     aggregator = ScanAggregator(SCAN)
     outcomes: Counter[HostOutcome] = Counter()
-    analysis_seconds = 0.0
+    analysis_cpu = 0.0
+    analysis_wall = 0.0
     output_bytes = 0
     tar_bytes = 0
     started = time.perf_counter()
@@ -114,12 +116,13 @@ def main() -> int:
         if number % 100 == 99:
             data = data[: len(data) // 2]
         tar_bytes += len(data)
-        begin = time.perf_counter()
+        begin_cpu, begin_wall = time.process_time(), time.perf_counter()
         host = analyze_tar(data, ResultKey(SCAN, account, instance))
         findings = ocsf_jsonl(host.findings)
         summary = host.analysis.summary.model_dump_json()
         aggregator.add(host.analysis.summary)
-        analysis_seconds += time.perf_counter() - begin
+        analysis_cpu += time.process_time() - begin_cpu
+        analysis_wall += time.perf_counter() - begin_wall
         output_bytes += len(findings) + len(summary)
         outcomes[host.analysis.outcome] += 1
     wall = time.perf_counter() - started
@@ -128,15 +131,17 @@ def main() -> int:
 
     figures = {
         "hosts": args.hosts,
-        "hosts_per_s": round(args.hosts / analysis_seconds, 1),
+        "hosts_per_s": round(args.hosts / analysis_cpu, 1),
         "peak_rss_mb": round(peak_rss_mb, 1),
-        "analysis_s": round(analysis_seconds, 3),
+        "hosts_per_s_wall": round(args.hosts / analysis_wall, 1),
+        "analysis_cpu_s": round(analysis_cpu, 3),
+        "analysis_wall_s": round(analysis_wall, 3),
         "wall_s_with_synthesis": round(wall, 3),
         "succeeded": outcomes[HostOutcome.SUCCEEDED],
         "result_invalid": outcomes[HostOutcome.RESULT_INVALID],
         "mean_tar_kib": round(tar_bytes / args.hosts / 1024, 1),
         "ocsf_mib": round(output_bytes / 1024 / 1024, 1),
-        "findings": scan.counts and sum(scan.counts.values()),
+        "findings": sum(scan.counts.values()),
     }
     print(f"hosts {figures['hosts']}")
     print(f"hosts_per_s {figures['hosts_per_s']}")

@@ -32,13 +32,15 @@ def summarize_host(findings: Sequence[Finding]) -> HostSummary:
         statuses[finding.code] = finding.status
         if finding.status is Status.VULNERABLE and finding.severity is Severity.HIGH:
             high.append(finding.code)
-    return HostSummary(
+    # Built from findings of validated results: constructed without validating again (hot path).
+    return HostSummary.model_construct(
         scan_id=first.scan_id,
         account_id=first.account_id,
         instance_id=first.instance_id,
         hostname=first.hostname,
         region=first.region,
         outcome=HostOutcome.SUCCEEDED,
+        reason=None,
         counts=_ordered(counts),
         by_severity={severity: _ordered(counter) for severity, counter in by_severity.items() if counter},
         high_failures=tuple(high),
