@@ -2,62 +2,88 @@
 
 Importing this module makes no network call. The first invocation of a cold start builds the app
 once: the config (file or SSM parameter), the Slack secret (environment, or Secrets Manager), and
-the clients; the bot's identity comes from that secret, so no request ever waits on ``auth.test``.
-Bolt's lazy listeners re-invoke this same function asynchronously (``lambda:InvokeFunction``).
+the Bolt app; the bot's identity comes from that secret, so no request ever waits on
+``auth.test``. What only the lazy listeners need — the scan engine, its AWS clients, the approval
+store — is built on first use. Bolt's lazy listeners re-invoke this same function asynchronously
+(``lambda:InvokeFunction``).
 """
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+
+if TYPE_CHECKING:
+    import boto3
+
+    from bot.approvals import ApprovalStore
+    from bot.ports import ScanOps
+    from bot.settings import BotSettings
+    from scanner.config import Config
 
 __all__ = ["handler"]
 
 
 @cache
-def _slack_handler() -> SlackRequestHandler:
+def _session() -> boto3.Session:
     import boto3
 
-    from bot.app import build_app
-    from bot.approvals import ApprovalStore
-    from bot.authz import Authorizer
-    from bot.deps import BotDeps
+    return boto3.Session()
+
+
+def _scans(settings: BotSettings, config: Config) -> ScanOps:
+    from bot.errors import SettingsError
     from bot.scans import EngineScans
-    from bot.settings import BotSettings, load_slack_secrets
-    from scanner.config import load_config_source
     from scanner.engine import ScanEngine
     from scanner.events import SqsEventPublisher
     from scanner.handlers import Runtime
     from scanner.jobs import SqsJobQueue
     from scanner.state import ScanStore
 
-    settings = BotSettings()  # read from the environment
-    config = load_config_source(settings.cce_scan_config)
-    secrets = load_slack_secrets(settings)
-    session = boto3.Session()
-    dynamodb = session.client("dynamodb")
-    sqs = session.client("sqs")
     if settings.cce_scan_jobs_queue_url is None or settings.cce_scan_events_queue_url is None:
-        from bot.errors import SettingsError
-
         raise SettingsError("the bot needs CCE_SCAN_JOBS_QUEUE_URL and CCE_SCAN_EVENTS_QUEUE_URL")
+    session = _session()
+    sqs = session.client("sqs")
     runtime = Runtime(
         config=config,
-        store=ScanStore(dynamodb, settings.cce_scan_table, ttl_days=config.scan.state_ttl_days),
+        store=ScanStore(
+            session.client("dynamodb"), settings.cce_scan_table, ttl_days=config.scan.state_ttl_days
+        ),
         events=SqsEventPublisher(sqs, settings.cce_scan_events_queue_url),
         jobs=SqsJobQueue(sqs, settings.cce_scan_jobs_queue_url),
         central_session=session,
         partition=session.get_partition_for_region(session.region_name or config.central.region),
     )
+    return EngineScans(ScanEngine(runtime))
+
+
+def _approvals(settings: BotSettings, config: Config) -> ApprovalStore:
+    from bot.approvals import ApprovalStore
+
+    return ApprovalStore(
+        _session().client("dynamodb"), settings.cce_scan_table, ttl_days=config.scan.state_ttl_days
+    )
+
+
+@cache
+def _slack_handler() -> SlackRequestHandler:
+    from bot.app import build_app
+    from bot.authz import Authorizer
+    from bot.deps import BotDeps
+    from bot.settings import BotSettings, load_slack_secrets
+    from scanner.config import load_config_source
+
+    settings = BotSettings()  # read from the environment
+    config = load_config_source(settings.cce_scan_config)
     deps = BotDeps(
         config=config,
-        secrets=secrets,
-        scans=EngineScans(ScanEngine(runtime)),
-        approvals=ApprovalStore(dynamodb, settings.cce_scan_table, ttl_days=config.scan.state_ttl_days),
+        secrets=load_slack_secrets(settings),
         authorizer=Authorizer(config.slack.requesters, config.slack.approvers),
         slack_api_url=settings.slack_api_url,
+        build_scans=lambda: _scans(settings, config),
+        build_approvals=lambda: _approvals(settings, config),
     )
     return SlackRequestHandler(build_app(deps))
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError
-from botocore.session import get_session
+from botocore.loaders import create_loader
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from scanner.errors import ConfigError
@@ -52,12 +52,14 @@ RESERVED_DOCUMENT_PREFIXES = ("aws", "amazon", "amzn")
 
 @cache
 def known_regions() -> frozenset[str]:
-    """Regions botocore knows for SSM in every partition, read from its bundled endpoint data."""
-    session = get_session()
-    regions: set[str] = set()
-    for partition in session.get_available_partitions():
-        regions.update(session.get_available_regions("ssm", partition_name=partition))
-    return frozenset(regions)
+    """Regions of every AWS partition, from botocore's small ``partitions.json`` (no ``*-global``)."""
+    data = create_loader().load_data("partitions")
+    return frozenset(
+        region
+        for partition in data["partitions"]
+        for region in partition.get("regions", {})
+        if not region.endswith("-global")
+    )
 
 
 class _Strict(BaseModel):

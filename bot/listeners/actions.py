@@ -58,7 +58,9 @@ def register(app: App, deps: BotDeps) -> None:
             )
             return
         if decision.refused == "expired":
-            respond(text=t("approval_expired", locale, who=""), response_type="ephemeral", replace_original=False)
+            respond(
+                text=t("approval_expired", locale, who=""), response_type="ephemeral", replace_original=False
+            )
         show_decision(client, decision)
         if decision.won and decision.approval.status is ApprovalStatus.APPROVED:
             deps.scans.start(scan_id, approver=user)
