@@ -13,6 +13,7 @@ import json
 import re
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -153,6 +154,10 @@ class SsmEmulator:
         self._commands: dict[tuple[str, str], dict[str, CommandRecord]] = {}
         self._pool = ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="ssm-host")
         self._closed = False
+        self._scoped: dict[tuple[str, str], list[HostSpec]] = {}
+        for spec in fleet.hosts:
+            self._scoped.setdefault((spec.account_id, spec.region), []).append(spec)
+        self._host_ids = {scope: {h.instance_id: h for h in hosts} for scope, hosts in self._scoped.items()}
 
     # Lifecycle ---------------------------------------------------------------------------
 
@@ -195,7 +200,7 @@ class SsmEmulator:
     # Managed nodes -----------------------------------------------------------------------
 
     def _hosts(self, account_id: str, region: str) -> list[HostSpec]:
-        return [h for h in self.fleet.hosts if h.account_id == account_id and h.region == region]
+        return self._scoped.get((account_id, region), [])
 
     def _offline(self, host: HostSpec) -> bool:
         return host.ping_status == "ConnectionLost" or self.faults.host(host.instance_id).offline
@@ -500,7 +505,7 @@ class SsmEmulator:
         max_errors = request.get("MaxErrors")
         if max_errors is not None and not ERRORS.match(str(max_errors)):
             raise _validation(max_errors, "maxErrors", "satisfy regular expression pattern: N or N%")
-        duplicates = sorted({i for i in ids if list(ids).count(i) > 1})
+        duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
         if duplicates:
             raise DuplicateInstanceId(f"Instance Id {duplicates[0]} is listed more than once.")
         return timeout
@@ -521,7 +526,7 @@ class SsmEmulator:
         size = len(document.content.encode()) + sum(len(v.encode()) for vs in parameters.values() for v in vs)
         if size > MAX_DOCUMENT_BYTES:
             raise MaxDocumentSizeExceeded("The size limit of a document is 64 KB.")
-        known = {h.instance_id: h for h in self._hosts(account_id, region)}
+        known = self._host_ids.get((account_id, region), {})
         invalid = [i for i in ids if i not in known or known[i].state == "terminated"]
         if invalid:
             raise InvalidInstanceId(

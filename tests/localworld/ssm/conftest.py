@@ -17,6 +17,7 @@ from localworld.faults import Faults
 from localworld.fleet import FleetSpec, HostSpec, SyntheticBehaviour
 from localworld.ssm import EmulatorSettings, SsmEmulator, install_ssm_emulator
 from localworld.ssm.clock import Clock, ScaledClock
+from localworld.ssm.synthetic import Putter, http_put
 
 ACCOUNT_A = "111111111111"
 ACCOUNT_B = "222222222222"
@@ -104,6 +105,7 @@ def make_emulator(tmp_path: Path) -> Iterator[Factory]:
         fleet: FleetSpec | None = None,
         clock: Clock | None = None,
         faults: Faults | None = None,
+        put: Putter = http_put,
         **settings: Any,
     ) -> SsmEmulator:
         options = {"consistency_window": 0.0, "delivery_delay": 0.0, **settings}
@@ -113,6 +115,7 @@ def make_emulator(tmp_path: Path) -> Iterator[Factory]:
             tmp_path / "hosts",
             clock=clock or ScaledClock(1.0),
             settings=EmulatorSettings(**options),
+            put=put,
         )
         undo.append(install_ssm_emulator(emulator))
         return emulator
