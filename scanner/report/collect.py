@@ -1,0 +1,115 @@
+"""Gather a scan's host summaries for a report: the analyzer's files plus every other host's outcome.
+
+The analyzer leaves ``findings/<scan>/<account>/<instance>.summary.json`` for every result it
+judged. A report covers every targeted host (DESIGN §3.4): hosts whose command never produced a
+result have only their outcome in the scan state. :func:`combine` joins the two so the totals add
+up to the targets; :func:`read_host_summaries` reads the files (also for the previous scan, to diff).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, NamedTuple
+
+from botocore.exceptions import ClientError
+from pydantic import ValidationError
+
+from scanner.errors import CceScanError
+from scanner.outcomes import HostOutcome
+from scanner.report.models import HostSummary
+from scanner.report.summary import summarize_outcome
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+__all__ = ["HostState", "ReportReadError", "combine", "read_host_summaries"]
+
+_SUMMARY_KEY = re.compile(
+    r"^findings/[^/]+/(?P<account>\d{12})/(?P<instance>(?:i|mi)-[0-9a-f]{8,17})\.summary\.json$"
+)
+MAX_SUMMARY_BYTES = 256 * 1024
+
+
+class ReportReadError(CceScanError):
+    """The host summaries of a scan cannot be listed or read from the results bucket."""
+
+
+class HostState(NamedTuple):
+    """A targeted host as the scan state knows it (``scanner.state.HostItem`` fits)."""
+
+    account_id: str
+    instance_id: str
+    outcome: HostOutcome | None
+    reason: str = ""
+    name: str | None = None
+    region: str | None = None
+
+
+def read_host_summaries(s3: S3Client, bucket: str, scan_id: str) -> dict[tuple[str, str], HostSummary]:
+    """Every ``*.summary.json`` the analyzer wrote for ``scan_id``, by (account, instance)."""
+    found: dict[tuple[str, str], HostSummary] = {}
+    try:
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"findings/{scan_id}/")
+        for page in pages:
+            for item in page.get("Contents", []):
+                match = _SUMMARY_KEY.match(item["Key"])
+                if match is None or item.get("Size", 0) > MAX_SUMMARY_BYTES:
+                    continue
+                body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"]
+                try:
+                    summary = HostSummary.model_validate_json(body.read(MAX_SUMMARY_BYTES + 1))
+                except ValidationError:
+                    continue
+                finally:
+                    body.close()
+                found[(match["account"], match["instance"])] = summary
+    except ClientError as exc:
+        raise ReportReadError(f"cannot read the host summaries of scan {scan_id}: {exc}") from exc
+    return found
+
+
+def combine(
+    scan_id: str,
+    hosts: Iterable[HostState],
+    summaries: Mapping[tuple[str, str], HostSummary],
+) -> list[HostSummary]:
+    """One summary per targeted host that has an outcome (a final report is made once every host
+    has one; hosts still running are left out, so pass only finished scans when totals matter).
+
+    A host the state calls SUCCEEDED takes the analyzer's summary when there is one (whose outcome,
+    RESULT_INVALID included, wins); without one it stays SUCCEEDED with no counts and the reason
+    "findings not available". Every other host is its outcome and reason.
+    """
+    combined: list[HostSummary] = []
+    for host in hosts:
+        if host.outcome is None:
+            continue
+        summary = summaries.get((host.account_id, host.instance_id))
+        if host.outcome is HostOutcome.SUCCEEDED:
+            combined.append(
+                summary
+                if summary is not None
+                else HostSummary(
+                    scan_id=scan_id,
+                    account_id=host.account_id,
+                    instance_id=host.instance_id,
+                    hostname=host.name,
+                    region=host.region,
+                    outcome=HostOutcome.SUCCEEDED,
+                    reason="findings not available",
+                )
+            )
+            continue
+        combined.append(
+            summarize_outcome(
+                scan_id=scan_id,
+                account_id=host.account_id,
+                instance_id=host.instance_id,
+                outcome=host.outcome,
+                reason=host.reason or None,
+                hostname=host.name,
+                region=host.region,
+            )
+        )
+    return combined

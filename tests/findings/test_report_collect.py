@@ -1,0 +1,68 @@
+"""A scan report from the analyzer's summaries in S3 plus the outcomes of every other host."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from scanner.entries.analyzer import ObjectAnalyzer, S3ObjectRef
+from scanner.outcomes import HostOutcome
+from scanner.report import HostState, combine, diff_scans, read_host_summaries, summarize_scan
+from tests.findings.tarbuilder import build_tar, statuses, valid_files
+
+REGION = "us-east-1"
+BUCKET = "results"
+ACCOUNT = "222222222222"
+OK, BAD = "i-00000000000000001", "i-00000000000000002"
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        client: Any = boto3.client("s3", region_name=REGION)
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+def analyze(s3: Any, scan: str, instance: str, data: bytes) -> None:
+    key = f"results/{scan}/{ACCOUNT}/{instance}.tar"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=data)
+    ObjectAnalyzer(s3).analyze(S3ObjectRef(bucket=BUCKET, key=key))
+
+
+def test_report_covers_every_targeted_host_and_diffs_against_the_previous_scan(s3: Any) -> None:
+    analyze(s3, "old", OK, build_tar(valid_files(statuses(["U-01", "U-02"]), instance_id=OK)))
+    analyze(s3, "new", OK, build_tar(valid_files(statuses(["U-01", "U-03"]), instance_id=OK)))
+    analyze(s3, "new", BAD, b"garbage" * 100)
+    state = [
+        HostState(ACCOUNT, OK, HostOutcome.SUCCEEDED),
+        HostState(ACCOUNT, BAD, HostOutcome.SUCCEEDED),
+        HostState(ACCOUNT, "i-00000000000000003", HostOutcome.TIMED_OUT, "no answer in 600 s"),
+        HostState(ACCOUNT, "i-00000000000000004", HostOutcome.SUCCEEDED),
+        HostState(ACCOUNT, "i-00000000000000005", None),
+    ]
+
+    current = combine("new", state, read_host_summaries(s3, BUCKET, "new"))
+    scan = summarize_scan("new", current)
+    diff = diff_scans(
+        current, read_host_summaries(s3, BUCKET, "old").values(), scan_id="new", previous_scan_id="old"
+    )
+
+    assert scan.hosts == 4
+    assert scan.outcomes == {
+        HostOutcome.SUCCEEDED: 2,
+        HostOutcome.TIMED_OUT: 1,
+        HostOutcome.RESULT_INVALID: 1,
+    }
+    by_instance = {h.instance_id: h for h in current}
+    assert by_instance[BAD].reason == "not a tar archive"
+    assert by_instance["i-00000000000000004"].reason == "findings not available"
+    assert [(c.code, c.before) for c in diff.new_failures] == [("U-03", "GOOD")]
+    assert [c.code for c in diff.fixed] == ["U-02"]
+    assert diff.unchanged == 1
