@@ -23,8 +23,7 @@
 # rule: reported as evidence.
 
 check_U_14() {
-    _home=$(files_passwd | awk -F '\t' '$2 == 0 && $1 == "root" { print $4; f = 1; exit }
-        END { }')
+    _home=$(files_passwd | awk -F '\t' '$2 == 0 && $1 == "root" { print $4; exit }')
     [ -n "$_home" ] || _home=$(files_passwd | awk -F '\t' '$2 == 0 { print $4; exit }')
     [ -n "$_home" ] || _home=/root
     _list=$(
@@ -37,33 +36,15 @@ check_U_14() {
             printf '%s/%s\n' "${_home%/}" "$_f"
         done
     )
-    _files=""
-    _unreadable=""
-    while IFS= read -r _l; do
-        [ -n "$_l" ] || continue
-        _p=$(cce_path "$_l")
-        if [ -f "$_p" ]; then
-            if [ -r "$_p" ]; then
-                _files="$_files$_l
-"
-            else
-                _unreadable="$_unreadable $_l"
-            fi
-        fi
-    done <<EOF
-$_list
-EOF
+    # every file read through links resolved inside the scanned root, in reading order
+    _cat=$(printf '%s\n' "$_list" | files_cat)
+    _unreadable=$(printf '%s\n' "$_cat" | awk -F '\t' '$1 == "@@UNREADABLE@@" { printf " %s", $2 }')
     if [ -n "$_unreadable" ]; then
         cce_error "cannot read:$_unreadable"
         return 0
     fi
-    # One awk over all files, in reading order.
-    _out=$(printf '%s' "$_files" | while IFS= read -r _l; do
-        printf '@@FILE@@\t%s\n' "$_l"
-        # binary garbage is harmless to awk line parsing; cap each file's size
-        head -c 262144 "$(cce_path "$_l")" 2>/dev/null
-        printf '\n'
-    done | awk -F '\n' '
+    _files=$(printf '%s\n' "$_cat" | awk -F '\t' '$1 == "@@FILE@@" { print $2 }')
+    _out=$(printf '%s\n' "$_cat" | awk -F '\n' '
         function judge(v,   n, e, i, bad) {
             n = split(v, e, ":"); bad = ""
             for (i = 1; i < n; i++)
@@ -96,6 +77,7 @@ EOF
         }
         BEGIN { cur = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" }
         /^@@FILE@@\t/ { file = substr($0, 10); fnr = 0; next }
+        /^@@(UNREADABLE|LOOP)@@\t/ { next }
         {
             fnr++
             line = $0
@@ -159,5 +141,5 @@ EOF
         cce_good "no startup file sets PATH; root gets the login default (no \".\")"
         return 0
     fi
-    cce_good "no \".\", empty or relative element before the end of root's PATH in $(printf '%s' "$_files" | awk 'END { print NR }') startup file(s)"
+    cce_good "no \".\", empty or relative element before the end of root's PATH in $(printf '%s\n' "$_files" | awk 'NF { n++ } END { print n + 0 }') startup file(s)"
 }

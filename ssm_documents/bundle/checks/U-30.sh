@@ -33,18 +33,7 @@ check_U_30() {
             [ -f "$_f" ] && printf '/etc/pam.d/%s\n' "${_f##*/}"
         done
     )
-    _out=$(printf '%s\n' "$_list" | while IFS= read -r _l; do
-        [ -n "$_l" ] || continue
-        _p=$(cce_path "$_l")
-        [ -f "$_p" ] || continue
-        if [ ! -r "$_p" ]; then
-            printf '@@UNREADABLE@@\t%s\n' "$_l"
-            continue
-        fi
-        printf '@@FILE@@\t%s\n' "$_l"
-        head -c 262144 "$_p" 2>/dev/null
-        printf '\n'
-    done | awk -F '\n' '
+    _out=$(printf '%s\n' "$_list" | files_cat | awk -F '\n' '
         function sym2mask(s,   n, cl, i, who, perm, allowed, k, m) {
             # umask u=rwx,g=rx,o= : the listed permissions are allowed, the mask is the rest
             allowed["u"] = -1; allowed["g"] = -1; allowed["o"] = -1
@@ -68,6 +57,7 @@ check_U_30() {
             else printf "V\t%s\t%s\n", where, what
         }
         /^@@UNREADABLE@@\t/ { printf "U\t%s\n", substr($0, 16); next }
+        /^@@LOOP@@\t/ { next }
         /^@@FILE@@\t/ { file = substr($0, 10); fnr = 0; next }
         {
             fnr++; line = $0; sub(/^[ \t]+/, "", line)

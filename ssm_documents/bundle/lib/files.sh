@@ -151,6 +151,35 @@ files__dirs_in_root() {
     printf '%s\n' "$_fd_cur"
 }
 
+# files_cat: reads logical paths on stdin and prints, for each one that is (or links inside
+# the scanned root to) a regular file, a line "@@FILE@@<TAB>LPATH" followed by its content
+# (NULs dropped, capped at 256 KiB, a newline added); "@@UNREADABLE@@<TAB>LPATH" when it
+# cannot be read, "@@LOOP@@<TAB>LPATH" for a link loop.  Input order is kept.
+files_cat() {
+    _fc_root=$(files_root)
+    _fc_in=$(awk 'NF')
+    [ -n "$_fc_in" ] || return 0
+    _fc_st=$(printf '%s\n' "$_fc_in" | files_stat)
+    printf '%s\n@@IN@@\n%s\n' "$_fc_st" "$_fc_in" | awk -F '\t' '
+        $0 == "@@IN@@" { body = 1; next }
+        !body { T[$1] = $5; R[$1] = $6; next }
+        ($0 in T) { print $0 "\t" T[$0] "\t" R[$0] }' |
+    while IFS="$(printf '\t')" read -r _fc_l _fc_t _fc_r; do
+        case $_fc_t in
+            f)
+                if [ -r "$_fc_root$_fc_r" ]; then
+                    printf '@@FILE@@\t%s\n' "$_fc_l"
+                    head -c 262144 "$_fc_root$_fc_r" 2>/dev/null | tr -d '\000'
+                    printf '\n'
+                else
+                    printf '@@UNREADABLE@@\t%s\n' "$_fc_l"
+                fi
+                ;;
+            '?' | L) printf '@@LOOP@@\t%s\n' "$_fc_l" ;;
+        esac
+    done
+}
+
 # files_passwd: name, numeric uid, numeric gid, home, shell of every passwd entry of the
 # scanned root (TAB separated).  "00" and "0" are both 0.
 files_passwd() {
