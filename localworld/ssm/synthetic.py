@@ -80,7 +80,7 @@ def http_put(url: str, body: bytes, retries: int = 3) -> int:
 
 @functools.lru_cache(maxsize=1024)
 def _item_line(index: int, status: str) -> str:
-    item = {
+    item: dict[str, object] = {
         "type": "item",
         "edition": "KISA-2026",
         "code": f"U-{index:02d}",
