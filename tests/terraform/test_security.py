@@ -30,6 +30,7 @@ RESOURCE_STAR_ACTIONS = {
     "ssm:GetCommandInvocation",
     "ssm:ListCommandInvocations",
     "ssm:ListCommands",
+    "organizations:ListRoots",
 }
 
 
@@ -162,7 +163,9 @@ def test_worker_assumes_only_the_member_role_in_organization_accounts() -> None:
 
 
 def test_worker_signs_only_bundle_gets_and_result_puts() -> None:
-    worker = by_document(CENTRAL, "worker") + by_document(CENTRAL, "common")
+    worker = (
+        by_document(CENTRAL, "worker") + by_document(CENTRAL, "common") + by_document(CENTRAL, "start_scans")
+    )
     object_grants = {(a, r) for s in worker for a in s.actions if a.startswith("s3:") for r in s.resources}
 
     assert object_grants == {
@@ -175,7 +178,7 @@ def test_worker_signs_only_bundle_gets_and_result_puts() -> None:
 
 
 def test_bot_invokes_only_itself_sends_only_to_its_queue_and_uses_its_table() -> None:
-    bot = by_document(CENTRAL, "bot") + by_document(CENTRAL, "common")
+    bot = by_document(CENTRAL, "bot") + by_document(CENTRAL, "common") + by_document(CENTRAL, "start_scans")
 
     invoke = granting(bot, "lambda:InvokeFunction")
     assert [s.resources for s in invoke] == [["${local.function_arns.bot}", "${local.function_arns.bot}:*"]]
@@ -368,3 +371,27 @@ def test_analyzer_reads_results_and_writes_only_findings_and_reports() -> None:
     assert writes == {f"{results}/findings/*", f"{results}/reports/*"}
     assert ("s3:GetObject", f"{results}/results/*") in grants
     assert not [r for a, r in grants if r.endswith(("/bundles/*", "/results/*")) and a != "s3:GetObject"]
+
+
+def test_bot_and_worker_include_exactly_their_documents() -> None:
+    sources = {
+        name: block(CENTRAL, "data", "aws_iam_policy_document", name).body["source_policy_documents"]
+        for name in ("bot", "notifier", "worker", "analyzer")
+    }
+
+    assert sources["bot"] == [
+        '${data.aws_iam_policy_document.common["bot"].json}',
+        "${data.aws_iam_policy_document.start_scans.json}",
+    ]
+    assert sources["worker"] == [
+        '${data.aws_iam_policy_document.common["worker"].json}',
+        "${data.aws_iam_policy_document.start_scans.json}",
+    ]
+    assert sources["notifier"] == ['${data.aws_iam_policy_document.common["notifier"].json}']
+    assert sources["analyzer"] == ['${data.aws_iam_policy_document.common["analyzer"].json}']
+
+
+def test_only_the_worker_may_enter_member_accounts() -> None:
+    assumers = {s.document for s in ALLOWS if {"sts:AssumeRole", "sts:SetSourceIdentity"} & set(s.actions)}
+
+    assert assumers == {"worker", "lambda_trust", "trust"}

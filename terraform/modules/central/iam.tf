@@ -72,8 +72,53 @@ data "aws_iam_policy_document" "common" {
   }
 }
 
+# Starting a scan (scanner/engine.py, run by the bot and re-checked by the worker) records the
+# newest bundles/<sha256>/script.tar (scanner/artifacts.py) and the shared document's hash.
+data "aws_iam_policy_document" "start_scans" {
+  statement {
+    sid       = "FindCurrentBundle"
+    effect    = "Allow"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.results.arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["bundles/", "bundles/*"]
+    }
+  }
+
+  statement {
+    sid       = "ReadSharedDocumentHash"
+    effect    = "Allow"
+    actions   = ["ssm:DescribeDocument"]
+    resources = [local.document_arn]
+  }
+}
+
 data "aws_iam_policy_document" "bot" {
-  source_policy_documents = [data.aws_iam_policy_document.common["bot"].json]
+  source_policy_documents = [
+    data.aws_iam_policy_document.common["bot"].json,
+    data.aws_iam_policy_document.start_scans.json,
+  ]
+
+  # `/cce-scan account <OU name>` resolves Organizations OUs to accounts (scanner/targets.py); it
+  # answers only when this is the management account or a delegated administrator.
+  statement {
+    sid       = "ListRootsOfTheOrganization"
+    effect    = "Allow"
+    actions   = ["organizations:ListRoots"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid     = "WalkOrganizationalUnits"
+    effect  = "Allow"
+    actions = ["organizations:ListOrganizationalUnitsForParent", "organizations:ListAccountsForParent"]
+    resources = [
+      "arn:${local.partition}:organizations::*:root/${var.organization_id}/*",
+      "arn:${local.partition}:organizations::*:ou/${var.organization_id}/*",
+    ]
+  }
 
   statement {
     sid     = "LazyListenersInvokeThisFunction"
@@ -131,7 +176,10 @@ data "aws_iam_policy_document" "notifier" {
 }
 
 data "aws_iam_policy_document" "worker" {
-  source_policy_documents = [data.aws_iam_policy_document.common["worker"].json]
+  source_policy_documents = [
+    data.aws_iam_policy_document.common["worker"].json,
+    data.aws_iam_policy_document.start_scans.json,
+  ]
 
   statement {
     sid       = "EnterMemberAccountsOfTheOrganization"
@@ -143,26 +191,6 @@ data "aws_iam_policy_document" "worker" {
       variable = "aws:ResourceOrgID"
       values   = [var.organization_id]
     }
-  }
-
-  # The scanner picks the newest bundles/<sha256>/script.tar (scanner/artifacts.py).
-  statement {
-    sid       = "FindCurrentBundle"
-    effect    = "Allow"
-    actions   = ["s3:ListBucket"]
-    resources = [aws_s3_bucket.results.arn]
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["bundles/", "bundles/*"]
-    }
-  }
-
-  statement {
-    sid       = "ReadSharedDocumentHash"
-    effect    = "Allow"
-    actions   = ["ssm:DescribeDocument"]
-    resources = [local.document_arn]
   }
 
   # The worker signs the hosts' URLs with its own credentials: what it may do is all a URL can do.
