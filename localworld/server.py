@@ -53,6 +53,7 @@ class RequestInfo:
     service: str | None
     action: str | None
     protocol: str  # "json" | "query" | "rest-xml"
+    key: KeyInfo | None = None
 
 
 def _credential_scope(environ: Environ, query: dict[str, str]) -> list[str]:
@@ -111,7 +112,7 @@ def describe_request(environ: Environ, form: dict[str, str]) -> RequestInfo:
         action = form.get("Action") or query.get("Action")
         protocol = "query"
     key = lookup_key(access_key) if access_key else None
-    return RequestInfo(access_key, key.account_id if key else None, service, action, protocol)
+    return RequestInfo(access_key, key.account_id if key else None, service, action, protocol, key)
 
 
 def _throttle_response(info: RequestInfo) -> tuple[str, list[tuple[str, str]], bytes]:
@@ -147,6 +148,42 @@ def _internal_error_response(info: RequestInfo) -> tuple[str, list[tuple[str, st
         return "500 Internal Server Error", [("Content-Type", "application/xml")], body
     body = sts_error_body("InternalFailure", "An internal error occurred.", sender=False)
     return "500 Internal Server Error", [("Content-Type", "text/xml")], body
+
+
+def _session_refusal(
+    info: RequestInfo, token: str | None, now: datetime
+) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    """Refuse a header-signed call made with STS session credentials that are wrong or expired."""
+    key = info.key
+    assert key is not None
+    if token == key.session_token and (key.expiration is None or now < key.expiration):
+        return None
+    expired = token == key.session_token
+    if info.protocol == "json":
+        code = "ExpiredTokenException" if expired else "UnrecognizedClientException"
+        message = (
+            "The security token included in the request is expired"
+            if expired
+            else "The security token included in the request is invalid."
+        )
+        body = json.dumps({"__type": code, "message": message}).encode()
+        return "400 Bad Request", [("Content-Type", _JSON_TYPE)], body
+    if info.protocol == "rest-xml":
+        code, message, status = (
+            ("ExpiredToken", "The provided token has expired.", "400 Bad Request")
+            if expired
+            else ("InvalidToken", "The provided token is malformed or otherwise invalid.", "400 Bad Request")
+        )
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
+            f"<RequestId>{uuid.uuid4().hex[:16].upper()}</RequestId><HostId>localworld</HostId></Error>"
+        ).encode()
+        return status, [("Content-Type", "application/xml")], body
+    if expired:
+        body = sts_error_body("ExpiredToken", "The security token included in the request is expired")
+        return "400 Bad Request", [("Content-Type", "text/xml")], body
+    body = sts_error_body("InvalidClientTokenId", "The security token included in the request is invalid.")
+    return "403 Forbidden", [("Content-Type", "text/xml")], body
 
 
 _REASONS = {400: "Bad Request", 403: "Forbidden", 500: "Internal Server Error", 503: "Slow Down"}
@@ -194,9 +231,12 @@ class GateMiddleware:
         query_string = environ.get("QUERY_STRING", "")
         if query_string and is_presigned(query_string):
             return self._presigned(environ, start_response, query_string)
+        if info.key is not None and info.key.session_token is not None:
+            refusal = _session_refusal(info, environ.get("HTTP_X_AMZ_SECURITY_TOKEN"), self.now())
+            if refusal is not None:
+                return _respond(start_response, *refusal)
         if info.service == "sts" and info.action == "AssumeRole":
-            caller: KeyInfo | None = lookup_key(info.access_key) if info.access_key else None
-            error = check_assume_role(caller, form, lookup_role, self.faults.assume_role_denied)
+            error = check_assume_role(info.key, form, lookup_role, self.faults.assume_role_denied)
             if error is not None:
                 status = f"{error.status} {_REASONS.get(error.status, 'Error')}"
                 return _respond(start_response, status, [("Content-Type", "text/xml")], error.body())

@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from moto.moto_api._internal.models import moto_api_backend
 
 from localworld.accounts import Credentials, create_admin_key
@@ -24,6 +25,7 @@ REGION = "ap-northeast-2"
 ACCOUNT = "111111111111"
 BUCKET = "cce-scan-results-111111111111"
 S3V4 = Config(signature_version="s3v4", s3={"addressing_style": "path"})
+ONE_TRY = Config(retries={"total_max_attempts": 1})
 
 
 class ShiftedNow:
@@ -297,3 +299,37 @@ def test_curl_fail_flag_turns_a_refusal_into_exit_22(server: MotoServer, admin: 
     )
     assert done.returncode == 22
     assert "403" in done.stderr
+
+
+def test_calls_with_an_expired_session_get_expired_token(
+    server: MotoServer, admin: boto3.Session, now: ShiftedNow
+) -> None:
+    signer = _session_credentials(server, admin, duration=900)
+    sts = signer.client("sts", endpoint_url=server.endpoint_url, config=ONE_TRY)
+    ssm = signer.client("ssm", endpoint_url=server.endpoint_url, config=ONE_TRY)
+    assert sts.get_caller_identity()["Account"] == ACCOUNT
+    now.offset = timedelta(seconds=901)
+    for call, code in (
+        (sts.get_caller_identity, "ExpiredToken"),
+        (ssm.describe_parameters, "ExpiredTokenException"),
+    ):
+        with pytest.raises(ClientError) as caught:
+            call()
+        assert caught.value.response["Error"]["Code"] == code
+
+
+def test_session_key_with_another_token_is_an_invalid_client_token(
+    server: MotoServer, admin: boto3.Session
+) -> None:
+    signer = _session_credentials(server, admin)
+    frozen = signer.get_credentials().get_frozen_credentials()
+    forged = boto3.Session(
+        aws_access_key_id=frozen.access_key,
+        aws_secret_access_key=frozen.secret_key,
+        aws_session_token="FQoGZXIvYXdzEBYaDforged",
+        region_name=REGION,
+    )
+    with pytest.raises(ClientError) as caught:
+        forged.client("sts", endpoint_url=server.endpoint_url, config=ONE_TRY).get_caller_identity()
+    assert caught.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
