@@ -224,6 +224,11 @@ def run(args: argparse.Namespace) -> int:
     return 1 if rejected else 0
 
 
+def _printable(text: str) -> str:
+    """Control characters shown as escapes, so nothing from a host can drive the terminal."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def print_report(report: AnalyzeReport, *, rejected: int, out: Path) -> None:
     """The summary on the terminal (rich tables when rich is installed, plain lines otherwise).
 
@@ -292,9 +297,9 @@ def print_report(report: AnalyzeReport, *, rejected: int, out: Path) -> None:
             )
         )
         for change in diff.new_failures[:20]:
-            name = change.hostname or change.instance_id
+            name = _printable(change.hostname or change.instance_id)
             console.print(Text(f"  NEW   {change.account_id} {name} {change.code} {change.title_ko}"))
         for change in diff.fixed[:20]:
-            name = change.hostname or change.instance_id
+            name = _printable(change.hostname or change.instance_id)
             console.print(Text(f"  FIXED {change.account_id} {name} {change.code} {change.title_ko}"))
     console.print(Text(f"written under {out}"))

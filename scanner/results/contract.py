@@ -24,6 +24,8 @@ __all__ = [
 
 INSTANCE_ID_PATTERN = r"^(i|mi)-[0-9a-f]{8,17}$"
 INSTANCE_ID = re.compile(INSTANCE_ID_PATTERN)
+# No control characters (C0, DEL, C1): a name shown on terminals and in Slack carries no escapes.
+PRINTABLE = r"^[^\x00-\x1f\x7f-\x9f]*$"
 
 Code = Annotated[str, StringConstraints(pattern=r"^U-(0[1-9]|[1-5][0-9]|6[0-7])$")]
 ShortText = Annotated[str, StringConstraints(max_length=512)]
@@ -68,7 +70,9 @@ class HostInfo(BaseModel):
     instance_id: Annotated[Annotated[str, StringConstraints(pattern=INSTANCE_ID_PATTERN)] | None, Unknown] = (
         None
     )
-    hostname: Annotated[Annotated[str, StringConstraints(max_length=253)] | None, Unknown] = None
+    hostname: Annotated[
+        Annotated[str, StringConstraints(max_length=253, pattern=PRINTABLE)] | None, Unknown
+    ] = None
 
 
 class BundleInfo(_Line):

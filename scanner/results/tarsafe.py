@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from scanner.results.errors import TarRejected
 from scanner.results.limits import DEFAULT_LIMITS, MIB, Limits
 
-__all__ = ["TarContents", "byte_sum", "read_tar", "shown"]
+__all__ = ["TarContents", "byte_sum", "printable", "read_tar", "shown"]
 
 BLOCK = 512
 GZIP_MAGIC = b"\x1f\x8b"
@@ -44,6 +44,12 @@ _NEEDS_CARE = re.compile(r"\x00|^/|//|/$|(^|/)\.\.?(/|$)")
 def shown(text: str, limit: int = 80) -> str:
     """A host-supplied string made safe to print: quoted, control characters escaped, shortened."""
     return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def printable(text: str, limit: int = 200) -> str:
+    """``text`` with control characters written as escapes and cut at ``limit`` characters."""
+    cut = text if len(text) <= limit else text[:limit] + "…"
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in cut)
 
 
 def _mib(size: int) -> str:

@@ -11,7 +11,7 @@ from scanner.results.contract import INSTANCE_ID, ItemLine, SummaryLine, line_ad
 from scanner.results.edition import ITEMS, Status
 from scanner.results.errors import ContentRejected
 from scanner.results.limits import DEFAULT_LIMITS, Limits
-from scanner.results.tarsafe import shown
+from scanner.results.tarsafe import printable, shown
 
 __all__ = ["parse_meta", "parse_results", "reported_instance_ids"]
 
@@ -25,7 +25,7 @@ def _first_error(error: ValidationError) -> str:
     message = problem["msg"]
     if problem["type"] == "json_invalid" and "recursion" in message.lower():
         message = "JSON nested too deeply"
-    return f"{where}: {message}" if where else message
+    return printable(f"{where}: {message}" if where else message)
 
 
 def _decode(raw: bytes, name: str) -> str:

@@ -311,3 +311,18 @@ def _info(name: str, size: int) -> tarfile.TarInfo:
     info = tarfile.TarInfo(name)
     info.size = size
     return info
+
+
+def test_reader_rejects_a_hostname_with_terminal_escapes() -> None:
+    lines = results_lines()
+    lines[-1]["host"]["hostname"] = "web\x1b]0;owned\x07"
+    reason = rejected(build_tar(valid_files() | {"results.jsonl": jsonl(lines)}), ContentRejected)
+    assert reason.startswith("results.jsonl line 68: host.hostname:")
+
+
+def test_reader_reasons_never_carry_control_characters_from_the_tar() -> None:
+    lines = results_lines()
+    lines[0]["\x1b[2Jevil"] = 1
+    reason = rejected(build_tar(valid_files() | {"results.jsonl": jsonl(lines)}), ContentRejected)
+    assert "\x1b" not in reason
+    assert reason.startswith("results.jsonl line 1: \\x1b[2Jevil: Extra inputs are not permitted")
