@@ -173,6 +173,14 @@ data "aws_iam_policy_document" "notifier" {
     actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.results.arn}/findings/*", "${aws_s3_bucket.results.arn}/reports/*"]
   }
+
+  # A report file not written (yet) must read as NoSuchKey, not AccessDenied (bot/notifier.py).
+  statement {
+    sid       = "TellMissingReportsFromDenied"
+    effect    = "Allow"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.results.arn]
+  }
 }
 
 data "aws_iam_policy_document" "worker" {
