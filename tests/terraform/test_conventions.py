@@ -140,3 +140,28 @@ def test_every_checkov_skip_sits_on_its_resource_with_a_reason() -> None:
         assert re.match(r'^(resource|data) "', header), (
             f"{path.name}:{number}: skip is not at the top of a block"
         )
+
+
+def test_module_calls_in_the_deploy_guide_set_declared_and_required_variables() -> None:
+    guide = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    snippets = re.findall(r"```hcl\n(.*?)```", guide, flags=re.S)
+    calls = [
+        call for snippet in snippets for entry in parse_text(snippet)["module"] for call in entry.values()
+    ]
+    modules = {"central": CENTRAL, "member_role": MEMBER}
+
+    assert len(calls) == 2
+    for call in calls:
+        module = modules[call["source"].rsplit("/", 1)[1]]
+        variables = {v.name: v for v in blocks(module, "variable")}
+        required = {name for name, v in variables.items() if "default" not in v.body}
+        arguments = set(call) - {"source", "providers"}
+        assert arguments <= set(variables), f"undeclared: {arguments - set(variables)}"
+        assert required <= arguments, f"missing: {required - arguments}"
+
+
+def test_the_manifest_placeholder_the_guide_names_is_in_the_manifest() -> None:
+    manifest = (ROOT / "bot" / "manifest.yaml").read_text(encoding="utf-8")
+
+    assert "https://FUNCTION_URL/" in (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    assert manifest.count("https://FUNCTION_URL/") >= 2
