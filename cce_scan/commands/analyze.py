@@ -21,13 +21,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from scanner.errors import CceScanError
 from scanner.findings import ResultKey, asff_batches, ocsf_jsonl, product_arn, write_csv
 from scanner.findings.analysis import AnalyzedHost, analyze_result
+from scanner.findings.analysis import rejected as rejected_host
 from scanner.report import HostSummary, ScanAggregator, ScanDiff, ScanSummary, diff_scans
 from scanner.results import INSTANCE_ID_PATTERN, ResultRejected, read_result_file
 
@@ -152,24 +153,34 @@ class _AsffWriter:
         return self._count
 
 
-def _hosts(args: argparse.Namespace, stderr: IO[str]) -> Iterator[AnalyzedHost | None]:
-    """Each tar analyzed in turn; None (after printing why) for a rejected one."""
+class _Judged(NamedTuple):
+    host: AnalyzedHost | None  # None: a rejected tar whose host cannot be told
+    rejection: str | None
+
+
+def _hosts(args: argparse.Namespace) -> Iterator[_Judged]:
+    """Each tar analyzed in turn. A rejected tar whose path names its host still counts as that
+    host, RESULT_INVALID; one that does not is only reported."""
     seen: dict[tuple[str, str], Path] = {}
     for path in args.tars:
         origin = origin_of(path, scan_id=args.scan_id, account_id=args.account)
         try:
             host = _analyze(path, origin)
         except ResultRejected as exc:
-            print(f"REJECTED {path}: {exc.reason}", file=stderr)
-            yield None
+            known = origin.instance_id is not None and (origin.account_id, origin.instance_id) not in seen
+            if known and origin.instance_id is not None:
+                seen[(origin.account_id, origin.instance_id)] = path
+                key = ResultKey(origin.scan_id, origin.account_id, origin.instance_id)
+                yield _Judged(rejected_host(key, exc.reason), exc.reason)
+            else:
+                yield _Judged(None, exc.reason)
             continue
-        key = (host.analysis.account_id, host.analysis.instance_id)
-        if key in seen:
-            print(f"REJECTED {path}: the same host as {seen[key]} ({key[1]})", file=stderr)
-            yield None
+        key_ = (host.analysis.account_id, host.analysis.instance_id)
+        if key_ in seen:
+            yield _Judged(None, f"the same host as {seen[key_]} ({key_[1]})")
             continue
-        seen[key] = path
-        yield host
+        seen[key_] = path
+        yield _Judged(host, None)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -181,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
     previous = load_previous(args.previous) if args.previous is not None else None
     out.mkdir(parents=True, exist_ok=True)
     summaries: list[HostSummary] = []
-    rejected = 0
+    rejections = 0
     scan_id = args.scan_id
     with ExitStack() as stack:
         csv_file = stack.enter_context(_inside(out, "findings.csv").open("w", encoding="utf-8", newline=""))
@@ -191,11 +202,16 @@ def run(args: argparse.Namespace) -> int:
             else None
         )
         header = True
-        for host in _hosts(args, sys.stderr):
+        for path, (host, rejection) in zip(args.tars, _hosts(args), strict=True):
+            if rejection is not None:
+                print(f"REJECTED {path}: {rejection}", file=sys.stderr)
+                rejections += 1
             if host is None:
-                rejected += 1
                 continue
             analysis = host.analysis
+            summaries.append(analysis.summary)
+            if not host.findings:
+                continue
             scan_id = scan_id or analysis.scan_id
             target = _inside(out, "findings", analysis.account_id, f"{analysis.instance_id}.ocsf.jsonl")
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -204,7 +220,6 @@ def run(args: argparse.Namespace) -> int:
             header = False
             if asff is not None:
                 asff.add(host)
-            summaries.append(analysis.summary)
         if header:
             write_csv((), csv_file)
         if asff is not None:
@@ -220,8 +235,8 @@ def run(args: argparse.Namespace) -> int:
     )
     report = AnalyzeReport(scan=aggregator.result(), diff=diff, hosts=tuple(summaries))
     _inside(out, "summary.json").write_text(report.model_dump_json(indent=1), encoding="utf-8")
-    print_report(report, rejected=rejected, out=out)
-    return 1 if rejected else 0
+    print_report(report, rejected=rejections, out=out)
+    return 1 if rejections else 0
 
 
 def _printable(text: str) -> str:

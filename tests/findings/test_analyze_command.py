@@ -216,3 +216,17 @@ def test_analyze_rejects_the_same_host_twice(
     )
     assert code == 1
     assert "the same host as" in capsys.readouterr().err
+
+
+def test_analyze_counts_a_rejected_tar_whose_path_names_its_host_as_result_invalid(
+    tmp_path: Path, inputs: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (inputs / "i-00000000000000003.tar").write_bytes(b"junk" * 300)
+    out = tmp_path / "out"
+    assert main(["analyze", *map(str, sorted(inputs.iterdir())), "--out", str(out)]) == 1
+    report = AnalyzeReport.model_validate_json((out / "summary.json").read_bytes())
+    assert report.scan.outcomes == {HostOutcome.SUCCEEDED: 2, HostOutcome.RESULT_INVALID: 1}
+    invalid = next(h for h in report.hosts if h.outcome is HostOutcome.RESULT_INVALID)
+    assert (invalid.instance_id, invalid.reason) == ("i-00000000000000003", "not a tar archive")
+    assert not (out / "findings" / ACCOUNT / "i-00000000000000003.ocsf.jsonl").exists()
+    assert f"REJECTED {inputs / 'i-00000000000000003.tar'}: not a tar archive" in capsys.readouterr().err
