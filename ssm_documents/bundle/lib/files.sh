@@ -26,7 +26,8 @@ files_root() {
 # path (see above; not necessarily in input order).  One stat(1) call per round of link resolution,
 # whatever the number of paths (no per-file subprocess).
 files_stat() {
-    _fs_root=$(files_root)
+    _fs_root=${CCE_ROOT:-/}
+    while [ "${_fs_root%/}" != "$_fs_root" ]; do _fs_root=${_fs_root%/}; done
     _fs_todo=$(awk 'NF && !seen[$0]++ { print $0 "\t" $0 }')
     # Offline roots: directory components that are links must be resolved inside the root
     # too (the kernel would follow an absolute link out of the image).
@@ -81,24 +82,25 @@ files_stat() {
             END {
                 for (i = 1; i <= nq; i++) {
                     phys = r cur[i]
-                    if (!(phys in S)) { print "D\t" orig[i] "\t-\t-\t-\t-\t" cur[i]; continue }
+                    if (!(phys in S)) { print orig[i] "\t-\t-\t-\t-\t" cur[i]; continue }
                     split(S[phys], f, "\t")
-                    if (f[4] != "l") { print "D\t" orig[i] "\t" S[phys] "\t" cur[i]; continue }
+                    if (f[4] != "l") { print orig[i] "\t" S[phys] "\t" cur[i]; continue }
                     tg = T[phys]
-                    if (tg == "") { print "D\t" orig[i] "\t-\t-\t-\tL\t" cur[i]; continue }
+                    if (tg == "") { print orig[i] "\t-\t-\t-\tL\t" cur[i]; continue }
                     np = (substr(tg, 1, 1) == "/") ? norm(tg) : norm(dirof(cur[i]) "/" tg)
-                    print "N\t" orig[i] "\t" np
+                    N[++nn] = orig[i] "\t" np
                 }
+                # decided records first, then the links still to follow (split by the shell)
+                print "@@N@@"
+                for (i = 1; i <= nn; i++) print N[i]
             }')
-        _fs_done="$_fs_done$(printf '%s\n' "$_fs_next" | awk -F '\t' '$1 == "D" { print substr($0, 3) }')
-"
-        _fs_todo=$(printf '%s\n' "$_fs_next" | awk -F '\t' '$1 == "N" { print $2 "\t" $3 }')
+        _fs_done="$_fs_done${_fs_next%%@@N@@*}"
+        _fs_todo=${_fs_next#*@@N@@}
+        _fs_todo=${_fs_todo#?}
     done
-    if [ -n "$_fs_todo" ]; then
-        _fs_done="$_fs_done$(printf '%s\n' "$_fs_todo" | awk -F '\t' 'NF { print $1 "\t-\t-\t-\t?\t" $2 }')
-"
-    fi
-    printf '%s' "$_fs_done" | awk 'NF'
+    printf '%s' "$_fs_done" | awk -F '\t' -v left="$_fs_todo" '
+        NF
+        END { n = split(left, l, "\n"); for (i = 1; i <= n; i++) if (l[i] != "") { split(l[i], f, "\t"); print f[1] "\t-\t-\t-\t?\t" f[2] } }'
 }
 
 # files__dirs_in_root: reads "LPATH<TAB>CURRENT" lines and rewrites CURRENT so that none of
@@ -211,10 +213,10 @@ files_people() {
 # files_names: prints "U<TAB>uid<TAB>name" and "G<TAB>gid<TAB>name" for the scanned root,
 # for awk programs that need names for evidence.
 files_names() {
-    awk -F ':' -v kind=U '$1 !~ /^[#+-]/ && NF >= 3 && $3 ~ /^[0-9]+$/ { k = $3 + 0; if (!(k in s)) { s[k] = 1; print kind "\t" k "\t" $1 } }' \
-        "$(cce_path /etc/passwd)" 2>/dev/null
-    awk -F ':' -v kind=G '$1 !~ /^[#+-]/ && NF >= 3 && $3 ~ /^[0-9]+$/ { k = $3 + 0; if (!(k in s)) { s[k] = 1; print kind "\t" k "\t" $1 } }' \
-        "$(cce_path /etc/group)" 2>/dev/null
+    awk -F ':' -v pw="$(cce_path /etc/passwd)" '
+        FILENAME == pw { k = "U" } FILENAME != pw { k = "G" }
+        $1 !~ /^[#+-]/ && NF >= 3 && $3 ~ /^[0-9]+$/ { id = $3 + 0; if (!((k, id) in s)) { s[k, id] = 1; print k "\t" id "\t" $1 } }' \
+        "$(cce_path /etc/passwd)" "$(cce_path /etc/group)" 2>/dev/null
 }
 
 # shellcheck disable=SC2034  # used by the check files
@@ -306,27 +308,39 @@ files_uids_named() {
 # NOT_APPLICABLE/GOOD message ($1 = status for "nothing exists", $2 = its reason),
 # $3 = what is judged (for reasons).
 files_decide_simple() {
-    _fd_lines=$(cat)
-    _fd_bad=$(printf '%s\n' "$_fd_lines" | awk -F '\t' '$1 == "BAD"' | wc -l)
-    _fd_err=$(printf '%s\n' "$_fd_lines" | awk -F '\t' '$1 == "ERROR"' | wc -l)
-    _fd_ok=$(printf '%s\n' "$_fd_lines" | awk -F '\t' '$1 == "OK"' | wc -l)
-    files_evidence_lines "$(printf '%s\n' "$_fd_lines" | awk -F '\t' 'NF >= 2 { print $1 ": " $2 }')"
-    if [ "$_fd_bad" -gt 0 ]; then
-        cce_vulnerable "$3: $_fd_bad file(s) with a wrong owner or mode: $(printf '%s\n' "$_fd_lines" |
-            awk -F '\t' '$1 == "BAD" { sub(/ .*/, "", $2); printf "%s%s", sep, $2; sep = ", " }')"
-    elif [ "$_fd_err" -gt 0 ]; then
-        cce_error "$3: could not examine $(printf '%s\n' "$_fd_lines" |
-            awk -F '\t' '$1 == "ERROR" { printf "%s%s", sep, $2; sep = "; " }')"
-    elif [ "$_fd_ok" -gt 0 ]; then
-        cce_good "$3: owner and mode within the limit: $(printf '%s\n' "$_fd_lines" |
-            awk -F '\t' '$1 == "OK" { n++; if (n <= 4) { printf "%s%s", sep, $2; sep = "; " } }
-                END { if (n > 4) printf " and %d more", n - 4 }')"
-    else
-        case $1 in
-            GOOD) cce_good "$2" ;;
-            *) cce_na "$2" ;;
-        esac
-    fi
+    _fd_sum=$(awk -F '\t' '
+        NF >= 2 { n[$1]++; ev = ev $1 ": " $2 "\n"; t = $2
+                  if ($1 != "ERROR") sub(/ .*/, "", t)
+                  if ($1 == "OK" && n["OK"] <= 4) ok = ok (ok == "" ? "" : "; ") $2
+                  if ($1 == "BAD") bad = bad (bad == "" ? "" : ", ") t
+                  if ($1 == "ERROR") err = err (err == "" ? "" : "; ") t }
+        END {
+            if (n["OK"] > 4) ok = ok " and " n["OK"] - 4 " more"
+            st = n["BAD"] ? "BAD" : n["ERROR"] ? "ERROR" : n["OK"] ? "OK" : "NONE"
+            printf "%s\t%d\t%s\n%s", st, n["BAD"], (st == "BAD" ? bad : st == "ERROR" ? err : ok), ev
+        }')
+    _fd_head=${_fd_sum%%
+*}
+    case $_fd_sum in
+        *"
+"*) files_evidence_lines "${_fd_sum#*
+}" ;;
+    esac
+    _fd_st=${_fd_head%%"$(printf '\t')"*}
+    _fd_rest=${_fd_head#*"$(printf '\t')"}
+    _fd_n=${_fd_rest%%"$(printf '\t')"*}
+    _fd_txt=${_fd_rest#*"$(printf '\t')"}
+    case $_fd_st in
+        BAD) cce_vulnerable "$3: $_fd_n file(s) with a wrong owner or mode: $_fd_txt" ;;
+        ERROR) cce_error "$3: could not examine $_fd_txt" ;;
+        OK) cce_good "$3: owner and mode within the limit: $_fd_txt" ;;
+        *)
+            case $1 in
+                GOOD) cce_good "$2" ;;
+                *) cce_na "$2" ;;
+            esac
+            ;;
+    esac
 }
 
 # shellcheck disable=SC2034  # used by the check files
