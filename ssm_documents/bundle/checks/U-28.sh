@@ -115,7 +115,11 @@ check_U_28() {
     fi
 
     [ "$_have_svc" = 1 ] || cce_evidence "service helper unavailable: firewall units could not be checked"
-    cce_is_live || cce_evidence "offline root: only saved configuration was read (live firewall rules skipped)"
+    if cce_is_live; then
+        cce_evidence "saved configuration and unit enablement read; the kernel's live rule set is not queried (that would need nft/iptables, which may load modules)"
+    else
+        cce_evidence "offline root: only saved configuration was read (live firewall rules skipped)"
+    fi
     if [ -n "$_good" ]; then
         cce_good "source IP and port restriction configured: ${_good%; }"
     elif [ -n "$_ports" ]; then
