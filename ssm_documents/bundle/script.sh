@@ -161,7 +161,6 @@ case $CCE_WALK_TIMEOUT in ''|*[!0-9]*) CCE_WALK_TIMEOUT=300 ;; esac
 CCE_TOTAL_TIMEOUT=${CCE_TOTAL_TIMEOUT:-480}
 case $CCE_TOTAL_TIMEOUT in ''|*[!0-9]*) CCE_TOTAL_TIMEOUT=480 ;; esac
 export CCE_ITEM_TIMEOUT CCE_WALK_TIMEOUT CCE_TOTAL_TIMEOUT
-cce__start_s=$(date +%s)
 
 CCE_STAGE=$CCE_WORK/.cce-scan.$$
 rm -rf "$CCE_STAGE"
@@ -202,37 +201,50 @@ cce__selected() {
     return 1
 }
 
-: > "$CCE_STAGE/out/results.jsonl"
-while IFS="|" read -r cce__code cce__sev cce__legacy cce__title _; do
+# Merge the runner's table with the check files' headers (one awk for all of them):
+# code|severity|legacy|title|has-check-file
+cce__items | awk -F'|' -v checks="$CCE_BUNDLE_DIR/checks" '
+    {
+        code = $1; sev = $2; leg = $3; title = $4; has = 0
+        f = checks "/" code ".sh"
+        if ((getline line < f) > 0) {
+            has = 1
+            do {
+                if (line !~ /^#/) break
+                if (line ~ /^# severity: /) { v = substr(line, 13); sub(/[ \t]+#.*$/, "", v); sub(/[ \t]+$/, "", v); if (v ~ /^(high|medium|low)$/) sev = v }
+                else if (line ~ /^# title_ko: /) { v = substr(line, 13); sub(/[ \t]+$/, "", v); if (v != "") title = v }
+                else if (line ~ /^# legacy:/) { v = substr(line, 10); sub(/^[ \t]+/, "", v); sub(/[ \t]+#.*$/, "", v); sub(/[ \t]+$/, "", v); leg = v }
+            } while ((getline line < f) > 0)
+            close(f)
+        }
+        gsub(/\|/, "/", title)
+        print code "|" sev "|" leg "|" title "|" has
+    }' > "$CCE_STAGE/plan.txt"
+
+cce__mkdirs=
+while IFS='|' read -r cce__code _; do
+    cce__mkdirs="$cce__mkdirs $CCE_STAGE/items/$cce__code"
+done < "$CCE_STAGE/plan.txt"
+# shellcheck disable=SC2086
+mkdir $cce__mkdirs
+
+cce__budget_ms=$((CCE_TOTAL_TIMEOUT * 1000))
+cce__first_ms=$(cce__now_ms)
+cce__t0=$cce__first_ms
+: > "$CCE_STAGE/durations.txt"
+while IFS='|' read -r cce__code _ _ _ cce__has; do
     [ -n "$cce__code" ] || continue
     cce__dir=$CCE_STAGE/items/$cce__code
-    mkdir "$cce__dir"
-    cce__t0=$(cce__now_ms)
-    cce__check=$CCE_BUNDLE_DIR/checks/$cce__code.sh
     if ! cce__selected "$cce__code"; then
         printf 'ERROR\n' > "$cce__dir/status"
         printf 'not selected in this run (CCE_ITEMS)\n' > "$cce__dir/reason"
-    elif [ $(($(date +%s) - cce__start_s)) -ge "$CCE_TOTAL_TIMEOUT" ]; then
-        printf 'ERROR\n' > "$cce__dir/status"
-        printf 'not run: the scan time budget (%s s) was used up\n' "$CCE_TOTAL_TIMEOUT" > "$cce__dir/reason"
-    elif [ ! -f "$cce__check" ]; then
+    elif [ "$cce__has" != 1 ]; then
         printf 'ERROR\n' > "$cce__dir/status"
         printf 'check not implemented\n' > "$cce__dir/reason"
+    elif [ $((cce__t0 - cce__first_ms)) -ge "$cce__budget_ms" ]; then
+        printf 'ERROR\n' > "$cce__dir/status"
+        printf 'not run: the scan time budget (%s s) was used up\n' "$CCE_TOTAL_TIMEOUT" > "$cce__dir/reason"
     else
-        # Header fields of the check file override the runner's table.
-        cce__hdr=$(awk -F': ' '
-            /^# severity: / { s = $2; sub(/[ \t]+#.*$/, "", s); sub(/[ \t]+$/, "", s); sev = s }
-            /^# title_ko: / { t = substr($0, 13); sub(/[ \t]+$/, "", t); title = t }
-            /^# legacy:/ { l = substr($0, 10); sub(/^[ \t]+/, "", l); sub(/[ \t]+#.*$/, "", l); sub(/[ \t]+$/, "", l); leg = l; hasleg = 1 }
-            /^[^#]/ { exit }
-            END { printf "%s|%s|%s|%s\n", sev, title, hasleg, leg }
-        ' "$cce__check" 2>/dev/null)
-        cce__h_sev=${cce__hdr%%|*}; cce__hdr=${cce__hdr#*|}
-        cce__h_title=${cce__hdr%%|*}; cce__hdr=${cce__hdr#*|}
-        cce__h_hasleg=${cce__hdr%%|*}; cce__h_leg=${cce__hdr#*|}
-        case $cce__h_sev in high|medium|low) cce__sev=$cce__h_sev ;; esac
-        [ -n "$cce__h_title" ] && cce__title=$cce__h_title
-        [ "$cce__h_hasleg" = 1 ] && cce__legacy=$cce__h_leg
         CCE_ITEM_DIR=$cce__dir
         CCE_CODE=$cce__code
         export CCE_ITEM_DIR CCE_CODE
@@ -251,29 +263,23 @@ while IFS="|" read -r cce__code cce__sev cce__legacy cce__title _; do
         elif [ ! -s "$cce__dir/status" ]; then
             printf 'ERROR\n' > "$cce__dir/status"
             if [ "$cce__rc" != 0 ] || [ -s "$cce__dir/stderr" ]; then
-                {
-                    printf 'check failed (exit %s)' "$cce__rc"
-                    if [ -s "$cce__dir/stderr" ]; then
-                        printf ': '
-                        head -c 400 "$cce__dir/stderr" | tr '\n\t' '  '
-                    fi
-                    printf '\n'
-                } > "$cce__dir/reason"
+                printf 'check failed (exit %s)\n' "$cce__rc" > "$cce__dir/reason"
+                [ -s "$cce__dir/stderr" ] && : > "$cce__dir/reason.stderr"
             else
                 printf 'check made no decision\n' > "$cce__dir/reason"
             fi
         fi
     fi
     cce__t1=$(cce__now_ms)
-    cce__emit_item "$cce__code" "$cce__sev" "$cce__title" "$cce__legacy" \
-        "$((cce__t1 - cce__t0))" >> "$CCE_STAGE/out/results.jsonl"
-done < "$CCE_STAGE/items.txt"
+    printf '%s %s\n' "$cce__code" "$((cce__t1 - cce__t0))" >> "$CCE_STAGE/durations.txt"
+    cce__t0=$cce__t1
+done < "$CCE_STAGE/plan.txt"
 
 cce__finished_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+cce__emit_results "$cce__host" "$cce__bundle_version" "$cce__bundle_sha" "$cce__started_at" "$cce__finished_at" \
+    > "$CCE_STAGE/out/results.jsonl"
 cce__emit_meta "$cce__host" "$cce__bundle_version" "$cce__bundle_sha" "$cce__started_at" "$cce__finished_at" \
     > "$CCE_STAGE/out/meta.json"
-cce__emit_summary "$cce__host" "$cce__bundle_version" "$cce__bundle_sha" "$cce__started_at" "$cce__finished_at" \
-    >> "$CCE_STAGE/out/results.jsonl"
 
 tar -cf "$CCE_STAGE/result.tar" -C "$CCE_STAGE/out" results.jsonl meta.json evidence \
     || cce__die "cannot write the result tar"

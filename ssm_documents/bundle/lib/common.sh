@@ -461,45 +461,6 @@ function slurp(f,   line, out, first) {
 }
 '
 
-# cce__emit_item CODE SEVERITY TITLE LEGACY DURATION_MS: one results.jsonl line.
-cce__emit_item() {
-    local dir status evf rsf size
-    dir=$CCE_STAGE/items/$1
-    status=$(head -n 1 "$dir/status" 2> /dev/null)
-    case $status in
-        GOOD | VULNERABLE | MANUAL | NOT_APPLICABLE | ERROR) ;;
-        *) status=ERROR ;;
-    esac
-    rsf=$dir/reason.clean
-    head -c 1024 "$dir/reason" 2> /dev/null | tr -d '\000' | cce__redact | cce__utf8 > "$rsf"
-    evf=$CCE_STAGE/out/evidence/$1.txt
-    if [ -s "$dir/evidence" ]; then
-        size=$(wc -c < "$dir/evidence")
-        if [ "$size" -gt 4096 ]; then
-            {
-                head -c 65536 "$dir/evidence" | tr -d '\000' | cce__redact | head -c 4050 | cce__utf8
-                printf '\n[evidence truncated]\n'
-            } > "$evf"
-        else
-            tr -d '\000' < "$dir/evidence" | cce__redact | head -c 4096 | cce__utf8 > "$evf"
-        fi
-    else
-        evf=/dev/null
-    fi
-    awk -v code="$1" -v sev="$2" -v title="$3" -v legacy="$4" -v dur="$5" -v status="$status" \
-        -v rsf="$rsf" -v evf="$evf" "$cce__jsonlib"'
-    BEGIN {
-        reason = slurp(rsf); sub(/\n+$/, "", reason); gsub(/\n/, " ", reason)
-        ev = slurp(evf); sub(/\n+$/, "", ev)
-        n = split(legacy, l, /[ \t]+/)
-        lj = ""
-        for (i = 1; i <= n; i++) if (l[i] != "") lj = lj (lj == "" ? "" : ",") jstr(l[i])
-        if (dur !~ /^[0-9]+$/) dur = 0
-        printf "{\"type\":\"item\",\"edition\":\"KISA-2026\",\"code\":%s,\"severity\":%s,\"status\":%s,", jstr(code), jstr(sev), jstr(status)
-        printf "\"title\":%s,\"reason\":%s,\"evidence\":%s,\"legacy_codes\":[%s],\"duration_ms\":%d}\n", jstr(title), jstr(reason), jstr(ev), lj, dur
-    }'
-}
-
 cce__live_hostname() {
     hostname 2> /dev/null || head -n 1 /proc/sys/kernel/hostname 2> /dev/null
 }
@@ -560,18 +521,81 @@ cce__emit_meta() {
     }'
 }
 
-# cce__emit_summary HOST VERSION SHA STARTED FINISHED
-cce__emit_summary() {
-    local live
+# cce__emit_results HOST VERSION SHA STARTED FINISHED: results.jsonl on stdout (every item of
+# plan.txt, then the summary) and evidence/<code>.txt; a handful of processes for all 67 items.
+cce__emit_results() {
+    local st live
+    st=$CCE_STAGE
     live=false
     cce_is_live && live=true
-    cat "$CCE_STAGE"/items/*/status 2> /dev/null | awk -v host="$1" -v version="$2" -v sha="$3" \
-        -v started="$4" -v finished="$5" -v root="$CCE_ROOT" -v live="$live" \
+    # Reasons (1 KiB each; a crash adds its stderr excerpt), redacted, valid UTF-8.
+    awk -v st="$st" '
+        BEGIN {
+            M = sprintf("%cCCE ", 1)
+            while ((getline line < (st "/plan.txt")) > 0) {
+                split(line, p, "|"); code = p[1]; d = st "/items/" code
+                r = ""
+                while ((getline l < (d "/reason")) > 0) r = r (r == "" ? "" : " ") l
+                close(d "/reason")
+                if ((getline l < (d "/reason.stderr")) >= 0) {
+                    close(d "/reason.stderr")
+                    e = ""
+                    while ((getline l < (d "/stderr")) > 0 && length(e) < 400) e = e (e == "" ? "" : " ") l
+                    close(d "/stderr")
+                    r = r ": " substr(e, 1, 400)
+                }
+                print M code
+                print substr(r, 1, 1024)
+            }
+        }' | tr -d '\000' | cce__redact | cce__utf8 > "$st/reasons.txt"
+    # Evidence: at most 64 KiB read per item, redacted, cut at 4 KiB on a line boundary.
+    awk -v st="$st" '
+        BEGIN {
+            M = sprintf("%cCCE ", 1)
+            while ((getline line < (st "/plan.txt")) > 0) {
+                split(line, p, "|"); code = p[1]; f = st "/items/" code "/evidence"
+                if ((getline l < f) > 0) {
+                    print M code
+                    n = 0
+                    do { n += length(l) + 1; if (n > 65536) break; print l } while ((getline l < f) > 0)
+                }
+                close(f)
+            }
+        }' | tr -d '\000' | cce__redact | cce__utf8 | awk -v dir="$st/out/evidence" '
+        function finish() { if (trunc) print "[evidence truncated]" > out; close(out) }
+        BEGIN { M = sprintf("%cCCE ", 1) }
+        substr($0, 1, 5) == M { if (out != "") finish(); out = dir "/" substr($0, 6) ".txt"; n = 0; trunc = 0; printf "" > out; next }
+        out == "" || trunc { next }
+        { if (n + length($0) + 1 > 4050) { trunc = 1; next } print > out; n += length($0) + 1 }
+        END { if (out != "") finish() }'
+    awk -v st="$st" -v host="$1" -v version="$2" -v sha="$3" -v started="$4" -v finished="$5" \
+        -v root="$CCE_ROOT" -v live="$live" \
         -v iid="${AWS_SSM_INSTANCE_ID:-}" -v region="${AWS_SSM_REGION_NAME:-}" \
         -v osid="$(cce_os_release ID 2> /dev/null)" -v osver="$(cce_os_release VERSION_ID 2> /dev/null)" \
         "$cce__jsonlib"'
-    { c[$1]++ }
-    END {
+    BEGIN {
+        M = sprintf("%cCCE ", 1)
+        while ((getline l < (st "/durations.txt")) > 0) { split(l, d, " "); dur[d[1]] = d[2] }
+        while ((getline l < (st "/reasons.txt")) > 0) {
+            if (substr(l, 1, 5) == M) { code = substr(l, 6); reason[code] = ""; continue }
+            reason[code] = reason[code] (reason[code] == "" ? "" : " ") l
+        }
+        while ((getline line < (st "/plan.txt")) > 0) {
+            split(line, p, "|"); code = p[1]; sev = p[2]; leg = p[3]; title = p[4]
+            status = ""
+            f = st "/items/" code "/status"
+            if ((getline status < f) <= 0) status = ""
+            close(f)
+            if (status !~ /^(GOOD|VULNERABLE|MANUAL|NOT_APPLICABLE|ERROR)$/) status = "ERROR"
+            c[status]++
+            ev = slurp(st "/out/evidence/" code ".txt"); sub(/\n+$/, "", ev)
+            n = split(leg, lg, /[ \t]+/)
+            lj = ""
+            for (i = 1; i <= n; i++) if (lg[i] != "") lj = lj (lj == "" ? "" : ",") jstr(lg[i])
+            ms = dur[code]; if (ms !~ /^[0-9]+$/) ms = 0
+            printf "{\"type\":\"item\",\"edition\":\"KISA-2026\",\"code\":%s,\"severity\":%s,\"status\":%s,", jstr(code), jstr(sev), jstr(status)
+            printf "\"title\":%s,\"reason\":%s,\"evidence\":%s,\"legacy_codes\":[%s],\"duration_ms\":%d}\n", jstr(title), jstr(reason[code]), jstr(ev), lj, ms
+        }
         split("GOOD VULNERABLE MANUAL NOT_APPLICABLE ERROR", s, " ")
         counts = ""
         for (i = 1; i <= 5; i++) counts = counts (i > 1 ? "," : "") jstr(s[i]) ":" (c[s[i]] + 0)
