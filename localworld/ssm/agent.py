@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from localworld.ssm.clock import Clock
-from localworld.ssm.documents import PLUGIN_PLATFORMS, DocumentSpec, StepSpec, substitute
+from localworld.ssm.documents import PLUGIN_PLATFORMS, DocumentSpec, StepSpec, step_timeout, substitute
 from localworld.ssm.state import InvocationRecord, PluginRecord
 
 __all__ = ["MAX_REBOOTS", "HostRuntime", "StepResult", "aggregate", "run_real_invocation", "skip_reason"]
@@ -121,6 +121,7 @@ def run_step(
     orchestration: Path,
     clock: Clock,
     cancel: threading.Event,
+    timeout_seconds: int,
 ) -> StepResult:
     """Run one step once and map its exit to the agent's status."""
     step_dir = orchestration / step.name
@@ -155,7 +156,7 @@ def run_step(
         )
     if host.crash_step == step.name:
         _kill_group(process.pid, signal.SIGSEGV)
-    deadline = clock.now() + step.timeout_seconds
+    deadline = clock.now() + timeout_seconds
     stopped: str | None = None
     try:
         while process.poll() is None:
@@ -238,19 +239,20 @@ def run_real_invocation(
         working_directory = (
             substitute(step.working_directory, parameters, types) if step.working_directory else None
         )
-        result = run_step(
-            step,
-            script_text,
-            working_directory,
-            host,
-            invocation.command_id,
-            orchestration,
-            clock,
-            invocation.cancel,
+        timeout_seconds = (
+            step_timeout(substitute(step.timeout_text, parameters, types))
+            if step.timeout_text
+            else step.timeout_seconds
         )
-        reboots = 0
-        while result.code == EXIT_REBOOT and reboots < MAX_REBOOTS:
-            reboots += 1
+        result = StepResult(
+            "Failed",
+            "Failed",
+            1,
+            "",
+            f"{step.action} cannot run in the local world (only aws:runShellScript)",
+        )
+        for _ in range(1 + MAX_REBOOTS) if step.action == "aws:runShellScript" else ():
+            # exit 194: the agent reboots and runs the same step again
             result = run_step(
                 step,
                 script_text,
@@ -260,7 +262,10 @@ def run_real_invocation(
                 orchestration,
                 clock,
                 invocation.cancel,
+                timeout_seconds,
             )
+            if result.code != EXIT_REBOOT:
+                break
         if result.code == EXIT_REBOOT:
             result = StepResult(
                 "Failed",

@@ -33,6 +33,7 @@ __all__ = [
     "document_hash",
     "parse_document",
     "resolve_parameters",
+    "step_timeout",
     "substitute",
 ]
 
@@ -78,6 +79,7 @@ class StepSpec(_Model):
     run_command: tuple[str, ...]
     working_directory: str | None = None
     timeout_seconds: int = DEFAULT_STEP_TIMEOUT
+    timeout_text: str | None = None  # a ``{{ param }}`` reference, resolved when the step runs
     on_failure: Literal["exit", "successAndExit"] | None = None
     on_success: Literal["exit"] | None = None
     finally_step: bool = False
@@ -188,7 +190,7 @@ def _parameter(name: str, raw: object) -> ParameterSpec:
     )
 
 
-def _step_timeout(value: object) -> int:
+def step_timeout(value: object) -> int:
     """The agent's rule: a missing, invalid or out-of-range value falls back to 3600 s."""
     try:
         seconds = int(str(value))
@@ -212,6 +214,7 @@ def _step(raw: object, index: int) -> StepSpec:
         commands = [commands]
     if not isinstance(commands, list) or not commands or not all(isinstance(c, str) for c in commands):
         raise _bad(f"Step {name}: inputs.runCommand must be a non-empty list of strings")
+    timeout = inputs.get("timeoutSeconds")
     working_directory = inputs.get("workingDirectory")
     if working_directory is not None and not isinstance(working_directory, str):
         raise _bad(f"Step {name}: inputs.workingDirectory must be a string")
@@ -238,7 +241,8 @@ def _step(raw: object, index: int) -> StepSpec:
         action=action,
         run_command=tuple(commands),
         working_directory=working_directory,
-        timeout_seconds=_step_timeout(inputs.get("timeoutSeconds", DEFAULT_STEP_TIMEOUT)),
+        timeout_seconds=step_timeout(inputs.get("timeoutSeconds", DEFAULT_STEP_TIMEOUT)),
+        timeout_text=timeout if isinstance(timeout, str) and REFERENCE.search(timeout) else None,
         on_failure=on_failure,
         on_success=on_success,
         finally_step=bool(inputs.get("finallyStep", False)),

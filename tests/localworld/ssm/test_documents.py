@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from cce_scan.document import render_document
 from localworld.ssm.documents import parse_document, resolve_parameters, substitute
 from localworld.ssm.emulator import SsmEmulator
-from tests.localworld.ssm.conftest import ACCOUNT_A, ACCOUNT_B, HOST_B1, REGION
+from localworld.ssm.errors import InvalidParameters
+from tests.localworld.ssm.conftest import ACCOUNT_A, ACCOUNT_B, HOST_A1, HOST_B1, REGION
 from tests.localworld.ssm.documents_fixture import one_step, shell_document
 
 
@@ -217,7 +219,42 @@ def test_parameters_take_defaults_and_are_checked_by_full_match() -> None:
         "url": ["https://example.com/"],
         "mode": ["fast"],
     }
-    from localworld.ssm.errors import InvalidParameters
-
     with pytest.raises(InvalidParameters):  # an unanchored search would accept the prefix
         resolve_parameters(spec, {"url": ["https://example.com/x'; rm -rf /"]})
+
+
+def test_the_projects_command_document_is_accepted_and_its_patterns_hold(
+    emulator: SsmEmulator, ssm_a: Any
+) -> None:
+    endpoint = "http://127.0.0.1:5555/cce-results/"
+    content = render_document("cce-results", REGION, endpoint=endpoint)
+    described = ssm_a.create_document(
+        Name="cce-scan-kisa", Content=content, DocumentType="Command", DocumentFormat="YAML"
+    )["DocumentDescription"]
+    assert [p["Name"] for p in described["Parameters"]] == [
+        "scriptUrl",
+        "uploadUrl",
+        "workingDirectory",
+        "bundleSha256",
+    ]
+    assert described["PlatformTypes"] == ["Linux", "MacOS"]
+    sha = "a" * 64
+    query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=0f"
+    good = {
+        "scriptUrl": [f"{endpoint}bundles/{sha}/script.tar?{query}"],
+        "uploadUrl": [f"{endpoint}results/scan-1/{ACCOUNT_A}/{HOST_A1}.tar?{query}"],
+        "workingDirectory": ["/var/lib/cce-scan/scan-1"],
+        "bundleSha256": [sha],
+    }
+    assert ssm_a.send_command(InstanceIds=[HOST_A1], DocumentName="cce-scan-kisa", Parameters=good)["Command"]
+    for name, bad in (
+        ("scriptUrl", f"http://127.0.0.1:5555/other-bucket/bundles/{sha}/script.tar?{query}"),
+        ("uploadUrl", good["uploadUrl"][0] + "'; reboot; '"),
+        ("workingDirectory", "/var/lib/../../etc"),
+        ("bundleSha256", "A" * 64),
+    ):
+        with pytest.raises(ClientError) as info:
+            ssm_a.send_command(
+                InstanceIds=[HOST_A1], DocumentName="cce-scan-kisa", Parameters={**good, name: [bad]}
+            )
+        assert code_of(info) == "InvalidParameters", name

@@ -424,3 +424,17 @@ def test_hosts_run_concurrently_on_a_bounded_pool(make_emulator: Factory, ssm_a:
     run(ssm_a, one_step("sleep 0.5"), [HOST_A1, HOST_A2])
     assert time.monotonic() - started < 0.95
     assert os.cpu_count()
+
+
+def test_a_step_timeout_given_by_a_parameter_is_resolved_when_the_step_runs(
+    make_emulator: Factory, ssm_a: Any
+) -> None:
+    make_emulator(clock=ScaledClock(20.0))
+    content = shell_document(
+        {"name": "main", "commands": ["sleep 30"], "inputs": {"timeoutSeconds": "{{ limit }}"}},
+        parameters={"limit": {"type": "String", "default": "5"}},
+    )
+    started = time.monotonic()
+    _, found = run(ssm_a, content)
+    assert time.monotonic() - started < 5
+    assert plugins(found[HOST_A1])["main"]["StatusDetails"] == "ExecutionTimedOut"
