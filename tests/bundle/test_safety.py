@@ -161,3 +161,35 @@ def test_built_bundle_runs_from_its_extracted_tar(tmp_path: Path) -> None:
     assert run.summary["bundle"]["version"] == built.version
     assert run.items["U-01"]["status"] == "GOOD"
     remove_root(root.path)
+
+
+def runner_table() -> list[list[str]]:
+    text = (BUNDLE_DIR / "script.sh").read_text(encoding="utf-8")
+    block = text.split("CCE_ITEMS_EOF\n", 1)[1].split("CCE_ITEMS_EOF\n}", 1)[0]
+    return [line.split("|") for line in block.strip().splitlines()]
+
+
+def test_runner_table_lists_the_67_items_and_agrees_with_the_reference_and_check_headers() -> None:
+    rows = runner_table()
+    assert [r[0] for r in rows] == [f"U-{n:02d}" for n in range(1, 68)]
+    severities = [r[1] for r in rows]
+    assert (severities.count("high"), severities.count("medium"), severities.count("low")) == (40, 18, 9)
+    for code, severity, legacy, title_ko, _title_en in rows:
+        path = BUNDLE_DIR / "checks" / f"{code}.sh"
+        if not path.exists():
+            continue
+        head: dict[str, str] = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("# ") and ":" in line:
+                key, value = line[2:].split(":", 1)
+                head.setdefault(key.strip(), value.split("  #")[0].strip())
+        assert head.get("severity") == severity, code
+        assert head.get("title_ko") == title_ko, code
+        assert " ".join(head.get("legacy", "").split()) == legacy, code
+
+
+def test_checks_page_lists_every_item() -> None:
+    page = (REPO / "docs" / "checks.md").read_text(encoding="utf-8")
+    for code, _severity, _legacy, title_ko, _title_en in runner_table():
+        assert f"| {code} |" in page
+        assert title_ko in page
