@@ -258,6 +258,10 @@ def read_tar(
 
     Raises :class:`TarRejected` with the reason as soon as the archive breaks a rule; nothing is
     written anywhere and memory stays within the caps in ``limits``.
+
+    Every header is held to every rule. Header checksums, which only guard against accidental
+    corruption (whoever forges a tar computes them), are verified where they protect what is used:
+    the first header (is this a tar at all?), extended headers and the members kept.
     """
     if len(data) > limits.max_tar_bytes:
         raise TarRejected(f"the tar is {_mib(len(data))}, over the {_mib(limits.max_tar_bytes)} cap")
@@ -280,7 +284,7 @@ def read_tar(
                 raise TarRejected("there is data after the end-of-archive marker")
             return TarContents(files=files, members=headers)
         magic = header[257:265]
-        if not _checksum_ok(header) or magic[:5] != b"ustar":
+        if magic[:5] != b"ustar" or (headers == 0 and not _checksum_ok(header)):
             raise TarRejected("not a tar archive" if headers == 0 else "a tar header is corrupt")
         headers += 1
         if headers > limits.max_members:
@@ -288,6 +292,8 @@ def read_tar(
         kind = header[156:157]
         size = _number(header[124:136], "size")
         if kind in (b"x", b"g", b"L"):
+            if not _checksum_ok(header):
+                raise TarRejected("a tar header is corrupt")
             if size > limits.max_extension_header_bytes:
                 raise TarRejected(f"an extended header is {_mib(size)}, over the cap")
             body = source.read(size)
@@ -323,6 +329,8 @@ def read_tar(
         if path in files:
             raise TarRejected(f"member {shown(path)} appears twice")
         if wanted(path):
+            if not _checksum_ok(header):
+                raise TarRejected(f"the header of {shown(path)} is corrupt")
             files[path] = source.read(size)
             source.skip(-size % BLOCK)
         else:

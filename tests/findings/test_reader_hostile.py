@@ -326,3 +326,15 @@ def test_reader_reasons_never_carry_control_characters_from_the_tar() -> None:
     reason = rejected(build_tar(valid_files() | {"results.jsonl": jsonl(lines)}), ContentRejected)
     assert "\x1b" not in reason
     assert reason.startswith("results.jsonl line 1: \\x1b[2Jevil: Extra inputs are not permitted")
+
+
+def test_reader_rejects_a_kept_member_whose_header_checksum_is_wrong() -> None:
+    data = bytearray(build_tar())
+    data[100:108] = b"0000777\x00"  # the mode of results.jsonl, the first member, without fixing the checksum
+    assert rejected(bytes(data), TarRejected) == "not a tar archive"
+    # The same damage to a later kept member's header.
+    size = len(valid_files()["results.jsonl"])
+    meta = 512 + size + (-size % 512)
+    damaged = bytearray(build_tar())
+    damaged[meta + 100 : meta + 108] = b"0000777\x00"
+    assert rejected(bytes(damaged), TarRejected) == "the header of 'meta.json' is corrupt"
