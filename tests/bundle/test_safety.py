@@ -165,7 +165,7 @@ def test_built_bundle_runs_from_its_extracted_tar(tmp_path: Path) -> None:
 
 def runner_table() -> list[list[str]]:
     text = (BUNDLE_DIR / "script.sh").read_text(encoding="utf-8")
-    block = text.split("CCE_ITEMS_EOF\n", 1)[1].split("CCE_ITEMS_EOF\n}", 1)[0]
+    block = text.split("<<'CCE_ITEMS_EOF'\n", 1)[1].split("\nCCE_ITEMS_EOF\n", 1)[0]
     return [line.split("|") for line in block.strip().splitlines()]
 
 
