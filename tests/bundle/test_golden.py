@@ -6,13 +6,15 @@ union of its expected-<part>.yaml files (accounts U-01..U-13, files U-14..U-33, 
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import yaml
 
 from localworld.roots import FIXTURE_ROOTS_DIR, fixture_names, materialise_root, remove_root
-from tests.bundle.runner import STATUSES, run_bundle
+from tests.bundle.runner import STATUSES, BundleRun, run_bundle
 
 ALL_CODES = [f"U-{n:02d}" for n in range(1, 68)]
 
@@ -30,15 +32,33 @@ def expected_verdicts(fixture: Path) -> dict[str, str]:
     return merged
 
 
-@pytest.mark.parametrize("name", fixture_names())
-def test_golden_root_verdicts_match_expected(name: str, tmp_path: Path) -> None:
-    root = materialise_root(name, tmp_path / "root")
+def _run_fixture(name: str, base: Path) -> tuple[list[str], BundleRun]:
+    root = materialise_root(name, base / name / "root")
     try:
         if any("ownership not reproduced" in note for note in root.notes):
-            pytest.skip("fixture owners need root privileges: " + "; ".join(root.notes))
-        run = run_bundle(root.path, tmp_path / "work")
+            return root.notes, BundleRun(0, "", "", 0.0, None)
+        return root.notes, run_bundle(root.path, base / name / "work")
     finally:
         remove_root(root.path)
+
+
+@pytest.fixture(scope="module")
+def golden_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[list[str], BundleRun]]:
+    """Every fixture root through the real bundle, run side by side (one per CPU)."""
+    base = tmp_path_factory.mktemp("golden")
+    names = fixture_names()
+    with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
+        results = list(pool.map(lambda n: _run_fixture(n, base), names))
+    return dict(zip(names, results, strict=True))
+
+
+@pytest.mark.parametrize("name", fixture_names())
+def test_golden_root_verdicts_match_expected(
+    name: str, golden_runs: dict[str, tuple[list[str], BundleRun]]
+) -> None:
+    notes, run = golden_runs[name]
+    if run.tar_path is None and any("ownership not reproduced" in note for note in notes):
+        pytest.skip("fixture owners need root privileges: " + "; ".join(notes))
 
     assert run.returncode == 0, run.stderr
     assert run.order == ALL_CODES
