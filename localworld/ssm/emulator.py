@@ -591,7 +591,7 @@ class SsmEmulator:
             delivery=delivery,  # type: ignore[arg-type]
             plugins=[PluginRecord(name=s.name) for s in spec.steps],
         )
-        at = now + self.settings.delivery_delay
+        at = self._delivery_time(invocation)
         if delivery == "undeliverable":
             invocation.finish(at, "Failed", "Undeliverable")
         elif delivery == "invalid_platform":
@@ -634,9 +634,14 @@ class SsmEmulator:
             )
             self._pool.submit(self._run_real, command, invocation, spec, runtime)
 
+    def _delivery_time(self, invocation: InvocationRecord) -> float:
+        """When the agent gets the command: never before the invocation is visible, so an
+        invocation cannot be seen to end before it can be seen at all."""
+        return max(invocation.requested + self.settings.delivery_delay, invocation.visible_at)
+
     def _wait_for_delivery(self, invocation: InvocationRecord) -> float | None:
         """Wait until the agent would pick the command up; None if it must not run any more."""
-        start = invocation.requested + self.settings.delivery_delay
+        start = self._delivery_time(invocation)
         while (now := self.clock.now()) < start:
             if invocation.cancel.is_set():
                 return None

@@ -19,6 +19,7 @@ import boto3
 import pytest
 from botocore.config import Config as BotoConfig
 
+from localworld.faults import Faults
 from localworld.fleet import FleetSpec, HostSpec
 from localworld.ssm import ScaledClock
 from localworld.world import World
@@ -228,3 +229,91 @@ def test_three_step_document_on_three_hosts_through_presigned_urls(config: Confi
 def config_workdir(world: World, instance_id: str) -> str:
     """The scan's working directory on the host, from the world's config template."""
     return world.config.scan.working_directory.format(scan_id=SCAN, instance_id=instance_id)
+
+
+class Stage:
+    """The document shared from the central account, the bundle in S3, a signer and a member client."""
+
+    def __init__(self, world: World, config: Config) -> None:
+        self.world = world
+        central = world.session_for(config.central.account_id)
+        central_ssm = central.client("ssm", endpoint_url=world.endpoint_url)
+        central_ssm.create_document(
+            Name="e2e-run", Content=DOCUMENT, DocumentType="Command", DocumentFormat="YAML"
+        )
+        central_ssm.modify_document_permission(
+            Name="e2e-run", PermissionType="Share", AccountIdsToAdd=[MEMBER]
+        )
+        self.document_arn = f"arn:aws:ssm:{world.region}:{config.central.account_id}:document/e2e-run"
+        self.s3 = central.client("s3", endpoint_url=world.endpoint_url, config=S3V4)
+        self.bucket = config.results_bucket
+        self.s3.create_bucket(
+            Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": world.region}
+        )
+        self.s3.put_object(Bucket=self.bucket, Key="bundles/e2e/script.tar", Body=bundle())
+        self.signer = world.central_session().client("s3", endpoint_url=world.endpoint_url, config=S3V4)
+        self.ssm = member_session(world).client("ssm", endpoint_url=world.endpoint_url)
+
+    def key(self, instance_id: str) -> str:
+        return f"results/{SCAN}/{MEMBER}/{instance_id}.tar"
+
+    def send(self, instance_id: str) -> str:
+        get = self.signer.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": "bundles/e2e/script.tar"}, ExpiresIn=600
+        )
+        put = self.signer.generate_presigned_url(
+            "put_object", Params={"Bucket": self.bucket, "Key": self.key(instance_id)}, ExpiresIn=600
+        )
+        parameters = {
+            "scriptUrl": [get],
+            "uploadUrl": [put],
+            "workingDirectory": [config_workdir(self.world, instance_id)],
+        }
+        command = self.ssm.send_command(
+            InstanceIds=[instance_id], DocumentName=self.document_arn, Parameters=parameters
+        )
+        return str(command["Command"]["CommandId"])
+
+    def plugins(self, command_id: str) -> dict[str, dict[str, Any]]:
+        wait_terminal(self.ssm, command_id)
+        found = self.ssm.list_command_invocations(CommandId=command_id, Details=True)["CommandInvocations"]
+        return {p["Name"]: p for p in found[0]["CommandPlugins"]}
+
+    def stored(self, instance_id: str) -> bool:
+        return bool(
+            self.s3.list_objects_v2(Bucket=self.bucket, Prefix=self.key(instance_id)).get("KeyCount", 0)
+        )
+
+
+@pytest.mark.e2e
+def test_host_faults_expire_urls_and_crash_the_run_step_on_real_hosts(config: Config) -> None:
+    faults = Faults()
+    faults.set_host(OK_HOST, expire_urls=True)
+    faults.set_host(EXPIRED_HOST, crash_run_step=True)
+    with World.start(config, fleet(), faults=faults) as world:
+        stage = Stage(world, config)
+        expired = stage.plugins(stage.send(OK_HOST))
+        assert (expired["download"]["ResponseCode"], expired["run"]["StatusDetails"]) == (22, "Skipped")
+        assert "403" in expired["download"]["Output"]
+        crashed = stage.plugins(stage.send(EXPIRED_HOST))
+        assert (crashed["download"]["Status"], crashed["run"]["Status"]) == ("Success", "Failed")
+        assert crashed["run"]["ResponseCode"] == -1
+        assert crashed["upload"]["StatusDetails"] == "Skipped"
+        assert not stage.stored(OK_HOST)
+        assert not stage.stored(EXPIRED_HOST)
+
+
+@pytest.mark.e2e
+def test_synthetic_hosts_upload_through_the_gate_in_a_synthetic_world(config: Config) -> None:
+    faults = Faults()
+    faults.set_host(EXPIRED_HOST, expire_urls=True)
+    with World.start(config, fleet(), faults=faults, synthetic=True) as world:
+        stage = Stage(world, config)
+        good = stage.plugins(stage.send(OK_HOST))
+        assert [p["Status"] for p in good.values()] == ["Success"] * 3
+        body = stage.s3.get_object(Bucket=stage.bucket, Key=stage.key(OK_HOST))["Body"].read()
+        with tarfile.open(fileobj=io.BytesIO(body)) as tar:
+            assert sorted(tar.getnames()) == ["meta.json", "results.jsonl"]
+        refused = stage.plugins(stage.send(EXPIRED_HOST))
+        assert (refused["download"]["ResponseCode"], refused["upload"]["StatusDetails"]) == (22, "Skipped")
+        assert not stage.stored(EXPIRED_HOST)
