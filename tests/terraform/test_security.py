@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -34,8 +35,8 @@ RESOURCE_STAR_ACTIONS = {
 }
 
 
-def by_document(module: object, document: str) -> list[Statement]:
-    found = [s for s in statements(module) if s.document == document]  # type: ignore[arg-type]
+def by_document(module: Path, document: str) -> list[Statement]:
+    found = [s for s in statements(module) if s.document == document]
     assert found, f"no statements in data.aws_iam_policy_document.{document}"
     return found
 
