@@ -17,6 +17,10 @@
 
 check_U_65() {
     cce_time_sources
+    if [ -n "$CCE_TIME_ERROR" ]; then
+        cce_error "$CCE_TIME_DAEMON is enabled but its configuration cannot be read: $CCE_TIME_ERROR"
+        return 0
+    fi
     if [ -z "$CCE_TIME_DAEMON" ]; then
         _note=''
         cce_is_live || _note='; offline root: running processes not checked'

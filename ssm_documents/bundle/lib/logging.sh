@@ -29,7 +29,8 @@ _cce_glob_rel() {  # root-relative glob -> existing regular files, root-relative
 }
 
 cce_rsyslog_files() {
-    [ -f "$(cce_path /etc/rsyslog.conf)" ] || return 1
+    _rf_h=$(cce_path /etc/rsyslog.conf)
+    [ -f "$_rf_h" ] || [ -L "$_rf_h" ] || return 1
     _rf_all=/etc/rsyslog.conf
     _rf_level=/etc/rsyslog.conf
     _rf_d=0
@@ -144,10 +145,15 @@ cce_time_sources() {
     CCE_TIME_DAEMON=''
     CCE_TIME_WHY=''
     CCE_TIME_SOURCES=''
+    CCE_TIME_ERROR=''
     if cce_service_enabled -p chronyd chronyd.service chrony.service sysv:chrony; then
         CCE_TIME_DAEMON=chrony
         CCE_TIME_WHY=$CCE_SVC_WHY
         _ts_main=$(cce_svc_first_file /etc/chrony.conf /etc/chrony/chrony.conf) || return 0
+        if ! cce_read "$_ts_main" >/dev/null; then
+            CCE_TIME_ERROR="cannot read $_ts_main"
+            return 0
+        fi
         _ts_files=$_ts_main
         for _ts_spec in $(cce_read "$_ts_main" 2>/dev/null | awk '
                 $1 == "include" { for (i = 2; i <= NF; i++) print "F" $i }
@@ -168,6 +174,11 @@ $_ts_s"
         CCE_TIME_DAEMON=ntpd
         CCE_TIME_WHY=$CCE_SVC_WHY
         for _ts_f in /etc/ntp.conf /etc/ntpsec/ntp.conf; do
+            _ts_h=$(cce_path "$_ts_f")
+            if [ -L "$_ts_h" ] && ! cce_read "$_ts_f" >/dev/null; then
+                CCE_TIME_ERROR="cannot read $_ts_f"
+                return 0
+            fi
             _ts_s=$(cce_read "$_ts_f" 2>/dev/null | awk -v f="$_ts_f" '$1 == "server" || $1 == "pool" || $1 == "peer" { print $1 " " $2 " [" f ":" NR "]" }')
             [ -n "$_ts_s" ] && CCE_TIME_SOURCES="$CCE_TIME_SOURCES
 $_ts_s"

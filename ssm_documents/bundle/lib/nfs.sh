@@ -20,7 +20,7 @@ cce_nfs_server_enabled() {
 cce_nfs_export_files() {
     _nx_r=$(cce_path /)
     _nx_r=${_nx_r%/}
-    [ -f "$_nx_r/etc/exports" ] && echo /etc/exports
+    { [ -f "$_nx_r/etc/exports" ] || [ -L "$_nx_r/etc/exports" ]; } && echo /etc/exports
     for _nx_f in "$_nx_r"/etc/exports.d/*.exports; do
         [ -f "$_nx_f" ] && printf '%s\n' "${_nx_f#"$_nx_r"}"
     done

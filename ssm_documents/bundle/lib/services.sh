@@ -454,11 +454,13 @@ cce_pkg_installed() {
     return 1
 }
 
-# cce_svc_first_file RELPATH...: prints the first existing regular file (root-relative).
+# cce_svc_first_file RELPATH...: prints the first that is a regular file or a symlink (root-relative;
+# a symlink is read later through cce_read, which resolves it inside the root, so a loop or a dangling
+# link becomes "cannot be read" instead of "absent").
 cce_svc_first_file() {
     _cce_svc_r
     for _ff in "$@"; do
-        if [ -f "$_cce_svc_root$_ff" ]; then
+        if [ -f "$_cce_svc_root$_ff" ] || [ -L "$_cce_svc_root$_ff" ]; then
             printf '%s\n' "$_ff"
             return 0
         fi

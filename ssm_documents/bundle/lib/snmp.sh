@@ -31,7 +31,8 @@ cce_snmp_na() {
 cce_snmp_records() {
     _sr_files=''
     for _sr_f in /etc/snmp/snmpd.conf /etc/snmp/snmpd.local.conf /var/lib/net-snmp/snmpd.conf /var/lib/snmp/snmpd.conf; do
-        [ -f "$(cce_path "$_sr_f")" ] && _sr_files="$_sr_files $_sr_f"
+        _sr_h=$(cce_path "$_sr_f")
+        { [ -f "$_sr_h" ] || [ -L "$_sr_h" ]; } && _sr_files="$_sr_files $_sr_f"
     done
     [ -n "$_sr_files" ] || return 1
     _sr_level=$_sr_files
@@ -42,7 +43,10 @@ cce_snmp_records() {
         _sr_depth=$((_sr_depth + 1))
         _sr_next=''
         for _sr_f in $_sr_level; do
-            _sr_txt=$(cce_read "$_sr_f") || continue
+            if ! _sr_txt=$(cce_read "$_sr_f"); then
+                CCE_SNMP_UNREADABLE="$_sr_f"
+                continue
+            fi
             _sr_ok=1
             _sr_recs=$(printf '%s\n' "$_sr_txt" | awk -v f="$_sr_f" '
                 { sub(/\r$/, "") }
@@ -68,7 +72,7 @@ $_sr_recs"
         done
         _sr_level=$_sr_next
     done
-    [ "$_sr_ok" = 1 ] || return 1
+    [ "$_sr_ok" = 1 ] && [ -z "${CCE_SNMP_UNREADABLE:-}" ] || return 1
     printf '%s\n' "${_sr_out#?}"
 }
 
