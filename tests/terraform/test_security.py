@@ -396,3 +396,13 @@ def test_only_the_worker_may_enter_member_accounts() -> None:
     assumers = {s.document for s in ALLOWS if {"sts:AssumeRole", "sts:SetSourceIdentity"} & set(s.actions)}
 
     assert assumers == {"worker", "lambda_trust", "trust"}
+
+
+@pytest.mark.parametrize("function", ["bot", "analyzer"])
+def test_async_failures_go_to_one_destination(function: str) -> None:
+    config = block(CENTRAL, "resource", "aws_lambda_function_event_invoke_config", function).body
+    body = block(CENTRAL, "resource", "aws_lambda_function", function).body
+
+    on_failure = sub(sub(config, "destination_config")[0], "on_failure")[0]
+    assert on_failure["destination"] == f'${{aws_sqs_queue.dead_letter["{function}"].arn}}'
+    assert "dead_letter_config" not in body, "a DLQ as well would deliver every failure twice"
