@@ -11,6 +11,10 @@ own XML errors when they fail:
 - a session past its expiry: 400 ``ExpiredToken`` "The provided token has expired.";
 - any difference in method, path, query or signed headers: 403 ``SignatureDoesNotMatch``.
 
+A request without any authentication (no ``Authorization`` header, no query authentication) gets
+403 ``AccessDenied``, as every object in this world is private; a URL cut short (a shell that ends
+it at the first unquoted ``&``) lacks parameters and gets 400 ``AuthorizationQueryParametersError``.
+
 SigV2 query authentication (``AWSAccessKeyId``/``Signature``/``Expires``) is refused with 400
 ``InvalidRequest``, as regions opened after 2014 (ap-northeast-2 among them) only take SigV4.
 """
@@ -31,6 +35,7 @@ from localworld.accounts import KeyInfo
 __all__ = [
     "MAX_EXPIRES",
     "S3Error",
+    "anonymous_denied",
     "canonical_request",
     "check_presigned",
     "is_presigned",
@@ -62,7 +67,25 @@ class S3Error:
 def is_presigned(query_string: str) -> bool:
     """Whether a request authenticates in its query string (SigV4 or SigV2)."""
     names = {name for name, _ in parse_qsl(query_string, keep_blank_values=True)}
-    return "X-Amz-Signature" in names or "X-Amz-Credential" in names or "Signature" in names
+    return bool(names & _QUERY_AUTH)
+
+
+_QUERY_AUTH = {
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+    "X-Amz-Security-Token",
+    "AWSAccessKeyId",
+    "Signature",
+}
+
+
+def anonymous_denied() -> S3Error:
+    """What S3 answers an unsigned request for a private bucket or object."""
+    return S3Error(403, "AccessDenied", "Access Denied")
 
 
 def _uri_encode(value: str) -> str:

@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl
 from localworld.accounts import KeyInfo, lookup_key, lookup_role
 from localworld.errors import ServerError
 from localworld.faults import Faults
-from localworld.presign import check_presigned, is_presigned
+from localworld.presign import anonymous_denied, check_presigned, is_presigned
 from localworld.sts_gate import check_assume_role, sts_error_body
 
 __all__ = ["MotoServer", "RequestInfo", "describe_request"]
@@ -186,6 +186,15 @@ def _session_refusal(
     return "403 Forbidden", [("Content-Type", "text/xml")], body
 
 
+def _anonymous(environ: Environ) -> bool:
+    """An unsigned request (moto's own /moto-api and CORS preflights excepted)."""
+    return (
+        "HTTP_AUTHORIZATION" not in environ
+        and not environ.get("PATH_INFO", "").startswith("/moto-api")
+        and environ.get("REQUEST_METHOD") != "OPTIONS"
+    )
+
+
 _REASONS = {400: "Bad Request", 403: "Forbidden", 500: "Internal Server Error", 503: "Slow Down"}
 
 
@@ -231,6 +240,9 @@ class GateMiddleware:
         query_string = environ.get("QUERY_STRING", "")
         if query_string and is_presigned(query_string):
             return self._presigned(environ, start_response, query_string)
+        if _anonymous(environ):
+            denied = anonymous_denied().body()
+            return _respond(start_response, "403 Forbidden", [("Content-Type", "application/xml")], denied)
         if info.key is not None and info.key.session_token is not None:
             refusal = _session_refusal(info, environ.get("HTTP_X_AMZ_SECURITY_TOKEN"), self.now())
             if refusal is not None:

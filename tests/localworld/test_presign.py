@@ -333,3 +333,26 @@ def test_session_key_with_another_token_is_an_invalid_client_token(
         forged.client("sts", endpoint_url=server.endpoint_url, config=ONE_TRY).get_caller_identity()
     assert caught.value.response["Error"]["Code"] == "InvalidClientTokenId"
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_an_unsigned_request_is_access_denied(server: MotoServer, admin: boto3.Session) -> None:
+    code, body = _curl(f"{server.endpoint_url}/{BUCKET}/bundles/abc/script.tar")
+    assert code == 403
+    assert _error(body)["Code"] == "AccessDenied"
+
+
+def test_a_url_cut_at_the_first_ampersand_is_refused(server: MotoServer, admin: boto3.Session) -> None:
+    url = _s3(admin, server).generate_presigned_url(
+        "get_object", Params={"Bucket": BUCKET, "Key": "bundles/abc/script.tar"}, ExpiresIn=60
+    )
+    # What `curl $URL` without quotes does in sh: the first & ends the command.
+    done = subprocess.run(
+        ["sh", "-c", f"curl -sS -w '\\n%{{http_code}}' {url} 2>/dev/null; wait"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    body, _, code = done.stdout.rpartition("\n")
+    assert code == "400"
+    assert _error(body)["Code"] == "AuthorizationQueryParametersError"
