@@ -108,7 +108,13 @@ def pip_environment() -> dict[str, str]:
     """The environment for pip: PyPI only, whatever local indexes or wheel folders are configured."""
     env = {key: value for key, value in os.environ.items() if key not in _PIP_SOURCES}
     env["PIP_CONFIG_FILE"] = os.devnull
+    # Ignoring the configuration files drops their CA bundle too: keep trusting the system's.
+    if "PIP_CERT" not in env and Path(SYSTEM_CA_BUNDLE).is_file():
+        env["PIP_CERT"] = SYSTEM_CA_BUNDLE
     return env
+
+
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
 _PIP_SOURCES = {
