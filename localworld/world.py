@@ -134,14 +134,14 @@ class World:
         """
         if not _ONE_WORLD.acquire(blocking=False):
             raise WorldError("a World is already running in this process (moto's state is process-wide)")
-        temporary = base_dir is None
-        base = Path(tempfile.mkdtemp(prefix="localworld-")) if base_dir is None else Path(base_dir)
-        base = base.resolve()
         stack = contextlib.ExitStack()
         try:
             stack.callback(_ONE_WORLD.release)
-            if temporary:
+            if base_dir is None:
+                base = Path(tempfile.mkdtemp(prefix="localworld-")).resolve()
                 stack.callback(shutil.rmtree, base, True)
+            else:
+                base = Path(base_dir).resolve()
             stack.callback(_reset_moto)
             faults = faults or Faults()
             if synthetic:
