@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from localworld.faults import Faults
 
@@ -92,3 +93,23 @@ def test_expire_url_marks_the_url_by_its_signature() -> None:
     faults.expire_url("http://127.0.0.1:1/b/k?X-Amz-Date=1&X-Amz-Signature=abc123")
     assert faults.url_expired("abc123")
     assert not faults.url_expired("abc124")
+
+
+def test_throttle_on_the_real_clock_admits_burst_plus_rate_times_elapsed() -> None:
+    faults = Faults()
+    faults.set_account("222222222222", service="ssm", throttle_tps=40, throttle_burst=1)
+    started = time.monotonic()
+    admitted = 0
+    while time.monotonic() - started < 0.5:
+        admitted += faults.decide("222222222222", "ssm", "SendCommand").kind is None
+    elapsed = time.monotonic() - started
+    assert abs(admitted - (1 + 40 * elapsed)) <= 1.5
+
+
+def test_a_decision_is_cheap() -> None:
+    faults = Faults()
+    faults.set_account("222222222222", throttle_tps=1000, latency_ms=0)
+    cpu = time.process_time()
+    for _ in range(20_000):
+        faults.decide("222222222222", "ssm", "SendCommand")
+    assert time.process_time() - cpu < 1.0
