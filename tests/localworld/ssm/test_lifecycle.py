@@ -438,3 +438,28 @@ def test_a_step_timeout_given_by_a_parameter_is_resolved_when_the_step_runs(
     _, found = run(ssm_a, content)
     assert time.monotonic() - started < 5
     assert plugins(found[HOST_A1])["main"]["StatusDetails"] == "ExecutionTimedOut"
+
+
+def test_invocations_page_and_unknown_targets_do_not_exist(
+    emulator: SsmEmulator, ssm_a: Any, ssm_b: Any
+) -> None:
+    command_id = send(ssm_a, one_step("true"), [HOST_A1, HOST_A2, HOST_STOPPED])
+    wait_for_command(ssm_a, command_id)
+    first = ssm_a.list_command_invocations(CommandId=command_id, MaxResults=2)
+    second = ssm_a.list_command_invocations(CommandId=command_id, MaxResults=2, NextToken=first["NextToken"])
+    paged = [i["InstanceId"] for i in first["CommandInvocations"] + second["CommandInvocations"]]
+    assert sorted(paged) == sorted([HOST_A1, HOST_A2, HOST_STOPPED])
+    assert "NextToken" not in second
+    with pytest.raises(ClientError) as info:
+        ssm_a.get_command_invocation(CommandId=command_id, InstanceId=HOST_WINDOWS)
+    assert code(info) == "InvocationDoesNotExist"
+    assert ssm_b.list_commands()["Commands"] == []  # account B never sees A's commands
+    assert ssm_b.list_command_invocations()["CommandInvocations"] == []
+
+
+def test_an_unknown_document_version_is_invalid_document_version(emulator: SsmEmulator, ssm_a: Any) -> None:
+    ssm_a.create_document(Name="Versioned", Content=one_step("true"), DocumentType="Command")
+    ssm_a.send_command(InstanceIds=[HOST_A1], DocumentName="Versioned", DocumentVersion="$DEFAULT")
+    with pytest.raises(ClientError) as info:
+        ssm_a.send_command(InstanceIds=[HOST_A1], DocumentName="Versioned", DocumentVersion="7")
+    assert code(info) == "InvalidDocumentVersion"
