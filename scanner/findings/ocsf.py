@@ -211,6 +211,10 @@ _LINE = (
 )
 
 
+# (edition, code, status) → the serialized parts that depend only on those: at most 67 × 5 per edition.
+_FRAGMENTS: dict[tuple[str, str, Status], tuple[bytes, bytes, bytes]] = {}
+
+
 def ocsf_lines(findings: Iterable[Finding]) -> Iterator[bytes]:
     """Each finding as one line of JSON (UTF-8, newline-terminated), the same object :func:`to_ocsf` makes.
 
@@ -221,22 +225,34 @@ def ocsf_lines(findings: Iterable[Finding]) -> Iterator[bytes]:
     host = b""
     host_key: tuple[str, str, str | None, str | None, datetime] | None = None
     time = 0
+    fragments = _FRAGMENTS
     for finding in findings:
         key = (finding.account_id, finding.instance_id, finding.region, finding.hostname, finding.observed_at)
         if key != host_key:
             host, host_key, time = _inner(_host_parts(finding)), key, _millis(finding.observed_at)
+        item_key = (finding.edition, finding.code, finding.status)
+        parts = fragments.get(item_key)
+        if parts is None:
+            parts = fragments[item_key] = (
+                _info_fragment(finding.edition, finding.code, finding.title, finding.title_en),
+                _item_fragment(
+                    finding.edition, finding.code, finding.title, finding.severity, finding.status
+                ),
+                _json(finding.title_en),
+            )
+        info, item, title_en = parts
         yield _LINE % (
             time,
             _json(finding.reason),
             _json(finding_uid(finding)),
-            _info_fragment(finding.edition, finding.code, finding.title, finding.title_en),
+            info,
             time,
             _json(finding.scan_id),
-            _json(finding.title_en),
+            title_en,
             _json(finding.evidence),
             _json(finding.legacy_codes),
             b"null" if finding.duration_ms is None else b"%d" % finding.duration_ms,
-            _item_fragment(finding.edition, finding.code, finding.title, finding.severity, finding.status),
+            item,
             host,
         )
 

@@ -61,7 +61,7 @@ def parse_results(raw: bytes, limits: Limits = DEFAULT_LIMITS) -> tuple[tuple[It
             raise ContentRejected(
                 f"results.jsonl line {number}: longer than {limits.max_line_chars} characters"
             )
-        if not line.strip():
+        if not line or line.isspace():
             raise ContentRejected(f"results.jsonl line {number}: is empty")
         try:
             record = line_adapter.validate_json(line)
