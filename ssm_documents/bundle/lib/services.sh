@@ -432,16 +432,19 @@ cce_pkg_installed() {
     fi
     if command -v rpm >/dev/null 2>&1 &&
         { [ -d "$_cce_svc_root/var/lib/rpm" ] || [ -d "$_cce_svc_root/usr/lib/sysimage/rpm" ]; }; then
-        for _pk_n in "$@"; do
-            if _pk_v=$(rpm --root "${_cce_svc_root:-/}" -q --qf '%{VERSION}-%{RELEASE}\n' "$_pk_n" 2>/dev/null); then
+        # one query for every name: installed ones print "NAME VERSION-RELEASE", others a notice
+        _pk_out=$(rpm --root "${_cce_svc_root:-/}" -q --qf '%{NAME} %{VERSION}-%{RELEASE}\n' "$@" 2>/dev/null)
+        case $_pk_out in
+            *"not installed"* | *" "*)
                 CCE_PKG_HOW=rpm
-                CCE_PKG_NAME=$_pk_n
-                CCE_PKG_VERSION=$(printf '%s\n' "$_pk_v" | head -n 1)
-                return 0
-            fi
-            case $_pk_v in *"not installed"*) CCE_PKG_HOW=rpm ;; esac
-        done
-        [ "$CCE_PKG_HOW" = rpm ] && return 1
+                _pk_hit=$(printf '%s\n' "$_pk_out" | awk 'NF == 2 && !/not installed/ { print; exit }')
+                if [ -n "$_pk_hit" ]; then
+                    CCE_PKG_NAME=${_pk_hit%% *}
+                    CCE_PKG_VERSION=${_pk_hit#* }
+                    return 0
+                fi
+                return 1 ;;
+        esac
     fi
     for _pk_b in $_pk_bins; do
         if [ -e "$_cce_svc_root$_pk_b" ]; then
