@@ -356,3 +356,17 @@ def test_a_url_cut_at_the_first_ampersand_is_refused(server: MotoServer, admin: 
     body, _, code = done.stdout.rpartition("\n")
     assert code == "400"
     assert _error(body)["Code"] == "AuthorizationQueryParametersError"
+
+
+def test_keys_with_spaces_unicode_and_reserved_characters_verify(
+    server: MotoServer, admin: boto3.Session, tmp_path: Path
+) -> None:
+    key = "reports/스캔 1/a+b=c~d(e).txt"
+    s3 = _s3(admin, server)
+    put = s3.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=60)
+    payload = tmp_path / "report"
+    payload.write_bytes(b"report")
+    assert _curl("--upload-file", str(payload), put)[0] == 200
+    get = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=60)
+    assert _curl(get) == (200, "report")
+    assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"report"

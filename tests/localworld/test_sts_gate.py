@@ -207,3 +207,37 @@ def test_trust_condition_on_an_unknown_key_fails_closed() -> None:
         }
     )
     assert not trust_allows(policy, CALLER, "sts:AssumeRole", {"sts:ExternalId": "x"})
+
+
+def test_trust_null_and_bool_conditions() -> None:
+    needs_external_id = _policy(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": CALLER.role_arn},
+            "Action": "sts:AssumeRole",
+            "Condition": {"Null": {"sts:ExternalId": "false"}},
+        }
+    )
+    assert trust_allows(needs_external_id, CALLER, "sts:AssumeRole", {"sts:ExternalId": "anything"})
+    assert not trust_allows(needs_external_id, CALLER, "sts:AssumeRole", {"sts:ExternalId": None})
+
+
+def test_trust_string_not_equals_and_unknown_operator() -> None:
+    not_this_account = _policy(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringNotEquals": {"aws:PrincipalAccount": "999999999999"}},
+        }
+    )
+    assert trust_allows(not_this_account, CALLER, "sts:AssumeRole", {"aws:PrincipalAccount": CENTRAL})
+    odd_operator = _policy(
+        {
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "sts:AssumeRole",
+            "Condition": {"IpAddress": {"aws:PrincipalAccount": "10.0.0.0/8"}},
+        }
+    )
+    assert not trust_allows(odd_operator, CALLER, "sts:AssumeRole", {"aws:PrincipalAccount": CENTRAL})
