@@ -43,9 +43,26 @@ check_U_13() {
     {
         cce_shadow_entries 2> /dev/null | awk -F: '{ print $1 " " $2 }'
         cce_passwd_entries 2> /dev/null | awk -F: '$2 != "x" { print $1 " " $2 }'
-    } | while read -r u h; do
-        printf '%s %s\n' "$u" "$(cce_hash_scheme "$h")"
-    done > "$schemes"
+    } | awk '
+        function scheme(h) {
+            if (h == "") return "none"
+            if (h ~ /^(!|!!|\*|!\*|\*LK\*|x|NP|LK)$/) return "locked"
+            sub(/^!!?/, "", h)
+            if (h ~ /^\$y\$/) return "yescrypt"
+            if (h ~ /^\$gy\$/) return "gost-yescrypt"
+            if (h ~ /^\$6\$/) return "sha512"
+            if (h ~ /^\$5\$/) return "sha256"
+            if (h ~ /^\$2[abxy]\$/) return "bcrypt"
+            if (h ~ /^\$7\$/) return "scrypt"
+            if (h ~ /^\$1\$/) return "md5"
+            if (h ~ /^\$md5/) return "sunmd5"
+            if (h ~ /^\$sha1\$/) return "sha1crypt"
+            if (h ~ /^[*!]/) return "locked"
+            if (length(h) == 13) return "des"
+            if (h ~ /^_/) return "bsdi-des"
+            return "unknown"
+        }
+        { print $1 " " scheme($2) }' > "$schemes"
     cce_evidence "stored hash schemes: $(awk '{ c[$2]++ } END { for (s in c) printf "%s=%d ", s, c[s] }' "$schemes")"
     md5=$(awk '$2 ~ /^(md5|des|bsdi-des|sunmd5|sha1crypt|unknown)$/ { printf "%s%s(%s)", (k++ ? " " : ""), $1, $2 }' "$schemes")
     rm -f "$schemes"

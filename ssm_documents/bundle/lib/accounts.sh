@@ -20,43 +20,58 @@
 #                             (!/* only), unknown; a leading ! (locked) is ignored when a hash follows
 
 cce_login_defs() {
-    cce_read /etc/login.defs 2> /dev/null | awk -v k="$1" '
+    cce__resolve /etc/login.defs 2> /dev/null || return 1
+    [ -f "$CCE__RF" ] && [ -r "$CCE__RF" ] || return 1
+    awk -v k="$1" '
         /^[ \t]*#/ { next }
         $1 == k { v = $2; f = 1 }
-        END { if (f) print v; exit !f }'
+        END { if (f) print v; exit !f }' "$CCE__RF"
 }
 
 cce_password_stack() {
-    if [ "$(cce_file_state /etc/pam.d/system-auth)" != missing ]; then
-        echo system-auth
-    elif [ "$(cce_file_state /etc/pam.d/common-password)" != missing ]; then
-        echo common-password
-    else
-        return 1
+    local r
+    if [ -z "${CCE__PWSTACK:-}" ]; then
+        r=${CCE_ROOT%/}
+        if [ -e "$r/etc/pam.d/system-auth" ] || [ -L "$r/etc/pam.d/system-auth" ]; then
+            CCE__PWSTACK=system-auth
+        elif [ -e "$r/etc/pam.d/common-password" ] || [ -L "$r/etc/pam.d/common-password" ]; then
+            CCE__PWSTACK=common-password
+        else
+            return 1
+        fi
     fi
+    printf '%s\n' "$CCE__PWSTACK"
 }
 
 cce_pwquality() {
-    local svc v f m
-    svc=$(cce_password_stack 2> /dev/null)
+    local key svc v m f
+    key=$1
+    cce_password_stack > /dev/null 2>&1
+    svc=${CCE__PWSTACK:-}
     if [ -n "$svc" ]; then
         for m in pam_pwquality.so pam_cracklib.so; do
-            if v=$(cce_pam_arg "$svc" password "$m" "$1"); then
+            if v=$(cce_pam_arg "$svc" password "$m" "$key"); then
                 printf '%s\n' "$v"
                 return 0
             fi
         done
     fi
-    v=
-    for f in "$(cce_path /etc/security/pwquality.conf.d)"/*.conf "$(cce_path /etc/security/pwquality.conf)"; do
-        [ -f "$f" ] || continue
-        f=${f#"${CCE_ROOT%/}"}
-        if m=$(cce__kv_file "$f" "$1"); then
-            v="=$m"
-        fi
+    set --
+    for f in "${CCE_ROOT%/}"/etc/security/pwquality.conf.d/*.conf "${CCE_ROOT%/}"/etc/security/pwquality.conf; do
+        cce__resolve "${f#"${CCE_ROOT%/}"}" 2> /dev/null || continue
+        [ -f "$CCE__RF" ] && [ -r "$CCE__RF" ] && set -- "$@" "$CCE__RF"
     done
-    [ -n "$v" ] || return 1
-    printf '%s\n' "${v#=}"
+    [ "$#" -gt 0 ] || return 1
+    awk -v k="$key" '
+        { sub(/#.*/, "") }
+        {
+            p = index($0, "=")
+            if (p) { key = substr($0, 1, p - 1); val = substr($0, p + 1) } else { key = $0; val = "" }
+            gsub(/[ \t]/, "", key)
+            gsub(/^[ \t]+|[ \t]+$/, "", val)
+            if (key == k) { v = val; f = 1 }
+        }
+        END { if (f) print v; exit !f }' "$@"
 }
 
 cce_password_history() {

@@ -123,47 +123,55 @@ cce__normpath() {
     }'
 }
 
-cce_realpath() {
-    local p n t
-    case $1 in /*) p=$1 ;; *) p=/$1 ;; esac
-    p=$(cce__normpath "$p")
+# cce__resolve PATH: like cce_realpath, without a subshell: sets CCE__RP (root-relative) and
+# CCE__RF (the path on disk); returns 1 on a symlink loop.
+cce__resolve() {
+    local n t r
+    r=${CCE_ROOT:-/}
+    r=${r%/}
+    case $1 in /*) CCE__RP=$1 ;; *) CCE__RP=/$1 ;; esac
+    case $CCE__RP in */. | */./* | */.. | */../* | *//*) CCE__RP=$(cce__normpath "$CCE__RP") ;; esac
     n=0
-    while [ -L "$(cce_path "$p")" ]; do
+    while [ -L "$r$CCE__RP" ]; do
         n=$((n + 1))
         if [ "$n" -gt 40 ]; then
             printf 'symlink loop at %s\n' "$1" >&2
             return 1
         fi
-        t=$(readlink "$(cce_path "$p")") || return 1
+        t=$(readlink "$r$CCE__RP") || return 1
         case $t in
-            /*) p=$t ;;
-            *) p=${p%/*}/$t ;;
+            /*) CCE__RP=$t ;;
+            *) CCE__RP=${CCE__RP%/*}/$t ;;
         esac
-        p=$(cce__normpath "$p")
+        case $CCE__RP in */. | */./* | */.. | */../* | *//*) CCE__RP=$(cce__normpath "$CCE__RP") ;; esac
     done
-    printf '%s\n' "$p"
+    CCE__RF=$r$CCE__RP
+    return 0
+}
+
+cce_realpath() {
+    cce__resolve "$1" || return 1
+    printf '%s\n' "$CCE__RP"
 }
 
 cce_read() {
-    local rp f
-    rp=$(cce_realpath "$1") || return 1
-    f=$(cce_path "$rp")
-    [ -f "$f" ] && [ -r "$f" ] || return 1
-    head -c "${CCE_MAX_READ:-4194304}" "$f" 2> /dev/null | tr -d '\000'
+    cce__resolve "$1" 2> /dev/null || return 1
+    [ -f "$CCE__RF" ] && [ -r "$CCE__RF" ] || return 1
+    head -c "${CCE_MAX_READ:-4194304}" "$CCE__RF" 2> /dev/null | tr -d '\000'
 }
 
 cce_file_state() {
-    local rp f
-    f=$(cce_path "$1")
+    local f
+    f=${CCE_ROOT%/}$1
     if [ ! -e "$f" ] && [ ! -L "$f" ]; then
         echo missing
         return 0
     fi
-    if ! rp=$(cce_realpath "$1" 2> /dev/null); then
+    if ! cce__resolve "$1" 2> /dev/null; then
         echo loop
         return 0
     fi
-    f=$(cce_path "$rp")
+    f=$CCE__RF
     if [ ! -e "$f" ]; then
         echo missing
     elif [ ! -f "$f" ]; then
@@ -172,7 +180,7 @@ cce_file_state() {
         echo unreadable
     elif [ -n "$(find "$f" -maxdepth 0 -size +"${CCE_MAX_READ:-4194304}"c 2> /dev/null)" ]; then
         echo toolarge
-    elif [ "$(head -c 8192 "$f" | wc -c)" != "$(head -c 8192 "$f" | tr -d '\000' | wc -c)" ]; then
+    elif [ "$(head -c 8192 "$f" | tr -cd '\000' | wc -c)" -gt 0 ]; then
         echo binary
     else
         echo ok
@@ -214,11 +222,9 @@ cce_os_release() {
 # --- files and modes ---------------------------------------------------------------
 
 cce_stat() {
-    local rp f
-    rp=$(cce_realpath "$1") || return 1
-    f=$(cce_path "$rp")
-    [ -e "$f" ] || [ -L "$f" ] || return 1
-    find "$f" -maxdepth 0 -printf '%04m %U %G %y\n' 2> /dev/null
+    cce__resolve "$1" || return 1
+    [ -e "$CCE__RF" ] || [ -L "$CCE__RF" ] || return 1
+    find "$CCE__RF" -maxdepth 0 -printf '%04m %U %G %y\n' 2> /dev/null
 }
 
 cce_mode() {

@@ -71,41 +71,60 @@ cce__pam_file() {
     return 0
 }
 
-cce_pam_stack() {
-    local key cache
-    key=$(printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '_')
-    if [ -z "${CCE_STAGE:-}" ] || [ ! -d "${CCE_STAGE:-}" ]; then
-        cce__pam_file "$1" "" 0
-        return
-    fi
-    cache=$CCE_STAGE/cache.pam.$key
-    [ -f "$cache.missing" ] && return 1
-    if [ ! -f "$cache" ]; then
-        if cce__pam_file "$1" "" 0 > "$cache.$$"; then
-            mv -f "$cache.$$" "$cache"
+# cce__pam_cached SERVICE: flatten SERVICE once per run into the staging directory; sets
+# CCE__PAMF to the cached stack file; returns 1 when the service file is missing or unreadable.
+cce__pam_cached() {
+    local key
+    case $1 in
+        *[!A-Za-z0-9._-]* | '') key=$(printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '_') ;;
+        *) key=$1 ;;
+    esac
+    CCE__PAMF=$CCE_STAGE/cache.pam.$key
+    [ -f "$CCE__PAMF.missing" ] && return 1
+    if [ ! -f "$CCE__PAMF" ]; then
+        if cce__pam_file "$1" "" 0 > "$CCE__PAMF.$$"; then
+            mv -f "$CCE__PAMF.$$" "$CCE__PAMF"
         else
-            rm -f "$cache.$$"
-            : > "$cache.missing"
+            rm -f "$CCE__PAMF.$$"
+            : > "$CCE__PAMF.missing"
             return 1
         fi
     fi
-    cat "$cache"
+    return 0
+}
+
+# cce__pam_awk SERVICE AWK-ARGS...: run awk over SERVICE's flattened stack (cached inside a run).
+cce__pam_awk() {
+    local svc
+    svc=$1
+    shift
+    if [ -n "${CCE_STAGE:-}" ] && [ -d "${CCE_STAGE:-}" ]; then
+        cce__pam_cached "$svc" || return 1
+        awk "$@" "$CCE__PAMF"
+    else
+        cce__pam_file "$svc" "" 0 > /dev/null 2>&1 || return 1
+        cce__pam_file "$svc" "" 0 | awk "$@"
+    fi
+}
+
+cce_pam_stack() {
+    cce__pam_awk "$1" '{ print }'
 }
 
 cce_pam_has() {
-    cce_pam_stack "$1" 2> /dev/null | awk -F '\t' -v t="$2" -v m="$3" '$1 == t && $3 == m { f = 1 } END { exit !f }'
+    cce__pam_awk "$1" -F '\t' -v t="$2" -v m="$3" '$1 == t && $3 == m { f = 1; exit } END { exit !f }' 2> /dev/null
 }
 
 cce_pam_arg() {
     local out
-    out=$(cce_pam_stack "$1" 2> /dev/null | awk -F '\t' -v t="$2" -v m="$3" -v k="$4" '
+    out=$(cce__pam_awk "$1" -F '\t' -v t="$2" -v m="$3" -v k="$4" '
         $1 == t && $3 == m {
             n = split($4, a, " ")
             for (i = 1; i <= n; i++) {
                 if (a[i] == k) { print "="; exit }
                 if (index(a[i], k "=") == 1) { print "=" substr(a[i], length(k) + 2); exit }
             }
-        }')
+        }' 2> /dev/null)
     [ -n "$out" ] || return 1
     printf '%s\n' "${out#=}"
 }
