@@ -209,7 +209,7 @@ def test_trust_condition_on_an_unknown_key_fails_closed() -> None:
     assert not trust_allows(policy, CALLER, "sts:AssumeRole", {"sts:ExternalId": "x"})
 
 
-def test_trust_null_and_bool_conditions() -> None:
+def test_trust_null_condition_requires_the_key_to_be_present() -> None:
     needs_external_id = _policy(
         {
             "Effect": "Allow",
