@@ -5,9 +5,9 @@ through SQS (then failures are reported per message as ``batchItemFailures``). F
 
 1. read it with a size cap (``HeadObject`` first, then a bounded ranged ``GetObject``);
 2. judge it (:mod:`scanner.results`): the instance in the key is the one the tar must name;
-3. SUCCEEDED → write ``findings/<scan>/<account>/<instance>.ocsf.jsonl`` (OCSF 1.5.0) and
-   ``….summary.json`` (the host summary reports are built from); RESULT_INVALID → write the summary
-   with the reason and remove any findings an earlier upload of the same key left;
+3. SUCCEEDED → write ``findings/<scan>/<account>/<instance>.ocsf.jsonl`` (OCSF 1.5.0), ``….csv``
+   (its CSV rows) and ``….summary.json`` (the host summary reports are built from); RESULT_INVALID
+   → write the summary with the reason and remove any findings an earlier upload of the same key left;
 4. hand the verdict to the scan state (:class:`HostStatePort`) and, when the state says it is news,
    to the scan events (:class:`ScanEventPort`).
 
@@ -17,6 +17,7 @@ second delivery rewrites the same bytes; the state change is conditional, so its
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ from scanner.config import Config, load_config_source
 from scanner.errors import CceScanError
 from scanner.events import AccountRef, EventPort, HostOutcomeEvent, SqsEventPublisher
 from scanner.findings.analysis import AnalyzedHost, analyze_tar, rejected
+from scanner.findings.csvout import write_csv
 from scanner.findings.errors import ObjectKeyError
 from scanner.findings.keys import ResultKey, parse_result_key
 from scanner.findings.ocsf import ocsf_jsonl
@@ -191,14 +193,22 @@ class ObjectAnalyzer:
         summary = analyzed.analysis.summary.model_dump_json().encode()
         try:
             if analyzed.findings:
+                rows = io.StringIO(newline="")
+                write_csv(analyzed.findings, rows, header=False)
                 self._s3.put_object(
                     Bucket=bucket,
                     Key=key.findings,
                     Body=ocsf_jsonl(analyzed.findings),
                     ContentType="application/x-ndjson",
                 )
+                self._s3.put_object(
+                    Bucket=bucket, Key=key.csv, Body=rows.getvalue().encode("utf-8"), ContentType="text/csv"
+                )
             else:
-                self._s3.delete_object(Bucket=bucket, Key=key.findings)
+                self._s3.delete_objects(
+                    Bucket=bucket,
+                    Delete={"Objects": [{"Key": key.findings}, {"Key": key.csv}], "Quiet": True},
+                )
             self._s3.put_object(Bucket=bucket, Key=key.summary, Body=summary, ContentType="application/json")
         except ClientError as exc:
             raise AnalyzerError(f"cannot write the findings of {key.result}: {exc}") from exc

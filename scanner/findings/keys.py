@@ -30,6 +30,11 @@ class ResultKey(NamedTuple):
         return f"findings/{self.scan_id}/{self.account_id}/{self.instance_id}.ocsf.jsonl"
 
     @property
+    def csv(self) -> str:
+        """The host's CSV rows (no byte-order mark, no header): joined into the scan's CSV."""
+        return f"findings/{self.scan_id}/{self.account_id}/{self.instance_id}.csv"
+
+    @property
     def summary(self) -> str:
         return f"findings/{self.scan_id}/{self.account_id}/{self.instance_id}.summary.json"
 

@@ -30,6 +30,7 @@ ACCOUNT = "222222222222"
 KEY = f"results/{SCAN}/{ACCOUNT}/{INSTANCE}.tar"
 FINDINGS = f"findings/{SCAN}/{ACCOUNT}/{INSTANCE}.ocsf.jsonl"
 SUMMARY = f"findings/{SCAN}/{ACCOUNT}/{INSTANCE}.summary.json"
+CSV = f"findings/{SCAN}/{ACCOUNT}/{INSTANCE}.csv"
 CONFIG = Path(__file__).resolve().parents[2] / "examples" / "cce-scan.yaml"
 
 
@@ -114,10 +115,10 @@ def test_analyzer_is_idempotent_when_the_event_comes_twice(s3: Any, store: ScanS
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
     analyzer = ObjectAnalyzer(s3, state=ScanStoreState(store))
     process_event(s3_event(KEY), analyzer)
-    first = read(s3, FINDINGS), read(s3, SUMMARY)
+    first = read(s3, FINDINGS), read(s3, SUMMARY), read(s3, CSV)
     process_event(sqs_event(s3_event(KEY)), analyzer)
-    assert (read(s3, FINDINGS), read(s3, SUMMARY)) == first
-    assert len(s3.list_objects_v2(Bucket=BUCKET, Prefix="findings/")["Contents"]) == 2
+    assert (read(s3, FINDINGS), read(s3, SUMMARY), read(s3, CSV)) == first
+    assert len(s3.list_objects_v2(Bucket=BUCKET, Prefix="findings/")["Contents"]) == 3
 
 
 def test_analyzer_turns_a_rejected_result_into_result_invalid_and_announces_it_once(
@@ -128,6 +129,7 @@ def test_analyzer_turns_a_rejected_result_into_result_invalid_and_announces_it_o
     analyzer = ObjectAnalyzer(s3, state=ScanStoreState(store), events=ScanEventsAnnouncer(store, bus))
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar(valid_files(instance_id="i-0fedcba9876543210")))
     s3.put_object(Bucket=BUCKET, Key=FINDINGS, Body=b"left by an earlier upload\n")
+    s3.put_object(Bucket=BUCKET, Key=CSV, Body=b"left,by,an,earlier,upload\r\n")
 
     process_event(s3_event(KEY), analyzer)
     process_event(s3_event(KEY), analyzer)
@@ -148,6 +150,7 @@ def test_analyzer_turns_a_rejected_result_into_result_invalid_and_announces_it_o
     assert summary.outcome is HostOutcome.RESULT_INVALID
     assert "i-0fedcba9876543210" in (summary.reason or "")
     assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=FINDINGS)
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=CSV)
 
 
 def test_analyzer_marks_a_host_still_running_so_tracking_records_result_invalid(
