@@ -100,13 +100,19 @@ U-67|medium||로그 디렉터리 소유자 및 권한 설정|Log dir/file owner 
 CCE_ITEMS_EOF
 }
 
-cce__now_ms() {
-    cce__t=$(date +%s%N 2>/dev/null)
-    case $cce__t in
-        *[!0-9]*|'') cce__t=$(date +%s)000 ;;
-        *) cce__t=${cce__t%??????} ;;
+# cce__clock: milliseconds since boot in CCE__MS, without a process (/proc/uptime has 10 ms
+# resolution); falls back to date(1) where /proc is missing.
+cce__clock() {
+    if [ -r /proc/uptime ] && read -r cce__up _ < /proc/uptime; then
+        case $cce__up in
+            *.[0-9][0-9]) CCE__MS=${cce__up%.*}${cce__up#*.}0; return 0 ;;
+        esac
+    fi
+    CCE__MS=$(date +%s%N 2>/dev/null)
+    case $CCE__MS in
+        *[!0-9]*|'') CCE__MS=$(date +%s)000 ;;
+        *) CCE__MS=${CCE__MS%??????} ;;
     esac
-    printf '%s\n' "$cce__t"
 }
 
 cce__die() {
@@ -229,7 +235,8 @@ done < "$CCE_STAGE/plan.txt"
 mkdir $cce__mkdirs
 
 cce__budget_ms=$((CCE_TOTAL_TIMEOUT * 1000))
-cce__first_ms=$(cce__now_ms)
+cce__clock
+cce__first_ms=$CCE__MS
 cce__t0=$cce__first_ms
 : > "$CCE_STAGE/durations.txt"
 while IFS='|' read -r cce__code _ _ _ cce__has; do
@@ -270,7 +277,8 @@ while IFS='|' read -r cce__code _ _ _ cce__has; do
             fi
         fi
     fi
-    cce__t1=$(cce__now_ms)
+    cce__clock
+    cce__t1=$CCE__MS
     printf '%s %s\n' "$cce__code" "$((cce__t1 - cce__t0))" >> "$CCE_STAGE/durations.txt"
     cce__t0=$cce__t1
 done < "$CCE_STAGE/plan.txt"
