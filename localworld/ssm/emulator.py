@@ -15,7 +15,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -154,6 +154,7 @@ class SsmEmulator:
         self._commands: dict[tuple[str, str], dict[str, CommandRecord]] = {}
         self._pool = ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="ssm-host")
         self._closed = False
+        self._futures: list[Future[None]] = []
         self._scoped: dict[tuple[str, str], list[HostSpec]] = {}
         for spec in fleet.hosts:
             self._scoped.setdefault((spec.account_id, spec.region), []).append(spec)
@@ -181,10 +182,20 @@ class SsmEmulator:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
-        """Block until no host is executing (for tests); returns False on timeout."""
-        done = threading.Event()
-        self._pool.submit(done.set)
-        return done.wait(timeout)
+        """Block until every host that was handed a command is done with it (for tests and
+        benchmarks); returns False on timeout."""
+        with self._lock:
+            pending = [f for f in self._futures if not f.done()]
+            self._futures = pending
+        _, not_done = wait(pending, timeout=timeout)
+        return not not_done
+
+    def _submit(self, function: Callable[..., None], *args: Any) -> None:
+        future = self._pool.submit(function, *args)
+        with self._lock:
+            if len(self._futures) >= 4096:
+                self._futures = [f for f in self._futures if not f.done()]
+            self._futures.append(future)
 
     # Dispatch ----------------------------------------------------------------------------
 
@@ -618,7 +629,7 @@ class SsmEmulator:
                 behaviour=host.synthetic,
                 expire_urls=flags.expire_urls,
             )
-            self._pool.submit(self._run_synthetic, command, invocation, spec, synthetic)
+            self._submit(self._run_synthetic, command, invocation, spec, synthetic, host)
         else:
             with self._lock:
                 cce_root = self._cce_roots.get(host.instance_id, self.sandbox(host.instance_id) / "root")
@@ -632,15 +643,18 @@ class SsmEmulator:
                 cce_root=cce_root,
                 crash_step=self.settings.crash_step if flags.crash_run_step else None,
             )
-            self._pool.submit(self._run_real, command, invocation, spec, runtime)
+            self._submit(self._run_real, command, invocation, spec, runtime, host)
 
     def _delivery_time(self, invocation: InvocationRecord) -> float:
         """When the agent gets the command: never before the invocation is visible, so an
         invocation cannot be seen to end before it can be seen at all."""
         return max(invocation.requested + self.settings.delivery_delay, invocation.visible_at)
 
-    def _wait_for_delivery(self, invocation: InvocationRecord) -> float | None:
-        """Wait until the agent would pick the command up; None if it must not run any more."""
+    def _wait_for_delivery(self, invocation: InvocationRecord, host: HostSpec) -> float | None:
+        """Wait until the agent would pick the command up; None if it must not run (any more).
+
+        A host that went offline in the meantime never picks it up (it ends DeliveryTimedOut).
+        """
         start = self._delivery_time(invocation)
         while (now := self.clock.now()) < start:
             if invocation.cancel.is_set():
@@ -653,12 +667,21 @@ class SsmEmulator:
                 or now >= invocation.expires_after
             ):
                 return None
+        if self._offline(host):
+            with self._lock:
+                invocation.delivery = "offline"
+            return None
         return now
 
     def _run_real(
-        self, command: CommandRecord, invocation: InvocationRecord, spec: DocumentSpec, host: HostRuntime
+        self,
+        command: CommandRecord,
+        invocation: InvocationRecord,
+        spec: DocumentSpec,
+        host: HostRuntime,
+        host_spec: HostSpec,
     ) -> None:
-        start = self._wait_for_delivery(invocation)
+        start = self._wait_for_delivery(invocation, host_spec)
         if start is None:
             return
         with self._lock:
@@ -677,9 +700,14 @@ class SsmEmulator:
                 invocation.finish(self.clock.now(), "Failed", "Failed")
 
     def _run_synthetic(
-        self, command: CommandRecord, invocation: InvocationRecord, spec: DocumentSpec, host: SyntheticHost
+        self,
+        command: CommandRecord,
+        invocation: InvocationRecord,
+        spec: DocumentSpec,
+        host: SyntheticHost,
+        host_spec: HostSpec,
     ) -> None:
-        start = self._wait_for_delivery(invocation)
+        start = self._wait_for_delivery(invocation, host_spec)
         if start is None:
             return
         plan = plan_synthetic_invocation(

@@ -20,6 +20,7 @@ __all__ = [
     "InvalidDocumentVersion",
     "InvalidFilterKey",
     "InvalidInstanceId",
+    "InvalidInstanceInformationFilterValue",
     "InvalidNextToken",
     "InvalidParameters",
     "InvalidPermissionType",
@@ -140,6 +141,12 @@ class InvalidFilterKey(SsmApiError):
     """A filter key is unknown, or tag filters are combined with other filters."""
 
     code = "InvalidFilterKey"
+
+
+class InvalidInstanceInformationFilterValue(SsmApiError):
+    """A DescribeInstanceInformation filter value is not one the key accepts."""
+
+    code = "InvalidInstanceInformationFilterValue"
 
 
 class InvalidNextToken(SsmApiError):

@@ -10,7 +10,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from localworld.fleet import HostSpec
-from localworld.ssm.errors import InvalidFilterKey, InvalidInstanceId, InvalidNextToken, ValidationException
+from localworld.ssm.errors import (
+    InvalidFilterKey,
+    InvalidInstanceId,
+    InvalidInstanceInformationFilterValue,
+    InvalidNextToken,
+    ValidationException,
+)
 
 __all__ = ["describe_instances", "page"]
 
@@ -25,6 +31,11 @@ FILTER_KEYS = {
     "AssociationStatus",
     "SourceIds",
     "SourceTypes",
+}
+ENUM_VALUES = {
+    "PingStatus": {"Online", "ConnectionLost", "Inactive"},
+    "PlatformTypes": {"Windows", "Linux", "MacOS"},
+    "ResourceType": {"EC2Instance", "ManagedInstance"},
 }
 LEGACY_KEYS = {
     "InstanceIds",
@@ -105,6 +116,13 @@ def describe_instances(
         if key not in LEGACY_KEYS:
             raise InvalidFilterKey(f"The filter key {key} is not valid.")
         rules.append((key, values))
+    for key, values in rules:
+        allowed = ENUM_VALUES.get(key)
+        bad = [v for v in values if allowed is not None and v not in allowed]
+        if bad or not values:
+            raise InvalidInstanceInformationFilterValue(
+                f"The filter value {bad[0] if bad else '(none)'} is not valid for {key}."
+            )
     tag_rules = [r for r in rules if r[0] == "tag-key" or r[0].startswith("tag:")]
     if tag_rules and len(tag_rules) != len(rules):
         raise InvalidFilterKey("Tag filters can't be combined with other filter types.")

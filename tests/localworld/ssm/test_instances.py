@@ -141,3 +141,11 @@ def test_a_token_from_another_request_is_invalid_next_token(make_emulator: Facto
     with pytest.raises(ClientError) as info:
         ssm_a.describe_instance_information(MaxResults=6, NextToken=token)
     assert info.value.response["Error"]["Code"] == "InvalidNextToken"
+
+
+def test_a_filter_value_outside_the_keys_values_is_refused(make_emulator: Factory, ssm_a: Any) -> None:
+    make_emulator()
+    for key, value in (("PingStatus", "Sleeping"), ("PlatformTypes", "Plan9"), ("ResourceType", "Toaster")):
+        with pytest.raises(ClientError) as info:
+            ssm_a.describe_instance_information(Filters=[{"Key": key, "Values": [value]}])
+        assert info.value.response["Error"]["Code"] == "InvalidInstanceInformationFilterValue"

@@ -463,3 +463,19 @@ def test_an_unknown_document_version_is_invalid_document_version(emulator: SsmEm
     with pytest.raises(ClientError) as info:
         ssm_a.send_command(InstanceIds=[HOST_A1], DocumentName="Versioned", DocumentVersion="7")
     assert code(info) == "InvalidDocumentVersion"
+
+
+def test_a_node_that_goes_offline_before_delivery_never_runs_the_command(
+    make_emulator: Factory, ssm_a: Any
+) -> None:
+    clock = ManualClock()
+    faults = Faults()
+    emulator = make_emulator(clock=clock, faults=faults, delivery_delay=5.0)
+    command_id = send(ssm_a, one_step("touch ran"), TimeoutSeconds=60)
+    faults.set_host(HOST_A1, offline=True)
+    clock.advance(10.0)
+    assert emulator.wait_idle()
+    assert invocations(ssm_a, command_id)[HOST_A1]["Status"] == "Pending"
+    clock.advance(60.0)
+    assert invocations(ssm_a, command_id)[HOST_A1]["StatusDetails"] == "DeliveryTimedOut"
+    assert not (emulator.sandbox(HOST_A1) / "ran").exists()
