@@ -25,10 +25,10 @@ check_U_59() {
     fi
     _v12=$(printf '%s\n' "$_r" | awk -F '\t' '
         $1 ~ /^r[ow]community6?$/ || $1 == "authcommunity" { print "(" $1 ") at " $3; next }
-        $1 == "group" { split($2, a, /[ \t]+/); if (a[2] == "v1" || a[2] == "v2c") print "group " a[1] " " a[2] " [" $3 "]" }')
+        $1 == "group" { split($2, a, /[ \t]+/); if (a[2] == "v1" || a[2] == "v2c") print "(group " a[1] " " a[2] ") at " $3 }')
     _v3=$(printf '%s\n' "$_r" | awk -F '\t' '
         $1 == "rouser" || $1 == "rwuser" || $1 == "createuser" || $1 == "usmuser" { print "(" $1 ") at " $3; next }
-        $1 == "group" { split($2, a, /[ \t]+/); if (a[2] == "usm") print "group " a[1] " usm [" $3 "]" }')
+        $1 == "group" { split($2, a, /[ \t]+/); if (a[2] == "usm") print "(group " a[1] " usm) at " $3 }')
     [ -n "$_v12" ] && cce_evidence "v1/v2c access:" "$_v12"
     [ -n "$_v3" ] && cce_evidence "v3 access:" "$_v3"
     if [ -n "$_v12" ]; then

@@ -177,6 +177,7 @@ _cce_table_find() {
     _tf_ifs=$IFS
     IFS='
 '
+    set -f
     for _tf_row in $1; do
         case $_tf_row in
             "$2	"*) ;;
@@ -190,6 +191,7 @@ _cce_table_find() {
         esac
         [ -z "$_cce_tf_any" ] && _cce_tf_any=${_tf_rest#on	}
     done
+    set +f
     IFS=$_tf_ifs
     [ -n "$_cce_tf_any" ]
 }
@@ -506,6 +508,7 @@ cce_svc_stat_files() {
     _sf_ifs=$IFS
     IFS='
 '
+    set -f
     for _sf_l in $_sf_out; do
         _sf_p=${_sf_l##*	}
         _sf_p=${_sf_p#"$_cce_svc_root"}
@@ -522,5 +525,6 @@ cce_svc_stat_files() {
             *) printf '%s\t%s\n' "${_sf_l%	*}" "$_sf_p" ;;
         esac
     done
+    set +f
     IFS=$_sf_ifs
 }
