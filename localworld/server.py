@@ -213,7 +213,7 @@ class GateMiddleware:
         app: WsgiApp,
         faults: Faults,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
     ) -> None:
         self.app = app
         self.faults = faults
@@ -382,6 +382,7 @@ class MotoServer:
         self._now = now or (lambda: datetime.now(UTC))
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def port(self) -> int:
@@ -398,7 +399,13 @@ class MotoServer:
 
         if self._server is not None:
             raise ServerError("the server is already running")
-        app = GateMiddleware(DomainDispatcherApplication(create_backend_app), self.faults, now=self._now)
+        self._stopping = threading.Event()
+        app = GateMiddleware(
+            DomainDispatcherApplication(create_backend_app),
+            self.faults,
+            now=self._now,
+            sleep=self._stopping.wait,  # injected latency ends at once when the server stops
+        )
         try:
             server = _server_class()(self._host, self._port, app, handler=_handler_class())
         except OSError as exc:
@@ -417,6 +424,7 @@ class MotoServer:
             return
         self._server = None
         self._thread = None
+        self._stopping.set()
         server.shutdown()
         server.server_close()
         if thread is not None:

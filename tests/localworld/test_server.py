@@ -8,10 +8,12 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from botocore.config import Config as BotoConfig
 from moto.moto_api._internal.models import moto_api_backend
 
 from localworld.accounts import create_admin_key
 from localworld.errors import ServerError
+from localworld.faults import Faults
 from localworld.server import MotoServer
 
 REGION = "ap-northeast-2"
@@ -111,3 +113,32 @@ def test_two_servers_get_different_free_ports() -> None:
         assert one.port != two.port
         assert _port_open(one.port)
         assert _port_open(two.port)
+
+
+def test_stop_does_not_wait_for_an_injected_latency() -> None:
+    faults = Faults()
+    server = MotoServer(faults).start()
+    key = create_admin_key("222222222222")
+    sts = key.session(REGION).client(
+        "sts", endpoint_url=server.endpoint_url, config=BotoConfig(retries={"total_max_attempts": 1})
+    )
+    faults.set_account("222222222222", latency_ms=60_000)
+    outcome: list[str] = []
+
+    def call() -> None:
+        try:
+            sts.get_caller_identity()
+            outcome.append("answered")
+        except Exception as exc:  # the connection is closed under it
+            outcome.append(type(exc).__name__)
+
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    server.stop(timeout=5)
+    assert time.monotonic() - started < 3.0
+    assert _world_threads() == []
+    caller.join(5)
+    assert outcome
+    assert outcome != ["answered"]
