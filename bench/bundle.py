@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         "files": files,
         "bundle_walk_entries": meta.get("walk", {}).get("entries"),
         "walks": meta.get("walk", {}).get("count"),
+        "bundle_walk_s": round(int(meta.get("walk", {}).get("ms", 0)) / 1000, 3),
         "counts": summary.get("counts", {}),
         "slowest_items_ms": summary.get("slowest", []),
         "cpus": os.cpu_count(),
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         f"bundle: {result['bundle_wall_s']} s wall, {result['bundle_cpu_s']} s CPU ({len(walls)} run(s), best)"
     )
     print(f"bare walk: {result['walk_wall_s']} s wall over {files} entries; bundle walks: {result['walks']}")
+    print(f"the bundle's own walk: {result['bundle_walk_s']} s over {result['bundle_walk_entries']} entries")
     print(f"bundle minus walk: {result['overhead_s']} s; statuses: {result['counts']}")
     print(f"slowest items (ms): {result['slowest_items_ms']}")
     print(json.dumps(result, sort_keys=True))

@@ -100,21 +100,6 @@ U-67|medium||로그 디렉터리 소유자 및 권한 설정|Log dir/file owner 
 CCE_ITEMS_EOF
 }
 
-# cce__clock: milliseconds since boot in CCE__MS, without a process (/proc/uptime has 10 ms
-# resolution); falls back to date(1) where /proc is missing.
-cce__clock() {
-    if [ -r /proc/uptime ] && read -r cce__up _ < /proc/uptime; then
-        case $cce__up in
-            *.[0-9][0-9]) CCE__MS=${cce__up%.*}${cce__up#*.}0; return 0 ;;
-        esac
-    fi
-    CCE__MS=$(date +%s%N 2>/dev/null)
-    case $CCE__MS in
-        *[!0-9]*|'') CCE__MS=$(date +%s)000 ;;
-        *) CCE__MS=${CCE__MS%??????} ;;
-    esac
-}
-
 cce__die() {
     printf 'cce-scan: %s\n' "$*" >&2
     exit 1

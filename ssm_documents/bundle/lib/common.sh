@@ -293,6 +293,22 @@ cce_group_entries() { cce__entries /etc/group; }
 
 # --- the shared walk -------------------------------------------------------------
 
+# cce__clock: milliseconds since boot in CCE__MS, without a process (/proc/uptime has 10 ms
+# resolution); falls back to date(1) where /proc is missing.
+cce__clock() {
+    if [ -r /proc/uptime ] && read -r cce__up _ < /proc/uptime; then
+        case $cce__up in
+            *.[0-9][0-9]) CCE__MS=${cce__up%.*}${cce__up#*.}0; return 0 ;;
+        esac
+    fi
+    CCE__MS=$(date +%s%N 2>/dev/null)
+    case $CCE__MS in
+        *[!0-9]*|'') CCE__MS=$(date +%s)000 ;;
+        *) CCE__MS=${CCE__MS%??????} ;;
+    esac
+}
+
+
 cce__walk_roots() {
     # Live: / plus every local disk filesystem and /dev; offline: the root only.
     if cce_is_live; then
@@ -346,11 +362,13 @@ cce_walk() {
     fi
     n=$(cat "$CCE_STAGE/walk.count" 2> /dev/null || echo 0)
     printf '%s\n' "$((n + 1))" > "$CCE_STAGE/walk.count"
-    t0=$(date +%s)
+    cce__clock
+    t0=$CCE__MS
     cce__walk_run "$f.tmp"
     rc=$?
-    t1=$(date +%s)
-    printf '%s\n' "$((t1 - t0))" > "$CCE_STAGE/walk.seconds"
+    cce__clock
+    t1=$CCE__MS
+    printf '%s\n' "$((t1 - t0))" > "$CCE_STAGE/walk.ms"
     # find exits 1 on unreadable or vanished entries; its output is still the walk.
     if [ "$rc" -gt 1 ] || [ ! -s "$f.tmp" ]; then
         if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
@@ -474,7 +492,7 @@ cce__live_hostname() {
 cce__walk_meta() {
     local count entries secs state
     count=$(cat "$CCE_STAGE/walk.count" 2> /dev/null || echo 0)
-    secs=$(cat "$CCE_STAGE/walk.seconds" 2> /dev/null || echo 0)
+    secs=$(cat "$CCE_STAGE/walk.ms" 2> /dev/null || echo 0)
     entries=0
     state=not-run
     if [ -f "$CCE_STAGE/walk.tsv" ]; then
@@ -522,7 +540,7 @@ cce__emit_meta() {
         printf "\"platform_name\":%s,\"platform_version\":%s,\"kernel\":%s,\"arch\":%s},", jstr(pname), jstr(pver), jstr(kernel), jstr(arch)
         printf "\"bundle\":{\"version\":%s,\"sha256\":%s},", jstr(version), jstr(sha)
         printf "\"runner\":{\"item_timeout_s\":%d},", itimeout
-        printf "\"walk\":{\"count\":%d,\"entries\":%d,\"seconds\":%d,\"state\":%s},", w[1], w[2], w[3], jstr(w[4])
+        printf "\"walk\":{\"count\":%d,\"entries\":%d,\"ms\":%d,\"state\":%s},", w[1], w[2], w[3], jstr(w[4])
         printf "\"started_at\":%s,\"finished_at\":%s}\n", jstr(started), jstr(finished)
     }'
 }
