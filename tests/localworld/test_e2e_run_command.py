@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError
 
 from localworld.faults import Faults
 from localworld.fleet import FleetSpec, HostSpec
@@ -301,6 +302,15 @@ def test_host_faults_expire_urls_and_crash_the_run_step_on_real_hosts(config: Co
         assert crashed["upload"]["StatusDetails"] == "Skipped"
         assert not stage.stored(OK_HOST)
         assert not stage.stored(EXPIRED_HOST)
+        # SendCommand throttled for the member account at the HTTP layer: ThrottlingException
+        faults.set_account(MEMBER, service="ssm", action="SendCommand", throttle_fraction=1.0)
+        no_retry = member_session(world).client(
+            "ssm", endpoint_url=world.endpoint_url, config=BotoConfig(retries={"max_attempts": 1})
+        )
+        with pytest.raises(ClientError) as throttled:
+            no_retry.send_command(InstanceIds=[OK_HOST], DocumentName=stage.document_arn)
+        assert throttled.value.response["Error"]["Code"] == "ThrottlingException"
+        assert no_retry.list_commands()["Commands"]  # other actions still answer
 
 
 @pytest.mark.e2e
