@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from scanner.report.collect import HostState, ReportReadError, combine, read_host_summaries
+from scanner.report.collect import HostState, combine, read_host_summaries
 from scanner.report.diff import diff_scans
+from scanner.report.errors import ReportError, ReportReadError, ReportWriteError
 from scanner.report.models import AccountSummary, HostSummary, ItemChange, ItemFailures, ScanDiff, ScanSummary
+from scanner.report.publish import PublishedReport, host_states, publish_scan_report, report_keys
 from scanner.report.summary import ScanAggregator, summarize_host, summarize_outcome, summarize_scan
 
 __all__ = [
@@ -13,13 +15,19 @@ __all__ = [
     "HostSummary",
     "ItemChange",
     "ItemFailures",
+    "PublishedReport",
+    "ReportError",
     "ReportReadError",
+    "ReportWriteError",
     "ScanAggregator",
     "ScanDiff",
     "ScanSummary",
     "combine",
     "diff_scans",
+    "host_states",
+    "publish_scan_report",
     "read_host_summaries",
+    "report_keys",
     "summarize_host",
     "summarize_outcome",
     "summarize_scan",

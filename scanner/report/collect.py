@@ -15,24 +15,20 @@ from typing import TYPE_CHECKING, NamedTuple
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from scanner.errors import CceScanError
 from scanner.outcomes import HostOutcome
+from scanner.report.errors import ReportReadError
 from scanner.report.models import HostSummary
 from scanner.report.summary import summarize_outcome
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["HostState", "ReportReadError", "combine", "read_host_summaries"]
+__all__ = ["HostState", "combine", "read_host_summaries"]
 
 _SUMMARY_KEY = re.compile(
     r"^findings/[^/]+/(?P<account>\d{12})/(?P<instance>(?:i|mi)-[0-9a-f]{8,17})\.summary\.json$"
 )
 MAX_SUMMARY_BYTES = 256 * 1024
-
-
-class ReportReadError(CceScanError):
-    """The host summaries of a scan cannot be listed or read from the results bucket."""
 
 
 class HostState(NamedTuple):

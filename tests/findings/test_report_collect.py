@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -9,9 +12,21 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from bot.notifier import report_keys as notifier_keys
 from scanner.entries.analyzer import ObjectAnalyzer, S3ObjectRef
 from scanner.outcomes import HostOutcome
-from scanner.report import HostState, combine, diff_scans, read_host_summaries, summarize_scan
+from scanner.report import (
+    HostState,
+    ScanDiff,
+    ScanSummary,
+    combine,
+    diff_scans,
+    publish_scan_report,
+    read_host_summaries,
+    report_keys,
+    summarize_scan,
+)
+from scanner.report.publish import _Chain
 from tests.findings.tarbuilder import build_tar, statuses, valid_files
 
 REGION = "us-east-1"
@@ -66,3 +81,52 @@ def test_report_covers_every_targeted_host_and_diffs_against_the_previous_scan(s
     assert [(c.code, c.before) for c in diff.new_failures] == [("U-03", "GOOD")]
     assert [c.code for c in diff.fixed] == ["U-02"]
     assert diff.unchanged == 1
+
+
+def test_published_report_is_what_the_notifier_reads(s3: Any) -> None:
+    analyze(s3, "old", OK, build_tar(valid_files(statuses(["U-01", "U-02"]), instance_id=OK)))
+    analyze(s3, "new", OK, build_tar(valid_files(statuses(["U-01", "U-03"]), instance_id=OK)))
+    analyze(s3, "new", BAD, b"garbage" * 100)
+    other = "i-00000000000000006"
+    analyze(s3, "new", other, build_tar(valid_files(statuses(["U-67"]), instance_id=other)))
+    state = [
+        HostState(ACCOUNT, OK, HostOutcome.SUCCEEDED),
+        HostState(ACCOUNT, BAD, HostOutcome.SUCCEEDED),
+        HostState(ACCOUNT, other, HostOutcome.SUCCEEDED),
+        HostState("333333333333", "", HostOutcome.ACCOUNT_UNREACHABLE, "AccessDenied"),
+    ]
+
+    published = publish_scan_report(s3, BUCKET, "new", state, previous_scan_id="old")
+
+    keys = report_keys("new")
+    assert keys == notifier_keys("new")
+    summary = ScanSummary.model_validate_json(
+        s3.get_object(Bucket=BUCKET, Key=keys["summary"])["Body"].read()
+    )
+    assert summary == published.summary
+    assert summary.outcomes == {
+        HostOutcome.SUCCEEDED: 2,
+        HostOutcome.RESULT_INVALID: 1,
+        HostOutcome.ACCOUNT_UNREACHABLE: 1,
+    }
+    diff = ScanDiff.model_validate_json(s3.get_object(Bucket=BUCKET, Key=keys["diff"])["Body"].read())
+    assert [c.code for c in diff.fixed] == ["U-02"]
+    ocsf = s3.get_object(Bucket=BUCKET, Key=keys["ocsf"])["Body"].read().splitlines()
+    assert len(ocsf) == 134
+    assert {json.loads(line)["device"]["instance_uid"] for line in ocsf} == {OK, other}
+    text = s3.get_object(Bucket=BUCKET, Key=keys["csv"])["Body"].read().decode("utf-8")
+    assert text.startswith("\ufeffscan_id,account_id,")
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    assert len(rows) == 134
+    assert {row["instance_id"] for row in rows} == {OK, other}
+
+
+def test_report_stream_joins_parts_whatever_the_read_size() -> None:
+    parts = [b"", b"abc", b"", b"defgh", b"i" * 10_000, b"j"]
+    expected = b"".join(parts)
+    for size in (1, 2, 7, 4096, 1 << 20):
+        stream = io.BufferedReader(_Chain(iter(parts)), buffer_size=max(size, 1))
+        chunks = []
+        while chunk := stream.read(size):
+            chunks.append(chunk)
+        assert b"".join(chunks) == expected

@@ -1,0 +1,214 @@
+"""Write a finished scan's report to ``reports/<scan>/`` in the results bucket.
+
+What the bot's notifier attaches to the final Slack message (``bot.notifier.report_keys``):
+
+- ``summary.json`` — :class:`ScanSummary` over every targeted host (the analyzer's host summaries
+  joined with the scan state's outcomes, see :func:`scanner.report.collect.combine`);
+- ``diff.json`` — :class:`ScanDiff` against ``previous_scan_id``, when one is given;
+- ``findings.ocsf.jsonl`` — every host's OCSF findings, one file;
+- ``findings.csv`` — every host's rows, UTF-8 with a byte-order mark and one header.
+
+The two findings files are streamed host by host into a multipart upload, so memory stays flat
+whatever the fleet size. A result the analyzer has not processed yet when this runs is reported as
+SUCCEEDED with "findings not available".
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Protocol
+
+from botocore.exceptions import ClientError
+
+from scanner.findings.csvout import BOM, COLUMNS
+from scanner.outcomes import HostOutcome
+from scanner.report.collect import HostState, combine, read_host_summaries
+from scanner.report.diff import diff_scans
+from scanner.report.errors import ReportWriteError
+from scanner.report.models import HostSummary, ScanDiff, ScanSummary
+from scanner.report.summary import summarize_scan
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+__all__ = ["PublishedReport", "host_states", "publish_scan_report", "report_keys"]
+
+
+def report_keys(scan_id: str) -> dict[str, str]:
+    """The report's object keys (the same names ``bot.notifier.report_keys`` reads)."""
+    prefix = f"reports/{scan_id}/"
+    return {
+        "summary": prefix + "summary.json",
+        "diff": prefix + "diff.json",
+        "csv": prefix + "findings.csv",
+        "ocsf": prefix + "findings.ocsf.jsonl",
+    }
+
+
+class _Detail(Protocol):
+    @property
+    def reason(self) -> str: ...
+
+
+class _HostLike(Protocol):
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def instance_id(self) -> str: ...
+    @property
+    def outcome(self) -> HostOutcome | None: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def detail(self) -> _Detail | None: ...
+
+
+class _AccountLike(Protocol):
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def outcome(self) -> HostOutcome | None: ...
+    @property
+    def reason(self) -> str: ...
+
+
+def host_states(hosts: Iterable[_HostLike], accounts: Iterable[_AccountLike] = ()) -> list[HostState]:
+    """:class:`HostState` records from ``ScanStore.hosts(scan)`` and ``ScanStore.accounts(scan)``.
+
+    An account that could not be entered counts once, as ACCOUNT_UNREACHABLE with an empty
+    instance ID, as the scan's own counters do.
+    """
+    states = [
+        HostState(
+            account_id=host.account_id,
+            instance_id=host.instance_id,
+            outcome=host.outcome,
+            reason=host.detail.reason if host.detail is not None else "",
+            name=host.name,
+            region=host.region,
+        )
+        for host in hosts
+    ]
+    states.extend(
+        HostState(account.account_id, "", account.outcome, account.reason, None, account.region)
+        for account in accounts
+        if account.outcome is HostOutcome.ACCOUNT_UNREACHABLE
+    )
+    return states
+
+
+class PublishedReport(tuple[ScanSummary, ScanDiff | None]):
+    """The summary and the diff that were written."""
+
+    __slots__ = ()
+
+    @property
+    def summary(self) -> ScanSummary:
+        return self[0]
+
+    @property
+    def diff(self) -> ScanDiff | None:
+        return self[1]
+
+
+class _Chain(io.RawIOBase):
+    """A read-only stream over parts produced one after another (for ``upload_fileobj``)."""
+
+    def __init__(self, parts: Iterator[bytes]) -> None:
+        self._parts = parts
+        self._current = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        while not self._current:
+            try:
+                self._current = next(self._parts)
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self._current))
+        buffer[:size] = self._current[:size]
+        self._current = self._current[size:]
+        return size
+
+
+def _objects(s3: S3Client, bucket: str, keys: Iterable[str]) -> Iterator[bytes]:
+    for key in keys:
+        try:
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                continue
+            raise
+        try:
+            yield from body.iter_chunks(1024 * 1024)
+        finally:
+            body.close()
+
+
+def _findings_keys(hosts: Iterable[HostSummary], suffix: str) -> Iterator[str]:
+    for host in hosts:
+        if host.outcome is HostOutcome.SUCCEEDED and host.counts:
+            yield f"findings/{host.scan_id}/{host.account_id}/{host.instance_id}{suffix}"
+
+
+def publish_scan_report(
+    s3: S3Client,
+    bucket: str,
+    scan_id: str,
+    hosts: Iterable[HostState],
+    *,
+    previous_scan_id: str | None = None,
+    top: int = 10,
+) -> PublishedReport:
+    """Write ``reports/<scan>/`` (see the module docstring) and return what it says."""
+    keys = report_keys(scan_id)
+    current = combine(scan_id, hosts, read_host_summaries(s3, bucket, scan_id))
+    summary = summarize_scan(scan_id, current, top)
+    diff = None
+    if previous_scan_id is not None:
+        previous = read_host_summaries(s3, bucket, previous_scan_id).values()
+        diff = diff_scans(current, previous, scan_id=scan_id, previous_scan_id=previous_scan_id)
+    header = (BOM + ",".join(COLUMNS) + "\r\n").encode("utf-8")
+    try:
+        s3.put_object(
+            Bucket=bucket,
+            Key=keys["summary"],
+            Body=summary.model_dump_json().encode(),
+            ContentType="application/json",
+        )
+        if diff is not None:
+            s3.put_object(
+                Bucket=bucket,
+                Key=keys["diff"],
+                Body=diff.model_dump_json().encode(),
+                ContentType="application/json",
+            )
+        s3.upload_fileobj(
+            io.BufferedReader(_Chain(_objects(s3, bucket, _findings_keys(current, ".ocsf.jsonl")))),
+            bucket,
+            keys["ocsf"],
+            ExtraArgs={"ContentType": "application/x-ndjson"},
+        )
+        s3.upload_fileobj(
+            io.BufferedReader(
+                _Chain(_concat(iter((header,)), _objects(s3, bucket, _findings_keys(current, ".csv"))))
+            ),
+            bucket,
+            keys["csv"],
+            ExtraArgs={"ContentType": "text/csv; charset=utf-8"},
+        )
+    except ClientError as exc:
+        raise ReportWriteError(f"cannot write the report of scan {scan_id}: {exc}") from exc
+    return PublishedReport((summary, diff))
+
+
+def _concat(*parts: Iterator[bytes]) -> Iterator[bytes]:
+    for part in parts:
+        yield from part
