@@ -11,7 +11,8 @@
 # rule: count) needs no bit outside 0644 - wtmp/lastlog (0664) and btmp (0660) included, as the guide
 # rule: states it. Owner: uid 0, or the account rsyslog writes as ($PrivDropToUser / $FileOwner, e.g.
 # rule: syslog on Ubuntu), or, for files in a service's own subdirectory, the system account
-# rule: (uid below 1000) that owns that subdirectory (e.g. /var/log/mysql). /var/log itself must be
+# rule: (uid below 1000) that owns that subdirectory or whose primary group owns it (e.g.
+# rule: /var/log/mysql, /var/log/postgresql root:postgres 1775). /var/log itself must be
 # rule: owned by root and not writable by others. No /var/log is NOT_APPLICABLE.
 
 check_U_67() {
@@ -30,8 +31,12 @@ check_U_67() {
             [ -n "$_id" ] && _allowed="$_allowed $_id"
         done
     fi
-    _out=$(grep -F "$(printf '\t')/var/log" "$_walk" | awk -F '\t' -v allowed="$_allowed" '
-        BEGIN { n = split(allowed, a, " "); for (i = 1; i <= n; i++) ok[a[i] + 0] = 1 }
+    _pgid=$(cce_passwd_entries 2>/dev/null | awk -F: '$3 ~ /^[0-9]+$/ && $4 ~ /^[0-9]+$/ { printf "%d:%d ", $3, $4 }')
+    _out=$(grep -F "$(printf '\t')/var/log" "$_walk" | awk -F '\t' -v allowed="$_allowed" -v pgid="$_pgid" '
+        BEGIN {
+            n = split(allowed, a, " "); for (i = 1; i <= n; i++) ok[a[i] + 0] = 1
+            n = split(pgid, a, " "); for (i = 1; i <= n; i++) { split(a[i], p, ":"); prim[p[1] + 0] = p[2] + 0 }
+        }
         $5 == "/var/log" {
             m = $1
             if ($2 + 0 != 0) print "BAD\t/var/log owner uid " $2 " is not root"
@@ -39,7 +44,7 @@ check_U_67() {
             next
         }
         index($5, "/var/log/") != 1 { next }
-        $4 == "d" { downer[$5] = $2; next }
+        $4 == "d" { downer[$5] = $2 + 0; dgroup[$5] = $3 + 0; next }
         $4 == "f" {
             total++
             m = $1; bad = ""
@@ -49,7 +54,8 @@ check_U_67() {
             if (u != 0 && !(u in ok)) {
                 top = $5; sub(/^\/var\/log\//, "", top)
                 if (index(top, "/")) { top = "/var/log/" substr(top, 1, index(top, "/") - 1) } else top = ""
-                if (!(top != "" && (top in downer) && downer[top] + 0 == u && u < 1000))
+                svc = (top != "" && (top in downer) && u < 1000 && (downer[top] == u || ((u in prim) && dgroup[top] == prim[u])))
+                if (!svc)
                     bad = bad (bad == "" ? "" : ", ") "owner uid " u
             }
             if (bad != "") { nbad++; if (nbad <= 25) print "BAD\t" $5 " " bad }

@@ -34,6 +34,8 @@ class Root:
     def __init__(self, base: Path) -> None:
         self.path = base / "root"
         self.path.mkdir()
+        self.stage = base / "stage"
+        self.stage.mkdir()
         self.file("/etc/passwd", PASSWD)
         self.file("/etc/group", "root:x:0:\nftp:x:50:\nalice:x:1000:\n")
 
@@ -85,7 +87,13 @@ def check(root: Root, code: str) -> Verdict:
     script = f'for lib in "{BUNDLE_DIR}"/lib/*.sh; do . "$lib"; done; . "{BUNDLE_DIR}/checks/{code}.sh"; {fn}'
     proc = subprocess.run(
         ["sh", "-c", script],
-        env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C", "CCE_ROOT": str(root.path)},
+        env={
+            "PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+            "LC_ALL": "C",
+            "CCE_ROOT": str(root.path),
+            "CCE_STAGE": str(root.stage),
+            "CCE_WORK": str(root.stage),
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -359,6 +367,32 @@ def test_sudoers_includedir_skips_names_with_a_dot(root: Root) -> None:
     assert check(root, "U-63").status == "GOOD"
     root.file("/etc/sudoers.d/ops", "%ops ALL=(ALL) ALL\n", 0o640 | 0o020)
     assert check(root, "U-63").status == "VULNERABLE"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="file owners need root")
+def test_log_files_of_a_service_subdirectory_may_belong_to_that_service(root: Root) -> None:
+    root.file("/etc/passwd", PASSWD + "postgres:x:101:104::/var/lib/postgresql:/bin/bash\n")
+    log_dir = root.path / "var/log/postgresql"
+    log_dir.mkdir(parents=True)
+    os.chown(log_dir, 0, 104)
+    log_dir.chmod(0o1775)
+    log = root.file("/var/log/postgresql/main.log", "", 0o640)
+    os.chown(log, 101, 4)
+    stray = root.file("/var/log/app.log", "", 0o644)
+    os.chown(stray, 1000, 1000)
+    verdict = check(root, "U-67")
+    assert verdict.status == "VULNERABLE"
+    assert "/var/log/app.log owner uid 1000" in verdict.reason
+    assert "postgresql" not in verdict.reason
+    stray.unlink()
+    (root.stage / "walk.tsv").unlink()
+    root.file("/var/log/wtmp", "", 0o664)
+    verdict = check(root, "U-67")
+    assert verdict.status == "VULNERABLE"
+    assert "/var/log/wtmp mode 0664" in verdict.reason
+    (root.stage / "walk.tsv").unlink()
+    (root.path / "var/log/wtmp").chmod(0o644)
+    assert check(root, "U-67").status == "GOOD"
 
 
 def test_nothing_installed_gives_not_applicable_or_good(root: Root, tmp_path: Path) -> None:
