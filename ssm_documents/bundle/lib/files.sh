@@ -82,23 +82,21 @@ files_stat() {
             END {
                 for (i = 1; i <= nq; i++) {
                     phys = r cur[i]
-                    if (!(phys in S)) { print orig[i] "\t-\t-\t-\t-\t" cur[i]; continue }
+                    if (!(phys in S)) { print "D\t" orig[i] "\t-\t-\t-\t-\t" cur[i]; continue }
                     split(S[phys], f, "\t")
-                    if (f[4] != "l") { print orig[i] "\t" S[phys] "\t" cur[i]; continue }
+                    if (f[4] != "l") { print "D\t" orig[i] "\t" S[phys] "\t" cur[i]; continue }
                     tg = T[phys]
-                    if (tg == "") { print orig[i] "\t-\t-\t-\tL\t" cur[i]; continue }
+                    if (tg == "") { print "D\t" orig[i] "\t-\t-\t-\tL\t" cur[i]; continue }
                     np = (substr(tg, 1, 1) == "/") ? norm(tg) : norm(dirof(cur[i]) "/" tg)
-                    N[++nn] = orig[i] "\t" np
+                    print "N\t" orig[i] "\t" np
                 }
-                # decided records first, then the links still to follow (split by the shell)
-                print "@@N@@"
-                for (i = 1; i <= nn; i++) print N[i]
             }')
-        _fs_done="$_fs_done${_fs_next%%@@N@@*}"
-        _fs_todo=${_fs_next#*@@N@@}
-        _fs_todo=${_fs_todo#?}
+        # (split with awk: dash and bash pattern expansions are quadratic on long strings)
+        _fs_done="$_fs_done$(printf '%s\n' "$_fs_next" | awk '/^D\t/ { print substr($0, 3) }')
+"
+        _fs_todo=$(printf '%s\n' "$_fs_next" | awk '/^N\t/ { print substr($0, 3) }')
     done
-    printf '%s' "$_fs_done" | awk -F '\t' -v left="$_fs_todo" '
+    printf '%s\n' "$_fs_done" | awk -F '\t' -v left="$_fs_todo" '
         NF
         END { n = split(left, l, "\n"); for (i = 1; i <= n; i++) if (l[i] != "") { split(l[i], f, "\t"); print f[1] "\t-\t-\t-\t?\t" f[2] } }'
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -301,3 +302,23 @@ def test_startup_units_writable_by_users_and_masked_units(tmp_path: Path) -> Non
     got = run_check(root, tmp_path / "w2", "U-17")
     assert got.status == "VULNERABLE"
     assert "/opt/app/app.service" in got.reason
+
+
+def test_many_startup_units_are_judged_in_well_under_the_item_time_limit(tmp_path: Path) -> None:
+    # Real hosts hold hundreds of units and wants links: one stat call, no per-file process.
+    root = make_root(tmp_path)
+    units = root / "usr/lib/systemd/system"
+    wants = root / "etc/systemd/system/multi-user.target.wants"
+    units.mkdir(parents=True)
+    wants.mkdir(parents=True)
+    for n in range(1500):
+        (units / f"svc{n}.service").write_text("[Service]\n")
+        if n % 3 == 0:
+            (wants / f"svc{n}.service").symlink_to(f"/usr/lib/systemd/system/svc{n}.service")
+    os.chmod(units / "svc1499.service", 0o666)
+    start = time.monotonic()
+    got = run_check(root, tmp_path / "w", "U-17")
+    assert time.monotonic() - start < 8  # the runner kills an item after 10 s
+    assert got.status == "VULNERABLE"
+    assert "svc1499.service" in got.reason
+    assert "svc1498.service" not in got.reason
