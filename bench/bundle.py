@@ -33,14 +33,14 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def bare_walk() -> tuple[float, int]:
-    """Wall seconds of the bare walk and the number of entries it printed."""
-    start = time.monotonic()
+def bare_walk() -> tuple[float, float, int]:
+    """Wall and CPU seconds of the bare walk and the number of entries it printed."""
+    cpu0, start = children_cpu(), time.monotonic()
     proc = subprocess.Popen(WALK, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     assert proc.stdout is not None
     count = sum(1 for _ in proc.stdout)
     proc.wait()
-    return time.monotonic() - start, count
+    return time.monotonic() - start, children_cpu() - cpu0, count
 
 
 def bundle_run(work: Path) -> tuple[float, float, dict[str, Any], dict[str, Any]]:
@@ -83,11 +83,13 @@ def main(argv: list[str] | None = None) -> int:
             wall, cpu, meta, summary = bundle_run(Path(tmp))
             walls.append(wall)
             cpus.append(cpu)
-    walk_wall, files = bare_walk()
+    walk_wall, walk_cpu, files = bare_walk()
     result = {
         "bundle_wall_s": round(min(walls), 3),
         "bundle_cpu_s": round(min(cpus), 3),
         "walk_wall_s": round(walk_wall, 3),
+        "walk_cpu_s": round(walk_cpu, 3),
+        "overhead_cpu_s": round(min(cpus) - walk_cpu, 3),
         "overhead_s": round(min(walls) - walk_wall, 3),
         "files": files,
         "bundle_walk_entries": meta.get("walk", {}).get("entries"),
@@ -101,9 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"bundle: {result['bundle_wall_s']} s wall, {result['bundle_cpu_s']} s CPU ({len(walls)} run(s), best)"
     )
-    print(f"bare walk: {result['walk_wall_s']} s wall over {files} entries; bundle walks: {result['walks']}")
+    print(
+        f"bare walk: {result['walk_wall_s']} s wall, {result['walk_cpu_s']} s CPU over {files} entries;"
+        f" bundle walks: {result['walks']}"
+    )
     print(f"the bundle's own walk: {result['bundle_walk_s']} s over {result['bundle_walk_entries']} entries")
-    print(f"bundle minus walk: {result['overhead_s']} s; statuses: {result['counts']}")
+    print(f"bundle minus walk: {result['overhead_s']} s wall, {result['overhead_cpu_s']} s CPU")
+    print(f"statuses: {result['counts']}")
     print(f"slowest items (ms): {result['slowest_items_ms']}")
     print(json.dumps(result, sort_keys=True))
     return 0
