@@ -33,6 +33,7 @@ __all__ = ["MAX_REBOOTS", "HostRuntime", "StepResult", "aggregate", "run_real_in
 MAX_REBOOTS = 3
 CLEAN_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 POLL_SECONDS = 0.01
+READ_LIMIT = 128 * 1024  # bytes: more than 24,000 characters of UTF-8, and the output files may be huge
 EXIT_SUCCESS_AND_STOP = 168
 EXIT_FAILURE_AND_STOP = 169
 EXIT_REBOOT = 194
@@ -93,6 +94,12 @@ def aggregate(plugins: Sequence[PluginRecord]) -> tuple[str, str]:
 def _kill_group(pid: int, sig: int = signal.SIGKILL) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
+
+
+def _read_head(path: Path) -> str:
+    """The start of a step's output file: enough for the API's limits, bounded in memory."""
+    with path.open("rb") as stream:
+        return stream.read(READ_LIMIT).decode("utf-8", errors="replace")
 
 
 def _classify(code: int) -> tuple[str, str]:
@@ -174,8 +181,7 @@ def run_step(
         _kill_group(process.pid)
         if process.poll() is None:
             process.wait()
-    stdout = stdout_path.read_bytes().decode("utf-8", errors="replace")
-    stderr = stderr_path.read_bytes().decode("utf-8", errors="replace")
+    stdout, stderr = _read_head(stdout_path), _read_head(stderr_path)
     if stopped == "Cancelled":
         return StepResult("Cancelled", "Cancelled", EXIT_STOPPED, stdout, stderr)
     if stopped == "TimedOut":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from localworld.faults import Faults
-from localworld.ssm import ManualClock, ScaledClock, SsmEmulator
+from localworld.ssm import EmulatorSettings, ManualClock, ScaledClock, SsmEmulator, install_ssm_emulator
 from tests.localworld.ssm.conftest import (
     HOST_A1,
     HOST_A2,
@@ -26,6 +27,7 @@ from tests.localworld.ssm.conftest import (
     Factory,
     invocations,
     plugins,
+    small_fleet,
     wait_for_command,
 )
 from tests.localworld.ssm.documents_fixture import one_step, shell_document
@@ -479,3 +481,24 @@ def test_a_node_that_goes_offline_before_delivery_never_runs_the_command(
     clock.advance(60.0)
     assert invocations(ssm_a, command_id)[HOST_A1]["StatusDetails"] == "DeliveryTimedOut"
     assert not (emulator.sandbox(HOST_A1) / "ran").exists()
+
+
+def test_uninstalling_kills_running_steps_and_leaves_no_process(tmp_path: Path, ssm_a: Any) -> None:
+    emulator = SsmEmulator(
+        small_fleet(),
+        None,
+        tmp_path / "hosts",
+        settings=EmulatorSettings(consistency_window=0, delivery_delay=0),
+    )
+    uninstall = install_ssm_emulator(emulator)
+    try:
+        send(ssm_a, one_step("echo $$ > pid; sleep 60"))
+        pid_file = emulator.sandbox(HOST_A1) / "pid"
+        wait_until(lambda: pid_file.exists() and pid_file.read_text().strip() != "")
+    finally:
+        started = time.monotonic()
+        uninstall()
+    assert time.monotonic() - started < 5
+    pid = int(pid_file.read_text())
+    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    assert not [t for t in threading.enumerate() if t.name.startswith("ssm-host")]
