@@ -9,7 +9,8 @@
 # vulnerable: 패치 적용 정책을 수립하지 않고 주기적으로 패치 관리를 하지 않거나, 패치 관련 내용을 확인하지 않고 적용하지 않고 있는 경우
 # rule: always MANUAL: a patch policy and the vendor's advisory data are needed, and the bundle never
 # rule: queries package repositories. The reason reports what the host shows: the distribution, the
-# rule: running (live) or installed (offline) kernel, the last package transaction from the package
+# rule: running (live; with "reboot pending" when a newer one is installed) or installed (offline)
+# rule: kernels, the last package transaction from the package
 # rule: manager's own log (apt history/dpkg.log, dnf.rpm.log/yum.log) and whether automatic updates
 # rule: (unattended-upgrades, dnf-automatic, yum-cron) are enabled.
 
@@ -18,14 +19,21 @@ check_U_64() {
     [ -n "$_os" ] || _os="$(cce_os_release ID 2>/dev/null) $(cce_os_release VERSION_ID 2>/dev/null)"
     _r=$(cce_path /)
     _r=${_r%/}
+    _inst=''
+    for _m in "$_r"/lib/modules/* "$_r"/usr/lib/modules/*; do
+        [ -d "$_m" ] || continue
+        case " $_inst " in *" ${_m##*/} "*) ;; *) _inst="$_inst ${_m##*/}" ;; esac
+    done
     if cce_is_live; then
-        _k="running kernel $(uname -r 2>/dev/null)"
+        _run=$(uname -r 2>/dev/null)
+        _k="running kernel $_run"
+        # shellcheck disable=SC2086  # one kernel release per word
+        _newest=$(printf '%s\n' $_inst | sort -V 2>/dev/null | tail -n 1)
+        if [ -n "$_newest" ] && [ "$_newest" != "$_run" ]; then
+            _k="$_k (newest installed $_newest: reboot pending)"
+        fi
     else
-        _k=''
-        for _m in "$_r"/lib/modules/* "$_r"/usr/lib/modules/*; do
-            [ -d "$_m" ] && _k="$_k ${_m##*/}"
-        done
-        _k="installed kernels:${_k:- none found}"
+        _k="installed kernels:${_inst:- none found}"
     fi
     _last=''
     if _t=$(cce_read /var/log/apt/history.log 2>/dev/null) && [ -n "$_t" ]; then
@@ -38,7 +46,7 @@ check_U_64() {
     for _l in /var/log/dnf.rpm.log /var/log/yum.log; do
         [ -n "$_last" ] && break
         if _t=$(cce_read "$_l" 2>/dev/null) && [ -n "$_t" ]; then
-            _last="$(printf '%s\n' "$_t" | awk 'NF { d = $1 " " $2 " " $3 } END { print d }') (${_l##*/})"
+            _last="$(printf '%s\n' "$_t" | awk -v l="$_l" 'NF { d = (l ~ /dnf/) ? $1 : $1 " " $2 " " $3 } END { print d }') (${_l##*/})"
         fi
     done
     _auto=''
