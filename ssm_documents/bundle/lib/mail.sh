@@ -9,7 +9,8 @@
 #                      lower-cased and comma-separated (sendmail adds each line's flags);
 #                      returns 1 when sendmail.cf cannot be read
 # cce_postconf KEY DEFAULT   KEY's value in /etc/postfix/main.cf as postfix reads it: "#" comment
-#                      lines, lines starting with blanks continue the previous one, the last
+#                      and blank lines skipped, lines starting with blanks continue the previous
+#                      logical line, the last
 #                      definition wins, DEFAULT when absent ($name references are not expanded);
 #                      returns 1 when main.cf cannot be read
 # cce_exim_conf        prints the exim configuration actually used: Debian's generated
@@ -59,7 +60,7 @@ cce_postconf() {
         function take() { if (cur != "") { n = index(cur, "="); if (n) { key = substr(cur, 1, n - 1); gsub(/[ \t]/, "", key); if (key == k) { v = substr(cur, n + 1); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v); val = v; found = 1 } } } cur = "" }
         { sub(/\r$/, "") }
         /^[ \t]*#/ { next }
-        /^[ \t]*$/ { take(); next }
+        /^[ \t]*$/ { next }
         /^[ \t]/ { if (cur != "") cur = cur " " substr($0, match($0, /[^ \t]/)); next }
         { take(); cur = $0 }
         END { take(); if (found) print val; else print d }'
