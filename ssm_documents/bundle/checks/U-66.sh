@@ -15,7 +15,8 @@
 # rule: GOOD: rsyslog covers the baseline or journald is persistent. VULNERABLE: nothing is stored
 # rule: persistently, or auth/authpriv are not logged. MANUAL: rsyslog logs auth but misses other
 # rule: baseline facilities and journald is volatile (the organisation's policy decides), or the
-# rule: logger is syslog-ng, whose configuration this check does not read.
+# rule: logger is syslog-ng, whose configuration this check does not read. Live, a logger counts
+# rule: only while its process runs (rsyslogd, systemd-journald).
 
 check_U_66() {
     _j=''
@@ -26,6 +27,8 @@ check_U_66() {
         cce_evidence "journald Storage=$_j"
     fi
     _rs=''
+    _miss=''
+    _down=''
     if cce_service_enabled -p rsyslogd rsyslog.service sysv:rsyslog; then
         _rs=1
         cce_evidence "rsyslog: $CCE_SVC_WHY"
@@ -43,6 +46,20 @@ check_U_66() {
     _sng=''
     cce_service_enabled -p syslog-ng syslog-ng.service sysv:syslog-ng && _sng=$CCE_SVC_WHY
     case $_j in persistent | auto:persistent) _jp=1 ;; *) _jp='' ;; esac
+    # live: a logger that is configured but not running keeps nothing now
+    if cce_is_live; then
+        if [ -n "$_rs" ] && ! cce_process_running rsyslogd; then
+            cce_evidence "rsyslogd is not running"
+            _rs=''
+            _miss=''
+            _down="$_down rsyslog"
+        fi
+        if [ -n "$_jp" ] && ! cce_process_running systemd-journal; then
+            cce_evidence "systemd-journald is not running"
+            _jp=''
+            _down="$_down journald"
+        fi
+    fi
     if [ -n "$_rs" ] && [ -z "$_miss" ]; then
         cce_good "rsyslog stores auth, authpriv, cron, mail, daemon, kern and user at info${_j:+; journald $_j}"
     elif [ -n "$_jp" ]; then
@@ -53,6 +70,8 @@ check_U_66() {
         cce_manual "rsyslog logs auth/authpriv but not ${_miss% } at info, and journald is ${_j:-absent}: confirm against the logging policy"
     elif [ -n "$_rs" ]; then
         cce_vulnerable "rsyslog does not store auth/authpriv messages (missing: ${_miss% }) and journald is ${_j:-absent}"
+    elif [ -n "$_down" ]; then
+        cce_vulnerable "nothing is being logged persistently: configured but not running:$_down"
     else
         cce_vulnerable "no persistent system log: no rsyslog or syslog-ng enabled and journald storage is ${_j:-absent}"
     fi
