@@ -53,6 +53,16 @@ def code(info: pytest.ExceptionInfo[ClientError]) -> str:
     return str(info.value.response["Error"]["Code"])
 
 
+def gone(pid: int, marker: str) -> bool:
+    """Whether process ``pid`` has ended (a reused PID runs something without ``marker``)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+    return state == "Z" or marker not in cmdline
+
+
 def wait_until(predicate: Any, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -209,7 +219,7 @@ def test_on_failure_exit_stops_later_steps_and_step_level_retries_are_ignored(
 
 def test_a_step_over_its_timeout_has_its_process_group_killed(make_emulator: Factory, ssm_a: Any) -> None:
     emulator = make_emulator(clock=ScaledClock(20.0))
-    script = "sleep 60 & echo $! > child.pid; sleep 60"
+    script = "sleep 60.271 & echo $! > child.pid; sleep 60"
     started = time.monotonic()
     command, found = run(ssm_a, one_step(script, timeoutSeconds=5))
     assert time.monotonic() - started < 5
@@ -221,11 +231,7 @@ def test_a_step_over_its_timeout_has_its_process_group_killed(make_emulator: Fac
     )
     assert (command["Status"], command["StatusDetails"]) == ("TimedOut", "ExecutionTimedOut")
     child = int((emulator.sandbox(HOST_A1) / "child.pid").read_text())
-    wait_until(
-        lambda: (
-            not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
-        )
-    )
+    wait_until(lambda: gone(child, "60.271"))
 
 
 def test_working_directory_is_used_literally_and_a_missing_one_fails_the_step(
@@ -369,9 +375,7 @@ def test_cancel_command_kills_a_running_step_and_cancels_the_command(
     assert steps["long"]["Status"] == "Cancelled"
     assert not (emulator.sandbox(HOST_A1) / "after").exists()
     pid = int(pid_file.read_text())
-    wait_until(
-        lambda: not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
-    )
+    wait_until(lambda: gone(pid, str(emulator.sandbox(HOST_A1))))
 
 
 def test_unknown_command_ids_are_invalid_command_id(emulator: SsmEmulator, ssm_a: Any, ssm_b: Any) -> None:
@@ -500,5 +504,5 @@ def test_uninstalling_kills_running_steps_and_leaves_no_process(tmp_path: Path, 
         uninstall()
     assert time.monotonic() - started < 5
     pid = int(pid_file.read_text())
-    assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+    assert gone(pid, str(emulator.sandbox(HOST_A1)))
     assert not [t for t in threading.enumerate() if t.name.startswith("ssm-host")]
