@@ -13,7 +13,7 @@
 # rule: and drop-ins; no NTP= falls back to the built-in FallbackNTP). No daemon enabled, or one with
 # rule: no server/pool/peer/refclock, is VULNERABLE. An enabled daemon with sources is GOOD and the
 # rule: sources are listed: whether they are the organisation's approved time sources is policy the
-# rule: host cannot show, so the reason asks for that review.
+# rule: host cannot show, so the reason asks for that review. Live, the daemon must also be running.
 
 check_U_65() {
     cce_time_sources
@@ -34,6 +34,17 @@ check_U_65() {
         return 0
     fi
     cce_evidence "sources:" "$CCE_TIME_SOURCES"
+    if cce_is_live; then
+        case $CCE_TIME_DAEMON in
+            chrony) _p=chronyd ;;
+            ntpd) _p=ntpd ;;
+            *) _p=systemd-timesyn ;;
+        esac
+        if ! cce_process_running "$_p"; then
+            cce_vulnerable "$CCE_TIME_DAEMON is configured but not running: the clock is not being synchronised"
+            return 0
+        fi
+    fi
     _n=$(printf '%s\n' "$CCE_TIME_SOURCES" | awk 'END { print NR }')
     cce_good "$CCE_TIME_DAEMON enabled with $_n time source(s): $(printf '%s\n' "$CCE_TIME_SOURCES" | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }'); confirm they are the approved sources"
 }
