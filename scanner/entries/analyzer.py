@@ -153,6 +153,8 @@ class ObjectAnalyzer:
             head = self._s3.head_object(Bucket=ref.bucket, Key=ref.key)
             if head["ContentLength"] > cap:
                 return rejected(key, f"the tar is larger than the {cap // (1024 * 1024)} MiB cap")
+            if head["ContentLength"] == 0:  # a ranged GET of an empty object is an error (416)
+                return rejected(key, "the file is empty, not a tar")
             body = self._s3.get_object(Bucket=ref.bucket, Key=ref.key, Range=f"bytes=0-{cap}")["Body"]
             try:
                 data = body.read(cap + 1)

@@ -175,6 +175,13 @@ def test_analyzer_rejects_an_oversized_object_without_downloading_it(s3: Any) ->
     assert summary.reason == "the tar is larger than the 20 MiB cap"
 
 
+def test_analyzer_rejects_an_empty_upload(s3: Any) -> None:
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"")
+    assert process_event(s3_event(KEY), ObjectAnalyzer(s3)) == {"batchItemFailures": []}
+    summary = HostSummary.model_validate_json(read(s3, SUMMARY))
+    assert (summary.outcome, summary.reason) == (HostOutcome.RESULT_INVALID, "the file is empty, not a tar")
+
+
 def test_analyzer_ignores_other_keys_test_events_and_deletions(s3: Any) -> None:
     s3.put_object(Bucket=BUCKET, Key="results/evil/../../x.tar", Body=build_tar())
     test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": BUCKET}
