@@ -448,3 +448,14 @@ def test_damaged_configuration_files_never_crash_an_item(root: Root, tmp_path: P
         # a configuration that cannot be read is an ERROR that says which file, never a verdict
         for code in ("U-35", "U-50", "U-59", "U-47"):
             assert status(run, code) == "ERROR", (code, run.items[code]["reason"])
+
+
+@pytest.mark.slow
+def test_live_root_every_service_item_decides(tmp_path: Path) -> None:
+    codes = [f"U-{n}" for n in range(34, 68)]
+    run = run_bundle(Path("/"), tmp_path / "work", env={"CCE_ITEMS": " ".join(codes)})
+    assert run.returncode == 0, run.stderr
+    undecided = {c: run.items[c]["reason"] for c in codes if run.items[c]["status"] == "ERROR"}
+    assert not undecided
+    assert run.items["U-64"]["status"] == "MANUAL"
+    assert "running kernel" in str(run.items["U-64"]["reason"])
