@@ -226,9 +226,9 @@ class GateMiddleware:
         info = describe_request(environ, form)
         if info.account_id is not None:
             decision = self.faults.decide(info.account_id, info.service, info.action)
-            if decision.latency_ms:
-                self.sleep(decision.latency_ms / 1000)
-            if decision.kind == "reset":
+            # The server's sleeper returns True when it was cut short by stop(): drop the call.
+            stopped = bool(decision.latency_ms) and self.sleep(decision.latency_ms / 1000) is True
+            if decision.kind == "reset" or stopped:
                 reset = environ.get(_RESET_KEY)
                 if callable(reset):
                     reset()
