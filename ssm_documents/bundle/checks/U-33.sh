@@ -16,7 +16,8 @@
 # rule: judged by their inner path.
 # rule: Expected, not listed: the usual shell and tool dotfiles directly in a home
 # rule: directory (.bashrc, .profile, .ssh, .cache, ...), /etc/skel/.*, /etc/.pwd.lock,
-# rule: /etc/.updated, /var/.updated, /.autorelabel, /usr/lib/.build-id, FIPS ".*.hmac".
+# rule: /etc/.updated, /var/.updated, /.autorelabel, /usr/lib/.build-id, FIPS ".*.hmac",
+# rule: SELinux .policy.sha512 and the rpm database locks.
 # rule: Any other hidden entry needs a person to say whether it is needed: MANUAL, listed.
 # rule: Only expected ones (or none): GOOD.  No walk: ERROR.
 
@@ -53,7 +54,8 @@ check_U_33() {
             if (sus != "") { print "V\t" sus "\t" desc; next }
             # expected: usual dotfiles directly in a home, /etc/skel, known system files
             if ((d in HOME) && (b in USUAL)) { nh++; next }
-            if (q ~ /^\/etc\/skel\// || q ~ /^\/(etc\/\.pwd\.lock|etc\/\.updated|var\/\.updated|\.autorelabel|usr\/lib\/\.build-id)$/ || b ~ /^\.[^\/]*\.hmac$/) { nh++; next }
+            if (q ~ /^\/etc\/skel\// || q ~ /^\/(etc\/\.pwd\.lock|etc\/\.updated|var\/\.updated|\.autorelabel|usr\/lib\/\.build-id)$/ || b ~ /^\.[^\/]*\.hmac$/ ||
+                q ~ /^\/etc\/selinux\/[^\/]+\/\.policy\.sha512$/ || q ~ /^\/var\/lib\/rpm\/\.(rpm|dbenv)\.lock$/) { nh++; next }
             print "M\t\t" desc
         }
         END { print "C\t" nh + 0 }')
