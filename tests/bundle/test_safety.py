@@ -193,3 +193,14 @@ def test_checks_page_lists_every_item() -> None:
     for code, _severity, _legacy, title_ko, _title_en in runner_table():
         assert f"| {code} |" in page
         assert title_ko in page
+
+
+def test_bundle_bytes_depend_on_sources_only_not_on_file_times_or_modes(tmp_path: Path) -> None:
+    copy = tmp_path / "src"
+    subprocess.run(["cp", "-r", str(BUNDLE_DIR), str(copy)], check=True)
+    for path in copy.rglob("*.sh"):
+        os.utime(path, (1_000_000_000, 1_000_000_000))
+        path.chmod(0o600)
+    assert build_bundle(tmp_path / "a", source=copy).sha256 == build_bundle(tmp_path / "b").sha256
+    (copy / "checks" / "U-01.sh").write_text((copy / "checks" / "U-01.sh").read_text() + "\n# changed\n")
+    assert build_bundle(tmp_path / "c", source=copy).sha256 != build_bundle(tmp_path / "d").sha256

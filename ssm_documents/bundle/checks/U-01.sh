@@ -35,7 +35,7 @@ check_U_01() {
         where=$(cce_sshd_where PermitRootLogin)
         cce_evidence "sshd: PermitRootLogin $prl (from $where)"
         case $prl in
-            no) ;;
+            [Nn][Oo]) ;;
             *) bad="${bad:+$bad; }PermitRootLogin is $prl (from $where)" ;;
         esac
     elif [ -z "$telnet" ]; then

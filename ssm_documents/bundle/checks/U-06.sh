@@ -10,14 +10,16 @@
 # rule: restricted when the su PAM stack has pam_wheel.so as a required/requisite (or
 # rule: [..default=die..]) auth rule (a "sufficient ... trust" line alone grants, it does not
 # rule: restrict), or when the su binary (/usr/bin/su, /bin/su) has no execute bit for others
-# rule: (e.g. 4750 root:wheel), so only its group may run it. No su binary and no su PAM
+# rule: (e.g. 4750 root:wheel), so only its group may run it. pam_wheel with "deny" inverts the
+# rule: test (members are refused) and does not count. No su binary and no su PAM
 # rule: service: NOT_APPLICABLE.
 
 check_U_06() {
     local wheel su st mode gid grp
     cce_require_text /etc/pam.d/su || return 0
     wheel=$(cce_pam_stack su 2> /dev/null | awk -F '\t' '
-        $1 == "auth" && $3 == "pam_wheel.so" && ($2 == "required" || $2 == "requisite" || $2 ~ /default=die/) {
+        $1 == "auth" && $3 == "pam_wheel.so" && ($2 == "required" || $2 == "requisite" || $2 ~ /default=die/) \
+            && (" " $4 " ") !~ / deny / {
             print $5 ": auth " $2 " pam_wheel.so " $4; exit }')
     if [ -n "$wheel" ]; then
         cce_evidence "$wheel"
