@@ -3,8 +3,9 @@
 Every SSM call a client makes in an account first takes a token from that account's bucket
 (a ``before-send`` hook), so retries cost tokens too and the account never exceeds its rate.
 botocore's standard retry mode handles 5xx and connection resets; ``ThrottlingException`` is
-handed back to :class:`Sender`, which retries it itself after a short full-jitter backoff: the
-bucket already paces the account, so a long botocore backoff would only leave tokens unused.
+retried after a short full-jitter backoff instead of botocore's (up to a second and more): the
+bucket already paces the account, so a long wait would only leave tokens unused. A call still
+throttled after that goes back to :class:`Sender`, which waits longer and tries again.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ __all__ = [
 
 MAX_COMMENT = 100
 THROTTLING = "ThrottlingException"
+# Attempts botocore makes for a throttled call (each takes a token) before handing it back.
+THROTTLE_ATTEMPTS = 12
+BACKOFF_BASE = 0.01
+BACKOFF_CAP = 0.5
 
 
 def comment_for(scan_id: str) -> str:
@@ -53,13 +58,6 @@ def ssm_client_config(threads: int) -> BotoConfig:
     )
 
 
-class Throttled(Exception):
-    """Raised from botocore's retry hook so the throttled call comes back to :class:`Sender` at once."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-
-
 def _take_token(bucket: TokenBucket) -> Callable[..., None]:
     def handler(**_: Any) -> None:
         bucket.acquire()
@@ -67,20 +65,36 @@ def _take_token(bucket: TokenBucket) -> Callable[..., None]:
     return handler
 
 
-def _hand_back_throttles(response: Any = None, **_: Any) -> None:
-    if response is None:
-        return
-    parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else {}
-    code = (parsed or {}).get("Error", {}).get("Code")
-    if code == THROTTLING:
-        raise Throttled((parsed or {}).get("Error", {}).get("Message", "Rate exceeded"))
+def _short_throttle_backoff(rng: random.Random, lock: threading.Lock) -> Callable[..., float | None]:
+    """A ``needs-retry`` handler: retry ``ThrottlingException`` after a short full-jitter delay.
+
+    botocore calls every ``needs-retry`` handler and sleeps for the first answer that is not
+    None; registered first, this one decides for throttles (the standard handler still decides
+    for 5xx and connection errors). The token bucket already paces the account, so a long wait
+    would only leave tokens unused.
+    """
+
+    def handler(response: Any = None, attempts: int = 1, **_: Any) -> float | None:
+        if response is None or attempts >= THROTTLE_ATTEMPTS:
+            return None
+        parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else {}
+        if (parsed or {}).get("Error", {}).get("Code") != THROTTLING:
+            return None
+        with lock:
+            return rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempts))
+
+    return handler
 
 
-def pace_client(client: Any, bucket: TokenBucket) -> Any:
-    """Make every HTTP attempt of ``client`` take a token from ``bucket``; throttles come back to us."""
+def pace_client(client: Any, bucket: TokenBucket, *, rng: random.Random | None = None) -> Any:
+    """Make every HTTP attempt of an SSM ``client`` take a token from ``bucket`` (retries included)
+    and retry throttles after a short jittered delay."""
     events = client.meta.events
     events.register("before-send.ssm", _take_token(bucket))
-    events.register_first("needs-retry.ssm.SendCommand", _hand_back_throttles)
+    events.register_first(
+        "needs-retry.ssm",
+        _short_throttle_backoff(rng or random.Random(), threading.Lock()),  # noqa: S311
+    )
     return client
 
 
@@ -108,9 +122,9 @@ class Sender:
         document_hash: str,
         timeout_seconds: int,
         comment: str,
-        max_throttle_retries: int = 12,
-        backoff_base: float = 0.02,
-        backoff_cap: float = 1.0,
+        max_throttle_retries: int = 3,
+        backoff_base: float = 0.25,
+        backoff_cap: float = 4.0,
         rng: random.Random | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -147,11 +161,6 @@ class Sender:
                     Comment=self._comment,
                     TimeoutSeconds=self._timeout,
                 )
-            except Throttled as exc:
-                if attempt > self._retries:
-                    return SendResult(instance_id, None, attempt, THROTTLING, str(exc), first, self._clock())
-                self._sleep(self._backoff(attempt))
-                continue
             except ClientError as exc:
                 error = exc.response.get("Error", {})
                 code = error.get("Code", "Error")
@@ -165,8 +174,9 @@ class Sender:
                 return SendResult(
                     instance_id, None, attempt, type(exc).__name__, str(exc), first, self._clock()
                 )
+            tries = attempt + int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
             return SendResult(
-                instance_id, response["Command"]["CommandId"], attempt, None, "", first, self._clock()
+                instance_id, response["Command"]["CommandId"], tries, None, "", first, self._clock()
             )
 
 

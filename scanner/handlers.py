@@ -14,10 +14,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -48,15 +49,16 @@ from scanner.outcomes import HostOutcome
 from scanner.presign import Presigner
 from scanner.ratelimit import RateLimiterRegistry
 from scanner.sessions import SessionCache
-from scanner.state import AccountItem, AccountPhase, HostItem, HostPhase, ScanStore
+from scanner.state import BATCH, AccountItem, AccountPhase, HostItem, HostPhase, ScanStore
 from scanner.tracking import Pending, cancel, deadline_seconds, poll
 
 __all__ = ["JobHandlers", "Runtime"]
 
 log = logging.getLogger(__name__)
 
-# A host claimed for sending longer ago than this is taken to have lost its sender.
-SEND_LEASE_SECONDS = 300.0
+# A dispatch lease older than this (a Lambda runs ≤ 15 min) belongs to a worker that died.
+DISPATCH_LEASE_SECONDS = 900.0
+SWEEP_MARGIN = timedelta(minutes=5)
 TRACK_LEASE_SECONDS = 300.0
 ACTIVE = (ScanStatus.RUNNING, ScanStatus.CANCELLING)
 
@@ -164,29 +166,34 @@ class JobHandlers:
     def _ref(self, account: AccountItem) -> AccountRef:
         return AccountRef(account_id=account.account_id, alias=account.alias, region=account.region)
 
-    def _record(self, scan_id: str, account: AccountItem, host: HostItem, result: HostResult) -> bool:
-        written = self.rt.store.record_outcome(
-            scan_id, account.account_id, account.region, host.instance_id, result
-        )
-        if written is None:
+    def _record(self, scan_id: str, account: AccountItem, results: list[tuple[HostItem, HostResult]]) -> bool:
+        """Write final outcomes (batched) and emit one ``scan.host_outcome`` per outcome written."""
+        if not results:
             return False
-        detail = result.detail
-        if written != result.outcome:
-            reread = self.rt.store.host(scan_id, account.account_id, account.region, host.instance_id)
-            detail = reread.detail if reread is not None and reread.detail is not None else detail
-        self.rt.events.publish(
-            HostOutcomeEvent(
-                scan_id=scan_id,
-                seq=self.rt.store.next_event_seq(scan_id),
-                account=self._ref(account),
-                instance_id=host.instance_id,
-                name=host.name,
-                outcome=written,
-                detail=detail,
-                command_id=host.command_id,
-            )
+        by_id = {host.instance_id: (host, result) for host, result in results}
+        written = self.rt.store.record_outcomes(
+            scan_id, account.account_id, account.region, [(h.instance_id, r) for h, r in results]
         )
-        return True
+        seqs = self.rt.store.next_event_seqs(scan_id, len(written))
+        for seq, (instance_id, outcome) in zip(seqs, written, strict=True):
+            host, result = by_id[instance_id]
+            detail = result.detail
+            if outcome != result.outcome:
+                reread = self.rt.store.host(scan_id, account.account_id, account.region, instance_id)
+                detail = reread.detail if reread is not None and reread.detail is not None else detail
+            self.rt.events.publish(
+                HostOutcomeEvent(
+                    scan_id=scan_id,
+                    seq=seq,
+                    account=self._ref(account),
+                    instance_id=instance_id,
+                    name=host.name,
+                    outcome=outcome,
+                    detail=detail,
+                    command_id=host.command_id,
+                )
+            )
+        return bool(written)
 
     def _progress(self, scan_id: str) -> None:
         scan = self.rt.store.get_scan(scan_id)
@@ -224,17 +231,30 @@ class JobHandlers:
         except AccountUnreachableError as exc:
             self._unreachable(scan, account, exc.reason)
             return
-        if not account.discovered:
-            self._discover(scan, account, clients)
-        hosts = store.hosts(job.scan_id, job.account_id, job.region)
-        stale = self.rt.now() - SEND_LEASE_SECONDS
-        todo = [
-            h
-            for h in hosts
-            if h.phase == HostPhase.PENDING or (h.phase == HostPhase.SENDING and (h.claimed_at or 0) < stale)
-        ]
-        if todo:
-            self._send(scan, account, clients, todo)
+        owner = uuid.uuid4().hex
+        claimed, takeover = store.claim_dispatch(
+            job.scan_id,
+            job.account_id,
+            job.region,
+            owner=owner,
+            now=self.rt.now(),
+            lease=DISPATCH_LEASE_SECONDS,
+        )
+        if not claimed:
+            return  # another delivery holds the lease and will queue tracking
+        try:
+            if not account.discovered:
+                self._discover(scan, account, clients)
+            todo = [
+                h
+                for h in store.hosts(job.scan_id, job.account_id, job.region)
+                if h.phase == HostPhase.PENDING
+            ]
+            if todo:
+                self._send(scan, account, clients, todo, adopt=takeover)
+        except BaseException:
+            store.release_dispatch(job.scan_id, job.account_id, job.region, owner=owner)
+            raise
         store.mark_dispatched(job.scan_id, job.account_id, job.region)
         self._progress(job.scan_id)
         self.rt.jobs.submit(
@@ -259,29 +279,62 @@ class JobHandlers:
     def _discover(self, scan: ScanRecord, account: AccountItem, clients: _AccountClients) -> None:
         store = self.rt.store
         found = discover(clients.ssm, clients.ec2, account.instance_ids)
-        for host in found.targets:
-            store.put_host(scan.scan_id, account.account_id, account.region, host)
-        for host, _ in found.skipped:
-            store.put_host(scan.scan_id, account.account_id, account.region, host)
-        first = store.mark_discovered(
-            scan.scan_id, account.account_id, account.region, len(found.targets) + len(found.skipped)
+        store.put_hosts(
+            scan.scan_id, account.account_id, account.region, [*found.targets, *(h for h, _ in found.skipped)]
         )
-        if not first:
+        if not store.mark_discovered(
+            scan.scan_id, account.account_id, account.region, len(found.targets) + len(found.skipped)
+        ):
             return
-        for host, result in found.skipped:
-            item = store.host(scan.scan_id, account.account_id, account.region, host.instance_id)
-            if item is not None:
-                self._record(scan.scan_id, account, item, result)
+        items = {h.instance_id: h for h in store.hosts(scan.scan_id, account.account_id, account.region)}
+        self._record(
+            scan.scan_id,
+            account,
+            [
+                (items[host.instance_id], result)
+                for host, result in found.skipped
+                if host.instance_id in items
+            ],
+        )
 
     def _send(
-        self, scan: ScanRecord, account: AccountItem, clients: _AccountClients, todo: list[HostItem]
+        self,
+        scan: ScanRecord,
+        account: AccountItem,
+        clients: _AccountClients,
+        todo: list[HostItem],
+        *,
+        adopt: bool,
     ) -> None:
+        """Send to every host of ``todo`` (we hold the account's dispatch lease)."""
         store = self.rt.store
         config = self.rt.config
-        cancelling = store.get_scan(scan.scan_id).status == ScanStatus.CANCELLING
-        comment = comment_for(scan.scan_id)
+        sid, aid, region = scan.scan_id, account.account_id, account.region
+        comment = comment_for(sid)
+        deadline_after = deadline_seconds(
+            config.scan.delivery_timeout_seconds, config.scan.execution_timeout_seconds
+        )
+        if store.get_scan(sid).status == ScanStatus.CANCELLING:
+            reason = "the scan was cancelled before this host was sent its command"
+            self._record(
+                sid,
+                account,
+                [
+                    (h, HostResult(outcome=HostOutcome.CANCELLED, detail=OutcomeDetail(reason=reason)))
+                    for h in todo
+                ],
+            )
+            return
         if scan.bundle_sha256 is None or scan.document_hash is None:
-            raise ScanStateError(f"scan {scan.scan_id} was not started (no bundle or document hash)")
+            raise ScanStateError(f"scan {sid} was not started (no bundle or document hash)")
+        bundle_sha256 = scan.bundle_sha256
+        if adopt:
+            # The previous holder died: commands it sent but did not record are adopted, not resent.
+            adopted = [(h.instance_id, find_sent_command(clients.ssm, h.instance_id, comment)) for h in todo]
+            store.mark_sent_many(
+                sid, aid, region, [(i, c, self.rt.now() + deadline_after) for i, c in adopted if c]
+            )
+            todo = [h for h, (_, c) in zip(todo, adopted, strict=True) if c is None]
         sender = Sender(
             clients.ssm,
             document_arn=config.document_arn(self.rt.partition),
@@ -290,37 +343,20 @@ class JobHandlers:
             comment=comment,
         )
         presigner = self.presigner()
-        bundle_sha256 = scan.bundle_sha256
-        stale = self.rt.now() - SEND_LEASE_SECONDS
-        deadline_after = deadline_seconds(
-            config.scan.delivery_timeout_seconds, config.scan.execution_timeout_seconds
-        )
+        lock = threading.Lock()
+        sent: list[tuple[str, str, float]] = []
+        rejected: list[tuple[HostItem, HostResult]] = []
+
+        def flush(force: bool) -> None:
+            with lock:
+                if not sent or (len(sent) < BATCH and not force):
+                    return
+                batch = sent[:]
+                sent.clear()
+            store.mark_sent_many(sid, aid, region, batch)
 
         def one(host: HostItem) -> None:
-            sid, aid, region, iid = scan.scan_id, account.account_id, account.region, host.instance_id
-            reclaim = host.phase == HostPhase.SENDING
-            if not store.claim_host(
-                sid, aid, region, iid, now=self.rt.now(), stale_before=stale if reclaim else None
-            ):
-                return  # another delivery has it
-            if cancelling:
-                self._record(
-                    sid,
-                    account,
-                    host,
-                    HostResult(
-                        outcome=HostOutcome.CANCELLED,
-                        detail=OutcomeDetail(
-                            reason="the scan was cancelled before this host was sent its command"
-                        ),
-                    ),
-                )
-                return
-            if reclaim:
-                adopted = find_sent_command(clients.ssm, iid, comment)
-                if adopted is not None:
-                    store.mark_sent(sid, aid, region, iid, adopted, self.rt.now() + deadline_after)
-                    return
+            iid = host.instance_id
             working_directory = config.scan.working_directory.replace("{scan_id}", sid).replace(
                 "{instance_id}", iid
             )
@@ -334,21 +370,21 @@ class JobHandlers:
             result = sender.send(iid, parameters)
             if self.rt.on_send is not None:
                 self.rt.on_send(aid, region, result)
-            if result.command_id is not None:
-                store.mark_sent(sid, aid, region, iid, result.command_id, self.rt.now() + deadline_after)
-            else:
-                self._record(
-                    sid,
-                    account,
-                    host,
-                    HostResult(
-                        outcome=HostOutcome.DISPATCH_REJECTED,
-                        detail=OutcomeDetail(
-                            status_details=result.error_code,
-                            reason=f"SendCommand refused: {result.error_code}: {result.error_message}"[:500],
-                        ),
-                    ),
-                )
+            with lock:
+                if result.command_id is not None:
+                    sent.append((iid, result.command_id, self.rt.now() + deadline_after))
+                else:
+                    reason = f"SendCommand refused: {result.error_code}: {result.error_message}"[:500]
+                    rejected.append(
+                        (
+                            host,
+                            HostResult(
+                                outcome=HostOutcome.DISPATCH_REJECTED,
+                                detail=OutcomeDetail(status_details=result.error_code, reason=reason),
+                            ),
+                        )
+                    )
+            flush(force=False)
 
         threads = sender_threads(config.rate_limits.send_command_per_second)
         with ThreadPoolExecutor(
@@ -356,6 +392,8 @@ class JobHandlers:
         ) as pool:
             for future in [pool.submit(one, host) for host in todo]:
                 future.result()
+        flush(force=True)
+        self._record(sid, account, rejected)
 
     # -- track ---------------------------------------------------------------------------------
 
@@ -399,56 +437,38 @@ class JobHandlers:
         try:
             clients = self._account_clients(scan, account.account_id, account.region)
         except AccountUnreachableError as exc:
+            reason = f"no final status before the deadline; the account could not be entered: {exc.reason}"
             late = [h for h in open_hosts if h.deadline is not None and now >= h.deadline]
-            for host in late:
-                self._record(
-                    scan.scan_id,
-                    account,
-                    host,
-                    HostResult(
-                        outcome=HostOutcome.TIMED_OUT,
-                        detail=OutcomeDetail(
-                            reason=f"no final status before the deadline; the account could not be entered: {exc.reason}"
-                        ),
-                    ),
-                )
-            return bool(late)
-        by_id = {h.instance_id: h for h in open_hosts}
-        changed = False
+            return self._record(
+                scan.scan_id,
+                account,
+                [
+                    (h, HostResult(outcome=HostOutcome.TIMED_OUT, detail=OutcomeDetail(reason=reason)))
+                    for h in late
+                ],
+            )
         if scan.status == ScanStatus.CANCELLING:
             for host in open_hosts:
                 if host.command_id:
                     cancel(clients.ssm, host.command_id)
-                changed |= self._record(
-                    scan.scan_id,
-                    account,
-                    host,
-                    HostResult(
-                        outcome=HostOutcome.CANCELLED, detail=OutcomeDetail(reason="the scan was cancelled")
-                    ),
-                )
-            return changed
-        stale = now - SEND_LEASE_SECONDS
-        lost = [
-            h
-            for h in open_hosts
-            if h.phase in (HostPhase.PENDING, HostPhase.SENDING) and (h.claimed_at or 0) < stale
-        ]
-        if lost:
-            # A sender died between claim and record: adopt its command, or send now.
-            self._send(scan, account, clients, lost)
+            reason = "the scan was cancelled"
+            return self._record(
+                scan.scan_id,
+                account,
+                [
+                    (h, HostResult(outcome=HostOutcome.CANCELLED, detail=OutcomeDetail(reason=reason)))
+                    for h in open_hosts
+                ],
+            )
+        by_id = {h.instance_id: h for h in open_hosts}
         pending = [
             Pending(h.instance_id, h.command_id, h.deadline or now)
             for h in open_hosts
             if h.phase == HostPhase.SENT and h.command_id
         ]
-
-        def done(item: Pending, result: HostResult) -> None:
-            nonlocal changed
-            changed |= self._record(scan.scan_id, account, by_id[item.instance_id], result)
-
-        poll(clients.ssm, pending, now=self.rt.now, on_result=done)
-        return changed or bool(lost)
+        since = (scan.started_at or scan.created_at) - SWEEP_MARGIN
+        finished, _ = poll(clients.ssm, pending, now=self.rt.now, since=since)
+        return self._record(scan.scan_id, account, [(by_id[p.instance_id], r) for p, r in finished])
 
     # -- finalize ------------------------------------------------------------------------------
 
@@ -462,7 +482,7 @@ class JobHandlers:
             return
         final = ScanStatus.FINISHED if scan.status == ScanStatus.RUNNING else ScanStatus.CANCELLED
         finished_at = self.rt.utcnow()
-        if not store.transition(job.scan_id, (scan.status,), final, finished_at=finished_at.isoformat()):
+        if not store.finalize(job.scan_id, (scan.status,), final, finished_at.isoformat()):
             return
         scan = store.get_scan(job.scan_id)
         by_account: dict[str, dict[HostOutcome, int]] = {}

@@ -15,7 +15,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
+import botocore.session
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.loaders import Loader
 
 from scanner.config import Config
 from scanner.errors import AccountUnreachableError
@@ -45,6 +47,17 @@ def source_identity(requester: str) -> str:
     if value.lower().startswith("aws"):
         value = f"u-{value}"[:64]
     return value if len(value) >= 2 else f"{value}--"[:2]
+
+
+_LOADER = Loader()
+
+
+def _botocore_session() -> botocore.session.Session:
+    """A botocore session sharing one model loader: every account gets its own credentials, but
+    the service models (EC2's is megabytes of JSON) are parsed once per process, not per account."""
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _LOADER)
+    return session
 
 
 @dataclass(frozen=True)
@@ -133,6 +146,7 @@ class SessionCache:
             aws_access_key_id=credentials["AccessKeyId"],
             aws_secret_access_key=credentials["SecretAccessKey"],
             aws_session_token=credentials["SessionToken"],
+            botocore_session=_botocore_session(),
         )
         expiration = credentials["Expiration"]
         if expiration.tzinfo is None:

@@ -1,18 +1,24 @@
 """Durable scan state in one DynamoDB table: a scan item, an item per account and per host.
 
 Keys: ``pk`` = ``SCAN#<scan>``; ``sk`` = ``#SCAN`` (the scan), ``ACCOUNT#<account>#<region>``,
-``HOST#<account>#<region>#<instance>``. Idempotency keys live at ``pk`` = ``IDEMPOTENCY#<key>``.
+``HOST#<account>#<region>#<instance>`` and, once its command is sent,
+``SENT#<account>#<region>#<instance>`` (the command ID and deadline). Idempotency keys live at ``pk`` = ``IDEMPOTENCY#<key>``.
 Every item carries ``ttl`` (epoch seconds; the table's TTL attribute).
 
-Every change that a re-delivered job could repeat is a conditional write: a host is claimed
-(``PENDING`` → ``SENDING``) before its command is sent and only one claim wins; a final outcome is
-written together with the scan's counter in one transaction that only applies while the host has
-no outcome, so nothing is counted twice.
+Every change that a re-delivered job could repeat is a conditional write on one item: an
+account is dispatched by the holder of its lease only, who sends only to hosts without a
+``SENT#`` item; a host's final outcome is written only where there is none, and only that write
+bumps the scan's counters, so nothing is counted twice. The counters are progress; the final
+counts are recounted from the items when the scan closes (:meth:`ScanStore.finalize`).
+Transactions are avoided on the hot paths: they cost more on AWS and the local moto copies the
+whole table for each one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -20,12 +26,14 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from scanner.errors import ScanNotFoundError
+from scanner.errors import ScanNotFoundError, ScanStateError
 from scanner.models import Host, HostResult, OutcomeDetail, ScanRecord, ScanStatus, ScanTargets
 from scanner.outcomes import HostOutcome
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+BATCH = 25  # items per TransactWriteItems: small enough to stay far below the 100-item limit
 
 __all__ = [
     "AccountItem",
@@ -39,7 +47,6 @@ __all__ = [
 
 class HostPhase(StrEnum):
     PENDING = "PENDING"
-    SENDING = "SENDING"
     SENT = "SENT"
     DONE = "DONE"
 
@@ -72,7 +79,6 @@ class HostItem:
     private_ip: str | None
     phase: HostPhase
     command_id: str | None
-    claimed_at: float | None
     deadline: float | None
     outcome: HostOutcome | None
     detail: OutcomeDetail | None
@@ -121,6 +127,10 @@ def _account_sk(account_id: str, region: str) -> str:
 
 def _host_sk(account_id: str, region: str, instance_id: str) -> str:
     return f"HOST#{account_id}#{region}#{instance_id}"
+
+
+def _sent_sk(account_id: str, region: str, instance_id: str) -> str:
+    return f"SENT#{account_id}#{region}#{instance_id}"
 
 
 def _count_attr(outcome: HostOutcome) -> str:
@@ -174,6 +184,54 @@ class ScanStore:
 
     def _ttl(self) -> dict[str, Any]:
         return _n(int((self._now() + timedelta(days=self._ttl_days)).timestamp()))
+
+    def _update_if(
+        self,
+        key: dict[str, Any],
+        update: str,
+        condition: str,
+        values: dict[str, Any],
+        names: dict[str, str] | None = None,
+    ) -> bool:
+        """One conditional UpdateItem; False when the condition does not hold."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": key,
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": values,
+        }
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        try:
+            self._db.update_item(**kwargs)
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def _add_counts(self, scan_id: str, counts: Mapping[HostOutcome, int], accounts_done: int = 0) -> None:
+        """Bump the scan's counters. Progress only: a crash between an item's conditional write and
+        this leaves them short (never over); :meth:`finalize` recounts from the items."""
+        parts = {f"#c{i}": (_count_attr(o), n) for i, (o, n) in enumerate(counts.items()) if n}
+        names = {k: v[0] for k, v in parts.items()}
+        values = {f":v{k[2:]}": _n(v[1]) for k, v in parts.items()}
+        adds = [f"{k} :v{k[2:]}" for k in parts]
+        if accounts_done:
+            adds.append("accounts_done :ad")
+            values[":ad"] = _n(accounts_done)
+        if not adds:
+            return
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _scan_key(scan_id),
+            "UpdateExpression": "ADD " + ", ".join(adds),
+            "ExpressionAttributeValues": values,
+        }
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        self._db.update_item(**kwargs)
 
     def _query(self, scan_id: str, prefix: str) -> Iterator[dict[str, Any]]:
         paginator = self._db.get_paginator("query")
@@ -458,34 +516,29 @@ class ScanStore:
     ) -> bool:
         """Close an account (once): bumps the scan's ``accounts_done``; unreachable counts one outcome."""
         sets = ["phase = :done"]
-        values: dict[str, Any] = {":done": _s(AccountPhase.DONE.value), ":one": _n(1)}
-        scan_update = "ADD accounts_done :one"
+        values: dict[str, Any] = {":done": _s(AccountPhase.DONE.value)}
         if unreachable_reason is not None:
             sets += ["outcome = :o", "reason = :r"]
             values[":o"] = _s(HostOutcome.ACCOUNT_UNREACHABLE.value)
             values[":r"] = _s(unreachable_reason)
-            scan_update += f", {_count_attr(HostOutcome.ACCOUNT_UNREACHABLE)} :one"
+        key = {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))}
+        if not self._update_if(
+            key, "SET " + ", ".join(sets), "attribute_exists(pk) AND phase <> :done", values
+        ):
+            return False
+        counts = {HostOutcome.ACCOUNT_UNREACHABLE: 1} if unreachable_reason is not None else {}
+        self._add_counts(scan_id, counts, accounts_done=1)
+        return True
+
+    # -- hosts ---------------------------------------------------------------------------------
+
+    def put_host(self, scan_id: str, account_id: str, region: str, host: Host) -> bool:
+        """Create a host item in ``PENDING``; False when it already exists (a re-delivered job)."""
         try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
-                            "UpdateExpression": "SET " + ", ".join(sets),
-                            "ConditionExpression": "attribute_exists(pk) AND phase <> :done",
-                            "ExpressionAttributeValues": {k: v for k, v in values.items() if k != ":one"},
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": _scan_key(scan_id),
-                            "UpdateExpression": scan_update,
-                            "ExpressionAttributeValues": {":one": _n(1)},
-                        }
-                    },
-                ]
+            self._db.put_item(
+                TableName=self._table,
+                Item=self._host_item(scan_id, account_id, region, host),
+                ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as exc:
             if _is_conditional_failure(exc):
@@ -493,10 +546,7 @@ class ScanStore:
             raise
         return True
 
-    # -- hosts ---------------------------------------------------------------------------------
-
-    def put_host(self, scan_id: str, account_id: str, region: str, host: Host) -> bool:
-        """Create a host item in ``PENDING``; False when it already exists (a re-delivered job)."""
+    def _host_item(self, scan_id: str, account_id: str, region: str, host: Host) -> dict[str, Any]:
         item: dict[str, Any] = {
             "pk": _s(f"SCAN#{scan_id}"),
             "sk": _s(_host_sk(account_id, region, host.instance_id)),
@@ -510,15 +560,17 @@ class ScanStore:
             item["name"] = _s(host.name)
         if host.private_ip:
             item["private_ip"] = _s(host.private_ip)
-        try:
-            self._db.put_item(
-                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as exc:
-            if _is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return item
+
+    def put_hosts(self, scan_id: str, account_id: str, region: str, hosts: Sequence[Host]) -> None:
+        """Create host items in ``PENDING``, 25 to a BatchWriteItem.
+
+        Only for the holder of the account's dispatch lease before the account is marked
+        discovered: nothing has been sent to these hosts yet, so writing them whole is safe.
+        """
+        self._batch_put(
+            [self._host_item(scan_id, account_id, region, h) for h in hosts], what=f"{account_id} hosts"
+        )
 
     @staticmethod
     def _host(item: dict[str, Any]) -> HostItem:
@@ -530,84 +582,169 @@ class ScanStore:
             private_ip=item.get("private_ip"),
             phase=HostPhase(item["phase"]),
             command_id=item.get("command_id"),
-            claimed_at=item.get("claimed_at"),
             deadline=item.get("deadline"),
             outcome=HostOutcome(item["outcome"]) if item.get("outcome") else None,
             detail=OutcomeDetail.model_validate_json(item["detail"]) if item.get("detail") else None,
         )
 
     def hosts(self, scan_id: str, account_id: str | None = None, region: str | None = None) -> list[HostItem]:
-        prefix = "HOST#"
+        suffix = ""
         if account_id is not None:
-            prefix += f"{account_id}#"
+            suffix += f"{account_id}#"
             if region is not None:
-                prefix += f"{region}#"
-        return [self._host(item) for item in self._query(scan_id, prefix)]
+                suffix += f"{region}#"
+        sent = {
+            (item["account_id"], item["region"], item["instance_id"]): item
+            for item in self._query(scan_id, f"SENT#{suffix}")
+        }
+        return [
+            self._merge(item, sent.get((item["account_id"], item["region"], item["instance_id"])))
+            for item in self._query(scan_id, f"HOST#{suffix}")
+        ]
+
+    def _merge(self, host: dict[str, Any], sent: dict[str, Any] | None) -> HostItem:
+        if sent is not None:
+            host = {**host, "command_id": sent["command_id"], "deadline": sent["deadline"]}
+            if not host.get("outcome"):
+                host["phase"] = HostPhase.SENT.value
+        return self._host(host)
 
     def host(self, scan_id: str, account_id: str, region: str, instance_id: str) -> HostItem | None:
-        raw = self._db.get_item(
-            TableName=self._table,
-            Key={"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_host_sk(account_id, region, instance_id))},
-            ConsistentRead=True,
-        ).get("Item")
-        return self._host({key: _plain(value) for key, value in raw.items()}) if raw else None
+        items = []
+        for sk in (_host_sk(account_id, region, instance_id), _sent_sk(account_id, region, instance_id)):
+            raw = self._db.get_item(
+                TableName=self._table, Key={"pk": _s(f"SCAN#{scan_id}"), "sk": _s(sk)}, ConsistentRead=True
+            ).get("Item")
+            items.append({key: _plain(value) for key, value in raw.items()} if raw else None)
+        host, sent = items
+        return self._merge(host, sent) if host is not None else None
 
-    def claim_host(
-        self,
-        scan_id: str,
-        account_id: str,
-        region: str,
-        instance_id: str,
-        *,
-        now: float,
-        stale_before: float | None = None,
-    ) -> bool:
-        """``PENDING`` → ``SENDING``; with ``stale_before``, also re-claim a ``SENDING`` claimed before it."""
-        condition = "phase = :pending"
-        values: dict[str, Any] = {
-            ":pending": _s(HostPhase.PENDING.value),
-            ":sending": _s(HostPhase.SENDING.value),
-            ":at": _n(round(now, 3)),
-        }
-        if stale_before is not None:
-            condition = "(phase = :pending OR (phase = :sending AND claimed_at < :stale))"
-            values[":stale"] = _n(stale_before)
+    def claim_dispatch(
+        self, scan_id: str, account_id: str, region: str, *, owner: str, now: float, lease: float
+    ) -> tuple[bool, bool]:
+        """Take the account's dispatch lease: ``(claimed, takeover)``.
+
+        Only one delivery of a dispatch job sends; another one finds the lease held and stops. A
+        lease older than ``lease`` seconds (its holder died) is taken over — ``takeover`` is then
+        True and the new holder first adopts commands the old one sent but did not record.
+        """
         try:
-            self._db.update_item(
+            response = self._db.update_item(
                 TableName=self._table,
-                Key={"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_host_sk(account_id, region, instance_id))},
-                UpdateExpression="SET phase = :sending, claimed_at = :at",
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
+                Key={"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
+                UpdateExpression="SET dispatch_owner = :me, dispatch_at = :now",
+                ConditionExpression="phase = :pending AND (attribute_not_exists(dispatch_owner) OR dispatch_at < :stale)",
+                ExpressionAttributeValues={
+                    ":me": _s(owner),
+                    ":now": _n(round(now, 3)),
+                    ":stale": _n(round(now - lease, 3)),
+                    ":pending": _s(AccountPhase.PENDING.value),
+                },
+                ReturnValues="UPDATED_OLD",
             )
         except ClientError as exc:
             if _is_conditional_failure(exc):
-                return False
+                return False, False
             raise
-        return True
+        return True, "dispatch_owner" in response.get("Attributes", {})
+
+    def release_dispatch(self, scan_id: str, account_id: str, region: str, *, owner: str) -> None:
+        """Give the lease up after a failure: the next delivery takes over (and adopts, not resends)."""
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key={"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
+                UpdateExpression="SET dispatch_at = :zero",
+                ConditionExpression="dispatch_owner = :me",
+                ExpressionAttributeValues={":zero": _n(0), ":me": _s(owner)},
+            )
+        except ClientError as exc:
+            if not _is_conditional_failure(exc):
+                raise
+
+    def _sent_item(
+        self, scan_id: str, account_id: str, region: str, instance_id: str, command_id: str, deadline: float
+    ) -> dict[str, Any]:
+        return {
+            "pk": _s(f"SCAN#{scan_id}"),
+            "sk": _s(_sent_sk(account_id, region, instance_id)),
+            "account_id": _s(account_id),
+            "region": _s(region),
+            "instance_id": _s(instance_id),
+            "command_id": _s(command_id),
+            "deadline": _n(round(deadline, 3)),
+            "ttl": self._ttl(),
+        }
 
     def mark_sent(
         self, scan_id: str, account_id: str, region: str, instance_id: str, command_id: str, deadline: float
     ) -> bool:
-        """``SENDING`` → ``SENT`` with the command ID (never overwrites another command ID)."""
+        """Record the host's command (its own ``SENT#`` item); never replaces another command."""
         try:
-            self._db.update_item(
+            self._db.put_item(
                 TableName=self._table,
-                Key={"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_host_sk(account_id, region, instance_id))},
-                UpdateExpression="SET phase = :sent, command_id = :c, deadline = :d",
-                ConditionExpression="phase = :sending AND attribute_not_exists(command_id)",
-                ExpressionAttributeValues={
-                    ":sent": _s(HostPhase.SENT.value),
-                    ":sending": _s(HostPhase.SENDING.value),
-                    ":c": _s(command_id),
-                    ":d": _n(round(deadline, 3)),
-                },
+                Item=self._sent_item(scan_id, account_id, region, instance_id, command_id, deadline),
+                ConditionExpression="attribute_not_exists(pk)",
             )
         except ClientError as exc:
             if _is_conditional_failure(exc):
                 return False
             raise
         return True
+
+    def mark_sent_many(
+        self, scan_id: str, account_id: str, region: str, sent: Sequence[tuple[str, str, float]]
+    ) -> None:
+        """Record many ``(instance_id, command_id, deadline)``, 25 to a BatchWriteItem.
+
+        For the holder of the account's dispatch lease, who sends only to hosts without a command:
+        the ``SENT#`` items are written by nobody else, so unconditional puts are safe.
+        """
+        self._batch_put(
+            [self._sent_item(scan_id, account_id, region, i, c, d) for i, c, d in sent],
+            what=f"{account_id} commands",
+        )
+
+    def _batch_put(self, items: Sequence[dict[str, Any]], *, what: str) -> None:
+        for start in range(0, len(items), BATCH):
+            requests: list[Any] = [{"PutRequest": {"Item": item}} for item in items[start : start + BATCH]]
+            for attempt in range(8):
+                response = self._db.batch_write_item(RequestItems={self._table: requests})
+                requests = list(response.get("UnprocessedItems", {}).get(self._table, []))
+                if not requests:
+                    break
+                time.sleep(min(1.0, 0.05 * 2**attempt))
+            if requests:
+                raise ScanStateError(f"DynamoDB left {len(requests)} items unwritten ({what})")
+
+    def record_outcomes(
+        self, scan_id: str, account_id: str, region: str, results: Sequence[tuple[str, HostResult]]
+    ) -> list[tuple[str, HostOutcome]]:
+        """:meth:`record_outcome` for many hosts, with one counter update for all of them.
+
+        Returns ``(instance_id, outcome)`` for each outcome this call wrote (none twice, ever).
+        """
+        written: list[tuple[str, HostOutcome]] = []
+        for instance_id, result in results:
+            outcome = self._set_outcome(scan_id, account_id, region, instance_id, result)
+            if outcome is not None:
+                written.append((instance_id, outcome))
+        self._add_counts(scan_id, Counter(outcome for _, outcome in written))
+        return written
+
+    def next_event_seqs(self, scan_id: str, count: int) -> list[int]:
+        """``count`` consecutive event sequence numbers in one write."""
+        if count <= 0:
+            return []
+        response = self._db.update_item(
+            TableName=self._table,
+            Key=_scan_key(scan_id),
+            UpdateExpression="ADD event_seq :n",
+            ExpressionAttributeValues={":n": _n(count)},
+            ReturnValues="UPDATED_NEW",
+        )
+        last = int(response["Attributes"]["event_seq"]["N"])
+        return list(range(last - count + 1, last + 1))
 
     def record_outcome(
         self, scan_id: str, account_id: str, region: str, instance_id: str, result: HostResult
@@ -616,45 +753,37 @@ class ScanStore:
 
         A result the analyzer already judged invalid turns ``SUCCEEDED`` into ``RESULT_INVALID``.
         """
-        key = {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_host_sk(account_id, region, instance_id))}
-        outcome = result.outcome
-        detail = result.detail
-        if outcome == HostOutcome.SUCCEEDED:
-            current = self._db.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item", {})
-            if "result_invalid" in current:
-                outcome = HostOutcome.RESULT_INVALID
-                detail = detail.model_copy(update={"reason": current["result_invalid"]["S"]})
-        try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": key,
-                            "UpdateExpression": "SET phase = :done, outcome = :o, detail = :d",
-                            "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(outcome)",
-                            "ExpressionAttributeValues": {
-                                ":done": _s(HostPhase.DONE.value),
-                                ":o": _s(outcome.value),
-                                ":d": _s(detail.model_dump_json()),
-                            },
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": _scan_key(scan_id),
-                            "UpdateExpression": f"ADD {_count_attr(outcome)} :one",
-                            "ExpressionAttributeValues": {":one": _n(1)},
-                        }
-                    },
-                ]
-            )
-        except ClientError as exc:
-            if _is_conditional_failure(exc):
-                return None
-            raise
+        outcome = self._set_outcome(scan_id, account_id, region, instance_id, result)
+        if outcome is not None:
+            self._add_counts(scan_id, {outcome: 1})
         return outcome
+
+    def _set_outcome(
+        self, scan_id: str, account_id: str, region: str, instance_id: str, result: HostResult
+    ) -> HostOutcome | None:
+        key = {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_host_sk(account_id, region, instance_id))}
+        outcome, detail = result.outcome, result.detail
+        condition = "attribute_exists(pk) AND attribute_not_exists(outcome)"
+        if outcome == HostOutcome.SUCCEEDED:
+            condition += " AND attribute_not_exists(result_invalid)"
+        values = {
+            ":done": _s(HostPhase.DONE.value),
+            ":o": _s(outcome.value),
+            ":d": _s(detail.model_dump_json()),
+        }
+        if self._update_if(key, "SET phase = :done, outcome = :o, detail = :d", condition, values):
+            return outcome
+        if outcome != HostOutcome.SUCCEEDED:
+            return None
+        # The analyzer judged this host's tar before tracking saw the command finish.
+        current = self._db.get_item(TableName=self._table, Key=key, ConsistentRead=True).get("Item", {})
+        if "outcome" in current or "result_invalid" not in current:
+            return None
+        invalid = HostResult(
+            outcome=HostOutcome.RESULT_INVALID,
+            detail=detail.model_copy(update={"reason": current["result_invalid"]["S"]}),
+        )
+        return self._set_outcome(scan_id, account_id, region, instance_id, invalid)
 
     def mark_result_invalid(
         self, scan_id: str, account_id: str, region: str, instance_id: str, reason: str
@@ -664,49 +793,53 @@ class ScanStore:
         Idempotent; returns True when this call changed the outcome or the mark."""
         key = {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_host_sk(account_id, region, instance_id))}
         detail = OutcomeDetail(status_details="Success", reason=reason)
-        try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": key,
-                            "UpdateExpression": "SET outcome = :bad, detail = :d, result_invalid = :r",
-                            "ConditionExpression": "outcome = :good",
-                            "ExpressionAttributeValues": {
-                                ":bad": _s(HostOutcome.RESULT_INVALID.value),
-                                ":good": _s(HostOutcome.SUCCEEDED.value),
-                                ":d": _s(detail.model_dump_json()),
-                                ":r": _s(reason),
-                            },
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": _scan_key(scan_id),
-                            "UpdateExpression": f"ADD {_count_attr(HostOutcome.RESULT_INVALID)} :one, "
-                            f"{_count_attr(HostOutcome.SUCCEEDED)} :minus",
-                            "ExpressionAttributeValues": {":one": _n(1), ":minus": _n(-1)},
-                        }
-                    },
-                ]
-            )
+        if self._update_if(
+            key,
+            "SET outcome = :bad, detail = :d, result_invalid = :r",
+            "outcome = :good",
+            {
+                ":bad": _s(HostOutcome.RESULT_INVALID.value),
+                ":good": _s(HostOutcome.SUCCEEDED.value),
+                ":d": _s(detail.model_dump_json()),
+                ":r": _s(reason),
+            },
+        ):
+            self._add_counts(scan_id, {HostOutcome.RESULT_INVALID: 1, HostOutcome.SUCCEEDED: -1})
             return True
-        except ClientError as exc:
-            if not _is_conditional_failure(exc):
-                raise
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=key,
-                UpdateExpression="SET result_invalid = :r",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(outcome) "
-                "AND attribute_not_exists(result_invalid)",
-                ExpressionAttributeValues={":r": _s(reason)},
-            )
-        except ClientError as exc:
-            if _is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return self._update_if(
+            key,
+            "SET result_invalid = :r",
+            "attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(result_invalid)",
+            {":r": _s(reason)},
+        )
+
+    def finalize(
+        self, scan_id: str, allowed: tuple[ScanStatus, ...], to: ScanStatus, finished_at: str
+    ) -> bool:
+        """Close the scan once, with its counters recounted from the host and account items."""
+        counts: Counter[HostOutcome] = Counter()
+        for account in self.accounts(scan_id):
+            if account.outcome is not None:
+                counts[account.outcome] += 1
+        accounts_done = sum(1 for a in self.accounts(scan_id) if a.phase == AccountPhase.DONE)
+        for host in self.hosts(scan_id):
+            if host.outcome is not None:
+                counts[host.outcome] += 1
+        names = {"#status": "status", "#fin": "finished_at"}
+        values: dict[str, Any] = {":to": _s(to.value), ":fin": _s(finished_at), ":ad": _n(accounts_done)}
+        sets = ["#status = :to", "#fin = :fin", "accounts_done = :ad"]
+        for index, outcome in enumerate(HostOutcome):
+            names[f"#c{index}"] = _count_attr(outcome)
+            values[f":c{index}"] = _n(counts.get(outcome, 0))
+            sets.append(f"#c{index} = :c{index}")
+        conditions = []
+        for index, status in enumerate(allowed):
+            values[f":a{index}"] = _s(status.value)
+            conditions.append(f"#status = :a{index}")
+        return self._update_if(
+            _scan_key(scan_id),
+            "SET " + ", ".join(sets),
+            "attribute_exists(pk) AND (" + " OR ".join(conditions) + ")",
+            values,
+            names,
+        )

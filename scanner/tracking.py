@@ -1,7 +1,9 @@
 """From Run Command invocations to host outcomes: pure mapping, polling, deadlines, cancel.
 
-One ``ListCommandInvocations(CommandId, Details=True)`` per pending command per round (each host
-has its own command, since its upload URL is its own). Right after SendCommand the list may be
+Each host has its own command (its upload URL is its own). A round asks
+``ListCommandInvocations(CommandId, Details=True)`` per pending command while few are pending, and
+sweeps the account's completed invocations since the scan started (paginated, 50 a page) when many
+are. Right after SendCommand the list may be
 empty for a while (the API is eventually consistent): such a host simply stays pending until its
 deadline. A host past its deadline is cancelled and reported ``TIMED_OUT``.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -41,6 +44,8 @@ ERROR_MARKER = "----------ERROR-------"
 EXCERPT_CHARS = 300
 # Slack for the agent's last report to reach the API after a command's own expiry.
 DEADLINE_GRACE_SECONDS = 60
+# Above this many pending hosts, one sweep of the account beats a call per command.
+SWEEP_THRESHOLD = 10
 
 
 def deadline_seconds(delivery_timeout: int, execution_timeout: int) -> int:
@@ -123,41 +128,67 @@ def _invocations(ssm: SSMClient, command_id: str) -> list[dict[str, Any]]:
     return found
 
 
+def _sweep(ssm: SSMClient, since: datetime) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every completed invocation in the account since ``since``, 50 a page, by (command, instance)."""
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    paginator = ssm.get_paginator("list_command_invocations")
+    filters = [
+        {"key": "InvokedAfter", "value": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
+        {"key": "ExecutionStage", "value": "Complete"},
+    ]
+    for page in paginator.paginate(Filters=filters, Details=True, PaginationConfig={"PageSize": 50}):  # type: ignore[arg-type]
+        for item in page.get("CommandInvocations", []):
+            found[(item.get("CommandId", ""), item.get("InstanceId", ""))] = dict(item)
+    return found
+
+
 def poll(
     ssm: SSMClient,
     pending: Sequence[Pending],
     *,
     now: Callable[[], float],
-    on_result: Callable[[Pending, HostResult], None],
-) -> list[Pending]:
-    """One round: report every host that reached a final status; return those still pending.
+    since: datetime | None = None,
+) -> tuple[list[tuple[Pending, HostResult]], list[Pending]]:
+    """One round: ``(finished hosts with their outcome, hosts still pending)``.
 
-    A host past its deadline is cancelled and reported ``TIMED_OUT``. A call that fails
-    (throttled, the consistency window's ``InvalidCommandId``) leaves the host for the next round.
+    With many hosts pending and ``since`` given, one paginated sweep of the account's completed
+    invocations (``InvokedAfter`` = ``since``) replaces a call per command. A host past its
+    deadline is cancelled and reported ``TIMED_OUT``. A call that fails (throttled, the
+    consistency window's ``InvalidCommandId``) leaves the host for the next round.
     """
+    swept: dict[tuple[str, str], dict[str, Any]] | None = None
+    if since is not None and len(pending) > SWEEP_THRESHOLD:
+        try:
+            swept = _sweep(ssm, since)
+        except (ClientError, BotoCoreError):
+            return [], list(pending)
+    finished: list[tuple[Pending, HostResult]] = []
     still: list[Pending] = []
     for host in pending:
-        try:
-            invocations = [
-                i for i in _invocations(ssm, host.command_id) if i.get("InstanceId") == host.instance_id
-            ]
-        except (ClientError, BotoCoreError):
-            invocations = []
-        result = invocation_outcome(invocations[0]) if invocations else None
+        invocation: dict[str, Any] | None
+        if swept is not None:
+            invocation = swept.get((host.command_id, host.instance_id))
+        else:
+            try:
+                listed = _invocations(ssm, host.command_id)
+            except (ClientError, BotoCoreError):
+                listed = []
+            invocation = next((i for i in listed if i.get("InstanceId") == host.instance_id), None)
+        result = invocation_outcome(invocation) if invocation else None
         if result is None and now() >= host.deadline:
             cancel(ssm, host.command_id)
             result = HostResult(
                 outcome=HostOutcome.TIMED_OUT,
                 detail=OutcomeDetail(
-                    status_details=invocations[0].get("StatusDetails") if invocations else None,
+                    status_details=invocation.get("StatusDetails") if invocation else None,
                     reason="no final status before the scan's deadline; the command was cancelled",
                 ),
             )
         if result is None:
             still.append(host)
         else:
-            on_result(host, result)
-    return still
+            finished.append((host, result))
+    return finished, still
 
 
 def cancel(ssm: SSMClient, command_id: str) -> bool:
