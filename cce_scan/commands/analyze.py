@@ -3,8 +3,9 @@
 Under ``DIR`` it writes ``findings/<account>/<instance>.ocsf.jsonl`` (OCSF 1.5.0), ``findings.csv``
 (UTF-8 with a byte-order mark), ``summary.json`` (the scan summary, the diff against ``--previous``
 and every host's summary) and, with ``--asff``, ``asff/batch-NNNN.json`` (≤ 100 findings each, for
-``aws securityhub batch-import-findings``). Each rejected tar prints ``REJECTED <file>: <reason>`` on
-standard error while the others are still processed; the exit code is then 1.
+``aws securityhub batch-import-findings``, or sent directly with ``--import-securityhub``). Each
+rejected tar prints ``REJECTED <file>: <reason>`` on standard error while the others are still
+processed; the exit code is then 1 (also when Security Hub refuses findings).
 
 Which host a tar is: a path ``…/<scan>/<account>/<instance>.tar`` (the bucket layout, as ``aws s3
 sync`` leaves it) names all three, and the tar must then name the same instance; a file named
@@ -29,6 +30,7 @@ from scanner.errors import CceScanError
 from scanner.findings import ResultKey, asff_batches, ocsf_jsonl, product_arn, write_csv
 from scanner.findings.analysis import AnalyzedHost, analyze_result
 from scanner.findings.analysis import rejected as rejected_host
+from scanner.findings.securityhub import ImportReport, SecurityHubClient, import_asff
 from scanner.report import HostSummary, ScanAggregator, ScanDiff, ScanSummary, diff_scans
 from scanner.results import INSTANCE_ID_PATTERN, ResultRejected, read_result_file
 
@@ -68,6 +70,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="where to write the outputs")
     parser.add_argument("--previous", type=Path, metavar="DIR", help="an earlier --out DIR to diff against")
     parser.add_argument("--asff", action="store_true", help="also write ASFF batches for Security Hub")
+    parser.add_argument(
+        "--import-securityhub",
+        action="store_true",
+        help="with --asff: also send each batch to Security Hub (BatchImportFindings, default credentials)",
+    )
     parser.add_argument("--scan-id", help="scan ID when the paths do not name one (default: local)")
     parser.add_argument("--account", help="12-digit account ID when the paths do not name one")
     parser.add_argument("--region", default="us-east-1", help="region for ASFF ARNs when a host does not say")
@@ -124,13 +131,19 @@ def _inside(base: Path, *parts: str) -> Path:
 
 
 class _AsffWriter:
-    def __init__(self, out: Path, *, partition: str, region: str, account: str | None) -> None:
+    """Writes ASFF batches of 100 as findings arrive and, when asked, imports each into Security Hub."""
+
+    def __init__(
+        self, out: Path, *, partition: str, region: str, account: str | None, hub: SecurityHubClient | None
+    ) -> None:
         self._dir = out / "asff"
         self._dir.mkdir(parents=True, exist_ok=True)
         self._product = product_arn(partition, region, account) if account else None
         self._partition, self._region = partition, region
         self._pending: list[Any] = []
         self._count = 0
+        self._hub = hub
+        self.reports: list[ImportReport] = []
 
     def add(self, host: AnalyzedHost) -> None:
         self._pending.extend(host.findings)
@@ -145,6 +158,8 @@ class _AsffWriter:
             self._count += 1
             path = self._dir / f"batch-{self._count:04d}.json"
             path.write_text(json.dumps(batch, ensure_ascii=False, indent=1), encoding="utf-8")
+            if self._hub is not None:
+                self.reports.append(import_asff([batch], self._hub))
 
     def close(self) -> int:
         if self._pending:
@@ -183,21 +198,37 @@ def _hosts(args: argparse.Namespace) -> Iterator[_Judged]:
         yield _Judged(host, None)
 
 
+def _securityhub(region: str) -> SecurityHubClient:
+    import boto3
+
+    client: SecurityHubClient = boto3.client("securityhub", region_name=region)
+    return client
+
+
 def run(args: argparse.Namespace) -> int:
     out: Path = args.out
     if args.account is not None and not _ACCOUNT.match(args.account):
         raise CceScanError(f"--account must be a 12-digit account ID, got {args.account!r}")
+    if args.import_securityhub and not args.asff:
+        raise CceScanError("--import-securityhub needs --asff")
     if args.scan_id is not None and not _SCAN.match(args.scan_id):
         raise CceScanError("--scan-id must be letters, digits and _.- (at most 64)")
     previous = load_previous(args.previous) if args.previous is not None else None
     out.mkdir(parents=True, exist_ok=True)
     summaries: list[HostSummary] = []
     rejections = 0
+    refused_any = False
     scan_id = args.scan_id
     with ExitStack() as stack:
         csv_file = stack.enter_context(_inside(out, "findings.csv").open("w", encoding="utf-8", newline=""))
         asff = (
-            _AsffWriter(out, partition=args.partition, region=args.region, account=args.securityhub_account)
+            _AsffWriter(
+                out,
+                partition=args.partition,
+                region=args.region,
+                account=args.securityhub_account,
+                hub=_securityhub(args.region) if args.import_securityhub else None,
+            )
             if args.asff
             else None
         )
@@ -224,6 +255,15 @@ def run(args: argparse.Namespace) -> int:
             write_csv((), csv_file)
         if asff is not None:
             asff.close()
+            imported = sum(report.imported for report in asff.reports)
+            refused = [failure for report in asff.reports for failure in report.failed]
+            if args.import_securityhub:
+                print(f"Security Hub: {imported} finding(s) imported, {len(refused)} refused")
+                for failure in refused[:20]:
+                    print(
+                        f"REFUSED {failure.id}: {failure.code} {_printable(failure.message)}", file=sys.stderr
+                    )
+                refused_any = bool(refused)
     scan_id = scan_id or DEFAULT_SCAN
     aggregator = ScanAggregator(scan_id)
     for summary in summaries:
@@ -236,7 +276,7 @@ def run(args: argparse.Namespace) -> int:
     report = AnalyzeReport(scan=aggregator.result(), diff=diff, hosts=tuple(summaries))
     _inside(out, "summary.json").write_text(report.model_dump_json(indent=1), encoding="utf-8")
     print_report(report, rejected=rejections, out=out)
-    return 1 if rejections else 0
+    return 1 if rejections or refused_any else 0
 
 
 def _printable(text: str) -> str:

@@ -10,6 +10,7 @@ from scanner.findings.models import Finding, HostContext
 from scanner.findings.normalize import normalize
 from scanner.findings.ocsf import OCSF_VERSION, finding_uid, ocsf_jsonl, ocsf_lines, to_ocsf
 from scanner.findings.ports import HostAnalysis, HostStatePort, ScanEventPort
+from scanner.findings.securityhub import ImportFailure, ImportReport, import_asff
 
 __all__ = [
     "MAX_BATCH",
@@ -19,12 +20,15 @@ __all__ = [
     "HostAnalysis",
     "HostContext",
     "HostStatePort",
+    "ImportFailure",
+    "ImportReport",
     "ObjectKeyError",
     "ResultKey",
     "ScanEventPort",
     "asff_batches",
     "finding_uid",
     "findings_csv",
+    "import_asff",
     "normalize",
     "ocsf_jsonl",
     "ocsf_lines",

@@ -230,3 +230,32 @@ def test_analyze_counts_a_rejected_tar_whose_path_names_its_host_as_result_inval
     assert (invalid.instance_id, invalid.reason) == ("i-00000000000000003", "not a tar archive")
     assert not (out / "findings" / ACCOUNT / "i-00000000000000003.ocsf.jsonl").exists()
     assert f"REJECTED {inputs / 'i-00000000000000003.tar'}: not a tar archive" in capsys.readouterr().err
+
+
+def test_analyze_imports_asff_batches_into_security_hub(
+    tmp_path: Path, inputs: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    out = tmp_path / "out"
+    with mock_aws():
+        code = main(
+            [
+                "analyze",
+                *map(str, sorted(inputs.iterdir())),
+                "--out",
+                str(out),
+                "--asff",
+                "--import-securityhub",
+                "--region",
+                "ap-northeast-2",
+            ]
+        )
+        hub = boto3.client("securityhub", region_name="ap-northeast-2")
+        stored = [f for page in hub.get_paginator("get_findings").paginate() for f in page["Findings"]]
+    assert code == 0
+    assert len(stored) == 134
+    assert "Security Hub: 134 finding(s) imported, 0 refused" in capsys.readouterr().out
