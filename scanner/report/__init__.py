@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.report.collect import HostState, combine, read_host_summaries
+from scanner.report.collect import HostState, awaiting_analysis, combine, read_host_summaries
 from scanner.report.diff import diff_scans
 from scanner.report.errors import ReportError, ReportReadError, ReportWriteError
 from scanner.report.models import AccountSummary, HostSummary, ItemChange, ItemFailures, ScanDiff, ScanSummary
@@ -22,6 +22,7 @@ __all__ = [
     "ScanAggregator",
     "ScanDiff",
     "ScanSummary",
+    "awaiting_analysis",
     "combine",
     "diff_scans",
     "host_states",

@@ -23,7 +23,7 @@ from scanner.report.summary import summarize_outcome
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["HostState", "combine", "read_host_summaries"]
+__all__ = ["HostState", "awaiting_analysis", "combine", "read_host_summaries"]
 
 _SUMMARY_KEY = re.compile(
     r"^findings/[^/]+/(?P<account>\d{12})/(?P<instance>(?:i|mi)-[0-9a-f]{8,17})\.summary\.json$"
@@ -109,3 +109,15 @@ def combine(
             )
         )
     return combined
+
+
+def awaiting_analysis(
+    hosts: Iterable[HostState], summaries: Mapping[tuple[str, str], HostSummary]
+) -> list[HostState]:
+    """SUCCEEDED hosts whose result the analyzer has not judged yet (it runs on its own queue):
+    whoever finalizes a scan can wait for this to be empty, with a time limit, before publishing."""
+    return [
+        host
+        for host in hosts
+        if host.outcome is HostOutcome.SUCCEEDED and (host.account_id, host.instance_id) not in summaries
+    ]

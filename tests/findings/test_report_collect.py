@@ -19,6 +19,7 @@ from scanner.report import (
     HostState,
     ScanDiff,
     ScanSummary,
+    awaiting_analysis,
     combine,
     diff_scans,
     publish_scan_report,
@@ -63,7 +64,9 @@ def test_report_covers_every_targeted_host_and_diffs_against_the_previous_scan(s
         HostState(ACCOUNT, "i-00000000000000005", None),
     ]
 
-    current = combine("new", state, read_host_summaries(s3, BUCKET, "new"))
+    summaries = read_host_summaries(s3, BUCKET, "new")
+    assert [h.instance_id for h in awaiting_analysis(state, summaries)] == ["i-00000000000000004"]
+    current = combine("new", state, summaries)
     scan = summarize_scan("new", current)
     diff = diff_scans(
         current, read_host_summaries(s3, BUCKET, "old").values(), scan_id="new", previous_scan_id="old"
