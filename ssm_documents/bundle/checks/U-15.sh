@@ -80,7 +80,9 @@ EOF
     [ -n "$_ns" ] && cce_evidence "nsswitch also uses: $_ns; ids resolved by getent:${_known_u:- none} /${_known_g:- none}"
     if [ "${_c:-0}" -gt 0 ]; then
         cce_vulnerable "$_c file(s)/directories whose owner or group does not exist (of $_total walked)"
-    else
+    elif [ -n "$_ns" ]; then
         cce_good "entries with ids absent from the local files all resolve through the name service ($_ns)"
+    else
+        cce_good "the only ids absent from passwd/group are systemd DynamicUser ids (nss-systemd)"
     fi
 }
