@@ -1,0 +1,76 @@
+"""The worker Lambda: jobs from the SQS jobs queue, each handled by :class:`scanner.handlers.JobHandlers`.
+
+Handler: ``scanner.entries.worker.handler``. Settings (environment, read once per cold start):
+``CCE_SCAN_CONFIG`` (a file path or ``ssm:<parameter>``), ``CCE_SCAN_TABLE``,
+``CCE_SCAN_JOBS_QUEUE_URL``, ``CCE_SCAN_EVENTS_QUEUE_URL``; ``AWS_ENDPOINT_URL`` when set (the local
+world) also decides how presigned URLs are addressed. A record whose job fails is reported back to
+SQS as a partial batch failure and comes again; the handlers are idempotent.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scanner.config import load_config_source
+from scanner.events import SqsEventPublisher
+from scanner.handlers import JobHandlers, Runtime
+from scanner.jobs import SqsJobQueue, parse_job
+from scanner.state import ScanStore
+
+__all__ = ["WorkerSettings", "handler"]
+
+logger = Logger(service="cce-scan-worker")
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+class WorkerSettings(BaseSettings):
+    """The worker's environment (ENTRIES.md)."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    cce_scan_config: str
+    cce_scan_table: str
+    cce_scan_jobs_queue_url: str
+    cce_scan_events_queue_url: str
+    aws_endpoint_url: str | None = None
+
+
+@cache
+def _handlers() -> JobHandlers:
+    settings = WorkerSettings()
+    session: Any = boto3.Session()
+    config = load_config_source(settings.cce_scan_config, session.client("ssm"))
+    sqs = session.client("sqs")
+    runtime = Runtime(
+        config=config,
+        store=ScanStore(
+            session.client("dynamodb"), settings.cce_scan_table, ttl_days=config.scan.state_ttl_days
+        ),
+        events=SqsEventPublisher(sqs, settings.cce_scan_events_queue_url),
+        jobs=SqsJobQueue(sqs, settings.cce_scan_jobs_queue_url),
+        central_session=session,
+        endpoint_url=settings.aws_endpoint_url,
+        partition=session.get_partition_for_region(session.region_name or config.central.region),
+    )
+    return JobHandlers(runtime)
+
+
+def record_handler(record: SQSRecord) -> None:
+    job = parse_job(record.body)
+    logger.info("job", extra={"kind": job.kind, "scan_id": job.scan_id})
+    _handlers()(job)
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)
