@@ -36,7 +36,7 @@ check_U_53() {
                 fi
                 if _bf=$(cce_vsftpd_get "$_c" banner_file); then
                     if ! _t=$(cce_read "$_bf"); then
-                        _bad="$_bad; vsftpd banner_file $_bf missing (vsftpd refuses the session)"
+                        _manual="$_manual; vsftpd banner_file $_bf cannot be read (vsftpd then refuses connections)"
                         continue
                     fi
                     cce_evidence "$_c: banner_file=$_bf"
