@@ -144,7 +144,9 @@ def test_scan_with_every_job_delivered_twice_sends_one_command_per_host_and_coun
         ]  # type: ignore[union-attr]
         assert new == Counter(reachable), f"one command per reachable host in {account}"
     assert record.hosts_total == sum(record.counts.values()) == 11
-    assert record.counts[HostOutcome.SUCCEEDED] == 7
+    assert record.counts[HostOutcome.SUCCEEDED] == 7, [
+        (e.instance_id, e.outcome, e.detail) for e in events if isinstance(e, HostOutcomeEvent)
+    ]
     assert sum(1 for e in events if isinstance(e, ScanFinished)) == 1
     assert Counter(e.instance_id for e in events if isinstance(e, HostOutcomeEvent)).most_common(1)[0][1] == 1
 

@@ -98,7 +98,7 @@ def fast_config(**rate_limits: Any) -> Config:
     """The example config with timeouts and polling short enough for tests."""
     base = load_config(EXAMPLE_CONFIG)
     data = base.model_dump()
-    data["scan"].update(delivery_timeout_seconds=60, execution_timeout_seconds=120)
+    data["scan"].update(delivery_timeout_seconds=600, execution_timeout_seconds=600)
     data["rate_limits"].update({"poll_interval_seconds": 0.3, **rate_limits})
     return Config.model_validate(data)
 

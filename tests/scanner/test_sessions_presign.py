@@ -1,0 +1,104 @@
+"""Entering member accounts (moto STS) and signing the hosts' URLs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from scanner.config import Config
+from scanner.errors import AccountUnreachableError
+from scanner.presign import Presigner, url_lifetime
+from scanner.sessions import SessionCache, role_session_name, source_identity
+from tests.scanner.conftest import REGION
+
+
+def test_role_session_name_follows_sts_rules() -> None:
+    name = role_session_name("20261126T000000-abcdef", "kim seoyeon <kim@example.com>!" * 3)
+    assert name.startswith("cce-20261126T000000-abcdef-kim-seoyeon")
+    assert 2 <= len(name) <= 64
+    assert all(c.isalnum() or c in "_+=,.@-" for c in name)
+
+
+def test_source_identity_never_starts_with_aws() -> None:
+    assert source_identity("aws-admin") == "u-aws-admin"
+    assert source_identity("U01REQUESTER") == "U01REQUESTER"
+    assert len(source_identity("x")) == 2
+
+
+def test_session_cache_assumes_once_and_again_shortly_before_expiry(aws: None, config: Config) -> None:
+    calls: list[dict[str, Any]] = []
+    sts = boto3.client("sts", region_name=REGION)
+    sts.meta.events.register("provide-client-params.sts.AssumeRole", lambda params, **_: calls.append(params))
+    now = [datetime.now(UTC)]
+    cache = SessionCache(
+        config,
+        scan_id="20261126T000000-abcdef",
+        requester="U01REQUESTER",
+        central_session=boto3.Session(),
+        sts=sts,
+        now=lambda: now[0],
+    )
+    first = cache.get("222222222222")
+    assert cache.get("222222222222") is first
+    assert len(calls) == 1
+    assert calls[0]["ExternalId"] == config.member_role.external_id
+    assert calls[0]["SourceIdentity"] == "U01REQUESTER"
+    assert calls[0]["RoleSessionName"] == "cce-20261126T000000-abcdef-U01REQUESTER"
+    assert calls[0]["RoleArn"] == f"arn:aws:iam::222222222222:role/{config.member_role.name}"
+    now[0] = first.expires_at - timedelta(minutes=4)
+    assert cache.get("222222222222") is not first
+    assert len(calls) == 2
+
+
+def test_a_refused_assume_role_is_account_unreachable_with_the_reason(aws: None, config: Config) -> None:
+    sts = boto3.client("sts", region_name=REGION)
+
+    def deny(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not trusted"}}, "AssumeRole")
+
+    sts.meta.events.register("before-call.sts.AssumeRole", deny)
+    cache = SessionCache(config, scan_id="s", requester="U1", central_session=boto3.Session(), sts=sts)
+    with pytest.raises(AccountUnreachableError, match="AccessDenied: not trusted") as info:
+        cache.get("333333333333")
+    assert info.value.account_id == "333333333333"
+
+
+@pytest.mark.parametrize(
+    ("command", "expires_in", "expected"),
+    [
+        (900, None, 900),  # the command's own limit
+        (900, 300, 240),  # the signer's credentials die first (minus a minute of margin)
+        (10_000_000, None, 604_800),  # SigV4's seven days
+    ],
+)
+def test_url_lifetime_is_the_shortest_of_command_credentials_and_sigv4(
+    command: int, expires_in: int | None, expected: int
+) -> None:
+    now = datetime(2026, 11, 26, tzinfo=UTC)
+    expires_at = now + timedelta(seconds=expires_in) if expires_in is not None else None
+    assert url_lifetime(command, expires_at, now) == expected
+
+
+def test_presigned_urls_are_sigv4_per_host_and_live_no_longer_than_the_command(
+    aws: None, config: Config
+) -> None:
+    expires_at = datetime.now(UTC) + timedelta(hours=1)
+    presigner = Presigner(config, boto3.Session(), credentials_expire_at=expires_at)
+    get_a = presigner.bundle_get("a" * 64, "i-0aaaaaaaaaaaaaaaa")
+    get_b = presigner.bundle_get("a" * 64, "i-0bbbbbbbbbbbbbbbb")
+    put = presigner.result_put("20261126T000000-abcdef", "222222222222", "i-0aaaaaaaaaaaaaaaa")
+    for url in (get_a, get_b, put):
+        query = parse_qs(urlsplit(url).query)
+        assert query["X-Amz-Algorithm"] == ["AWS4-HMAC-SHA256"]
+        assert "Signature" not in query
+        limit = config.scan.delivery_timeout_seconds + config.scan.execution_timeout_seconds
+        assert int(query["X-Amz-Expires"][0]) <= min(limit, 3600)
+    assert urlsplit(get_a).path.endswith(f"/bundles/{'a' * 64}/script.tar")
+    assert get_a != get_b
+    assert urlsplit(put).path.endswith("/results/20261126T000000-abcdef/222222222222/i-0aaaaaaaaaaaaaaaa.tar")
+    assert urlsplit(put).netloc == f"{config.results_bucket}.s3.{config.central.region}.amazonaws.com"

@@ -1,0 +1,135 @@
+"""Scan state in DynamoDB (moto): conditional writes make every job safe to run twice."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from scanner.models import Host, HostResult, OutcomeDetail, ScanStatus
+from scanner.outcomes import HostOutcome
+from scanner.state import AccountPhase, HostPhase, ScanStore
+from tests.scanner.conftest import REGION, scan_record
+
+ACCOUNT = "222222222222"
+SCAN = "20261126T000000-abcdef"
+
+
+def _prepared(store: ScanStore, hosts: int = 3) -> list[str]:
+    store.create_scan(scan_record(SCAN))
+    store.put_account(SCAN, ACCOUNT, "a0", REGION, None)
+    ids = [f"i-0{n:016x}" for n in range(hosts)]
+    store.put_hosts(SCAN, ACCOUNT, REGION, [Host(instance_id=i) for i in ids])
+    store.mark_discovered(SCAN, ACCOUNT, REGION, hosts)
+    return ids
+
+
+def test_create_scan_with_the_same_idempotency_key_returns_the_first_scan(store: ScanStore) -> None:
+    first = store.create_scan(scan_record("20261126T000000-000001"), idempotency_key="trigger-1")
+    second = store.create_scan(scan_record("20261126T000000-000002"), idempotency_key="trigger-1")
+    assert second.scan_id == first.scan_id == "20261126T000000-000001"
+    assert second.status == ScanStatus.CREATED
+
+
+def test_an_outcome_recorded_twice_is_written_and_counted_once(store: ScanStore) -> None:
+    ids = _prepared(store)
+    result = HostResult(outcome=HostOutcome.SUCCEEDED, detail=OutcomeDetail(reason="ok"))
+    first = store.record_outcomes(SCAN, ACCOUNT, REGION, [(ids[0], result), (ids[1], result)])
+    again = store.record_outcomes(SCAN, ACCOUNT, REGION, [(ids[0], result), (ids[1], result)])
+    other = store.record_outcome(SCAN, ACCOUNT, REGION, ids[0], HostResult(outcome=HostOutcome.FAILED_CHECKS))
+    assert [i for i, _ in first] == ids[:2]
+    assert again == []
+    assert other is None
+    assert store.get_scan(SCAN).counts == {HostOutcome.SUCCEEDED: 2}
+
+
+def test_concurrent_outcomes_for_one_host_count_exactly_once(store: ScanStore) -> None:
+    ids = _prepared(store, hosts=1)
+    result = HostResult(outcome=HostOutcome.SUCCEEDED)
+    with ThreadPoolExecutor(8) as pool:
+        written = list(
+            pool.map(lambda _: store.record_outcome(SCAN, ACCOUNT, REGION, ids[0], result), range(8))
+        )
+    assert written.count(HostOutcome.SUCCEEDED) == 1
+    assert store.get_scan(SCAN).counts == {HostOutcome.SUCCEEDED: 1}
+
+
+def test_only_one_delivery_gets_the_dispatch_lease_until_it_goes_stale(store: ScanStore) -> None:
+    _prepared(store)
+    assert store.claim_dispatch(SCAN, ACCOUNT, REGION, owner="a", now=1000.0, lease=900) == (True, False)
+    assert store.claim_dispatch(SCAN, ACCOUNT, REGION, owner="b", now=1001.0, lease=900) == (False, False)
+    # The holder died: after the lease, the next delivery takes over and knows it.
+    assert store.claim_dispatch(SCAN, ACCOUNT, REGION, owner="c", now=2000.0, lease=900) == (True, True)
+
+
+def test_a_released_lease_is_taken_over_at_once(store: ScanStore) -> None:
+    _prepared(store)
+    store.claim_dispatch(SCAN, ACCOUNT, REGION, owner="a", now=1000.0, lease=900)
+    store.release_dispatch(SCAN, ACCOUNT, REGION, owner="a")
+    assert store.claim_dispatch(SCAN, ACCOUNT, REGION, owner="b", now=1001.0, lease=900) == (True, True)
+
+
+def test_a_host_keeps_its_first_command(store: ScanStore) -> None:
+    ids = _prepared(store)
+    store.mark_sent_many(SCAN, ACCOUNT, REGION, [(ids[0], "c" * 36, 5000.0)])
+    assert not store.mark_sent(SCAN, ACCOUNT, REGION, ids[0], "d" * 36, 6000.0)
+    host = store.host(SCAN, ACCOUNT, REGION, ids[0])
+    assert host is not None
+    assert (host.phase, host.command_id, host.deadline) == (HostPhase.SENT, "c" * 36, 5000.0)
+    assert [h.phase for h in store.hosts(SCAN, ACCOUNT, REGION)].count(HostPhase.PENDING) == 2
+
+
+def test_a_track_round_is_worked_once(store: ScanStore) -> None:
+    _prepared(store)
+    assert store.claim_track_round(SCAN, ACCOUNT, REGION, 1, now=10.0, lease=300)
+    assert not store.claim_track_round(SCAN, ACCOUNT, REGION, 1, now=11.0, lease=300)
+    assert store.claim_track_round(SCAN, ACCOUNT, REGION, 2, now=12.0, lease=300)
+    assert not store.claim_track_round(SCAN, ACCOUNT, REGION, 1, now=13.0, lease=300)
+
+
+def test_closing_an_account_twice_counts_it_once(store: ScanStore) -> None:
+    _prepared(store)
+    assert store.finish_account(SCAN, ACCOUNT, REGION, unreachable_reason="AccessDenied: no")
+    assert not store.finish_account(SCAN, ACCOUNT, REGION, unreachable_reason="AccessDenied: no")
+    scan = store.get_scan(SCAN)
+    assert scan.accounts_done == 1
+    assert scan.counts == {HostOutcome.ACCOUNT_UNREACHABLE: 1}
+    assert store.account(SCAN, ACCOUNT, REGION).phase == AccountPhase.DONE
+
+
+def test_the_analyzer_turns_a_success_into_result_invalid_before_or_after_tracking(store: ScanStore) -> None:
+    ids = _prepared(store)
+    ok = HostResult(outcome=HostOutcome.SUCCEEDED)
+    # After: the count moves.
+    store.record_outcome(SCAN, ACCOUNT, REGION, ids[0], ok)
+    assert store.mark_result_invalid(SCAN, ACCOUNT, REGION, ids[0], "path traversal")
+    # Before: tracking then records RESULT_INVALID instead of SUCCEEDED.
+    assert store.mark_result_invalid(SCAN, ACCOUNT, REGION, ids[1], "no summary line")
+    assert store.record_outcome(SCAN, ACCOUNT, REGION, ids[1], ok) == HostOutcome.RESULT_INVALID
+    assert not store.mark_result_invalid(SCAN, ACCOUNT, REGION, ids[1], "no summary line")
+    assert store.get_scan(SCAN).counts == {HostOutcome.RESULT_INVALID: 2}
+    host = store.host(SCAN, ACCOUNT, REGION, ids[1])
+    assert host is not None
+    assert host.detail is not None
+    assert host.detail.reason == "no summary line"
+
+
+def test_finalize_closes_once_and_recounts_from_the_items(store: ScanStore) -> None:
+    ids = _prepared(store)
+    store.transition(SCAN, (ScanStatus.CREATED,), ScanStatus.RUNNING)
+    for instance_id in ids:
+        store.record_outcome(SCAN, ACCOUNT, REGION, instance_id, HostResult(outcome=HostOutcome.SUCCEEDED))
+    store.finish_account(SCAN, ACCOUNT, REGION)
+    # A counter left short by a crash between an item write and its counter update:
+    store._add_counts(SCAN, {HostOutcome.SUCCEEDED: -1})
+    assert store.finalize(SCAN, (ScanStatus.RUNNING,), ScanStatus.FINISHED, "2026-11-26T00:00:00+00:00")
+    assert not store.finalize(SCAN, (ScanStatus.RUNNING,), ScanStatus.FINISHED, "2026-11-26T00:00:00+00:00")
+    scan = store.get_scan(SCAN)
+    assert scan.status == ScanStatus.FINISHED
+    assert scan.counts == {HostOutcome.SUCCEEDED: 3}
+    assert scan.hosts_total == 3
+
+
+def test_every_item_carries_a_ttl(store: ScanStore, dynamodb: object) -> None:
+    _prepared(store)
+    items = dynamodb.scan(TableName="state")["Items"]  # type: ignore[attr-defined]
+    assert items
+    assert all("ttl" in item for item in items)
