@@ -25,7 +25,6 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import ClientError
-from pydantic import ValidationError
 from slack_sdk import WebClient
 
 from bot.approvals import Approval, ApprovalStore
@@ -44,33 +43,34 @@ from scanner.events import (
     ScanFinished,
     parse_event,
 )
+from scanner.models import ScanStatus
 from scanner.outcomes import FAILURES, HostOutcome
-from scanner.report.models import ScanDiff, ScanSummary
+from scanner.report import (
+    awaiting_analysis,
+    host_states,
+    publish_scan_report,
+    read_host_summaries,
+    report_keys,
+)
 from scanner.state import ScanStore
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
-__all__ = ["REFRESH_TYPE", "Notifier", "handler", "report_keys"]
+__all__ = ["REFRESH_TYPE", "REPORT_TYPE", "Notifier", "handler"]
 
 logger = logging.getLogger("cce_scan.notifier")
 
 REFRESH_TYPE = "notifier.refresh"
+REPORT_TYPE = "notifier.report"
+# How long the report waits for the analyzer (its own queue) to judge every uploaded result.
+ANALYSIS_WAIT_SECONDS = 180
+ANALYSIS_RETRY_SECONDS = 5
 UPDATE_INTERVAL_MS = 3000
 FAILURE_THRESHOLDS = (1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000)
+PREVIOUS_SCANS_LOOKED_AT = 50
 MAX_FILE_BYTES = 50 * 1024 * 1024
-
-
-def report_keys(scan_id: str) -> dict[str, str]:
-    """Where the scanner leaves a scan's report in the results bucket."""
-    prefix = f"reports/{scan_id}/"
-    return {
-        "summary": prefix + "summary.json",
-        "diff": prefix + "diff.json",
-        "csv": prefix + "findings.csv",
-        "ocsf": prefix + "findings.ocsf.jsonl",
-    }
 
 
 @dataclass
@@ -101,10 +101,17 @@ class Notifier:
             self.threads.clear_refresh(str(data["scan_id"]))
             self.refresh_parent(str(data["scan_id"]))
             return
+        if isinstance(data, dict) and data.get("type") == REPORT_TYPE:
+            finished = parse_event(json.dumps(data["event"]))
+            if isinstance(finished, ScanFinished):
+                self.handle(finished)
+            return
         self.handle(parse_event(body))
 
     def handle(self, event: ScanEvent) -> None:
         if isinstance(event, ScanFinished):
+            if self._analysis_pending(event):
+                return  # asked again in a few seconds
             if self.threads.claim_event(event.scan_id, event.seq):
                 self.report(event)
             self.refresh_parent(event.scan_id, force=True)
@@ -264,22 +271,51 @@ class Notifier:
             )
         return hosts
 
+    def _analysis_pending(self, event: ScanFinished) -> bool:
+        """True (and a retry scheduled) while uploaded results still await the analyzer, for a while."""
+        if self.sqs is None or self.events_queue_url is None:
+            return False
+        waited = (datetime.now(UTC) - event.finished_at).total_seconds()
+        if waited >= ANALYSIS_WAIT_SECONDS:
+            return False
+        hosts = host_states(self.store.hosts(event.scan_id), self.store.accounts(event.scan_id))
+        summaries = read_host_summaries(self.s3, self.config.results_bucket, event.scan_id)
+        if not awaiting_analysis(hosts, summaries):
+            return False
+        self.sqs.send_message(
+            QueueUrl=self.events_queue_url,
+            MessageBody=json.dumps({"type": REPORT_TYPE, "event": json.loads(event.to_json())}),
+            DelaySeconds=ANALYSIS_RETRY_SECONDS,
+        )
+        return True
+
+    def _previous_scan(self, scan_id: str) -> str | None:
+        """The latest finished scan of the same targets before this one, for the diff."""
+        record = self.store.get_scan(scan_id)
+        for other in self.store.recent_scans(PREVIOUS_SCANS_LOOKED_AT):
+            if (
+                other.scan_id < scan_id
+                and other.status is ScanStatus.FINISHED
+                and other.targets.kind == record.targets.kind
+                and sorted(other.targets.names) == sorted(record.targets.names)
+            ):
+                return other.scan_id
+        return None
+
     def report(self, event: ScanFinished) -> None:
-        keys = report_keys(event.scan_id)
+        """Publish ``reports/<scan>/`` from every host's findings, then post it in the thread."""
         aliases = {a.id: a.alias for a in self.config.accounts}
-        summary = diff = None
-        try:
-            raw = self._read_json(keys["summary"])
-            summary = ScanSummary.model_validate_json(raw) if raw else None
-            raw = self._read_json(keys["diff"])
-            diff = ScanDiff.model_validate_json(raw) if raw else None
-        except ValidationError as exc:
-            logger.error("report of %s is malformed: %s", event.scan_id, exc)
+        hosts = host_states(self.store.hosts(event.scan_id), self.store.accounts(event.scan_id))
+        published = publish_scan_report(
+            self.s3,
+            self.config.results_bucket,
+            event.scan_id,
+            hosts,
+            previous_scan_id=self._previous_scan(event.scan_id),
+        )
+        summary, diff = published
         note = t(
-            "report_files",
-            self.locale,
-            bucket=self.config.results_bucket,
-            prefix=f"findings/{event.scan_id}/",
+            "report_files", self.locale, bucket=self.config.results_bucket, prefix=f"reports/{event.scan_id}/"
         )
         blocks = report_blocks(
             event, summary, diff, self._failed_hosts(event.scan_id, aliases), aliases, self.locale, note
@@ -290,7 +326,7 @@ class Notifier:
             blocks=[b.to_dict() for b in blocks],
             broadcast=True,
         )
-        self._attach_files(event.scan_id, keys)
+        self._attach_files(event.scan_id, report_keys(event.scan_id))
 
     def _attach_files(self, scan_id: str, keys: dict[str, str]) -> None:
         record = self.store.get_scan(scan_id)

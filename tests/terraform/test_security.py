@@ -178,13 +178,18 @@ def test_worker_signs_only_bundle_gets_and_result_puts() -> None:
     assert listing.conditions == [("StringLike", "s3:prefix", ["bundles/", "bundles/*"])]
 
 
-def test_bot_invokes_only_itself_sends_only_to_its_queue_and_uses_its_table() -> None:
+def test_bot_invokes_only_itself_sends_only_to_its_queues_and_uses_its_table() -> None:
     bot = by_document(CENTRAL, "bot") + by_document(CENTRAL, "common") + by_document(CENTRAL, "start_scans")
 
     invoke = granting(bot, "lambda:InvokeFunction")
     assert [s.resources for s in invoke] == [["${local.function_arns.bot}", "${local.function_arns.bot}:*"]]
     sends = {r for s in granting(bot, "sqs:SendMessage") for r in s.resources}
-    assert sends == {"${aws_sqs_queue.jobs.arn}", '${aws_sqs_queue.dead_letter["bot"].arn}'}
+    # Jobs, the scan.started event, and its failed lazy invocations.
+    assert sends == {
+        "${aws_sqs_queue.jobs.arn}",
+        "${aws_sqs_queue.events.arn}",
+        '${aws_sqs_queue.dead_letter["bot"].arn}',
+    }
     table = {r for s in bot for a in s.actions if a.startswith("dynamodb:") for r in s.resources}
     assert table == {"${aws_dynamodb_table.state.arn}"}
     assert locals_of(CENTRAL)["function_arns"] == (

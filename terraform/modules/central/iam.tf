@@ -135,6 +135,14 @@ data "aws_iam_policy_document" "bot" {
     resources = [aws_sqs_queue.jobs.arn]
   }
 
+  # Starting a scan publishes its scan.started event (scanner/engine.py).
+  statement {
+    sid       = "PublishScanStarted"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.events.arn]
+  }
+
   statement {
     sid       = "FailedLazyInvocationsToDestination"
     effect    = "Allow"
@@ -167,11 +175,27 @@ data "aws_iam_policy_document" "notifier" {
     resources = [aws_secretsmanager_secret.slack.arn]
   }
 
+  # Delayed catch-ups on its own queue: a throttled parent refresh, a report waiting for the analyzer.
+  statement {
+    sid       = "ScheduleOwnCatchUps"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.events.arn]
+  }
+
   statement {
     sid       = "ReadFindingsAndReportsToUpload"
     effect    = "Allow"
     actions   = ["s3:GetObject"]
     resources = ["${aws_s3_bucket.results.arn}/findings/*", "${aws_s3_bucket.results.arn}/reports/*"]
+  }
+
+  # The notifier publishes reports/<scan>/ (scanner/report/publish.py, a multipart upload).
+  statement {
+    sid       = "PublishScanReports"
+    effect    = "Allow"
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${aws_s3_bucket.results.arn}/reports/*"]
   }
 
   # A report file not written (yet) must read as NoSuchKey, not AccessDenied (bot/notifier.py).

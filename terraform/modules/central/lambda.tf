@@ -13,10 +13,11 @@ locals {
       timeout     = var.bot_timeout_seconds
       concurrency = var.bot_reserved_concurrency
       environment = {
-        CCE_SCAN_CONFIG         = local.config_env
-        SLACK_SECRET_ARN        = aws_secretsmanager_secret.slack.arn
-        CCE_SCAN_TABLE          = aws_dynamodb_table.state.name
-        CCE_SCAN_JOBS_QUEUE_URL = aws_sqs_queue.jobs.url
+        CCE_SCAN_CONFIG           = local.config_env
+        SLACK_SECRET_ARN          = aws_secretsmanager_secret.slack.arn
+        CCE_SCAN_TABLE            = aws_dynamodb_table.state.name
+        CCE_SCAN_JOBS_QUEUE_URL   = aws_sqs_queue.jobs.url
+        CCE_SCAN_EVENTS_QUEUE_URL = aws_sqs_queue.events.url
       }
       optional_environment = { SLACK_API_URL = var.slack_api_url }
     }
@@ -27,9 +28,10 @@ locals {
       timeout     = 60
       concurrency = var.notifier_reserved_concurrency
       environment = {
-        CCE_SCAN_CONFIG  = local.config_env
-        SLACK_SECRET_ARN = aws_secretsmanager_secret.slack.arn
-        CCE_SCAN_TABLE   = aws_dynamodb_table.state.name
+        CCE_SCAN_CONFIG           = local.config_env
+        SLACK_SECRET_ARN          = aws_secretsmanager_secret.slack.arn
+        CCE_SCAN_TABLE            = aws_dynamodb_table.state.name
+        CCE_SCAN_EVENTS_QUEUE_URL = aws_sqs_queue.events.url
       }
       optional_environment = { SLACK_API_URL = var.slack_api_url }
     }
