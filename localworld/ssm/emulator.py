@@ -14,45 +14,35 @@ import re
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from localworld.faults import Faults
 from localworld.fleet import FleetSpec, HostSpec
 from localworld.ssm.agent import HostRuntime, run_real_invocation
 from localworld.ssm.clock import Clock, SystemClock
+from localworld.ssm.docstore import DocumentStore, check_version
 from localworld.ssm.documents import (
     MAX_DOCUMENT_BYTES,
     DocumentSpec,
-    check_document_name,
-    document_hash,
-    parse_document,
     resolve_parameters,
 )
 from localworld.ssm.errors import (
-    DocumentAlreadyExists,
-    DocumentPermissionLimit,
     DuplicateInstanceId,
     InvalidCommandId,
     InvalidDocument,
-    InvalidDocumentOperation,
-    InvalidDocumentVersion,
-    InvalidFilterKey,
     InvalidInstanceId,
-    InvalidPermissionType,
     InvalidPluginName,
     InvocationDoesNotExist,
     MaxDocumentSizeExceeded,
     ValidationException,
 )
 from localworld.ssm.instances import describe_instances, page
+from localworld.ssm.shapes import command_filters, filters_match, max_results, timestamp_of, validation_error
 from localworld.ssm.state import (
     CommandRecord,
     InvocationRecord,
@@ -69,12 +59,10 @@ __all__ = ["EmulatorSettings", "SsmEmulator"]
 
 INSTANCE_ID = re.compile(r"(^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)")
 DOCUMENT_REF = re.compile(r"^[a-zA-Z0-9_\-.:/]{3,128}$")
-DOCUMENT_ARN = re.compile(r"^arn:aws[a-z-]*:ssm:([a-z0-9-]+):(\d{12}):document/([a-zA-Z0-9_\-.]{3,128})$")
 CONCURRENCY = re.compile(r"^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$")
 ERRORS = re.compile(r"^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$")
 MIN_TIMEOUT, MAX_TIMEOUT = 30, 2_592_000
 MAX_INSTANCE_IDS = 50
-MAX_SHARE_PER_CALL, MAX_SHARES = 20, 1000
 
 
 class EmulatorSettings(BaseModel):
@@ -90,42 +78,6 @@ class EmulatorSettings(BaseModel):
     upload_parameter: str = Field(default="uploadUrl", description="Where synthetic hosts find the PUT URL.")
     crash_step: str = Field(default="run", description="The step a crash_run_step fault kills.")
     default_timeout_seconds: int = Field(default=3600, ge=MIN_TIMEOUT, le=MAX_TIMEOUT)
-
-
-@dataclass
-class StoredDocument:
-    name: str
-    owner: str
-    region: str
-    content: str
-    document_format: str
-    spec: DocumentSpec
-    hash: str
-    created: float
-    target_type: str | None
-    tags: list[dict[str, str]]
-    shared_with: set[str] = field(default_factory=set)
-
-    def arn(self) -> str:
-        return f"arn:aws:ssm:{self.region}:{self.owner}:document/{self.name}"
-
-
-def _dt(when: float | None) -> datetime | None:
-    return None if when is None else datetime.fromtimestamp(when, UTC)
-
-
-def _validation(value: object, member: str, constraint: str) -> ValidationException:
-    return ValidationException(
-        f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy constraint: "
-        f"Member must {constraint}"
-    )
-
-
-def _timestamp(value: str) -> float:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError as exc:
-        raise ValidationException(f"Invalid timestamp filter value: {value}") from exc
 
 
 class SsmEmulator:
@@ -150,7 +102,7 @@ class SsmEmulator:
         self._cce_roots = dict(cce_roots or {})
         self._put = put
         self._lock = threading.RLock()
-        self._documents: dict[tuple[str, str], dict[str, StoredDocument]] = {}
+        self.documents = DocumentStore(self.clock)
         self._commands: dict[tuple[str, str], dict[str, CommandRecord]] = {}
         self._pool = ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="ssm-host")
         self._closed = False
@@ -231,7 +183,7 @@ class SsmEmulator:
                 {
                     "InstanceId": host.instance_id,
                     "PingStatus": ping,
-                    "LastPingDateTime": _dt(now if ping == "Online" else now - 3600),
+                    "LastPingDateTime": timestamp_of(now if ping == "Online" else now - 3600),
                     "AgentVersion": host.agent_version,
                     "IsLatestVersion": False,
                     "PlatformType": host.platform_type,
@@ -249,213 +201,34 @@ class SsmEmulator:
             response["NextToken"] = token
         return response
 
-    # Documents ---------------------------------------------------------------------------
-
-    def _own(self, account_id: str, region: str) -> dict[str, StoredDocument]:
-        return self._documents.setdefault((account_id, region), {})
-
-    def _find_document(self, account_id: str, region: str, reference: str) -> StoredDocument:
-        """A document the caller may use: its own by name or ARN, or one shared with it by ARN."""
-        not_found = InvalidDocument(f"Document with name {reference} does not exist.")
-        match = DOCUMENT_ARN.match(reference)
-        if match is None:
-            if reference.startswith("arn:"):
-                raise not_found
-            found = self._own(account_id, region).get(reference)
-            if found is None:
-                raise not_found
-            return found
-        arn_region, owner, name = match.groups()
-        if arn_region != region:
-            raise not_found
-        found = self._documents.get((owner, region), {}).get(name)
-        if found is None:
-            raise not_found
-        if owner != account_id and account_id not in found.shared_with and "All" not in found.shared_with:
-            raise not_found
-        return found
-
-    @staticmethod
-    def _check_version(version: object) -> None:
-        if version not in (None, "1", "$DEFAULT", "$LATEST"):
-            raise InvalidDocumentVersion(f"Document version {version} is not valid.")
-
-    def _description(self, document: StoredDocument) -> dict[str, Any]:
-        return {
-            "Hash": document.hash,
-            "HashType": "Sha256",
-            "Name": document.name,
-            "Owner": document.owner,
-            "CreatedDate": _dt(document.created),
-            "Status": "Active",
-            "DocumentVersion": "1",
-            "Description": document.spec.description,
-            "Parameters": [
-                {
-                    "Name": p.name,
-                    "Type": p.type,
-                    "Description": p.description,
-                    **(
-                        {"DefaultValue": p.default if isinstance(p.default, str) else json.dumps(p.default)}
-                        if p.default is not None
-                        else {}
-                    ),
-                }
-                for p in document.spec.parameters
-            ],
-            "PlatformTypes": list(document.spec.platform_types),
-            "DocumentType": "Command",
-            "SchemaVersion": document.spec.schema_version,
-            "LatestVersion": "1",
-            "DefaultVersion": "1",
-            "DocumentFormat": document.document_format,
-            **({"TargetType": document.target_type} if document.target_type else {}),
-            "Tags": document.tags,
-        }
+    # Documents (see localworld.ssm.docstore) ----------------------------------------------
 
     def api_create_document(self, account_id: str, region: str, request: Mapping[str, Any]) -> dict[str, Any]:
-        name = check_document_name(request.get("Name"))
-        content = request.get("Content")
-        if not isinstance(content, str) or not content:
-            raise _validation(content, "content", "have length greater than or equal to 1")
-        document_type = request.get("DocumentType", "Command")
-        if document_type != "Command":
-            raise ValidationException(f"DocumentType {document_type} is not emulated; only Command is.")
-        document_format = request.get("DocumentFormat", "JSON")
-        spec = parse_document(content, document_format)
-        with self._lock:
-            own = self._own(account_id, region)
-            if name in own:
-                raise DocumentAlreadyExists("Document with same name already exists")
-            document = StoredDocument(
-                name=name,
-                owner=account_id,
-                region=region,
-                content=content,
-                document_format=document_format,
-                spec=spec,
-                hash=document_hash(content),
-                created=self.clock.now(),
-                target_type=request.get("TargetType"),
-                tags=list(request.get("Tags") or []),
-            )
-            own[name] = document
-            return {"DocumentDescription": self._description(document)}
+        return self.documents.create(account_id, region, request)
 
     def api_describe_document(
         self, account_id: str, region: str, request: Mapping[str, Any]
     ) -> dict[str, Any]:
-        with self._lock:
-            document = self._find_document(account_id, region, str(request.get("Name", "")))
-            self._check_version(request.get("DocumentVersion"))
-            return {"Document": self._description(document)}
+        return self.documents.describe(account_id, region, request)
 
     def api_get_document(self, account_id: str, region: str, request: Mapping[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            document = self._find_document(account_id, region, str(request.get("Name", "")))
-            self._check_version(request.get("DocumentVersion"))
-        wanted = request.get("DocumentFormat", document.document_format)
-        content = document.content
-        if wanted != document.document_format:
-            loaded = json.loads(content) if document.document_format == "JSON" else yaml.safe_load(content)
-            content = (
-                json.dumps(loaded, indent=2) if wanted == "JSON" else yaml.safe_dump(loaded, sort_keys=False)
-            )
-        return {
-            "Name": document.name,
-            "CreatedDate": _dt(document.created),
-            "DocumentVersion": "1",
-            "Status": "Active",
-            "Content": content,
-            "DocumentType": "Command",
-            "DocumentFormat": wanted,
-        }
-
-    def _own_document(self, account_id: str, region: str, reference: str) -> StoredDocument:
-        document = self._find_document(account_id, region, reference)
-        if document.owner != account_id:
-            raise InvalidDocument(f"Document with name {reference} does not exist.")
-        return document
+        return self.documents.get(account_id, region, request)
 
     def api_modify_document_permission(
         self, account_id: str, region: str, request: Mapping[str, Any]
     ) -> dict[str, Any]:
-        if request.get("PermissionType") != "Share":
-            raise InvalidPermissionType("Only the Share permission type is supported.")
-        add = list(request.get("AccountIdsToAdd") or [])
-        remove = list(request.get("AccountIdsToRemove") or [])
-        for label, ids in (("accountIdsToAdd", add), ("accountIdsToRemove", remove)):
-            if len(ids) > MAX_SHARE_PER_CALL:
-                raise DocumentPermissionLimit(
-                    f"You can add or remove at most {MAX_SHARE_PER_CALL} accounts in one call ({label})."
-                )
-            for value in ids:
-                if value != "All" and not re.fullmatch(r"\d{12}", str(value)):
-                    raise _validation(value, label, r"satisfy regular expression pattern: (?i)all|[0-9]{12}")
-        with self._lock:
-            document = self._own_document(account_id, region, str(request.get("Name", "")))
-            shared = (document.shared_with | set(add)) - set(remove)
-            if len(shared - {"All"}) > MAX_SHARES:
-                raise DocumentPermissionLimit(f"A document can be shared with at most {MAX_SHARES} accounts.")
-            document.shared_with = shared
-        return {}
+        return self.documents.modify_permission(account_id, region, request)
 
     def api_describe_document_permission(
         self, account_id: str, region: str, request: Mapping[str, Any]
     ) -> dict[str, Any]:
-        if request.get("PermissionType") != "Share":
-            raise InvalidPermissionType("Only the Share permission type is supported.")
-        with self._lock:
-            document = self._own_document(account_id, region, str(request.get("Name", "")))
-            accounts = sorted(document.shared_with)
-        return {
-            "AccountIds": accounts,
-            "AccountSharingInfoList": [
-                {"AccountId": a, "SharedDocumentVersion": "$DEFAULT"} for a in accounts
-            ],
-        }
+        return self.documents.describe_permission(account_id, region, request)
 
     def api_delete_document(self, account_id: str, region: str, request: Mapping[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            document = self._own_document(account_id, region, str(request.get("Name", "")))
-            if document.shared_with:
-                raise InvalidDocumentOperation("Must unshare document first")
-            del self._own(account_id, region)[document.name]
-        return {}
+        return self.documents.delete(account_id, region, request)
 
     def api_list_documents(self, account_id: str, region: str, request: Mapping[str, Any]) -> dict[str, Any]:
-        owner = "Self"
-        for entry in request.get("Filters") or []:
-            if entry.get("Key") == "Owner" and entry.get("Values"):
-                owner = entry["Values"][0]
-        with self._lock:
-            documents: list[StoredDocument] = []
-            if owner in ("Self", "All"):
-                documents += self._own(account_id, region).values()
-            if owner in ("Private", "All"):
-                documents += [
-                    d
-                    for (acct, reg), docs in self._documents.items()
-                    if acct != account_id and reg == region
-                    for d in docs.values()
-                    if account_id in d.shared_with or "All" in d.shared_with
-                ]
-        identifiers = [
-            {
-                "Name": d.name if d.owner == account_id else d.arn(),
-                "CreatedDate": _dt(d.created),
-                "Owner": d.owner,
-                "PlatformTypes": list(d.spec.platform_types),
-                "DocumentVersion": "1",
-                "DocumentType": "Command",
-                "SchemaVersion": d.spec.schema_version,
-                "DocumentFormat": d.document_format,
-                "Tags": d.tags,
-            }
-            for d in sorted(documents, key=lambda d: (d.owner, d.name))
-        ]
-        chunk, token = page(identifiers, int(request.get("MaxResults", 50)), request.get("NextToken"), owner)
-        return {"DocumentIdentifiers": chunk, **({"NextToken": token} if token else {})}
+        return self.documents.list(account_id, region, request)
 
     # SendCommand -------------------------------------------------------------------------
 
@@ -466,13 +239,15 @@ class SsmEmulator:
             raise ValidationException("InstanceIds and Targets cannot be specified together.")
         if targets:
             if len(targets) > 5:
-                raise _validation(targets, "targets", "have length less than or equal to 5")
+                raise validation_error(targets, "targets", "have length less than or equal to 5")
             resolved: list[str] = []
             running = [h for h in self._hosts(account_id, region) if h.state == "running"]
             for target in targets:
                 key, values = target.get("Key", ""), list(target.get("Values") or [])
                 if len(values) > MAX_INSTANCE_IDS:
-                    raise _validation(values, "targets.member.values", "have length less than or equal to 50")
+                    raise validation_error(
+                        values, "targets.member.values", "have length less than or equal to 50"
+                    )
                 if key == "InstanceIds":
                     resolved += values
                 elif key.startswith("tag:"):
@@ -489,33 +264,39 @@ class SsmEmulator:
     def _check_request_shape(self, request: Mapping[str, Any], ids: Sequence[str]) -> int:
         """The API model's constraints, checked before anything else (ValidationException)."""
         if len(ids) > MAX_INSTANCE_IDS:
-            raise _validation(ids, "instanceIds", "have length less than or equal to 50")
+            raise validation_error(ids, "instanceIds", "have length less than or equal to 50")
         for instance_id in ids:
             if not isinstance(instance_id, str) or not INSTANCE_ID.match(instance_id):
-                raise _validation(
+                raise validation_error(
                     instance_id,
                     "instanceIds",
                     r"satisfy regular expression pattern: (^i-(\w{8}|\w{17})$)|(^mi-\w{17}$)",
                 )
         name = request.get("DocumentName")
         if not isinstance(name, str) or not DOCUMENT_REF.match(name):
-            raise _validation(
+            raise validation_error(
                 name, "documentName", r"satisfy regular expression pattern: ^[a-zA-Z0-9_\-.:/]{3,128}$"
             )
         timeout = request.get("TimeoutSeconds", self.settings.default_timeout_seconds)
         if not isinstance(timeout, int) or timeout < MIN_TIMEOUT:
-            raise _validation(timeout, "timeoutSeconds", f"have value greater than or equal to {MIN_TIMEOUT}")
+            raise validation_error(
+                timeout, "timeoutSeconds", f"have value greater than or equal to {MIN_TIMEOUT}"
+            )
         if timeout > MAX_TIMEOUT:
-            raise _validation(timeout, "timeoutSeconds", f"have value less than or equal to {MAX_TIMEOUT}")
+            raise validation_error(
+                timeout, "timeoutSeconds", f"have value less than or equal to {MAX_TIMEOUT}"
+            )
         comment = request.get("Comment")
         if comment is not None and len(str(comment)) > 100:
-            raise _validation(comment, "comment", "have length less than or equal to 100")
+            raise validation_error(comment, "comment", "have length less than or equal to 100")
         concurrency = request.get("MaxConcurrency")
         if concurrency is not None and not CONCURRENCY.match(str(concurrency)):
-            raise _validation(concurrency, "maxConcurrency", "satisfy regular expression pattern: N or N%")
+            raise validation_error(
+                concurrency, "maxConcurrency", "satisfy regular expression pattern: N or N%"
+            )
         max_errors = request.get("MaxErrors")
         if max_errors is not None and not ERRORS.match(str(max_errors)):
-            raise _validation(max_errors, "maxErrors", "satisfy regular expression pattern: N or N%")
+            raise validation_error(max_errors, "maxErrors", "satisfy regular expression pattern: N or N%")
         duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
         if duplicates:
             raise DuplicateInstanceId(f"Instance Id {duplicates[0]} is listed more than once.")
@@ -526,8 +307,8 @@ class SsmEmulator:
         timeout = self._check_request_shape(request, ids)
         reference = str(request["DocumentName"])
         with self._lock:
-            document = self._find_document(account_id, region, reference)
-        self._check_version(request.get("DocumentVersion"))
+            document = self.documents.find(account_id, region, reference)
+        check_version(request.get("DocumentVersion"))
         given_hash = request.get("DocumentHash")
         if given_hash is not None and (
             request.get("DocumentHashType", "Sha256") != "Sha256" or given_hash != document.hash
@@ -730,7 +511,7 @@ class SsmEmulator:
 
     def _command(self, account_id: str, region: str, command_id: object) -> CommandRecord:
         if not isinstance(command_id, str) or len(command_id) != 36:
-            raise _validation(command_id, "commandId", "have length equal to 36")
+            raise validation_error(command_id, "commandId", "have length equal to 36")
         command = self._commands.get((account_id, region), {}).get(command_id)
         if command is None:
             raise InvalidCommandId("Command ID is not valid.")
@@ -743,11 +524,11 @@ class SsmEmulator:
             "DocumentName": command.document_name,
             "DocumentVersion": command.document_version,
             "Comment": command.comment,
-            "ExpiresAfter": _dt(command.expires_after),
+            "ExpiresAfter": timestamp_of(command.expires_after),
             "Parameters": command.parameters,
             "InstanceIds": command.instance_ids,
             "Targets": command.targets,
-            "RequestedDateTime": _dt(command.requested),
+            "RequestedDateTime": timestamp_of(command.requested),
             "Status": view.status,
             "StatusDetails": view.details,
             "OutputS3Region": command.region,
@@ -766,51 +547,11 @@ class SsmEmulator:
             "TriggeredAlarms": [],
         }
 
-    @staticmethod
-    def _filters(request: Mapping[str, Any], allowed: Iterable[str]) -> list[tuple[str, str]]:
-        keys = set(allowed)
-        rules = []
-        for entry in request.get("Filters") or []:
-            key, value = entry.get("key", ""), str(entry.get("value", ""))
-            if key not in keys:
-                raise InvalidFilterKey(f"The filter key {key} is not valid.")
-            rules.append((key, value))
-        return rules
-
-    @staticmethod
-    def _matches(
-        rules: Sequence[tuple[str, str]],
-        requested: float,
-        status: str,
-        details: str,
-        document: str,
-        terminal: bool,
-    ) -> bool:
-        for key, value in rules:
-            if key == "InvokedAfter" and requested < _timestamp(value):
-                return False
-            if key == "InvokedBefore" and requested > _timestamp(value):
-                return False
-            if key == "Status" and value.replace(" ", "") not in (status, details):
-                return False
-            if key == "DocumentName" and value != document:
-                return False
-            if key == "ExecutionStage" and (value == "Complete") != terminal:
-                return False
-        return True
-
-    @staticmethod
-    def _max_results(request: Mapping[str, Any]) -> int:
-        value = request.get("MaxResults", 50)
-        if not isinstance(value, int) or not 1 <= value <= 50:
-            raise _validation(value, "maxResults", "have value between 1 and 50")
-        return value
-
     def api_list_commands(self, account_id: str, region: str, request: Mapping[str, Any]) -> dict[str, Any]:
-        rules = self._filters(
+        rules = command_filters(
             request, ("InvokedAfter", "InvokedBefore", "Status", "DocumentName", "ExecutionStage")
         )
-        max_results = self._max_results(request)
+        limit = max_results(request)
         now = self.clock.now()
         with self._lock:
             if request.get("CommandId"):
@@ -827,7 +568,7 @@ class SsmEmulator:
             items = []
             for command in commands:
                 view = command_view(command, now)
-                if self._matches(
+                if filters_match(
                     rules,
                     command.requested,
                     view.status,
@@ -836,8 +577,8 @@ class SsmEmulator:
                     view.completed == view.target_count,
                 ):
                     items.append(self._command_dict(command, now))
-        scope = json.dumps([request.get("CommandId"), instance_id, rules, max_results])
-        chunk, token = page(items, max_results, request.get("NextToken"), scope)
+        scope = json.dumps([request.get("CommandId"), instance_id, rules, limit])
+        chunk, token = page(items, limit, request.get("NextToken"), scope)
         return {"Commands": chunk, **({"NextToken": token} if token else {})}
 
     def _plugin_dict(self, plugin: PluginView, region: str) -> dict[str, Any]:
@@ -854,9 +595,9 @@ class SsmEmulator:
             "OutputS3KeyPrefix": "",
         }
         if plugin.start is not None:
-            item["ResponseStartDateTime"] = _dt(plugin.start)
+            item["ResponseStartDateTime"] = timestamp_of(plugin.start)
         if plugin.end is not None:
-            item["ResponseFinishDateTime"] = _dt(plugin.end)
+            item["ResponseFinishDateTime"] = timestamp_of(plugin.end)
         return item
 
     def _invocation_dict(self, command: CommandRecord, view: InvocationView, details: bool) -> dict[str, Any]:
@@ -868,7 +609,7 @@ class SsmEmulator:
             "Comment": command.comment,
             "DocumentName": command.document_name,
             "DocumentVersion": command.document_version,
-            "RequestedDateTime": _dt(record.requested),
+            "RequestedDateTime": timestamp_of(record.requested),
             "Status": view.status,
             "StatusDetails": view.details,
             "TraceOutput": "",
@@ -883,10 +624,10 @@ class SsmEmulator:
     def api_list_command_invocations(
         self, account_id: str, region: str, request: Mapping[str, Any]
     ) -> dict[str, Any]:
-        rules = self._filters(
+        rules = command_filters(
             request, ("InvokedAfter", "InvokedBefore", "Status", "DocumentName", "ExecutionStage")
         )
-        max_results = self._max_results(request)
+        limit = max_results(request)
         details = bool(request.get("Details", False))
         instance_id = request.get("InstanceId")
         now = self.clock.now()
@@ -905,7 +646,7 @@ class SsmEmulator:
                     if now < record.visible_at or (instance_id and record.instance_id != instance_id):
                         continue
                     view = invocation_view(record, now)
-                    if self._matches(
+                    if filters_match(
                         rules,
                         record.requested,
                         view.status,
@@ -914,8 +655,8 @@ class SsmEmulator:
                         view.terminal,
                     ):
                         items.append(self._invocation_dict(command, view, details))
-        scope = json.dumps([request.get("CommandId"), instance_id, rules, max_results, details])
-        chunk, token = page(items, max_results, request.get("NextToken"), scope)
+        scope = json.dumps([request.get("CommandId"), instance_id, rules, limit, details])
+        chunk, token = page(items, limit, request.get("NextToken"), scope)
         return {"CommandInvocations": chunk, **({"NextToken": token} if token else {})}
 
     def api_get_command_invocation(

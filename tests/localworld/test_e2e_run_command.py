@@ -254,13 +254,19 @@ class Stage:
         self.s3.put_object(Bucket=self.bucket, Key="bundles/e2e/script.tar", Body=bundle())
         self.signer = world.central_session().client("s3", endpoint_url=world.endpoint_url, config=S3V4)
         self.ssm = member_session(world).client("ssm", endpoint_url=world.endpoint_url)
+        self.sent = 0
 
     def key(self, instance_id: str) -> str:
         return f"results/{SCAN}/{MEMBER}/{instance_id}.tar"
 
     def send(self, instance_id: str) -> str:
+        # a distinct expiry per host: URLs signed in the same second must not share a signature,
+        # or an expire_urls fault on one host would expire the other's URL too
+        self.sent += 1
         get = self.signer.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": "bundles/e2e/script.tar"}, ExpiresIn=600
+            "get_object",
+            Params={"Bucket": self.bucket, "Key": "bundles/e2e/script.tar"},
+            ExpiresIn=600 + self.sent,
         )
         put = self.signer.generate_presigned_url(
             "put_object", Params={"Bucket": self.bucket, "Key": self.key(instance_id)}, ExpiresIn=600
