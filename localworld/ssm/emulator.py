@@ -65,6 +65,20 @@ MIN_TIMEOUT, MAX_TIMEOUT = 30, 2_592_000
 MAX_INSTANCE_IDS = 50
 
 
+EXPIRED_DATE = "X-Amz-Date=20000101T000000Z"
+_AMZ_DATE = re.compile(r"X-Amz-Date=[0-9]{8}T[0-9]{6}Z")
+
+
+def expired_parameters(parameters: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """The parameters a host with the ``expire_urls`` fault sees: every presigned URL signed
+    long ago, so the S3 gate answers 403 "Request has expired" (it checks expiry before the
+    signature, as S3 does). Only that host is affected; the command keeps its real parameters."""
+    return {
+        name: [_AMZ_DATE.sub(EXPIRED_DATE, v) if v.startswith(("http://", "https://")) else v for v in values]
+        for name, values in parameters.items()
+    }
+
+
 class EmulatorSettings(BaseModel):
     """Timing and behaviour knobs; durations are in emulated seconds (see the clock)."""
 
@@ -396,11 +410,7 @@ class SsmEmulator:
         if invocation.delivery != "run":
             return
         flags = self.faults.host(host.instance_id)
-        if flags.expire_urls:
-            for values in command.parameters.values():
-                for value in values:
-                    if value.startswith(("http://", "https://")):
-                        self.faults.expire_url(value)
+        parameters = expired_parameters(command.parameters) if flags.expire_urls else command.parameters
         if host.synthetic is not None:
             synthetic = SyntheticHost(
                 instance_id=host.instance_id,
@@ -424,7 +434,7 @@ class SsmEmulator:
                 cce_root=cce_root,
                 crash_step=self.settings.crash_step if flags.crash_run_step else None,
             )
-            self._submit(self._run_real, command, invocation, spec, runtime, host)
+            self._submit(self._run_real, command, invocation, spec, runtime, host, parameters)
 
     def _delivery_time(self, invocation: InvocationRecord) -> float:
         """When the agent gets the command: never before the invocation is visible, so an
@@ -461,6 +471,7 @@ class SsmEmulator:
         spec: DocumentSpec,
         host: HostRuntime,
         host_spec: HostSpec,
+        parameters: Mapping[str, Sequence[str]],
     ) -> None:
         start = self._wait_for_delivery(invocation, host_spec)
         if start is None:
@@ -469,7 +480,7 @@ class SsmEmulator:
             invocation.delivered_at = start
         host.sandbox.mkdir(parents=True, exist_ok=True)
         try:
-            run_real_invocation(invocation, spec, command.parameters, host, self.clock, self._lock)
+            run_real_invocation(invocation, spec, parameters, host, self.clock, self._lock)
         except Exception as exc:  # the agent reports what broke instead of hanging the invocation
             with self._lock:
                 for plugin in invocation.plugins:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
-from localworld.ssm.emulator import SsmEmulator
+from localworld.ssm.emulator import SsmEmulator, expired_parameters
 from tests.localworld.ssm.conftest import HOST_A1, HOST_A2, HOST_B1, HOST_STOPPED, HOST_TERMINATED
 from tests.localworld.ssm.documents_fixture import shell_document
 
@@ -152,3 +152,12 @@ def test_tag_targets_resolve_to_running_nodes_of_the_caller(document: str, ssm_a
     assert command["InstanceIds"] == []
     assert command["Targets"] == [{"Key": "tag:role", "Values": ["web"]}]
     assert command["TargetCount"] == 2
+
+
+def test_an_expire_urls_host_sees_its_urls_signed_long_ago_and_nothing_else_changes() -> None:
+    url = (
+        "http://127.0.0.1:1/b/k?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261126T101010Z&X-Amz-Expires=60"
+    )
+    seen = expired_parameters({"scriptUrl": [url], "workingDirectory": ["/w/X-Amz-Date=20261126T101010Z"]})
+    assert seen["scriptUrl"] == [url.replace("20261126T101010Z", "20000101T000000Z")]
+    assert seen["workingDirectory"] == ["/w/X-Amz-Date=20261126T101010Z"]
