@@ -1,7 +1,8 @@
 # shellcheck shell=sh
 # lib/sshd.sh: the effective sshd configuration.
 #
-#   cce_sshd_present          true when the root has an OpenSSH server (sshd_config or the sshd binary)
+#   cce_sshd_present          true when the root has an OpenSSH server (sshd_config, the sshd binary,
+#                             its systemd unit or init script)
 #   cce_sshd_lines            the flattened configuration, one line per directive:
 #                             SOURCE<TAB>SCOPE<TAB>keyword<TAB>value  (SOURCE path:line, SCOPE global|match,
 #                             keyword lowercased); Include drop-ins expanded in place (globs sorted,
@@ -15,8 +16,13 @@
 # are not global; Include inside a Match block inherits the match scope.
 
 cce_sshd_present() {
-    [ -f "$(cce_path /etc/ssh/sshd_config)" ] || [ -f "$(cce_path /usr/sbin/sshd)" ] \
-        || [ -f "$(cce_path /usr/bin/sshd)" ]
+    local r p
+    r=${CCE_ROOT%/}
+    for p in /etc/ssh/sshd_config /usr/sbin/sshd /usr/bin/sshd /usr/lib/systemd/system/sshd.service \
+        /usr/lib/systemd/system/ssh.service /lib/systemd/system/ssh.service /etc/init.d/ssh /etc/init.d/sshd; do
+        [ -e "$r$p" ] && return 0
+    done
+    return 1
 }
 
 cce__sshd_file() {
