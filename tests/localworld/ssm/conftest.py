@@ -1,5 +1,5 @@
 """Fixtures for the SSM emulator tests: a moto server on 127.0.0.1 with the emulator installed,
-clients in two accounts, a small fleet, and helpers to wait on commands."""
+clients in two accounts, a small fleet, and functions that wait on commands."""
 
 from __future__ import annotations
 

@@ -123,8 +123,8 @@ def test_each_step_is_a_plugin_named_by_the_step(emulator: SsmEmulator, ssm_a: A
     assert steps["third"]["Status"] == "Success"  # a failed step does not stop the next ones
     assert (invocation["Status"], invocation["StatusDetails"]) == ("Failed", "Failed")
     assert (command["Status"], command["ErrorCount"]) == ("Failed", 1)
-    brief = ssm_a.list_command_invocations(CommandId=command["CommandId"])["CommandInvocations"][0]
-    assert brief["CommandPlugins"] == []
+    summary = ssm_a.list_command_invocations(CommandId=command["CommandId"])["CommandInvocations"][0]
+    assert summary["CommandPlugins"] == []
 
 
 def test_get_command_invocation_on_a_multi_step_document_needs_the_step_name(
