@@ -10,6 +10,7 @@ throttled after that goes back to :class:`Sender`, which waits longer and tries 
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
@@ -181,8 +182,12 @@ class Sender:
 
 
 def sender_threads(rate: float) -> int:
-    """Enough concurrent senders to keep one account's bucket busy through latency and backoff."""
-    return max(4, min(16, int(rate // 2) + 2))
+    """Enough concurrent senders to keep one account's bucket busy through latency and backoff.
+
+    A call takes tens of milliseconds, so a handful of threads keeps even 20 calls/s flowing;
+    more would only contend for the interpreter.
+    """
+    return max(3, min(12, math.ceil(rate / 5) + 2))
 
 
 def find_sent_command(ssm: SSMClient, instance_id: str, comment: str) -> str | None:

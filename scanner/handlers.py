@@ -245,13 +245,16 @@ class JobHandlers:
         try:
             if not account.discovered:
                 self._discover(scan, account, clients)
-            todo = [
-                h
-                for h in store.hosts(job.scan_id, job.account_id, job.region)
-                if h.phase == HostPhase.PENDING
-            ]
+            hosts = store.hosts(job.scan_id, job.account_id, job.region)
+            todo = [h for h in hosts if h.phase == HostPhase.PENDING and h.skip is None]
             if todo:
                 self._send(scan, account, clients, todo, adopt=takeover)
+            # Skipped hosts are recorded after the sends, so every account starts sending early.
+            self._record(
+                scan.scan_id,
+                account,
+                [(h, h.skip) for h in hosts if h.skip is not None and h.outcome is None],
+            )
         except BaseException:
             store.release_dispatch(job.scan_id, job.account_id, job.region, owner=owner)
             raise
@@ -277,24 +280,15 @@ class JobHandlers:
         self.rt.jobs.submit(FinalizeJob(scan_id=scan.scan_id))
 
     def _discover(self, scan: ScanRecord, account: AccountItem, clients: _AccountClients) -> None:
-        store = self.rt.store
         found = discover(clients.ssm, clients.ec2, account.instance_ids)
-        store.put_hosts(
-            scan.scan_id, account.account_id, account.region, [*found.targets, *(h for h, _ in found.skipped)]
-        )
-        if not store.mark_discovered(
-            scan.scan_id, account.account_id, account.region, len(found.targets) + len(found.skipped)
-        ):
-            return
-        items = {h.instance_id: h for h in store.hosts(scan.scan_id, account.account_id, account.region)}
-        self._record(
+        self.rt.store.put_hosts(
             scan.scan_id,
-            account,
-            [
-                (items[host.instance_id], result)
-                for host, result in found.skipped
-                if host.instance_id in items
-            ],
+            account.account_id,
+            account.region,
+            [*((h, None) for h in found.targets), *found.skipped],
+        )
+        self.rt.store.mark_discovered(
+            scan.scan_id, account.account_id, account.region, len(found.targets) + len(found.skipped)
         )
 
     def _send(
@@ -314,7 +308,7 @@ class JobHandlers:
         deadline_after = deadline_seconds(
             config.scan.delivery_timeout_seconds, config.scan.execution_timeout_seconds
         )
-        if store.get_scan(sid).status == ScanStatus.CANCELLING:
+        if scan.status == ScanStatus.CANCELLING:
             reason = "the scan was cancelled before this host was sent its command"
             self._record(
                 sid,

@@ -82,6 +82,7 @@ class HostItem:
     deadline: float | None
     outcome: HostOutcome | None
     detail: OutcomeDetail | None
+    skip: HostResult | None = None
 
 
 def create_table(client: DynamoDBClient, name: str) -> None:
@@ -546,7 +547,9 @@ class ScanStore:
             raise
         return True
 
-    def _host_item(self, scan_id: str, account_id: str, region: str, host: Host) -> dict[str, Any]:
+    def _host_item(
+        self, scan_id: str, account_id: str, region: str, host: Host, skip: HostResult | None = None
+    ) -> dict[str, Any]:
         item: dict[str, Any] = {
             "pk": _s(f"SCAN#{scan_id}"),
             "sk": _s(_host_sk(account_id, region, host.instance_id)),
@@ -560,16 +563,22 @@ class ScanStore:
             item["name"] = _s(host.name)
         if host.private_ip:
             item["private_ip"] = _s(host.private_ip)
+        if skip is not None:
+            item["skip"] = _s(skip.model_dump_json())
         return item
 
-    def put_hosts(self, scan_id: str, account_id: str, region: str, hosts: Sequence[Host]) -> None:
-        """Create host items in ``PENDING``, 25 to a BatchWriteItem.
+    def put_hosts(
+        self, scan_id: str, account_id: str, region: str, hosts: Sequence[tuple[Host, HostResult | None]]
+    ) -> None:
+        """Create host items in ``PENDING``, 25 to a BatchWriteItem; a host discovery skipped
+        carries its outcome-to-be (``skip``), so it is never sent a command.
 
         Only for the holder of the account's dispatch lease before the account is marked
         discovered: nothing has been sent to these hosts yet, so writing them whole is safe.
         """
         self._batch_put(
-            [self._host_item(scan_id, account_id, region, h) for h in hosts], what=f"{account_id} hosts"
+            [self._host_item(scan_id, account_id, region, h, skip) for h, skip in hosts],
+            what=f"{account_id} hosts",
         )
 
     @staticmethod
@@ -585,6 +594,7 @@ class ScanStore:
             deadline=item.get("deadline"),
             outcome=HostOutcome(item["outcome"]) if item.get("outcome") else None,
             detail=OutcomeDetail.model_validate_json(item["detail"]) if item.get("detail") else None,
+            skip=HostResult.model_validate_json(item["skip"]) if item.get("skip") else None,
         )
 
     def hosts(self, scan_id: str, account_id: str | None = None, region: str | None = None) -> list[HostItem]:

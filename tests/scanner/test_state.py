@@ -17,7 +17,7 @@ def _prepared(store: ScanStore, hosts: int = 3) -> list[str]:
     store.create_scan(scan_record(SCAN))
     store.put_account(SCAN, ACCOUNT, "a0", REGION, None)
     ids = [f"i-0{n:016x}" for n in range(hosts)]
-    store.put_hosts(SCAN, ACCOUNT, REGION, [Host(instance_id=i) for i in ids])
+    store.put_hosts(SCAN, ACCOUNT, REGION, [(Host(instance_id=i), None) for i in ids])
     store.mark_discovered(SCAN, ACCOUNT, REGION, hosts)
     return ids
 
