@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qs, parse_qsl
 
 from localworld.accounts import KeyInfo, lookup_key, lookup_role
 from localworld.errors import ServerError
@@ -277,6 +277,12 @@ class GateMiddleware:
             self.faults.url_expired,
         )
         if error is None:
+            # moto takes the account from the Authorization header, which a presigned request has
+            # not: name the verified signer's account, so the request acts (and notifies) as it.
+            credential = parse_qs(query_string).get("X-Amz-Credential", [""])[0]
+            signer = lookup_key(credential.split("/", 1)[0])
+            if signer is not None:
+                environ["HTTP_X_MOTO_ACCOUNT_ID"] = signer.account_id
             return self.app(environ, start_response)
         status = f"{error.status} {_REASONS.get(error.status, 'Error')}"
         return _respond(start_response, status, [("Content-Type", "application/xml")], error.body())

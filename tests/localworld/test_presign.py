@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 import boto3
 import pytest
@@ -370,3 +371,38 @@ def test_keys_with_spaces_unicode_and_reserved_characters_verify(
     get = s3.generate_presigned_url("get_object", Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=60)
     assert _curl(get) == (200, "report")
     assert s3.get_object(Bucket=BUCKET, Key=key)["Body"].read() == b"report"
+
+
+def test_presigned_put_acts_in_the_signers_account_so_the_bucket_notification_fires(
+    server: MotoServer, admin: boto3.Session, tmp_path: Path
+) -> None:
+    # GIVEN ObjectCreated on results/ goes to a queue of the bucket's account
+    sqs = admin.client("sqs", endpoint_url=server.endpoint_url)
+    queue = sqs.create_queue(QueueName="results")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    _s3(admin, server).put_bucket_notification_configuration(
+        Bucket=BUCKET,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "results/"}]}},
+                }
+            ]
+        },
+    )
+    sqs.purge_queue(QueueUrl=queue)  # S3's test event
+    # WHEN a host uploads through a presigned PUT signed with session credentials of that account
+    signer = _session_credentials(server, admin)
+    key = "results/scan-1/222222222222/i-0123456789abcdef0.tar"
+    url = _s3(signer, server).generate_presigned_url(
+        "put_object", Params={"Bucket": BUCKET, "Key": key}, ExpiresIn=60
+    )
+    upload = tmp_path / "host.tar"
+    upload.write_bytes(b"tar-bytes")
+    assert _curl("-X", "PUT", "-T", str(upload), url)[0] == 200
+    # THEN the notification names the object
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+    keys = [r["s3"]["object"]["key"] for m in messages for r in json.loads(m["Body"]).get("Records", [])]
+    assert [unquote_plus(k) for k in keys] == [key]  # event keys are URL-encoded
