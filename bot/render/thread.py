@@ -123,6 +123,8 @@ def parent_blocks(record: ScanRecord, approval: Approval | None, locale: Locale)
 
 
 def _estimate_line(estimate: dict[str, int | None], locale: Locale) -> str:
+    if not estimate:
+        return ""
     parts = []
     for alias, count in list(estimate.items())[:TARGETS_SHOWN]:
         parts.append(f"{code(alias)} {t('hosts_about', locale, n=str(count)) if count is not None else '?'}")
@@ -149,7 +151,7 @@ def approval_blocks(
         SectionBlock(
             text=MarkdownTextObject(
                 text=truncate(
-                    f"*{t('field_targets', locale)}* {_targets(record)}\n{_estimate_line(estimate, locale)}",
+                    f"*{t('field_targets', locale)}* {_targets(record)}\n{_estimate_line(estimate, locale)}".strip(),
                     3000,
                 )
             )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 from pathlib import Path
 
 from rich.console import Console
@@ -33,7 +35,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(run=run)
 
 
+def _quiet() -> None:
+    """The story is the output: servers' request logs and the functions' INFO logs stay out of it."""
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    for name in ("werkzeug", "slack_bolt", "cce_scan.bot", "cce_scan.notifier"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
 def run(args: argparse.Namespace) -> int:
+    _quiet()
     config = load_config(args.config)
     fleet = load_fleet(args.fleet)
     console = Console(highlight=False)
