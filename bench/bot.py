@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from localworld.lambdas import FunctionSpec, LocalLambda  # noqa: E402
-from localworld.slack.driver import SlackDriver, function_url_event, sign  # noqa: E402
+from localworld.slack.driver import SlackDriver  # noqa: E402
 from localworld.slack.server import SlackApiServer  # noqa: E402
 
 COLD_SCRIPT = """
@@ -82,7 +82,9 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=200, help="requests per command")
     parser.add_argument("--cold-runs", type=int, default=5)
     args = parser.parse_args()
@@ -117,10 +119,19 @@ def main() -> None:
                     "trigger_id": slack.issue_trigger_id(),
                     "channel": {"id": "C01CCESCAN"},
                     "response_url": slack.issue_response_url(),
-                    "actions": [{"type": "button", "action_id": "cce_approve", "block_id": "approval",
-                                 "value": "20261126T000000-000000|U01REQUESTER", "action_ts": "1.0"}],
+                    "actions": [
+                        {
+                            "type": "button",
+                            "action_id": "cce_approve",
+                            "block_id": "approval",
+                            "value": "20261126T000000-000000|U01REQUESTER",
+                            "action_ts": "1.0",
+                        }
+                    ],
                 }
-                return driver.send(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+                return driver.send(
+                    urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+                )
 
             commands = {
                 "help": lambda: driver.command("U01REQUESTER", "help"),
@@ -147,8 +158,10 @@ def main() -> None:
             lambdas.settle(timeout=60)
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"cold init (import bot.handler + build the app), {len(cold)} fresh processes: "
-          f"median {statistics.median(cold):.0f} ms, max {max(cold):.0f} ms")
+    print(
+        f"cold init (import bot.handler + build the app), {len(cold)} fresh processes: "
+        f"median {statistics.median(cold):.0f} ms, max {max(cold):.0f} ms"
+    )
     print(f"{'command':<22} {'p50 ms':>8} {'p99 ms':>8}   ({args.requests} requests each, warm)")
     for name, figures in results.items():
         print(f"{name:<22} {figures['p50_ms']:>8.2f} {figures['p99_ms']:>8.2f}")
