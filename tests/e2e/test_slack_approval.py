@@ -75,9 +75,14 @@ def test_someone_who_is_not_an_approver_cannot_decide(system: LocalSystem) -> No
 def test_deny_by_another_approver_replaces_the_buttons_and_shows_in_the_parent(system: LocalSystem) -> None:
     parent, request = _request(system)
     system.driver.click(APPROVER, request, "cce_deny")
-    decided = wait_for(lambda: None if button_message(system, parent) else _current(system, request), what="decision")
+    decided = wait_for(
+        lambda: None if button_message(system, parent) else _current(system, request), what="decision"
+    )
     assert "<@U02APPROVER> 거절" in json.dumps(decided.blocks, ensure_ascii=False)
-    wait_for(lambda: "거절됨" in json.dumps(_current(system, parent).blocks, ensure_ascii=False), what="parent update")
+    wait_for(
+        lambda: "거절됨" in json.dumps(_current(system, parent).blocks, ensure_ascii=False),
+        what="parent update",
+    )
 
 
 def test_double_click_by_two_approvers_keeps_one_decision(system: LocalSystem) -> None:
@@ -105,9 +110,14 @@ def test_expired_request_cannot_be_approved_and_the_sweep_replaces_its_buttons(s
         ExpressionAttributeValues={":past": {"N": str(past)}},
     )
     system.sweep_approvals()
-    expired = wait_for(lambda: None if button_message(system, parent) else _current(system, request), what="expiry")
+    expired = wait_for(
+        lambda: None if button_message(system, parent) else _current(system, request), what="expiry"
+    )
     assert "만료" in json.dumps(expired.blocks, ensure_ascii=False)
-    wait_for(lambda: "승인 요청 만료" in json.dumps(_current(system, parent).blocks, ensure_ascii=False), what="parent")
+    wait_for(
+        lambda: "승인 요청 만료" in json.dumps(_current(system, parent).blocks, ensure_ascii=False),
+        what="parent",
+    )
     system.driver.click(APPROVER, stale, "cce_approve")
     wait_for(lambda: _said_to(system, "만료되었습니다"), what="the clicker is told")
     system.settle()
