@@ -112,7 +112,12 @@ def world_process(conn: Connection, params: dict[str, Any]) -> None:
     config = Config.model_validate_json(params["config"])
     account_ids = [a.id for a in config.accounts]
     fleet = synthetic_fleet(
-        account_ids, params["hosts"], region=config.central.region, mix=MIX, seed=params["seed"]
+        account_ids,
+        params["hosts"],
+        region=config.central.region,
+        mix=MIX,
+        seed=params["seed"],
+        run_seconds=params["run_seconds"],
     )
     faults = Faults(seed=params["seed"])
     limits = (params["tps"], params["throttle"], params["latency_ms"])
@@ -211,6 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--throttle", type=float, default=0.0, help="fraction of calls throttled at random")
     parser.add_argument("--baseline", action="store_true", help="also time the sequential design")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--run-seconds",
+        type=float,
+        default=3.0,
+        help="how long a synthetic host's check run takes (DESIGN §3.1: ≤ 3 s on a typical host)",
+    )
     args = parser.parse_args(argv)
 
     config = bench_config(args.accounts, args.tps)
@@ -221,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         "tps": args.tps,
         "throttle": args.throttle,
         "latency_ms": args.latency_ms,
+        "run_seconds": args.run_seconds,
     }
     parent, child = multiprocessing.get_context("spawn").Pipe()
     process = multiprocessing.get_context("spawn").Process(
