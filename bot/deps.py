@@ -16,6 +16,7 @@ from scanner.config import Config
 if TYPE_CHECKING:
     from bot.approvals import ApprovalStore
     from bot.ports import ScanOps
+    from bot.thread_state import ThreadState
 
 __all__ = ["BotDeps"]
 
@@ -34,6 +35,7 @@ class BotDeps:
     slack_api_url: str
     build_scans: Callable[[], ScanOps]
     build_approvals: Callable[[], ApprovalStore]
+    build_threads: Callable[[], ThreadState]
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @cached_property
@@ -43,6 +45,10 @@ class BotDeps:
     @cached_property
     def approvals(self) -> ApprovalStore:
         return self.build_approvals()
+
+    @cached_property
+    def threads(self) -> ThreadState:
+        return self.build_threads()
 
     @property
     def locale(self) -> Locale:

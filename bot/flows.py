@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -19,6 +20,9 @@ from scanner.errors import ScanNotFoundError, TargetError
 __all__ = ["open_scan_request", "refresh_parent"]
 
 logger = logging.getLogger("cce_scan.bot")
+
+# Slack's chat.update is Tier 3: the parent of one scan is edited at most once per 3 s (bot.notifier).
+UPDATE_INTERVAL_MS = 3000
 
 Say = Callable[[str], object]
 
@@ -86,13 +90,16 @@ def open_scan_request(
 
 
 def refresh_parent(deps: BotDeps, client: WebClient, scan_id: str, approval: Approval | None) -> None:
-    """Re-render the thread parent from the stored scan."""
+    """Re-render the thread parent from the stored scan, within the notifier's 3-second budget per
+    scan (skipped when the budget is spent: the notifier's next update shows the same state)."""
     try:
         record = deps.scans.get(scan_id)
     except ScanNotFoundError:
         logger.warning("parent refresh for unknown scan %s", scan_id)
         return
     if record.channel is None or record.thread_ts is None:
+        return
+    if not deps.threads.claim_update(scan_id, int(time.time() * 1000), UPDATE_INTERVAL_MS):
         return
     client.chat_update(
         channel=record.channel,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.approvals import ApprovalStore
     from bot.ports import ScanOps
     from bot.settings import BotSettings
+    from bot.thread_state import ThreadState
     from scanner.config import Config
 
 __all__ = ["handler"]
@@ -59,6 +60,14 @@ def _scans(settings: BotSettings, config: Config) -> ScanOps:
     return EngineScans(ScanEngine(runtime))
 
 
+def _threads(settings: BotSettings, config: Config) -> ThreadState:
+    from bot.thread_state import ThreadState
+
+    return ThreadState(
+        _session().client("dynamodb"), settings.cce_scan_table, ttl_days=config.scan.state_ttl_days
+    )
+
+
 def _approvals(settings: BotSettings, config: Config) -> ApprovalStore:
     from bot.approvals import ApprovalStore
 
@@ -84,6 +93,7 @@ def _slack_handler() -> SlackRequestHandler:
         slack_api_url=settings.slack_api_url,
         build_scans=lambda: _scans(settings, config),
         build_approvals=lambda: _approvals(settings, config),
+        build_threads=lambda: _threads(settings, config),
     )
     return SlackRequestHandler(build_app(deps))
 

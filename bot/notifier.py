@@ -29,6 +29,7 @@ from slack_sdk import WebClient
 
 from bot.approvals import Approval, ApprovalStore
 from bot.errors import ApprovalNotFoundError
+from bot.flows import UPDATE_INTERVAL_MS
 from bot.i18n import Locale, t
 from bot.render.report import FailedHost, report_blocks, report_text
 from bot.render.text import code, escape, truncate
@@ -67,7 +68,6 @@ REPORT_TYPE = "notifier.report"
 # How long the report waits for the analyzer (its own queue) to judge every uploaded result.
 ANALYSIS_WAIT_SECONDS = 180
 ANALYSIS_RETRY_SECONDS = 5
-UPDATE_INTERVAL_MS = 3000
 FAILURE_THRESHOLDS = (1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000)
 PREVIOUS_SCANS_LOOKED_AT = 50
 MAX_FILE_BYTES = 50 * 1024 * 1024
@@ -114,7 +114,7 @@ class Notifier:
                 return  # asked again in a few seconds
             if self.threads.claim_event(event.scan_id, event.seq):
                 self.report(event)
-            self.refresh_parent(event.scan_id, force=True)
+            self.refresh_parent(event.scan_id)
             return
         if isinstance(event, AccountUnreachable) and self.threads.claim_event(event.scan_id, event.seq):
             self.reply(
@@ -140,7 +140,7 @@ class Notifier:
         except ApprovalNotFoundError:
             return None
 
-    def refresh_parent(self, scan_id: str, force: bool = False) -> None:
+    def refresh_parent(self, scan_id: str) -> None:
         """Re-render the parent now if the 3-second window allows it, else schedule one refresh."""
         try:
             record = self.store.get_scan(scan_id)
@@ -149,7 +149,7 @@ class Notifier:
             return
         if record.channel is None or record.thread_ts is None:
             return
-        if not self.threads.claim_update(scan_id, self.now_ms(), 0 if force else self.interval_ms):
+        if not self.threads.claim_update(scan_id, self.now_ms(), self.interval_ms):
             self._schedule_refresh(scan_id)
             return
         approval = self._approval(scan_id)
@@ -225,7 +225,7 @@ class Notifier:
                     text=t("approval_expired", self.locale, who=""),
                     blocks=approval_blocks(record, current, {}, self.locale),
                 )
-            self.refresh_parent(approval.scan_id, force=True)
+            self.refresh_parent(approval.scan_id)
         return expired
 
     # The final report

@@ -268,14 +268,16 @@ class LocalLambda:
         mapping.thread.start()
 
     def _queues_have_messages(self) -> bool:
+        counts = (
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        )
         for mapping in self._mappings:
             attributes = mapping.client.get_queue_attributes(
-                QueueUrl=mapping.queue_url,
-                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+                QueueUrl=mapping.queue_url, AttributeNames=list(counts)
             )["Attributes"]
-            if int(attributes["ApproximateNumberOfMessages"]) or int(
-                attributes["ApproximateNumberOfMessagesNotVisible"]
-            ):
+            if any(int(attributes.get(name, "0")) for name in counts):
                 return True
         return False
 

@@ -1,0 +1,129 @@
+"""A scan from Slack to the report: the modal, progress in the parent, the broadcast report with files,
+status and cancel, and Slack's 429 on chat.update, all through the bot's and notifier's Lambda entries."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from localworld.slack.render import message_text
+from localworld.slack.server import Message
+from localworld.system import LocalSystem
+from tests.e2e.system_support import REQUESTER, STRANGER, parents, replies, running_system, wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
+    with running_system(tmp_path_factory.mktemp("system")) as running:
+        yield running
+
+
+def _report(system: LocalSystem, parent: Message) -> Message | None:
+    return next((m for m in replies(system, parent) if m.reply_broadcast), None)
+
+
+def _new_parent(system: LocalSystem, before: int) -> Message:
+    return wait_for(lambda: parents(system)[before] if len(parents(system)) > before else None, what="parent")
+
+
+def test_modal_validation_errors_come_back_in_the_ack(system: LocalSystem) -> None:
+    system.driver.command(REQUESTER, "")
+    view = system.slack.opened_views()[-1]
+    empty = system.driver.submit(REQUESTER, view, {})
+    assert empty.json()["response_action"] == "errors"
+    assert "targets_accounts" in empty.json()["errors"]
+    bad = system.driver.submit(
+        REQUESTER, view, {"targets_hosts": {"hosts": {"type": "plain_text_input", "value": "i-nothex"}}}
+    )
+    assert "i-nothex" in bad.json()["errors"]["targets_hosts"]
+    both = system.driver.submit(
+        REQUESTER,
+        view,
+        {
+            "targets_accounts": {
+                "accounts": {
+                    "type": "multi_static_select",
+                    "selected_options": [{"value": "account:dev-app"}],
+                }
+            },
+            "targets_hosts": {"hosts": {"type": "plain_text_input", "value": "web-1"}},
+        },
+    )
+    assert "targets_hosts" in both.json()["errors"]
+
+
+def test_a_scan_without_approval_runs_from_the_modal_to_the_broadcast_report(system: LocalSystem) -> None:
+    before = len(parents(system))
+    system.driver.command(REQUESTER, "")
+    view = system.slack.opened_views()[-1]
+    answer = system.driver.submit(
+        REQUESTER,
+        view,
+        {
+            "targets_accounts": {
+                "accounts": {
+                    "type": "multi_static_select",
+                    "selected_options": [{"value": "account:dev-app"}],
+                }
+            }
+        },
+    )
+    assert answer.status == 200
+    assert answer.body in ("", "{}")  # accepted: the modal closes
+    parent = _new_parent(system, before)
+    report = wait_for(lambda: _report(system, parent), timeout=180, what="the report")
+    text = message_text(report.blocks, report.text)
+    assert "점검 결과" in text
+    assert "대상 3대" in text  # dev-app: three Linux hosts (examples/fleet.yaml)
+    assert "성공 3" in text
+    assert "취약 호스트가 가장 많은 항목" in text
+    system.settle()
+    final = system.slack.find(parent.channel, parent.ts)
+    assert "완료" in message_text(final.blocks)
+    assert "100%" in message_text(final.blocks)
+    attached = {system.slack.files[f].filename for f in final.files}
+    assert any(name.endswith(".csv") for name in attached)
+    assert any(name.endswith(".ocsf.jsonl") for name in attached)
+    csv = next(
+        f for f in system.slack.files.values() if f.filename.endswith(".csv") and f.thread_ts == parent.ts
+    )
+    assert csv.content.startswith("\ufeff".encode())
+    # the parent was never edited more than once per 3 seconds (Tier 3, throttled per scan)
+    edits = [c.at for c in system.slack.calls_to("chat.update") if c.args.get("ts") == parent.ts]
+    assert len(edits) >= 2
+    assert all(later - earlier >= 2.9 for earlier, later in itertools.pairwise(edits))
+
+
+def test_status_lists_recent_scans_and_cancel_needs_the_requester_or_an_approver(system: LocalSystem) -> None:
+    system.driver.command(REQUESTER, "status")
+    status = wait_for(
+        lambda: [r for r in system.slack.responses if "최근 CCE 점검" in json.dumps(r, ensure_ascii=False)],
+        what="status",
+    )
+    assert "dev-app" in json.dumps(status[-1], ensure_ascii=False)
+    scan_id = json.dumps(status[-1]).split("*`", 1)[1].split("`", 1)[0]
+    system.driver.command(STRANGER, f"cancel {scan_id}")
+    system.settle()
+    system.driver.command(REQUESTER, "cancel 20200101T000000-000000")
+    wait_for(
+        lambda: [r for r in system.slack.responses if "찾을 수 없습니다" in r.get("text", "")],
+        what="unknown scan",
+    )
+
+
+def test_a_429_on_chat_update_is_waited_out_and_the_parent_still_ends_up_current(system: LocalSystem) -> None:
+    before = len(parents(system))
+    system.slack.force_429("chat.update", retry_after=1, times=2)
+    system.driver.command(REQUESTER, "account dev-app")
+    parent = _new_parent(system, before)
+    wait_for(lambda: _report(system, parent), timeout=180, what="the report")
+    system.settle()
+    statuses = [c.status for c in system.slack.calls_to("chat.update")]
+    assert statuses.count(429) == 2
+    assert "완료" in message_text(system.slack.find(parent.channel, parent.ts).blocks)
+    assert not system.lambdas.failures()
