@@ -81,9 +81,9 @@ def bench_config(accounts: int, tps: float) -> Config:
         # a burst through that the service then throttles.
         "send_command_burst": 1,
         "max_parallel_accounts": accounts,
-        "poll_interval_seconds": 1.0,
+        "poll_interval_seconds": 5.0,
     }
-    base["scan"].update(delivery_timeout_seconds=60, execution_timeout_seconds=60)
+    base["scan"].update(delivery_timeout_seconds=600, execution_timeout_seconds=300)
     return Config.model_validate(base)
 
 
@@ -179,7 +179,9 @@ def baseline(
     first = last = 0.0
     for account, ids in online.items():
         entered: Any = sessions.get(account).session
-        ssm = entered.client("ssm", endpoint_url=endpoint_url, config=ssm_client_config(1))
+        ssm = entered.client(
+            "ssm", region_name=config.central.region, endpoint_url=endpoint_url, config=ssm_client_config(1)
+        )
         pace_client(ssm, TokenBucket(tps, 1))
         sender = Sender(
             ssm,
