@@ -357,15 +357,16 @@ def _notifier() -> Notifier:
     settings = BotSettings()  # read from the environment
     config = load_config_source(settings.cce_scan_config)
     secrets = load_slack_secrets(settings)
-    dynamodb = boto3.client("dynamodb")
+    session = boto3.Session()
+    dynamodb = session.client("dynamodb")
     return Notifier(
         config=config,
         slack=slack_client(secrets.bot_token.get_secret_value(), settings.slack_api_url),
         store=ScanStore(dynamodb, settings.cce_scan_table, ttl_days=config.scan.state_ttl_days),
         approvals=ApprovalStore(dynamodb, settings.cce_scan_table, ttl_days=config.scan.state_ttl_days),
         threads=ThreadState(dynamodb, settings.cce_scan_table, ttl_days=config.scan.state_ttl_days),
-        s3=boto3.client("s3"),
-        sqs=boto3.client("sqs"),
+        s3=session.client("s3"),
+        sqs=session.client("sqs"),
         events_queue_url=settings.cce_scan_events_queue_url,
     )
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import yaml
 
 from cce_scan.bundle import bundle_bytes
@@ -172,6 +173,9 @@ class LocalSystem:
                     }
                 )
             )
+            # A cold start of every function: a new process would have no cached app, clients or
+            # default boto3 session (whose credentials would be the previous system's).
+            boto3.DEFAULT_SESSION = None
             for spec in FUNCTIONS:
                 _clear_caches(spec.handler.rpartition(".")[0])
             sqs = world.session_for(world.config.central.account_id).client(

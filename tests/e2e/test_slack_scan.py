@@ -76,7 +76,15 @@ def test_a_scan_without_approval_runs_from_the_modal_to_the_broadcast_report(sys
     assert answer.status == 200
     assert answer.body in ("", "{}")  # accepted: the modal closes
     parent = _new_parent(system, before)
-    report = wait_for(lambda: _report(system, parent), timeout=180, what="the report")
+    try:
+        report = wait_for(lambda: _report(system, parent), timeout=180, what="the report")
+    except AssertionError as exc:
+        kinds = [
+            (i.function, i.kind, json.dumps(i.payload)[:120], str(i.result)[:80])
+            for i in system.lambdas.invocations
+            if i.function in ("cce-scan-notifier", "cce-scan-analyzer", "cce-scan-worker")
+        ][-40:]
+        raise AssertionError(f"{exc}: failures {system.lambdas.failures()} invocations {kinds}") from exc
     text = message_text(report.blocks, report.text)
     assert "점검 결과" in text
     assert "대상 3대" in text  # dev-app: three Linux hosts (examples/fleet.yaml)
