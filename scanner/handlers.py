@@ -1,8 +1,11 @@
 """The job handlers: dispatch, track and finalize. Idempotent, so at-least-once delivery is safe.
 
-- ``dispatch``: enter the account (AssumeRole), discover once, create a host item per host, then
-  per host: claim it (conditional), presign its PUT, SendCommand, record the command ID. Hosts run
-  in parallel threads sharing the account's token bucket. Queues round 1 of ``track``.
+- ``dispatch``: enter the account (AssumeRole), take the account's dispatch lease (a duplicate
+  delivery stops here), discover once and create a host item per host, then per host without a
+  command: presign its GET and PUT, SendCommand, record the command ID (batched ``SENT#`` items).
+  Hosts run in parallel threads sharing the account's token bucket. A delivery that takes over a
+  dead holder's lease first adopts commands already sent (found by their ``Comment``). Skipped
+  hosts get their outcome after the sends. Queues round 1 of ``track``.
 - ``track``: one polling round per delivery, claimed per round so a duplicate does nothing; queues
   the next round after ``poll_interval_seconds`` until every host is final, then closes the account.
 - ``finalize``: when every account is closed, moves the scan to FINISHED (or CANCELLED) once and
