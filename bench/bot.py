@@ -52,6 +52,7 @@ def _environment(slack: SlackApiServer, lambdas_url: str, config: Path) -> dict[
         "CCE_SCAN_TABLE": "cce-scan",
         "CCE_SCAN_JOBS_QUEUE_URL": "http://127.0.0.1:9/111111111111/cce-scan-jobs",
         "CCE_SCAN_EVENTS_QUEUE_URL": "http://127.0.0.1:9/111111111111/cce-scan-events",
+        "CCE_SCAN_WORKER_FUNCTION": "cce-scan-worker",
         "SLACK_SIGNING_SECRET": "bench-signing-secret",
         "SLACK_BOT_TOKEN": slack.bot_token,
         "SLACK_BOT_USER_ID": slack.bot_user_id,

@@ -36,15 +36,21 @@ def _session() -> boto3.Session:
 
 def _scans(settings: BotSettings, config: Config) -> ScanOps:
     from bot.errors import SettingsError
-    from bot.scans import EngineScans
+    from bot.scans import EngineScans, WorkerInvoker
     from scanner.engine import ScanEngine
     from scanner.events import SqsEventPublisher
     from scanner.handlers import Runtime
     from scanner.jobs import SqsJobQueue
     from scanner.state import ScanStore
 
-    if settings.cce_scan_jobs_queue_url is None or settings.cce_scan_events_queue_url is None:
-        raise SettingsError("the bot needs CCE_SCAN_JOBS_QUEUE_URL and CCE_SCAN_EVENTS_QUEUE_URL")
+    if (
+        settings.cce_scan_jobs_queue_url is None
+        or settings.cce_scan_events_queue_url is None
+        or settings.cce_scan_worker_function is None
+    ):
+        raise SettingsError(
+            "the bot needs CCE_SCAN_JOBS_QUEUE_URL, CCE_SCAN_EVENTS_QUEUE_URL and CCE_SCAN_WORKER_FUNCTION"
+        )
     session = _session()
     sqs = session.client("sqs")
     runtime = Runtime(
@@ -57,7 +63,9 @@ def _scans(settings: BotSettings, config: Config) -> ScanOps:
         central_session=session,
         partition=session.get_partition_for_region(session.region_name or config.central.region),
     )
-    return EngineScans(ScanEngine(runtime))
+    return EngineScans(
+        ScanEngine(runtime), WorkerInvoker(session.client("lambda"), settings.cce_scan_worker_function)
+    )
 
 
 def _threads(settings: BotSettings, config: Config) -> ThreadState:

@@ -1,53 +1,91 @@
-"""The bot's :class:`~bot.ports.ScanOps` on the scan engine and the state table."""
+"""The bot's :class:`~bot.ports.ScanOps` on the scan engine, and the worker for the member accounts.
+
+The bot never enters a member account (DESIGN §2; the member roles trust only the worker's role):
+resolving host targets and estimating host counts are asked of the worker function with a direct
+invocation (:class:`WorkerInvoker`); account targets resolve from the configuration and
+Organizations in the central account.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Protocol
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from scanner.config import Config
-from scanner.discovery import managed_instances
+from bot.errors import BotError
 from scanner.engine import ScanEngine
-from scanner.errors import CceScanError
+from scanner.errors import TargetError
 from scanner.models import ScanRecord, ScanTargets
-from scanner.sessions import SessionCache
 
-__all__ = ["EngineScans"]
+__all__ = ["EngineScans", "MemberAccess", "WorkerInvoker"]
 
 logger = logging.getLogger("cce_scan.bot")
 
-ESTIMATE_WORKERS = 8
-LINUX_ONLINE = [
-    {"Key": "PingStatus", "Values": ["Online"]},
-    {"Key": "PlatformTypes", "Values": ["Linux"]},
-]
+
+class MemberAccess(Protocol):
+    """What needs the member accounts."""
+
+    def resolve(self, kind: str, names: tuple[str, ...], requester: str) -> ScanTargets: ...
+
+    def estimate(self, targets: ScanTargets, requester: str) -> dict[str, int | None]: ...
+
+
+class WorkerInvoker:
+    """:class:`MemberAccess` by invoking the worker function (``RequestResponse``)."""
+
+    def __init__(self, lambda_client: Any, function_name: str) -> None:
+        self._lambda = lambda_client
+        self._function = function_name
+
+    def _call(self, payload: dict[str, Any]) -> dict[str, Any]:
+        answer = self._lambda.invoke(
+            FunctionName=self._function, InvocationType="RequestResponse", Payload=json.dumps(payload)
+        )
+        body = json.loads(answer["Payload"].read() or b"{}")
+        if answer.get("FunctionError"):
+            raise BotError(f"the worker failed: {body.get('errorMessage', 'unknown error')}")
+        if not body.get("ok"):
+            raise TargetError(str(body.get("error", "the worker could not resolve the targets")))
+        return dict(body)
+
+    def resolve(self, kind: str, names: tuple[str, ...], requester: str) -> ScanTargets:
+        body = self._call({"action": "resolve", "kind": kind, "names": list(names), "requester": requester})
+        return ScanTargets.model_validate(body["targets"])
+
+    def estimate(self, targets: ScanTargets, requester: str) -> dict[str, int | None]:
+        body = self._call(
+            {"action": "estimate", "targets": targets.model_dump(mode="json"), "requester": requester}
+        )
+        return {
+            str(alias): (None if count is None else int(count)) for alias, count in body["estimate"].items()
+        }
 
 
 class EngineScans:
     """Scan operations for the listeners; every call may reach AWS, so only lazy listeners call it."""
 
-    def __init__(self, engine: ScanEngine) -> None:
+    def __init__(self, engine: ScanEngine, members: MemberAccess) -> None:
         self._engine = engine
-
-    @property
-    def _config(self) -> Config:
-        return self._engine.rt.config
+        self._members = members
 
     def create(
         self, kind: str, names: tuple[str, ...], requester: str, channel: str, idempotency_key: str
     ) -> ScanRecord:
+        targets = self._members.resolve(kind, names, requester) if kind == "host" else None
         return self._engine.create_scan(
-            kind, list(names), requester=requester, channel=channel, idempotency_key=idempotency_key
+            kind,
+            list(names),
+            requester=requester,
+            channel=channel,
+            idempotency_key=idempotency_key,
+            targets=targets,
         )
 
     def attach_thread(self, scan_id: str, channel: str, thread_ts: str) -> bool:
         return self._engine.rt.store.attach_thread(scan_id, channel, thread_ts)
 
     def needs_approval(self, targets: ScanTargets) -> bool:
-        config = self._config
+        config = self._engine.rt.config
         for target in targets.accounts:
             account = config.account_by_id(target.account_id)
             if account is None or config.requires_approval(account):
@@ -55,32 +93,11 @@ class EngineScans:
         return False
 
     def estimate_hosts(self, targets: ScanTargets) -> dict[str, int | None]:
-        """Online Linux managed hosts per account now (host targets: the hosts named)."""
-        rt = self._engine.rt
-        sessions = SessionCache(
-            rt.config,
-            scan_id="estimate",
-            requester="cce-scan",
-            central_session=rt.central_session,
-            endpoint_url=rt.endpoint_url,
-            partition=rt.partition,
-        )
-
-        def count(target: Any) -> tuple[str, int | None]:
-            if target.instance_ids is not None:
-                return target.alias, len(target.instance_ids)
-            try:
-                ssm = sessions.client(target.account_id, "ssm", target.region)
-                return target.alias, len(managed_instances(ssm, LINUX_ONLINE))
-            except (ClientError, BotoCoreError, CceScanError):  # an estimate is best effort
-                return target.alias, None
-
-        estimate: dict[str, int | None] = {}
-        with ThreadPoolExecutor(max_workers=ESTIMATE_WORKERS) as pool:
-            for alias, found in pool.map(count, targets.accounts):
-                previous = estimate.get(alias)
-                estimate[alias] = None if found is None else (previous or 0) + found
-        return estimate
+        try:
+            return self._members.estimate(targets, "cce-scan")
+        except (BotError, TargetError) as exc:  # an estimate is best effort
+            logger.warning("host estimate failed: %s", exc)
+            return {target.alias: None for target in targets.accounts}
 
     def start(self, scan_id: str, approver: str | None) -> None:
         self._engine.start(scan_id, approver=approver)

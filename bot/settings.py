@@ -27,6 +27,7 @@ class BotSettings(BaseSettings):
     cce_scan_table: str
     cce_scan_jobs_queue_url: str | None = None
     cce_scan_events_queue_url: str | None = None
+    cce_scan_worker_function: str | None = None
     slack_secret_arn: str | None = None
     slack_signing_secret: SecretStr | None = None
     slack_bot_token: SecretStr | None = None

@@ -165,6 +165,7 @@ class LocalSystem:
                         "CCE_SCAN_TABLE": names.table,
                         "CCE_SCAN_JOBS_QUEUE_URL": queue_urls["jobs"],
                         "CCE_SCAN_EVENTS_QUEUE_URL": queue_urls["events"],
+                        "CCE_SCAN_WORKER_FUNCTION": "cce-scan-worker",
                         "SLACK_SIGNING_SECRET": signing_secret,
                         "SLACK_BOT_TOKEN": slack.bot_token,
                         "SLACK_BOT_USER_ID": slack.bot_user_id,

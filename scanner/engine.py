@@ -15,19 +15,29 @@ create, ask, then ``start`` with the approver (or never start it).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from scanner.artifacts import current_bundle_sha256, document_hash
-from scanner.errors import ScanStateError
+from scanner.discovery import managed_instances
+from scanner.errors import CceScanError, ScanStateError
 from scanner.events import AccountRef, ScanStarted
 from scanner.handlers import JobHandlers, Runtime
 from scanner.jobs import DispatchJob, FinalizeJob
-from scanner.models import ScanRecord, ScanStatus, new_scan_id
+from scanner.models import AccountTarget, ScanRecord, ScanStatus, ScanTargets, new_scan_id
 from scanner.sessions import SessionCache
 from scanner.state import AccountPhase, HostItem
 from scanner.targets import OrganizationDirectory, OuLookup, resolve_targets
 
 __all__ = ["ScanEngine"]
+
+ESTIMATE_WORKERS = 8
+ONLINE_LINUX = [
+    {"Key": "PingStatus", "Values": ["Online"]},
+    {"Key": "PlatformTypes", "Values": ["Linux"]},
+]
 
 
 class ScanEngine:
@@ -46,6 +56,56 @@ class ScanEngine:
             self._ous = OrganizationDirectory(client)
         return self._ous
 
+    def _sessions(self, scan_id: str, requester: str) -> SessionCache:
+        return SessionCache(
+            self.rt.config,
+            scan_id=scan_id,
+            requester=requester,
+            central_session=self.rt.central_session,
+            endpoint_url=self.rt.endpoint_url,
+            partition=self.rt.partition,
+        )
+
+    def resolve(
+        self, kind: str, names: Sequence[str], *, requester: str, scan_id: str = "resolve"
+    ) -> ScanTargets:
+        """Resolve ``kind`` (``account``/``host``) ``names``; host targets enter member accounts."""
+        sessions = self._sessions(scan_id, requester)
+
+        def clients_for(account_id: str, region: str) -> tuple[Any, Any]:
+            return (
+                sessions.client(account_id, "ssm", region),
+                sessions.client(account_id, "ec2", region),
+            )
+
+        return resolve_targets(
+            self.rt.config,
+            kind,
+            names,
+            ous=self._ou_lookup() if kind == "account" else None,
+            clients_for=clients_for,
+        )
+
+    def estimate_hosts(self, targets: ScanTargets, *, requester: str = "cce-scan") -> dict[str, int | None]:
+        """Online Linux managed hosts per account alias now (None where the account cannot be counted)."""
+        sessions = self._sessions("estimate", requester)
+
+        def count(target: AccountTarget) -> tuple[str, int | None]:
+            if target.instance_ids is not None:
+                return target.alias, len(target.instance_ids)
+            try:
+                ssm = sessions.client(target.account_id, "ssm", target.region)
+                return target.alias, len(managed_instances(ssm, ONLINE_LINUX))
+            except (ClientError, BotoCoreError, CceScanError):  # an estimate is best effort
+                return target.alias, None
+
+        estimate: dict[str, int | None] = {}
+        with ThreadPoolExecutor(max_workers=ESTIMATE_WORKERS) as pool:
+            for alias, found in pool.map(count, targets.accounts):
+                previous = estimate.get(alias, 0)
+                estimate[alias] = None if found is None or previous is None else previous + found
+        return estimate
+
     def create_scan(
         self,
         kind: str,
@@ -55,34 +115,17 @@ class ScanEngine:
         channel: str | None = None,
         thread_ts: str | None = None,
         idempotency_key: str | None = None,
+        targets: ScanTargets | None = None,
     ) -> ScanRecord:
         """Resolve ``kind`` (``account``/``host``) ``names`` and record a scan in CREATED.
 
-        With ``idempotency_key`` (e.g. Slack's ``trigger_id``) a repeated call returns the first scan.
+        ``targets`` already resolved elsewhere (the bot has the worker resolve host targets, as only
+        the worker may enter member accounts) are recorded as given. With ``idempotency_key`` (e.g.
+        Slack's ``trigger_id``) a repeated call returns the first scan.
         """
         scan_id = new_scan_id(self.rt.utcnow())
-        sessions = SessionCache(
-            self.rt.config,
-            scan_id=scan_id,
-            requester=requester,
-            central_session=self.rt.central_session,
-            endpoint_url=self.rt.endpoint_url,
-            partition=self.rt.partition,
-        )
-
-        def clients_for(account_id: str, region: str) -> tuple[Any, Any]:
-            return (
-                sessions.client(account_id, "ssm", region),
-                sessions.client(account_id, "ec2", region),
-            )
-
-        targets = resolve_targets(
-            self.rt.config,
-            kind,
-            names,
-            ous=self._ou_lookup() if kind == "account" else None,
-            clients_for=clients_for,
-        )
+        if targets is None:
+            targets = self.resolve(kind, names, requester=requester, scan_id=scan_id)
         record = ScanRecord(
             scan_id=scan_id,
             requester=requester,

@@ -95,3 +95,35 @@ def test_account_in_a_group_that_needs_approval_posts_the_parent_and_asks_for_ap
     assert [r for r in replies(system, parent) if r is request]
     assert APPROVER not in json.dumps(request.blocks)
     assert parent.channel == CHANNEL
+
+
+def test_host_targets_are_resolved_by_the_worker_not_the_bot(system: LocalSystem) -> None:
+    # The member roles trust only the worker: the bot asks it (a direct invocation) to find hosts.
+    before = len(parents(system))
+    system.driver.command(REQUESTER, "host app-1 10.40.1.12")
+    parent = wait_for(
+        lambda: parents(system)[before] if len(parents(system)) > before else None, what="parent"
+    )
+    assert "app-1" in json.dumps(parent.blocks)
+    asked = [
+        i
+        for i in system.lambdas.invocations
+        if i.function == "cce-scan-worker"
+        and isinstance(i.payload, dict)
+        and i.payload.get("action") == "resolve"
+    ]
+    assert asked
+    assert asked[-1].result["ok"] is True
+    assert {
+        a["instance_ids"] and len(a["instance_ids"]) for a in asked[-1].result["targets"]["accounts"]
+    } == {2}
+
+
+def test_an_unknown_host_is_reported_to_the_requester_and_nothing_is_recorded(system: LocalSystem) -> None:
+    before = len(parents(system))
+    system.driver.command(REQUESTER, "host no-such-host")
+    wait_for(
+        lambda: [r for r in system.slack.responses if "no-such-host" in r.get("text", "")], what="the refusal"
+    )
+    system.settle()
+    assert len(parents(system)) == before

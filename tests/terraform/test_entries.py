@@ -37,7 +37,8 @@ class Entry:
 
 
 CONTRACT = {
-    # The bot publishes scan.started when it starts a scan; the notifier schedules its own delayed
+    # The bot publishes scan.started when it starts a scan and asks the worker about member accounts
+    # (host targets, estimates); the notifier schedules its own delayed
     # catch-ups (a throttled parent refresh, a report waiting for the analyzer) on the events queue.
     "bot": Entry(
         "bot.handler.handler",
@@ -48,6 +49,7 @@ CONTRACT = {
                 "CCE_SCAN_TABLE",
                 "CCE_SCAN_JOBS_QUEUE_URL",
                 "CCE_SCAN_EVENTS_QUEUE_URL",
+                "CCE_SCAN_WORKER_FUNCTION",
             }
         ),
         frozenset({"SLACK_API_URL"}),

@@ -178,11 +178,15 @@ def test_worker_signs_only_bundle_gets_and_result_puts() -> None:
     assert listing.conditions == [("StringLike", "s3:prefix", ["bundles/", "bundles/*"])]
 
 
-def test_bot_invokes_only_itself_sends_only_to_its_queues_and_uses_its_table() -> None:
+def test_bot_invokes_itself_and_the_worker_sends_only_to_its_queues_and_uses_its_table() -> None:
     bot = by_document(CENTRAL, "bot") + by_document(CENTRAL, "common") + by_document(CENTRAL, "start_scans")
 
     invoke = granting(bot, "lambda:InvokeFunction")
-    assert [s.resources for s in invoke] == [["${local.function_arns.bot}", "${local.function_arns.bot}:*"]]
+    # itself (lazy listeners), and the worker for what needs the member accounts
+    assert sorted(s.resources for s in invoke) == [
+        ["${local.function_arns.bot}", "${local.function_arns.bot}:*"],
+        ["${local.function_arns.worker}"],
+    ]
     sends = {r for s in granting(bot, "sqs:SendMessage") for r in s.resources}
     # Jobs, the scan.started event, and its failed lazy invocations.
     assert sends == {

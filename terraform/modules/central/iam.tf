@@ -128,6 +128,15 @@ data "aws_iam_policy_document" "bot" {
     resources = [local.function_arns.bot, "${local.function_arns.bot}:*"]
   }
 
+  # Host targets and host estimates need the member accounts, which trust only the worker's role:
+  # the bot asks the worker (scanner/entries/worker.py, a direct RequestResponse invocation).
+  statement {
+    sid       = "AskTheWorkerAboutMemberAccounts"
+    effect    = "Allow"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [local.function_arns.worker]
+  }
+
   statement {
     sid       = "EnqueueScanJobs"
     effect    = "Allow"

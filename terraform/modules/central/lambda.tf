@@ -18,6 +18,7 @@ locals {
         CCE_SCAN_TABLE            = aws_dynamodb_table.state.name
         CCE_SCAN_JOBS_QUEUE_URL   = aws_sqs_queue.jobs.url
         CCE_SCAN_EVENTS_QUEUE_URL = aws_sqs_queue.events.url
+        CCE_SCAN_WORKER_FUNCTION  = local.function_names.worker
       }
       optional_environment = { SLACK_API_URL = var.slack_api_url }
     }
