@@ -29,7 +29,7 @@
 #
 # cce_pkg_installed [-b PATH]... NAME...
 #   Returns 0 when any package NAME is installed, 1 when not. The dpkg status file decides on
-#   Debian-family roots; the rpm database decides through "rpm --root" only when an rpm binary
+#   Debian-family roots; the (sqlite) rpm database decides through "rpm --root" only when an rpm binary
 #   exists here; otherwise the presence of any -b PATH (root-relative) decides. Sets
 #   CCE_PKG_NAME, CCE_PKG_VERSION (empty when only a file was found) and CCE_PKG_HOW (dpkg, rpm,
 #   file or none).
@@ -432,8 +432,11 @@ cce_pkg_installed() {
         fi
         return 1
     fi
+    # Only the sqlite rpm database (RHEL 9, Amazon Linux 2023) is queried: a query of a Berkeley DB
+    # database (RHEL 8, Amazon Linux 2) as root creates and updates __db.* environment files in the
+    # scanned root, which a read-only scan must never do. There, installed binaries decide.
     if command -v rpm >/dev/null 2>&1 &&
-        { [ -d "$_cce_svc_root/var/lib/rpm" ] || [ -d "$_cce_svc_root/usr/lib/sysimage/rpm" ]; }; then
+        { [ -f "$_cce_svc_root/var/lib/rpm/rpmdb.sqlite" ] || [ -f "$_cce_svc_root/usr/lib/sysimage/rpm/rpmdb.sqlite" ]; }; then
         # one query for every name: installed ones print "NAME VERSION-RELEASE", others a notice
         _pk_out=$(rpm --root "${_cce_svc_root:-/}" -q --qf '%{NAME} %{VERSION}-%{RELEASE}\n' "$@" 2>/dev/null)
         case $_pk_out in
