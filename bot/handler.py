@@ -38,10 +38,7 @@ def _scans(settings: BotSettings, config: Config) -> ScanOps:
     from bot.errors import SettingsError
     from bot.scans import EngineScans, WorkerInvoker
     from scanner.engine import ScanEngine
-    from scanner.events import SqsEventPublisher
     from scanner.handlers import Runtime
-    from scanner.jobs import SqsJobQueue
-    from scanner.state import ScanStore
 
     if (
         settings.cce_scan_jobs_queue_url is None
@@ -52,16 +49,13 @@ def _scans(settings: BotSettings, config: Config) -> ScanOps:
             "the bot needs CCE_SCAN_JOBS_QUEUE_URL, CCE_SCAN_EVENTS_QUEUE_URL and CCE_SCAN_WORKER_FUNCTION"
         )
     session = _session()
-    sqs = session.client("sqs")
-    runtime = Runtime(
-        config=config,
-        store=ScanStore(
-            session.client("dynamodb"), settings.cce_scan_table, ttl_days=config.scan.state_ttl_days
-        ),
-        events=SqsEventPublisher(sqs, settings.cce_scan_events_queue_url),
-        jobs=SqsJobQueue(sqs, settings.cce_scan_jobs_queue_url),
-        central_session=session,
-        partition=session.get_partition_for_region(session.region_name or config.central.region),
+    runtime = Runtime.on_sqs(
+        config,
+        session,
+        table=settings.cce_scan_table,
+        jobs_queue_url=settings.cce_scan_jobs_queue_url,
+        events_queue_url=settings.cce_scan_events_queue_url,
+        endpoint_url=settings.aws_endpoint_url,
     )
     return EngineScans(
         ScanEngine(runtime), WorkerInvoker(session.client("lambda"), settings.cce_scan_worker_function)

@@ -34,6 +34,7 @@ class BotSettings(BaseSettings):
     slack_bot_user_id: str | None = None
     slack_team_id: str | None = None
     slack_api_url: str = SLACK_API_URL
+    aws_endpoint_url: str | None = None  # the local world's endpoint; AWS's own when unset
 
 
 class SlackSecrets(BaseModel):

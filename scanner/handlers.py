@@ -88,6 +88,33 @@ class Runtime:
     def utcnow(self) -> datetime:
         return datetime.fromtimestamp(self.now(), UTC)
 
+    @classmethod
+    def on_sqs(
+        cls,
+        config: Config,
+        session: boto3.Session,
+        *,
+        table: str,
+        jobs_queue_url: str,
+        events_queue_url: str,
+        endpoint_url: str | None = None,
+    ) -> Runtime:
+        """The runtime of a Lambda entry: state in DynamoDB, jobs and events through SQS."""
+        from scanner.events import SqsEventPublisher
+        from scanner.jobs import SqsJobQueue
+
+        any_session: Any = session
+        sqs = any_session.client("sqs")
+        return cls(
+            config=config,
+            store=ScanStore(any_session.client("dynamodb"), table, ttl_days=config.scan.state_ttl_days),
+            events=SqsEventPublisher(sqs, events_queue_url),
+            jobs=SqsJobQueue(sqs, jobs_queue_url),
+            central_session=session,
+            endpoint_url=endpoint_url,
+            partition=session.get_partition_for_region(session.region_name or config.central.region),
+        )
+
 
 @dataclass
 class _AccountClients:

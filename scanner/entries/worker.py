@@ -24,11 +24,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from scanner.config import load_config_source
 from scanner.engine import ScanEngine
 from scanner.errors import TargetError
-from scanner.events import SqsEventPublisher
 from scanner.handlers import JobHandlers, Runtime
-from scanner.jobs import SqsJobQueue, parse_job
+from scanner.jobs import parse_job
 from scanner.models import ScanTargets
-from scanner.state import ScanStore
 
 __all__ = ["MemberRequest", "WorkerSettings", "handler", "member_request"]
 
@@ -53,17 +51,13 @@ def _handlers() -> JobHandlers:
     settings = WorkerSettings()
     session: Any = boto3.Session()
     config = load_config_source(settings.cce_scan_config, session.client("ssm"))
-    sqs = session.client("sqs")
-    runtime = Runtime(
-        config=config,
-        store=ScanStore(
-            session.client("dynamodb"), settings.cce_scan_table, ttl_days=config.scan.state_ttl_days
-        ),
-        events=SqsEventPublisher(sqs, settings.cce_scan_events_queue_url),
-        jobs=SqsJobQueue(sqs, settings.cce_scan_jobs_queue_url),
-        central_session=session,
+    runtime = Runtime.on_sqs(
+        config,
+        session,
+        table=settings.cce_scan_table,
+        jobs_queue_url=settings.cce_scan_jobs_queue_url,
+        events_queue_url=settings.cce_scan_events_queue_url,
         endpoint_url=settings.aws_endpoint_url,
-        partition=session.get_partition_for_region(session.region_name or config.central.region),
     )
     return JobHandlers(runtime)
 

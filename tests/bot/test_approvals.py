@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 
 from bot.approvals import ApprovalStatus, ApprovalStore
+from scanner.state import create_table
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -19,18 +20,7 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 def store() -> Iterator[ApprovalStore]:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="ap-northeast-2")
-        client.create_table(
-            TableName="cce-scan",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-        )
+        create_table(client, "cce-scan")
         approvals = ApprovalStore(client, "cce-scan")
         approvals.request("scan-1", "U01REQUESTER", NOW, NOW + timedelta(minutes=60))
         yield approvals

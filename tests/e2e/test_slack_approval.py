@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,17 +18,10 @@ from tests.e2e.system_support import (
     button_message,
     parents,
     replies,
-    running_system,
     wait_for,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
-    with running_system(tmp_path_factory.mktemp("system")) as running:
-        yield running
 
 
 def _request(system: LocalSystem, requester: str = REQUESTER) -> tuple[Message, Message]:

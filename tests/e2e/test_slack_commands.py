@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,17 +16,10 @@ from tests.e2e.system_support import (
     button_message,
     parents,
     replies,
-    running_system,
     wait_for,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
-    with running_system(tmp_path_factory.mktemp("system")) as running:
-        yield running
 
 
 def test_help_is_answered_in_the_ack_naming_account_and_host(system: LocalSystem) -> None:

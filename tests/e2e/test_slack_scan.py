@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
 
 import pytest
 
 from localworld.slack.render import message_text
 from localworld.slack.server import Message
 from localworld.system import LocalSystem
-from tests.e2e.system_support import REQUESTER, STRANGER, parents, replies, running_system, wait_for
+from tests.e2e.system_support import REQUESTER, STRANGER, parents, replies, wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
-    with running_system(tmp_path_factory.mktemp("system")) as running:
-        yield running
 
 
 def _report(system: LocalSystem, parent: Message) -> Message | None:

@@ -1,0 +1,16 @@
+"""One whole local system per test module (starting it takes a few seconds)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from localworld.system import LocalSystem
+from tests.e2e.system_support import running_system
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
+    with running_system(tmp_path_factory.mktemp("system")) as running:
+        yield running
