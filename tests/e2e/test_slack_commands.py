@@ -119,3 +119,13 @@ def test_an_unknown_host_is_reported_to_the_requester_and_nothing_is_recorded(sy
     )
     system.settle()
     assert len(parents(system)) == before
+
+
+def test_api_gateway_rest_events_payload_1_0_are_answered_too(system: LocalSystem) -> None:
+    system.driver.payload_version = "1.0"
+    try:
+        answer = system.driver.command(REQUESTER, "help")
+    finally:
+        system.driver.payload_version = "2.0"
+    assert answer.status == 200
+    assert "/cce-scan host" in json.dumps(answer.json(), ensure_ascii=False)
