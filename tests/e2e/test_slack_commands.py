@@ -129,3 +129,19 @@ def test_api_gateway_rest_events_payload_1_0_are_answered_too(system: LocalSyste
         system.driver.payload_version = "2.0"
     assert answer.status == 200
     assert "/cce-scan host" in json.dumps(answer.json(), ensure_ascii=False)
+
+
+def test_the_ack_path_calls_slack_only_to_open_the_modal_also_right_after_a_cold_start(
+    system: LocalSystem,
+) -> None:
+    import bot.handler
+
+    bot.handler._slack_handler.cache_clear()  # the next request is the first of a cold start
+    before = len(system.slack.calls)
+    assert system.driver.command(REQUESTER, "help").status == 200
+    assert system.driver.command(REQUESTER, "host i-xyz").status == 200
+    system.settle()
+    assert [c.method for c in system.slack.calls[before:]] == []  # no auth.test, nothing else
+    assert system.driver.command(REQUESTER, "").status == 200
+    system.settle()
+    assert [c.method for c in system.slack.calls[before:]] == ["views.open"]
