@@ -346,36 +346,22 @@ class ScanStore:
         for index, status in enumerate(allowed):
             values[f":a{index}"] = _s(status.value)
             conditions.append(f"#status = :a{index}")
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=_scan_key(scan_id),
-                UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression="attribute_exists(pk) AND (" + " OR ".join(conditions) + ")",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as exc:
-            if _is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return self._update_if(
+            _scan_key(scan_id),
+            "SET " + ", ".join(sets),
+            "attribute_exists(pk) AND (" + " OR ".join(conditions) + ")",
+            values,
+            names,
+        )
 
     def attach_thread(self, scan_id: str, channel: str, thread_ts: str) -> bool:
         """Record the Slack thread parent once; False when the scan already has one."""
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=_scan_key(scan_id),
-                UpdateExpression="SET channel = :c, thread_ts = :t",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(thread_ts)",
-                ExpressionAttributeValues={":c": _s(channel), ":t": _s(thread_ts)},
-            )
-        except ClientError as exc:
-            if _is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return self._update_if(
+            _scan_key(scan_id),
+            "SET channel = :c, thread_ts = :t",
+            "attribute_exists(pk) AND attribute_not_exists(thread_ts)",
+            {":c": _s(channel), ":t": _s(thread_ts)},
+        )
 
     def recent_scans(self, limit: int = 5) -> list[ScanRecord]:
         """The newest scans (a filtered table scan: the table holds one scan item per scan)."""
@@ -454,63 +440,39 @@ class ScanStore:
 
     def mark_discovered(self, scan_id: str, account_id: str, region: str, hosts: int) -> bool:
         """Record how many hosts discovery found; only the first discovery counts."""
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key={"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
-                UpdateExpression="SET discovered = :yes, hosts = :n",
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(discovered)",
-                ExpressionAttributeValues={":yes": {"BOOL": True}, ":n": _n(hosts)},
-            )
-        except ClientError as exc:
-            if _is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return self._update_if(
+            {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
+            "SET discovered = :yes, hosts = :n",
+            "attribute_exists(pk) AND attribute_not_exists(discovered)",
+            {":yes": {"BOOL": True}, ":n": _n(hosts)},
+        )
 
     def mark_dispatched(self, scan_id: str, account_id: str, region: str) -> bool:
         """``PENDING`` → ``DISPATCHED``: every host of the account has a command or an outcome."""
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key={"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
-                UpdateExpression="SET phase = :dispatched",
-                ConditionExpression="phase = :pending",
-                ExpressionAttributeValues={
-                    ":dispatched": _s(AccountPhase.DISPATCHED.value),
-                    ":pending": _s(AccountPhase.PENDING.value),
-                },
-            )
-        except ClientError as exc:
-            if _is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return self._update_if(
+            {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
+            "SET phase = :dispatched",
+            "phase = :pending",
+            {":dispatched": _s(AccountPhase.DISPATCHED.value), ":pending": _s(AccountPhase.PENDING.value)},
+        )
 
     def claim_track_round(
         self, scan_id: str, account_id: str, region: str, round_: int, *, now: float, lease: float
     ) -> bool:
         """Only one delivery of a track round works it (and queues the next); a round whose worker
         died is taken over after ``lease`` seconds."""
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key={"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
-                UpdateExpression="SET track_round = :r, track_at = :now",
-                ConditionExpression="attribute_exists(pk) AND phase <> :done AND (attribute_not_exists(track_round) "
-                "OR track_round < :r OR (track_round = :r AND track_at < :stale))",
-                ExpressionAttributeValues={
-                    ":r": _n(round_),
-                    ":now": _n(round(now, 3)),
-                    ":stale": _n(round(now - lease, 3)),
-                    ":done": _s(AccountPhase.DONE.value),
-                },
-            )
-        except ClientError as exc:
-            if _is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return self._update_if(
+            {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
+            "SET track_round = :r, track_at = :now",
+            "attribute_exists(pk) AND phase <> :done AND (attribute_not_exists(track_round) "
+            "OR track_round < :r OR (track_round = :r AND track_at < :stale))",
+            {
+                ":r": _n(round_),
+                ":now": _n(round(now, 3)),
+                ":stale": _n(round(now - lease, 3)),
+                ":done": _s(AccountPhase.DONE.value),
+            },
+        )
 
     def finish_account(
         self, scan_id: str, account_id: str, region: str, unreachable_reason: str | None = None
