@@ -219,6 +219,7 @@ class GateMiddleware:
         self.faults = faults
         self.now = now
         self.sleep = sleep
+        self._dynamodb_lock = threading.Lock()
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         environ.pop("HTTP_X_MOTO_ACCOUNT_ID", None)
@@ -252,6 +253,13 @@ class GateMiddleware:
             if error is not None:
                 status = f"{error.status} {_REASONS.get(error.status, 'Error')}"
                 return _respond(start_response, status, [("Content-Type", "text/xml")], error.body())
+        if str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB_"):
+            # DynamoDB applies a conditional write atomically. moto checks the condition and then
+            # writes, unlocked, in whichever server thread serves the request, so two racing
+            # requests (two approvers' clicks, a job delivered twice) could both pass one
+            # condition. One DynamoDB request at a time, as the service behaves.
+            with self._dynamodb_lock:
+                return list(self.app(environ, start_response))
         return self.app(environ, start_response)
 
     def _presigned(
