@@ -46,5 +46,5 @@ check_U_65() {
         fi
     fi
     _n=$(printf '%s\n' "$CCE_TIME_SOURCES" | awk 'END { print NR }')
-    cce_good "$CCE_TIME_DAEMON enabled with $_n time source(s): $(printf '%s\n' "$CCE_TIME_SOURCES" | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }'); confirm they are the approved sources"
+    cce_good "$CCE_TIME_DAEMON enabled with $_n time source(s): $(printf '%s\n' "$CCE_TIME_SOURCES" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), ($1 ~ /^(NTP|FallbackNTP)/) ? $0 : $1 " " $2 }'); confirm they are the approved sources"
 }
