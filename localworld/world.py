@@ -28,6 +28,7 @@ from botocore.session import get_session
 
 from localworld.accounts import AccountsSetup, Credentials, assume_worker, setup_accounts
 from localworld.deploy import Deployment, deploy
+from localworld.ec2 import install_ec2_inventory
 from localworld.errors import WorldError
 from localworld.faults import Faults
 from localworld.fleet import FleetSpec, HostSpec, SyntheticBehaviour
@@ -158,6 +159,7 @@ class World:
             notes = [*accounts.notes, *root_notes]
             emulator, uninstall = _install_ssm(fleet, faults, hosts, hosts_dir, clock, ssm_settings)
             stack.callback(uninstall)
+            stack.callback(install_ec2_inventory(fleet))
             yield cls(world_config, fleet, faults, base, server, accounts, hosts, notes, emulator)
         finally:
             stack.close()

@@ -1,0 +1,225 @@
+"""EC2 ``DescribeInstances`` answered from the fleet, so the world's instances have Name tags.
+
+The fleet is the world's one record of its instances: the SSM emulator lists them as managed
+nodes, and this module lists the same instances to EC2 callers (the scanner reads Name tags and
+private IPs there). moto's own EC2 knows none of them, and building its per-account backend loads
+its AMI catalogue under a process-wide lock, which stalled every other request of the world for
+the first ``DescribeInstances`` of each account.
+
+What is emulated, as EC2 does it: ``InstanceIds`` (an unknown ID is ``InvalidInstanceID.NotFound``,
+a malformed one ``InvalidInstanceID.Malformed``), the filters ``instance-id``, ``tag:<key>``,
+``tag-key``, ``private-ip-address`` and ``instance-state-name`` with ``*``/``?`` wildcards
+(values of one filter are ORed, filters ANDed; any other filter name is refused),
+``MaxResults`` 5–1000 with ``NextToken`` (``MaxResults`` with ``InstanceIds`` is
+``InvalidParameterCombination``). One reservation per instance.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import fnmatch
+import hashlib
+import re
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from moto.core.responses import ActionResult
+from moto.ec2.exceptions import EC2ClientError
+from moto.ec2.responses.instances import InstanceResponse
+
+from localworld.fleet import FleetSpec, HostSpec
+
+__all__ = ["Ec2Inventory", "install_ec2_inventory"]
+
+INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
+STATE_CODES = {
+    "pending": 0,
+    "running": 16,
+    "shutting-down": 32,
+    "terminated": 48,
+    "stopping": 64,
+    "stopped": 80,
+}
+FILTERS = ("instance-id", "tag:<key>", "tag-key", "private-ip-address", "instance-state-name")
+
+_installed: list[Ec2Inventory] = []
+_install_lock = threading.Lock()
+
+
+def _error(code: str, message: str) -> EC2ClientError:
+    return EC2ClientError(code, message)
+
+
+def _matches(value: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(value, p) for p in patterns)
+
+
+def _reservation_id(instance_id: str) -> str:
+    return "r-" + hashlib.sha256(instance_id.encode()).hexdigest()[:17]
+
+
+def _instance(host: HostSpec) -> dict[str, Any]:
+    tags = [{"Key": k, "Value": v} for k, v in sorted(host.all_tags.items())]
+    return {
+        "InstanceId": host.instance_id,
+        "State": {"Code": STATE_CODES[host.state], "Name": host.state},
+        "PrivateIpAddress": host.private_ip,
+        "PrivateDnsName": host.computer_name,
+        "Platform": "windows" if host.platform_type == "Windows" else None,
+        "PlatformDetails": "Windows" if host.platform_type == "Windows" else "Linux/UNIX",
+        "Placement": {"AvailabilityZone": f"{host.region}a"},
+        "Tags": tags,
+    }
+
+
+class Ec2Inventory:
+    """``DescribeInstances`` over the fleet, per account and region."""
+
+    def __init__(self, fleet: FleetSpec) -> None:
+        self._by_place: dict[tuple[str, str], tuple[HostSpec, ...]] = {}
+        for host in sorted(fleet.hosts, key=lambda h: h.instance_id):
+            key = (host.account_id, host.region)
+            self._by_place[key] = (*self._by_place.get(key, ()), host)
+
+    def describe_instances(
+        self,
+        account_id: str,
+        region: str,
+        instance_ids: Sequence[str] = (),
+        filters: Sequence[dict[str, Any]] = (),
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> dict[str, Any]:
+        hosts = self._by_place.get((account_id, region), ())
+        if instance_ids:
+            if max_results is not None:
+                raise _error(
+                    "InvalidParameterCombination",
+                    "The parameter instancesSet cannot be used with the parameter maxResults",
+                )
+            hosts = self._named(hosts, instance_ids)
+        for name, values in self._filters(filters):
+            hosts = tuple(h for h in hosts if self._passes(h, name, values))
+        start = self._start(next_token)
+        if max_results is not None and not 5 <= max_results <= 1000:
+            raise _error(
+                "InvalidParameterValue",
+                f"Value ( {max_results} ) for parameter maxResults is invalid. "
+                "Expecting a value between 5 and 1000.",
+            )
+        end = len(hosts) if max_results is None else start + max_results
+        page = hosts[start:end]
+        result: dict[str, Any] = {
+            "Reservations": [
+                {
+                    "ReservationId": _reservation_id(h.instance_id),
+                    "OwnerId": account_id,
+                    "Groups": [],
+                    "Instances": [_instance(h)],
+                }
+                for h in page
+            ]
+        }
+        if end < len(hosts):
+            result["NextToken"] = base64.urlsafe_b64encode(f"offset:{end}".encode()).decode()
+        return result
+
+    @staticmethod
+    def _named(hosts: Iterable[HostSpec], instance_ids: Sequence[str]) -> tuple[HostSpec, ...]:
+        malformed = [i for i in instance_ids if not INSTANCE_ID.match(i)]
+        if malformed:
+            raise _error("InvalidInstanceID.Malformed", f'Invalid id: "{malformed[0]}"')
+        by_id = {h.instance_id: h for h in hosts}
+        missing = [i for i in dict.fromkeys(instance_ids) if i not in by_id]
+        if len(missing) == 1:
+            raise _error("InvalidInstanceID.NotFound", f"The instance ID '{missing[0]}' does not exist")
+        if missing:
+            raise _error(
+                "InvalidInstanceID.NotFound", f"The instance IDs '{', '.join(missing)}' do not exist"
+            )
+        return tuple(by_id[i] for i in dict.fromkeys(instance_ids))
+
+    @staticmethod
+    def _filters(filters: Sequence[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+        parsed: list[tuple[str, list[str]]] = []
+        for item in filters:
+            name = item.get("Name")
+            if not name:
+                raise _error("InvalidParameterValue", "The filter 'null' is invalid")
+            if not (name in FILTERS or name.startswith("tag:")):
+                raise _error(
+                    "InvalidParameterValue",
+                    f"The filter '{name}' is invalid (the local world emulates {', '.join(FILTERS)})",
+                )
+            parsed.append((name, [str(v) for v in item.get("Values", [])]))
+        return parsed
+
+    @staticmethod
+    def _passes(host: HostSpec, name: str, values: list[str]) -> bool:
+        if name == "instance-id":
+            return _matches(host.instance_id, values)
+        if name == "private-ip-address":
+            return _matches(host.private_ip, values)
+        if name == "instance-state-name":
+            return _matches(host.state, values)
+        if name == "tag-key":
+            return any(_matches(k, values) for k in host.all_tags)
+        value = host.all_tags.get(name[len("tag:") :])
+        return value is not None and _matches(value, values)
+
+    @staticmethod
+    def _start(next_token: str | None) -> int:
+        if next_token is None:
+            return 0
+        try:
+            kind, _, offset = base64.urlsafe_b64decode(next_token.encode()).decode().partition(":")
+            if kind == "offset" and offset.isdigit():
+                return int(offset)
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            pass
+        raise _error(
+            "InvalidParameterValue",
+            f"Value ( {next_token} ) for parameter NextToken is invalid. The token is invalid.",
+        )
+
+
+def _handler(inventory: Ec2Inventory) -> Callable[[Any], ActionResult]:
+    def describe_instances(response: Any) -> ActionResult:
+        max_results = response._get_param("MaxResults")
+        filters = response._get_param("Filters", []) or response._get_param("Filter", [])
+        return ActionResult(
+            inventory.describe_instances(
+                response.current_account,
+                response.region,
+                instance_ids=response._get_param("InstanceIds", []),
+                filters=filters,
+                max_results=None if max_results is None else int(max_results),
+                next_token=response._get_param("NextToken"),
+            )
+        )
+
+    return describe_instances
+
+
+def install_ec2_inventory(fleet: FleetSpec) -> Callable[[], None]:
+    """Make EC2 ``DescribeInstances`` answer from ``fleet``; call the result to undo it."""
+    inventory = Ec2Inventory(fleet)
+    with _install_lock:
+        if _installed:
+            raise RuntimeError("an EC2 inventory is already installed in this process")
+        original = InstanceResponse.__dict__["describe_instances"]
+        setattr(InstanceResponse, "describe_instances", _handler(inventory))  # noqa: B010
+        _installed.append(inventory)
+    done = threading.Event()
+
+    def uninstall() -> None:
+        if done.is_set():
+            return
+        done.set()
+        with _install_lock:
+            setattr(InstanceResponse, "describe_instances", original)  # noqa: B010
+            _installed.remove(inventory)
+
+    return uninstall

@@ -1,0 +1,112 @@
+"""EC2 DescribeInstances in the world: the fleet's instances, with EC2's own errors and paging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from localworld.fleet import FleetSpec, HostSpec, synthetic_fleet
+from localworld.world import World
+from scanner.config import load_config
+from tests.localworld.test_world import EXAMPLE_CONFIG
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    config = load_config(EXAMPLE_CONFIG)
+    first, second = (a.id for a in config.accounts[:2])
+    fleet = synthetic_fleet([first], 12, region=config.central.region, seed=3)
+    stopped = HostSpec(
+        instance_id="i-0123456789abcdef0",
+        account_id=second,
+        region=config.central.region,
+        name="batch-01",
+        private_ip="10.9.0.5",
+        state="stopped",
+    )
+    with World.start(config, FleetSpec(hosts=(*fleet.hosts, stopped)), synthetic=True) as started:
+        yield started
+
+
+def _ec2(world: World, account: str) -> Any:
+    return world.session_for(account).client("ec2", endpoint_url=world.endpoint_url)
+
+
+def _instances(pages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [i for page in pages for r in page["Reservations"] for i in r["Instances"]]
+
+
+def _error(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
+    return str(excinfo.value.response["Error"]["Code"])
+
+
+def test_describe_instances_lists_the_accounts_fleet_with_name_tags_and_ips(world: World) -> None:
+    account = world.fleet.hosts[0].account_id
+    listed = _instances([_ec2(world, account).describe_instances()])
+    expected = {h.instance_id: h for h in world.fleet.in_account(account)}
+    assert {i["InstanceId"] for i in listed} == set(expected)
+    for instance in listed:
+        host = expected[instance["InstanceId"]]
+        assert {"Key": "Name", "Value": host.name} in instance["Tags"]
+        assert instance["PrivateIpAddress"] == host.private_ip
+        assert instance["State"] == {"Code": 16, "Name": "running"}
+
+
+def test_describe_instances_shows_another_accounts_stopped_host_only_to_that_account(world: World) -> None:
+    stopped = next(h for h in world.fleet.hosts if h.state == "stopped")
+    own = _instances([_ec2(world, stopped.account_id).describe_instances()])
+    assert [(i["InstanceId"], i["State"]["Name"]) for i in own] == [(stopped.instance_id, "stopped")]
+    other = world.fleet.hosts[0].account_id
+    with pytest.raises(ClientError) as excinfo:
+        _ec2(world, other).describe_instances(InstanceIds=[stopped.instance_id])
+    assert _error(excinfo) == "InvalidInstanceID.NotFound"
+
+
+def test_filters_match_tags_with_wildcards_ids_and_private_ips(world: World) -> None:
+    hosts = world.fleet.in_account(world.fleet.hosts[0].account_id)
+    ec2 = _ec2(world, hosts[0].account_id)
+
+    def ids(filters: list[dict[str, Any]]) -> set[str]:
+        return {i["InstanceId"] for i in _instances([ec2.describe_instances(Filters=filters)])}
+
+    assert ids([{"Name": "tag:Name", "Values": [hosts[1].name]}]) == {hosts[1].instance_id}
+    assert ids([{"Name": "tag:Name", "Values": [hosts[1].name[:-2] + "*"]}]) >= {hosts[1].instance_id}
+    assert ids([{"Name": "private-ip-address", "Values": [hosts[2].private_ip]}]) == {hosts[2].instance_id}
+    assert ids(
+        [
+            {"Name": "instance-id", "Values": [hosts[0].instance_id, hosts[3].instance_id]},
+            {"Name": "instance-state-name", "Values": ["running"]},
+        ]
+    ) == {hosts[0].instance_id, hosts[3].instance_id}
+    assert ids([{"Name": "tag:Name", "Values": ["no-such-host"]}]) == set()
+
+
+def test_paging_with_max_results_returns_every_instance_once(world: World) -> None:
+    account = world.fleet.hosts[0].account_id
+    paginator = _ec2(world, account).get_paginator("describe_instances")
+    pages = list(paginator.paginate(PaginationConfig={"PageSize": 5}))
+    assert [len(p["Reservations"]) for p in pages] == [5, 5, 2]
+    listed = [i["InstanceId"] for i in _instances(pages)]
+    assert sorted(listed) == sorted(h.instance_id for h in world.fleet.in_account(account))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"InstanceIds": ["i-0123456789abcdef0"], "MaxResults": 5}, "InvalidParameterCombination"),
+        ({"MaxResults": 4}, "InvalidParameterValue"),
+        ({"NextToken": "not-a-token"}, "InvalidParameterValue"),
+        ({"Filters": [{"Name": "vpc-id", "Values": ["vpc-1"]}]}, "InvalidParameterValue"),
+        ({"InstanceIds": ["i-zz"]}, "InvalidInstanceID.Malformed"),
+        ({"InstanceIds": ["i-0000000000000000a", "i-0000000000000000b"]}, "InvalidInstanceID.NotFound"),
+    ],
+)
+def test_requests_ec2_refuses_are_refused_with_its_error_codes(
+    world: World, kwargs: dict[str, Any], code: str
+) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        _ec2(world, world.fleet.hosts[0].account_id).describe_instances(**kwargs)
+    assert _error(excinfo) == code
