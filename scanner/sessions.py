@@ -25,7 +25,7 @@ from scanner.errors import AccountUnreachableError
 if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
 
-__all__ = ["AccountSession", "SessionCache", "role_session_name", "source_identity"]
+__all__ = ["AccountSession", "SessionCache", "SharedLoader", "role_session_name", "source_identity"]
 
 _STS_UNSAFE = re.compile(r"[^\w+=,.@-]")
 REFRESH_MARGIN = timedelta(minutes=5)
@@ -49,12 +49,43 @@ def source_identity(requester: str) -> str:
     return value if len(value) >= 2 else f"{value}--"[:2]
 
 
-_LOADER = Loader()
+class _SearchPaths(list[str]):
+    """boto3 appends its data directory to the loader's paths for every Session it builds; with
+    one shared loader that list would grow by one entry per account session, forever."""
+
+    def append(self, path: str) -> None:
+        if path not in self:
+            super().append(path)
+
+
+class SharedLoader(Loader):
+    """One model loader for every account's session, safe to share between threads.
+
+    botocore caches what a loader parsed, but without a lock: accounts that create their clients
+    at the same moment would each parse the same models (EC2's is megabytes of JSON). Loads take
+    turns here, so each model is parsed once per process and the others wait for the cache.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._search_paths = _SearchPaths(self.search_paths)
+        self._load_lock = threading.RLock()
+
+    def load_service_model(self, service_name: str, type_name: str, api_version: str | None = None) -> Any:
+        with self._load_lock:
+            return super().load_service_model(service_name, type_name, api_version)
+
+    def load_data(self, name: str) -> Any:
+        with self._load_lock:
+            return super().load_data(name)
+
+
+_LOADER = SharedLoader()
 
 
 def _botocore_session() -> botocore.session.Session:
     """A botocore session sharing one model loader: every account gets its own credentials, but
-    the service models (EC2's is megabytes of JSON) are parsed once per process, not per account."""
+    the service models are parsed once per process, not per account."""
     session = botocore.session.get_session()
     session.register_component("data_loader", _LOADER)
     return session

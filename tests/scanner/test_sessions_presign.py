@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -13,7 +15,7 @@ from botocore.exceptions import ClientError
 from scanner.config import Config
 from scanner.errors import AccountUnreachableError
 from scanner.presign import Presigner, url_lifetime
-from scanner.sessions import SessionCache, role_session_name, source_identity
+from scanner.sessions import SessionCache, SharedLoader, _botocore_session, role_session_name, source_identity
 from tests.scanner.conftest import REGION
 
 
@@ -102,3 +104,38 @@ def test_presigned_urls_are_sigv4_per_host_and_live_no_longer_than_the_command(
     assert get_a != get_b
     assert urlsplit(put).path.endswith("/results/20261126T000000-abcdef/222222222222/i-0aaaaaaaaaaaaaaaa.tar")
     assert urlsplit(put).netloc == f"{config.results_bucket}.s3.{config.central.region}.amazonaws.com"
+
+
+def test_shared_loader_parses_a_model_once_when_accounts_build_clients_at_once() -> None:
+    loader = SharedLoader()
+    parsed: list[str] = []
+    load_file = loader.file_loader.load_file
+
+    def counting(path: str) -> Any:
+        parsed.append(path)
+        return load_file(path)
+
+    loader.file_loader.load_file = counting  # type: ignore[method-assign]
+    start = threading.Barrier(8)
+
+    def build() -> Any:
+        start.wait()
+        return loader.load_service_model("ec2", "service-2")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        models = list(pool.map(lambda _: build(), range(8)))
+    assert all(m is models[0] for m in models)
+    assert len([p for p in parsed if p.endswith(("ec2/2016-11-15/service-2", "service-2.json"))]) == 1
+
+
+def test_account_sessions_share_one_loader_whose_search_paths_do_not_grow() -> None:
+    sessions = [
+        boto3.Session(
+            aws_access_key_id="AKIA", aws_secret_access_key="s", botocore_session=_botocore_session()
+        )
+        for _ in range(5)
+    ]
+    loaders = {id(s._session.get_component("data_loader")) for s in sessions}
+    assert len(loaders) == 1
+    paths = sessions[0]._session.get_component("data_loader").search_paths
+    assert len(paths) == len(set(paths))
