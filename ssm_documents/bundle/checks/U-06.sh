@@ -50,6 +50,6 @@ check_U_06() {
     if cce_mode_within "$mode" 7776; then
         cce_good "$su is $mode: only members of group $(cce_group_name "$gid") may run it"
     else
-        cce_vulnerable "su is open to every user: no pam_wheel rule and $su is $mode"
+        cce_vulnerable "su is open to every user: no required pam_wheel rule and $su is $mode"
     fi
 }
