@@ -56,7 +56,12 @@ cce_rsyslog_files() {
 cce_rsyslog_rules() {
     for _rr_f in "$@"; do
         cce_read "$_rr_f" 2>/dev/null | awk -v f="$_rr_f" '
-            { sub(/\r$/, "") }
+            {
+                sub(/\r$/, "")
+                # a legacy line ending in a backslash continues on the next (leading blanks dropped)
+                if (cont != "") { l = $0; sub(/^[ \t]+/, "", l); $0 = cont l; cont = "" } else ln = NR
+                if ($0 ~ /\\$/ && $0 !~ /^[ \t]*#/) { cont = substr($0, 1, length($0) - 1); next }
+            }
             /^[ \t]*(#|$)/ { next }
             /^[ \t]*[$:&]/ { next }
             /^[ \t]*(if|module|input|global|template|ruleset|main_queue|parser|lookup_table|include|set|unset|call|foreach|stop|action|else|\}|\))/ { next }
@@ -65,7 +70,7 @@ cce_rsyslog_rules() {
                 sel = line; sub(/[ \t].*$/, "", sel)
                 act = substr(line, length(sel) + 1); sub(/^[ \t]+/, "", act)
                 if (sel !~ /\./ || act == "") next
-                printf "%s\t%s\t%s:%d\n", sel, act, f, NR
+                printf "%s\t%s\t%s:%d\n", sel, act, f, ln
             }'
     done
 }
