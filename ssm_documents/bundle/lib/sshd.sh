@@ -11,6 +11,10 @@
 #                             the first global occurrence (sshd uses the first value it reads), else
 #                             the OpenSSH default; prints nothing and returns 1 when unknown
 #   cce_sshd_where KEYWORD    where that value comes from: "sshd -T", "path:line", or "OpenSSH default"
+#   cce_sshd_t_value KEYWORD  reads `sshd -T` output on stdin ("keyword value" lines, keywords
+#                             lowercase) and prints KEYWORD's value as sshd printed it (the first
+#                             line of a repeated keyword such as port; older OpenSSH prints
+#                             without-password for prohibit-password); returns 1 when absent
 #
 # Match blocks: lines after "Match" (until "Match all" or the end of the file holding the Match)
 # are not global; Include inside a Match block inherits the match scope.
@@ -133,11 +137,26 @@ cce__sshd_t() {
     printf '%s\n' "$cache"
 }
 
+cce_sshd_t_value() {
+    awk -v k="$1" '
+        BEGIN { k = tolower(k) }
+        { sub(/\r$/, "") }
+        tolower($1) == k {
+            v = $0
+            sub(/^[ \t]*[^ \t]+[ \t]*/, "", v)
+            sub(/[ \t]+$/, "", v)
+            print v
+            f = 1
+            exit
+        }
+        END { exit !f }'
+}
+
 cce_sshd_value() {
     local kw t v
     kw=$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]')
     if t=$(cce__sshd_t); then
-        v=$(awk -v k="$kw" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$t")
+        v=$(cce_sshd_t_value "$kw" < "$t")
         if [ -n "$v" ]; then
             printf '%s\n' "$v"
             return 0
@@ -154,7 +173,7 @@ cce_sshd_value() {
 cce_sshd_where() {
     local kw t w
     kw=$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]')
-    if t=$(cce__sshd_t) && awk -v k="$kw" '$1 == k { f = 1 } END { exit !f }' "$t"; then
+    if t=$(cce__sshd_t) && cce_sshd_t_value "$kw" < "$t" > /dev/null; then
         echo "sshd -T"
         return 0
     fi
