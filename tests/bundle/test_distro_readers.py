@@ -128,3 +128,77 @@ def test_sshd_t_value_is_absent_for_keywords_sshd_did_not_print(tmp_path: Path) 
     assert t_value(tmp_path, "", "PermitRootLogin") == "<absent>"
     # a keyword that is only a prefix of a printed one is not that one
     assert t_value(tmp_path, SSHD_T_OPENSSH_89, "Permit") == "<absent>"
+
+
+UBUNTU_COMMON_AUTH = (
+    "auth\t[success=1 default=ignore]\tpam_unix.so nullok\n"
+    "auth\trequisite\t\t\tpam_deny.so\n"
+    "auth\trequired\t\t\tpam_permit.so\n"
+)
+
+
+def test_lockout_appended_after_the_requisite_deny_never_counts(tmp_path: Path) -> None:
+    write(tmp_path, "/etc/pam.d/common-auth", UBUNTU_COMMON_AUTH + "auth required pam_tally2.so deny=5\n")
+    assert call(tmp_path, "cce_pam_counts_failure common-auth pam_tally2.so || echo never") == "never"
+    assert call(tmp_path, "cce_lockout_deny").startswith("none 0 common-auth has pam_tally2.so")
+
+
+def test_lockout_before_the_password_module_counts(tmp_path: Path) -> None:
+    write(tmp_path, "/etc/pam.d/common-auth", "auth required pam_tally2.so deny=5\n" + UBUNTU_COMMON_AUTH)
+    assert call(tmp_path, "cce_lockout_deny").startswith("pam_tally2.so 5 ")
+
+
+def test_faillock_authfail_after_an_ignored_failure_counts_and_jumps_are_followed(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "/etc/pam.d/common-auth",
+        "auth requisite pam_faillock.so preauth\n"
+        "auth [success=2 default=ignore] pam_unix.so nullok\n"
+        "auth [default=die] pam_faillock.so authfail deny=4\n"
+        "auth requisite pam_deny.so\n"
+        "auth required pam_permit.so\n",
+    )
+    assert call(tmp_path, "cce_lockout_deny").startswith("pam_faillock.so 4 ")
+    # a failure that jumps over the authfail rule is never recorded
+    write(
+        tmp_path,
+        "/etc/pam.d/common-auth",
+        "auth requisite pam_faillock.so preauth deny=4\n"
+        "auth [success=2 default=1] pam_unix.so nullok\n"
+        "auth [default=die] pam_faillock.so authfail deny=4\n"
+        "auth requisite pam_deny.so\n"
+        "auth required pam_permit.so\n",
+    )
+    assert call(tmp_path, "cce_lockout_deny").startswith("none 0 ")
+
+
+def test_rhel_stack_with_required_deny_before_authfail_still_counts(tmp_path: Path) -> None:
+    # RHEL's pam_deny is "required": the stack goes on, so an authfail rule after it still runs
+    write(
+        tmp_path,
+        "/etc/pam.d/system-auth",
+        "auth required pam_env.so\n"
+        "auth required pam_faillock.so preauth silent\n"
+        "auth [default=1 ignore=ignore success=ok] pam_usertype.so isregular\n"
+        "auth sufficient pam_unix.so\n"
+        "auth sufficient pam_sss.so forward_pass\n"
+        "auth required pam_deny.so\n"
+        "auth required pam_faillock.so authfail deny=6\n",
+    )
+    write(
+        tmp_path,
+        "/etc/pam.d/password-auth",
+        "auth requisite pam_unix.so\nauth required pam_faillock.so authfail\n",
+    )
+    assert call(tmp_path, "cce_pam_counts_failure system-auth pam_faillock.so && echo counts") == "counts"
+    # password-auth stops at the requisite pam_unix: the weakest stack decides
+    assert call(tmp_path, "cce_lockout_deny").startswith("none 0 password-auth has pam_faillock.so")
+
+
+def test_faillock_without_an_authfail_rule_records_nothing(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "/etc/pam.d/common-auth",
+        "auth requisite pam_faillock.so preauth deny=3\n" + UBUNTU_COMMON_AUTH,
+    )
+    assert call(tmp_path, "cce_lockout_deny").startswith("none 0 ")

@@ -71,12 +71,13 @@ def test_lockout_reads_args_then_faillock_conf_then_the_default(tmp_path: Path) 
     write(
         tmp_path,
         "/etc/pam.d/common-auth",
-        "auth required pam_faillock.so preauth\nauth required pam_unix.so\n",
+        "auth required pam_faillock.so preauth\nauth required pam_unix.so\n"
+        "auth [default=die] pam_faillock.so authfail\n",
     )
     assert call(tmp_path, "cce_lockout_deny").startswith("pam_faillock.so 3 ")
     write(tmp_path, "/etc/security/faillock.conf", "# deny = 1\ndeny = 7\n")
     assert call(tmp_path, "cce_lockout_deny").startswith("pam_faillock.so 7 ")
-    write(tmp_path, "/etc/pam.d/common-auth", "auth required pam_faillock.so preauth deny=4\n")
+    write(tmp_path, "/etc/pam.d/common-auth", "auth required pam_faillock.so authfail deny=4\n")
     assert call(tmp_path, "cce_lockout_deny").startswith("pam_faillock.so 4 ")
     write(tmp_path, "/etc/pam.d/common-auth", "auth required pam_tally2.so onerr=fail\n")
     assert call(tmp_path, "cce_lockout_deny").startswith("pam_tally2.so 0 ")

@@ -11,6 +11,10 @@
 # rule: pam_faillock or pam_tally2 with a threshold 1..10. pam_faillock's deny comes from its
 # rule: arguments, else faillock.conf (or conf=), else its default 3; pam_tally2 needs deny=.
 # rule: deny=0 or a module that is absent means no lockout. The weakest stack decides.
+# rule: The module must also record a failed password: a pam_faillock stack needs an authfail
+# rule: rule, and the stack's controls are followed from the failing password module (pam_unix,
+# rule: pam_sss, ...) - a lockout rule after a requisite pam_deny (Debian/Ubuntu) or skipped by a
+# rule: jump never runs after a failure and counts as no lockout.
 
 check_U_03() {
     local r mod deny src

@@ -19,7 +19,15 @@
 #                             "none 0 REASON" when a base auth stack has neither module, and
 #                             "error 0 REASON" when a base stack cannot be read);
 #                             the weakest base stack is reported; returns 1 when the root has no
-#                             base auth stack at all.
+#                             base auth stack at all. A module that a failed password never reaches
+#                             (see cce_pam_counts_failure) counts as absent.
+#   cce_pam_counts_failure SERVICE MODULE
+#                             true when a failed password in SERVICE's auth stack reaches a MODULE
+#                             rule that records it (pam_faillock with authfail, any pam_tally2 auth
+#                             rule), following the controls (required, requisite, sufficient,
+#                             optional, [value=action ...] with jumps): password modules (pam_unix,
+#                             pam_sss, pam_ldap, pam_krb5, pam_winbind, pam_systemd_home) and
+#                             pam_deny fail with auth_err, every other module succeeds.
 
 cce__pam_file() {
     # $1 service name or path, $2 type filter ("" = all), $3 depth
@@ -156,6 +164,45 @@ cce__kv_file() {
         END { if (f) print v; exit !f }'
 }
 
+cce_pam_counts_failure() {
+    cce__pam_awk "$1" -F '\t' -v mod="$2" '
+        function act(ctl, ok,   k, i, p, kv, want, a, def) {
+            if (ctl == "required" || ctl == "optional") return ok ? "cont" : "fail"
+            if (ctl == "requisite") return ok ? "cont" : "stop"
+            if (ctl == "sufficient") return ok ? "succ" : "cont"
+            gsub(/[][]/, "", ctl)
+            want = ok ? "success" : "auth_err"
+            a = ""
+            def = "bad"
+            k = split(ctl, p, /[ \t]+/)
+            for (i = 1; i <= k; i++) {
+                split(p[i], kv, "=")
+                if (kv[1] == want) a = kv[2]
+                else if (kv[1] == "default") def = kv[2]
+            }
+            if (a == "") a = def
+            if (a ~ /^[0-9]+$/) return a
+            if (a == "die") return "stop"
+            if (a == "done") return ok ? "succ" : "stop"
+            if (a == "bad") return "fail"
+            return "cont"
+        }
+        $1 == "auth" { n++; C[n] = $2; M[n] = $3; A[n] = " " $4 " " }
+        END {
+            failed = 0
+            for (i = 1; i <= n; i++) {
+                if (M[i] == mod && (mod == "pam_tally2.so" || A[i] ~ /[ \t]authfail[ \t]/)) exit 0
+                ok = (M[i] !~ /^pam_(unix|unix2|sss|ldap|krb5|winbind|systemd_home|deny)\.so$/)
+                r = act(C[i], ok)
+                if (r == "stop") break
+                if (r == "succ") { if (!failed) break; continue }
+                if (r == "fail") failed = 1
+                else if (r ~ /^[0-9]+$/) i += r
+            }
+            exit 1
+        }' 2> /dev/null
+}
+
 cce_lockout_deny() {
     local svc deny conf worst worst_src mod src
     worst=
@@ -184,6 +231,10 @@ cce_lockout_deny() {
             mod=pam_tally2.so
         else
             printf 'none 0 %s has no pam_faillock/pam_tally2 in its auth stack\n' "$svc"
+            return 0
+        fi
+        if ! cce_pam_counts_failure "$svc" "$mod"; then
+            printf 'none 0 %s has %s in its auth stack, but a failed password never reaches a rule that records it\n' "$svc" "$mod"
             return 0
         fi
         case $deny in '' | *[!0-9]*) deny=0 ;; esac
