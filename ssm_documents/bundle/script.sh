@@ -157,12 +157,15 @@ CCE_STAGE=$CCE_WORK/.cce-scan.$$
 rm -rf "$CCE_STAGE"
 mkdir "$CCE_STAGE" "$CCE_STAGE/out" "$CCE_STAGE/out/evidence" "$CCE_STAGE/items" || cce__die "cannot create the staging directory in $CCE_WORK"
 export CCE_STAGE
-trap 'rm -rf "$CCE_STAGE"' EXIT
+CCE__WALK_BG=
+trap '[ -n "${CCE__WALK_BG:-}" ] && kill "$CCE__WALK_BG" 2>/dev/null; rm -rf "$CCE_STAGE"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # shellcheck disable=SC1091
 . "$CCE_BUNDLE_DIR/lib/common.sh"
+# shellcheck disable=SC1091
+. "$CCE_BUNDLE_DIR/lib/walk.sh"
 
 # Host name of the live host: names the output tar (the upload step uses the same rule).
 cce__host=$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname 2>/dev/null)
@@ -179,12 +182,6 @@ cce__has_timeout=0
 command -v timeout >/dev/null 2>&1 && cce__has_timeout=1
 
 cce__items > "$CCE_STAGE/items.txt"
-
-# The shared walk is done once, before the items, when any check or topic lib uses it.
-if grep -l 'cce_walk' "$CCE_BUNDLE_DIR"/checks/*.sh "$CCE_BUNDLE_DIR"/lib/*.sh 2>/dev/null \
-        | grep -v '/lib/common\.sh$' >/dev/null 2>&1; then
-    cce_walk >/dev/null 2>&1 || :
-fi
 
 cce__selected() {
     [ -z "${CCE_ITEMS:-}" ] && return 0
@@ -219,18 +216,46 @@ done < "$CCE_STAGE/plan.txt"
 # shellcheck disable=SC2086
 mkdir $cce__mkdirs
 
+# Codes of the checks that use the shared walk: their file names cce_walk (or cce_walk_*), or a
+# lib function that does, directly or through other lib functions (comments ignored in checks).
+cce__walk_users() {
+    awk '
+        FNR == 1 {
+            lib = (FILENAME ~ /\/lib\/[^\/]*$/); fn = ""
+            code = FILENAME; sub(/^.*\//, "", code); sub(/\.sh$/, "", code)
+        }
+        lib {
+            if (match($0, /^[A-Za-z_][A-Za-z0-9_]*[ \t]*\([ \t]*\)/)) {
+                fn = substr($0, 1, RLENGTH); sub(/[ \t]*\(.*/, "", fn); body[fn] = ""; next
+            }
+            if (fn != "") body[fn] = body[fn] "\n" $0
+            if ($0 ~ /^}/) fn = ""
+            next
+        }
+        !/^[ \t]*#/ { text[code] = text[code] "\n" $0 }
+        END {
+            uses["cce_walk"] = 1
+            do {
+                changed = 0
+                for (f in body) if (!(f in uses)) for (u in uses) if (index(body[f], u)) { uses[f] = 1; changed = 1; break }
+            } while (changed)
+            for (c in text) for (u in uses) if (index(text[c], u)) { print c; break }
+        }' "$CCE_BUNDLE_DIR"/lib/*.sh "$CCE_BUNDLE_DIR"/checks/*.sh 2>/dev/null
+}
+
 cce__budget_ms=$((CCE_TOTAL_TIMEOUT * 1000))
-cce__clock
-cce__first_ms=$CCE__MS
-cce__t0=$cce__first_ms
-: > "$CCE_STAGE/durations.txt"
-while IFS='|' read -r cce__code _ _ _ cce__has; do
-    [ -n "$cce__code" ] || continue
+
+# cce__run_item CODE HAS-CHECK-FILE: one item in its own process with its time limit; its
+# status and reason land in its item directory, its duration in durations.txt.
+cce__run_item() {
+    cce__code=$1
     cce__dir=$CCE_STAGE/items/$cce__code
+    cce__clock
+    cce__t0=$CCE__MS
     if ! cce__selected "$cce__code"; then
         printf 'ERROR\n' > "$cce__dir/status"
         printf 'not selected in this run (CCE_ITEMS)\n' > "$cce__dir/reason"
-    elif [ "$cce__has" != 1 ]; then
+    elif [ "$2" != 1 ]; then
         printf 'ERROR\n' > "$cce__dir/status"
         printf 'check not implemented\n' > "$cce__dir/reason"
     elif [ $((cce__t0 - cce__first_ms)) -ge "$cce__budget_ms" ]; then
@@ -263,10 +288,57 @@ while IFS='|' read -r cce__code _ _ _ cce__has; do
         fi
     fi
     cce__clock
-    cce__t1=$CCE__MS
-    printf '%s %s\n' "$cce__code" "$((cce__t1 - cce__t0))" >> "$CCE_STAGE/durations.txt"
-    cce__t0=$cce__t1
+    printf '%s %s\n' "$cce__code" "$((CCE__MS - cce__t0))" >> "$CCE_STAGE/durations.txt"
+}
+
+# The shared walk, once, for the selected items that use it.  By default it runs in the
+# background while the other items run (CCE_WALK_OVERLAP=0: before them, as one step); the
+# walk items run once it is done.  An item that asked for the walk while it was still running
+# (one the detection above missed) is run again after it, from a clean item directory.
+cce__walk_codes=" $(cce__walk_users | tr '\n' ' ') "
+cce__need_walk=0
+while IFS='|' read -r cce__code _ _ _ cce__has; do
+    case $cce__walk_codes in *" $cce__code "*) ;; *) continue ;; esac
+    if [ "$cce__has" = 1 ] && cce__selected "$cce__code"; then
+        cce__need_walk=1
+        break
+    fi
 done < "$CCE_STAGE/plan.txt"
+cce__overlap=0
+if [ "$cce__need_walk" = 1 ]; then
+    if [ "${CCE_WALK_OVERLAP:-1}" = 0 ]; then
+        cce_walk >/dev/null 2>&1 || :
+    else
+        cce__walk_start
+        cce__overlap=1
+    fi
+fi
+
+cce__clock
+cce__first_ms=$CCE__MS
+: > "$CCE_STAGE/durations.txt"
+cce__later=
+while IFS='|' read -r cce__code _ _ _ cce__has; do
+    [ -n "$cce__code" ] || continue
+    if [ "$cce__overlap" = 1 ]; then
+        case $cce__walk_codes in
+            *" $cce__code "*)
+                cce__later="$cce__later $cce__code:$cce__has"
+                continue
+                ;;
+        esac
+    fi
+    cce__run_item "$cce__code" "$cce__has"
+    if [ -f "$CCE_STAGE/items/$cce__code/walk-wait" ]; then
+        rm -rf "$CCE_STAGE/items/$cce__code"
+        mkdir "$CCE_STAGE/items/$cce__code"
+        cce__later="$cce__later $cce__code:$cce__has"
+    fi
+done < "$CCE_STAGE/plan.txt"
+cce__walk_wait
+for cce__entry in $cce__later; do
+    cce__run_item "${cce__entry%%:*}" "${cce__entry#*:}"
+done
 
 cce__finished_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cce__emit_results "$cce__host" "$cce__bundle_version" "$cce__bundle_sha" "$cce__started_at" "$cce__finished_at" \

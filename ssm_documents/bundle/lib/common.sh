@@ -35,10 +35,12 @@
 #   cce_known_uids / cce_known_gids   every numeric ID in the root's passwd / group, one per line
 # Accounts (the root's files; comments and blank lines removed):
 #   cce_passwd_entries, cce_shadow_entries, cce_group_entries
-# Shared filesystem walk:
+# Shared filesystem walk (lib/walk.sh):
 #   cce_walk             print the path of the walk file (one walk per run, made on first use);
 #                        lines MODE<TAB>UID<TAB>GID<TAB>TYPE<TAB>PATH, PATH root-relative from /;
 #                        returns 1 (with the reason on stderr) when the walk failed
+#   cce_walk_slice TAG   the walk's lines of set-id (S), world-writable (W), /dev (D) files,
+#                        hidden (H) and unknown-owner (O) entries, pre-filtered by the walk
 
 # --- status ------------------------------------------------------------------
 
@@ -309,82 +311,7 @@ cce__clock() {
 }
 
 
-cce__walk_roots() {
-    # Live: / plus every local disk filesystem and /dev; offline: the root only.
-    if cce_is_live; then
-        printf '%s\n' /
-        awk '$3 ~ /^(ext2|ext3|ext4|xfs|btrfs|jfs|reiserfs|f2fs|zfs)$/ && $2 != "/" {
-                 if ($2 !~ /^\/(proc|sys|run)(\/|$)/) print $2 }' /proc/self/mounts 2> /dev/null
-        [ -d /dev ] && printf '%s\n' /dev
-    else
-        printf '%s\n' "${CCE_ROOT%/}"
-    fi
-}
-
-cce__walk_run() {
-    local root out prefix
-    out=$1
-    root=${CCE_ROOT%/}
-    set --
-    while IFS= read -r prefix; do
-        set -- "$@" "$prefix"
-    done << EOF
-$(cce__walk_roots)
-EOF
-    # Prune tests only on directories: most entries are files, and -path costs per entry.
-    set -- "$@" -xdev -type d "(" -path "$root/proc" -o -path "$root/sys" -o -path "$root/dev/pts" \
-        -o -path "$root/run" -o -path "$CCE_STAGE"
-    if [ "$CCE_WORK" != "${CCE_ROOT:-/}" ] && [ "$CCE_WORK" != / ]; then
-        set -- "$@" -o -path "$CCE_WORK"
-    fi
-    set -- "$@" ")" -prune -o
-    if cce_is_live; then
-        set -- "$@" -printf '%04m\t%U\t%G\t%y\t%p\n'
-    else
-        set -- "$@" -printf '%04m\t%U\t%G\t%y\t/%P\n'
-    fi
-    if command -v timeout > /dev/null 2>&1; then
-        timeout -k 2 "${CCE_WALK_TIMEOUT:-300}" find "$@" > "$out" 2> "$out.err"
-    else
-        find "$@" > "$out" 2> "$out.err"
-    fi
-}
-
-cce_walk() {
-    local f rc t0 t1 n
-    f=$CCE_STAGE/walk.tsv
-    if [ -f "$f" ]; then
-        printf '%s\n' "$f"
-        return 0
-    fi
-    if [ -f "$CCE_STAGE/walk.failed" ]; then
-        printf 'filesystem walk failed: %s\n' "$(head -c 200 "$CCE_STAGE/walk.failed")" >&2
-        return 1
-    fi
-    n=$(cat "$CCE_STAGE/walk.count" 2> /dev/null || echo 0)
-    printf '%s\n' "$((n + 1))" > "$CCE_STAGE/walk.count"
-    cce__clock
-    t0=$CCE__MS
-    cce__walk_run "$f.tmp"
-    rc=$?
-    cce__clock
-    t1=$CCE__MS
-    printf '%s\n' "$((t1 - t0))" > "$CCE_STAGE/walk.ms"
-    # find exits 1 on unreadable or vanished entries; its output is still the walk.
-    if [ "$rc" -gt 1 ] || [ ! -s "$f.tmp" ]; then
-        if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
-            printf 'timed out after %s s\n' "${CCE_WALK_TIMEOUT:-300}" > "$CCE_STAGE/walk.failed"
-        else
-            printf 'find exited %s: %s\n' "$rc" "$(head -c 150 "$f.tmp.err" | tr '\n' ' ')" \
-                > "$CCE_STAGE/walk.failed"
-        fi
-        rm -f "$f.tmp"
-        printf 'filesystem walk failed: %s\n' "$(head -c 200 "$CCE_STAGE/walk.failed")" >&2
-        return 1
-    fi
-    mv -f "$f.tmp" "$f"
-    printf '%s\n' "$f"
-}
+# The walk itself (cce_walk, its slices, the runner's background walk): lib/walk.sh.
 
 # --- output (runner only) ---------------------------------------------------------
 
@@ -497,7 +424,7 @@ cce__walk_meta() {
     entries=0
     state=not-run
     if [ -f "$CCE_STAGE/walk.tsv" ]; then
-        entries=$(wc -l < "$CCE_STAGE/walk.tsv")
+        entries=$(cat "$CCE_STAGE/walk.entries" 2> /dev/null || wc -l < "$CCE_STAGE/walk.tsv")
         state=ok
     elif [ -f "$CCE_STAGE/walk.failed" ]; then
         state=failed

@@ -367,42 +367,23 @@ files_walk() {
     printf '%s\n' "$_fw"
 }
 
-# files_extract: one awk pass over the shared walk, made once per run (cached in the
-# runner's staging directory) for every walk item, so a 500,000-entry walk is read once.
-# Prints the path of the extract; lines are "TAG<TAB>walk line" with TAG
+# files_extract: the walk's slices for the walk items in one file (the walk wrote them; see
+# cce_walk_slice in lib/walk.sh), so no item reads the whole walk.  Prints the path of a
+# fresh file (one per calling process) whose lines are "TAG<TAB>walk line" with TAG
 #   O  owner uid or group gid unknown to the scanned root's passwd/group (U-15)
 #   S  regular file with setuid or setgid (U-23)
 #   W  regular file writable by other (U-25)
 #   D  entry under /dev that is a regular file (U-26)
 #   H  entry whose name starts with "." (U-33)
-# and a last line "N<TAB>entries" with the walk's size.
+# each tag's lines in walk order, and a last line "N<TAB>entries" with the walk's size.
 files_extract() {
     [ -n "${CCE_STAGE:-}" ] && [ -d "$CCE_STAGE" ] || { echo "no staging directory" >&2; return 1; }
-    _fx=$CCE_STAGE/files-extract.tsv
-    if [ -f "$_fx" ]; then
-        printf '%s\n' "$_fx"
-        return 0
-    fi
-    _fxw=$(files_walk) || return 1
-    {
-        cce_known_uids | awk '{ print "U\t" $1 + 0 }'
-        cce_known_gids | awk '{ print "G\t" $1 + 0 }'
-        printf 'X\t-\n'    # never empty: the FNR == NR test below needs a first file
-    } > "$_fx.ids"
-    # Kept lean: this is the only pass over a walk that can hold 500,000 lines.
-    awk -F '\t' '
-        FNR == NR { if ($1 == "U") U[$2] = 1; else if ($1 == "G") G[$2] = 1; nids++; next }
-        {
-            if (!($2 in U) || !($3 in G)) print "O\t" $0
-            if ($4 == "f") {
-                m = $1
-                if (m !~ /^[01]/) print "S\t" $0
-                if (m ~ /[2367]$/) print "W\t" $0
-                if (index($5, "/dev/") == 1) print "D\t" $0
-            }
-            if (index($5, "/.")) { b = $5; sub(/^.*\//, "", b); if (substr(b, 1, 1) == ".") print "H\t" $0 }
-        }
-        END { print "N\t" NR - nids }' "$_fx.ids" "$_fxw" > "$_fx.tmp" || { rm -f "$_fx.tmp" "$_fx.ids"; return 1; }
-    rm -f "$_fx.ids"
-    mv -f "$_fx.tmp" "$_fx" && printf '%s\n' "$_fx"
+    files_walk > /dev/null || return 1
+    _fx=$CCE_STAGE/files-extract.$$.tsv
+    awk -v n="$(cce_walk_entries)" '
+        FNR == 1 { t = FILENAME; sub(/^.*\./, "", t) }
+        { print t "\t" $0 }
+        END { print "N\t" n + 0 }' "$CCE_STAGE/walk.O" "$CCE_STAGE/walk.S" "$CCE_STAGE/walk.W" \
+        "$CCE_STAGE/walk.D" "$CCE_STAGE/walk.H" > "$_fx" || { rm -f "$_fx"; return 1; }
+    printf '%s\n' "$_fx"
 }

@@ -1,0 +1,263 @@
+# shellcheck shell=sh
+# lib/walk.sh: the shared filesystem walk (one per bundle run) and its slices.
+#
+#   cce_walk             print the path of the walk file (one walk per run, made on first use);
+#                        lines MODE<TAB>UID<TAB>GID<TAB>TYPE<TAB>PATH, PATH root-relative from /;
+#                        returns 1 (with the reason on stderr) when the walk failed
+#   cce_walk_slice TAG   print the path of one slice of the walk: the walk's own lines (same
+#                        format, walk order) that match TAG, so an item reads a few lines
+#                        instead of the whole walk; returns 1 when there is no walk:
+#                          S  regular files with setuid or setgid
+#                          W  regular files writable by other
+#                          D  regular files under /dev
+#                          H  entries whose name starts with "." (the scanned root itself never)
+#                          O  entries whose uid is absent from the root's passwd or whose gid
+#                             is absent from its group (empty when either file gives no id)
+#   cce_walk_entries     print the number of entries of the walk
+#
+# The walk is local filesystems only (find -xdev from / and every local disk mount, plus /dev,
+# when live; the root only when offline), skipping /proc, /sys, /dev/pts, /run and the bundle's
+# own working directory.  The slices are written by the walk itself (find -fprintf, GNU
+# findutils) when the host's find has it; otherwise (or with CCE_WALK_FPRINTF=0) one awk pass
+# over the walk right after it writes them.  Either way the slice files and the walk's entry
+# count exist before walk.tsv does: the walk file appears last.
+#
+# Runner only: cce__walk_start starts the walk in the background (so the items that do not
+# use it run meanwhile), cce__walk_wait waits for it, cce__walk_stop ends it early.  While it
+# runs, an item that asks for the walk is told "still running" and marked (walk-wait in its
+# item directory) so that the runner runs it again once the walk is there.
+
+# Live: / plus every local disk filesystem and /dev; offline: the root only.
+cce__walk_roots() {
+    if cce_is_live; then
+        printf '%s\n' /
+        awk '$3 ~ /^(ext2|ext3|ext4|xfs|btrfs|jfs|reiserfs|f2fs|zfs)$/ && $2 != "/" {
+                 if ($2 !~ /^\/(proc|sys|run)(\/|$)/) print $2 }' /proc/self/mounts 2> /dev/null
+        [ -d /dev ] && printf '%s\n' /dev
+    else
+        printf '%s\n' "${CCE_ROOT%/}"
+    fi
+}
+
+# cce__walk_glob PATH: PATH with the find -path metacharacters (* ? [ ] \) escaped.
+cce__walk_glob() {
+    case $1 in
+        *[][*?\\]*) printf '%s\n' "$1" | sed 's/[][*?\\]/\\&/g' ;;
+        *) printf '%s\n' "$1" ;;
+    esac
+}
+
+# True when this host's find takes the slice expression (-fprintf, -perm /MODE, the comma
+# operator): GNU findutils does, busybox does not.
+cce__walk_can_fprintf() {
+    local probe rc
+    [ "${CCE_WALK_FPRINTF:-1}" != 0 ] || return 1
+    probe=$CCE_STAGE/walk.probe
+    find "$CCE_STAGE" -maxdepth 0 "(" "(" -type f -perm /6000 -fprintf "$probe" '%p\n' ")" \
+        , "(" -name ".*" ! -path "$probe" -fprintf "$probe" '%p\n' ")" \
+        , "(" ! -uid 0 -o ! -gid 0 ")" , -printf '' ")" > /dev/null 2>&1
+    rc=$?
+    rm -f "$probe"
+    return "$rc"
+}
+
+# cce__walk_run OUT: the walk into OUT; slices into OUT.S, OUT.W, ... for the tags listed in
+# OUT.tags (the ones find wrote itself); find's stderr into OUT.err.  Returns find's status.
+cce__walk_run() {
+    local out root eroot fmt prefix ids nu ng
+    out=$1
+    root=${CCE_ROOT%/}
+    eroot=$(cce__walk_glob "$root")
+    set --
+    while IFS= read -r prefix; do
+        [ -n "$prefix" ] && set -- "$@" "$prefix"
+    done << EOF
+$(cce__walk_roots)
+EOF
+    # Prune tests only on directories: most entries are files, and -path costs per entry.
+    set -- "$@" -xdev -type d "(" -path "$eroot/proc" -o -path "$eroot/sys" -o -path "$eroot/dev/pts" \
+        -o -path "$eroot/run" -o -path "$(cce__walk_glob "$CCE_STAGE")"
+    if [ "$CCE_WORK" != "${CCE_ROOT:-/}" ] && [ "$CCE_WORK" != / ]; then
+        set -- "$@" -o -path "$(cce__walk_glob "$CCE_WORK")"
+    fi
+    set -- "$@" ")" -prune -o
+    if cce_is_live; then
+        fmt='%04m\t%U\t%G\t%y\t%p\n'
+    else
+        fmt='%04m\t%U\t%G\t%y\t/%P\n'
+    fi
+    if cce__walk_can_fprintf; then
+        # Each slice test is cheap next to the stat find makes anyway; the comma operator
+        # evaluates every branch and keeps the last value (the main -printf).
+        set -- "$@" "(" "(" -type f -perm /6000 -fprintf "$out.S" "$fmt" ")" \
+            , "(" -type f -perm -0002 -fprintf "$out.W" "$fmt" ")" \
+            , "(" -type f -path "$eroot/dev/*" -fprintf "$out.D" "$fmt" ")" \
+            , "(" -name ".*" ! -path "$eroot" -fprintf "$out.H" "$fmt" ")"
+        printf 'S W D H' > "$out.tags"
+        # Unknown owners as a chain of numeric tests, 0 first (most entries stop there); a
+        # root with very many accounts is left to the awk pass (the chain grows per entry).
+        ids=$(cce_known_uids | sort -un)
+        nu=$(printf '%s\n' "$ids" | awk 'NF { n++ } END { print n + 0 }')
+        ng=$(cce_known_gids | sort -un | awk 'NF { n++ } END { print n + 0 }')
+        if [ "$nu" -gt 0 ] && [ "$ng" -gt 0 ] && [ "$nu" -le 200 ] && [ "$ng" -le 200 ]; then
+            set -- "$@" , "(" "("
+            for prefix in $ids; do set -- "$@" ! -uid "$prefix"; done
+            set -- "$@" ")" -o "("
+            for prefix in $(cce_known_gids | sort -un); do set -- "$@" ! -gid "$prefix"; done
+            set -- "$@" ")" ")" -fprintf "$out.O" "$fmt"
+            printf ' O' >> "$out.tags"
+        fi
+        set -- "$@" , -printf "$fmt" ")"
+    else
+        : > "$out.tags"
+        set -- "$@" -printf "$fmt"
+    fi
+    if command -v timeout > /dev/null 2>&1; then
+        timeout -k 2 "${CCE_WALK_TIMEOUT:-300}" find "$@" > "$out" 2> "$out.err" &
+    else
+        find "$@" > "$out" 2> "$out.err" &
+    fi
+    # waited for in the background so that cce__walk_start's TERM trap can end it
+    CCE__WALK_FIND=$!
+    wait "$CCE__WALK_FIND"
+    prefix=$?
+    CCE__WALK_FIND=
+    return "$prefix"
+}
+
+# cce__walk_slice_pass WALK TAGS: write WALK.<tag> for each tag of TAGS in one pass over WALK
+# (the same tests as the find expression, on the walk's lines).
+cce__walk_slice_pass() {
+    {
+        cce_known_uids | awk '{ print "U\t" $1 + 0 }'
+        cce_known_gids | awk '{ print "G\t" $1 + 0 }'
+        printf 'X\t-\n' # never empty: the FNR == NR test below needs a first file
+    } > "$1.ids"
+    awk -F '\t' -v tags=" $2 " -v out="$1" '
+        FNR == NR { if ($1 == "U") { U[$2] = 1; nu++ } else if ($1 == "G") { G[$2] = 1; ng++ }; next }
+        !started {
+            started = 1
+            ws = index(tags, " S "); ww = index(tags, " W "); wd = index(tags, " D ")
+            wh = index(tags, " H "); wo = index(tags, " O ") && nu > 0 && ng > 0
+            fs = out ".S"; fw = out ".W"; fd = out ".D"; fh = out ".H"; fo = out ".O"
+        }
+        {
+            if (wo && (!($2 in U) || !($3 in G))) print > fo
+            if ($4 == "f") {
+                if (ws && $1 !~ /^[01]/) print > fs
+                if (ww && $1 ~ /[2367]$/) print > fw
+                if (wd && index($5, "/dev/") == 1) print > fd
+            }
+            if (wh && index($5, "/.")) { b = $5; sub(/^.*\//, "", b); if (substr(b, 1, 1) == ".") print > fh }
+        }' "$1.ids" "$1"
+    rm -f "$1.ids"
+}
+
+cce_walk() {
+    local f rc t0 t1 n tag missing
+    f=$CCE_STAGE/walk.tsv
+    if [ -f "$f" ]; then
+        printf '%s\n' "$f"
+        return 0
+    fi
+    if [ -f "$CCE_STAGE/walk.failed" ]; then
+        printf 'filesystem walk failed: %s\n' "$(head -c 200 "$CCE_STAGE/walk.failed")" >&2
+        return 1
+    fi
+    if [ -z "${CCE__WALKER:-}" ] && [ -f "$CCE_STAGE/walk.pending" ]; then
+        # the runner's background walk is not done yet
+        if [ -n "${CCE_ITEM_DIR:-}" ]; then
+            : > "$CCE_ITEM_DIR/walk-wait"
+            printf 'the filesystem walk is still running\n' >&2
+            return 1
+        fi
+        while [ -f "$CCE_STAGE/walk.pending" ] && [ ! -f "$f" ] && [ ! -f "$CCE_STAGE/walk.failed" ]; do
+            sleep 1
+        done
+        cce_walk
+        return $?
+    fi
+    n=$(cat "$CCE_STAGE/walk.count" 2> /dev/null || echo 0)
+    printf '%s\n' "$((n + 1))" > "$CCE_STAGE/walk.count"
+    rm -f "$CCE_STAGE/walk.S" "$CCE_STAGE/walk.W" "$CCE_STAGE/walk.D" "$CCE_STAGE/walk.H" \
+        "$CCE_STAGE/walk.O" "$CCE_STAGE/walk.entries"
+    cce__clock
+    t0=$CCE__MS
+    cce__walk_run "$f.tmp"
+    rc=$?
+    cce__clock
+    t1=$CCE__MS
+    printf '%s\n' "$((t1 - t0))" > "$CCE_STAGE/walk.ms"
+    # find exits 1 on unreadable or vanished entries; its output is still the walk.
+    if [ "$rc" -gt 1 ] || [ ! -s "$f.tmp" ]; then
+        if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+            printf 'timed out after %s s\n' "${CCE_WALK_TIMEOUT:-300}" > "$CCE_STAGE/walk.failed"
+        else
+            printf 'find exited %s: %s\n' "$rc" "$(head -c 150 "$f.tmp.err" | tr '\n' ' ')" \
+                > "$CCE_STAGE/walk.failed"
+        fi
+        rm -f "$f.tmp" "$f.tmp.S" "$f.tmp.W" "$f.tmp.D" "$f.tmp.H" "$f.tmp.O" "$f.tmp.tags"
+        printf 'filesystem walk failed: %s\n' "$(head -c 200 "$CCE_STAGE/walk.failed")" >&2
+        return 1
+    fi
+    missing=
+    for tag in S W D H O; do
+        case " $(cat "$f.tmp.tags" 2> /dev/null) " in
+            *" $tag "*) ;;
+            *) missing="$missing $tag" ;;
+        esac
+    done
+    [ -n "$missing" ] && cce__walk_slice_pass "$f.tmp" "$missing"
+    for tag in S W D H O; do
+        [ -f "$f.tmp.$tag" ] || : > "$f.tmp.$tag"
+        mv -f "$f.tmp.$tag" "$CCE_STAGE/walk.$tag"
+    done
+    rm -f "$f.tmp.tags"
+    wc -l < "$f.tmp" | tr -d ' ' > "$CCE_STAGE/walk.entries"
+    mv -f "$f.tmp" "$f"
+    printf '%s\n' "$f"
+}
+
+cce_walk_slice() {
+    case $1 in
+        S | W | D | H | O) ;;
+        *)
+            printf 'unknown walk slice: %s\n' "$1" >&2
+            return 1
+            ;;
+    esac
+    cce_walk > /dev/null || return 1
+    printf '%s\n' "$CCE_STAGE/walk.$1"
+}
+
+cce_walk_entries() {
+    cce_walk > /dev/null || return 1
+    cat "$CCE_STAGE/walk.entries" 2> /dev/null || wc -l < "$CCE_STAGE/walk.tsv" | tr -d ' '
+}
+
+# --- runner only ------------------------------------------------------------------
+
+cce__walk_start() {
+    : > "$CCE_STAGE/walk.pending"
+    (
+        trap '[ -n "${CCE__WALK_FIND:-}" ] && kill "$CCE__WALK_FIND" 2> /dev/null; exit 143' TERM
+        CCE__WALKER=1
+        cce_walk > /dev/null 2>&1
+        rm -f "$CCE_STAGE/walk.pending"
+    ) &
+    CCE__WALK_BG=$!
+}
+
+cce__walk_wait() {
+    [ -n "${CCE__WALK_BG:-}" ] || return 0
+    wait "$CCE__WALK_BG"
+    CCE__WALK_BG=
+    rm -f "$CCE_STAGE/walk.pending"
+}
+
+cce__walk_stop() {
+    [ -n "${CCE__WALK_BG:-}" ] || return 0
+    kill "$CCE__WALK_BG" 2> /dev/null
+    wait "$CCE__WALK_BG" 2> /dev/null
+    CCE__WALK_BG=
+}
