@@ -202,3 +202,21 @@ def test_faillock_without_an_authfail_rule_records_nothing(tmp_path: Path) -> No
         "auth requisite pam_faillock.so preauth deny=3\n" + UBUNTU_COMMON_AUTH,
     )
     assert call(tmp_path, "cce_lockout_deny").startswith("none 0 ")
+
+
+def test_directory_modules_answer_user_unknown_for_a_local_account(tmp_path: Path) -> None:
+    # RHEL 8 authselect sssd profile with-smartcard and with-faillock: pam_sss dies on anything
+    # but user_unknown, which a local account gets, so the authfail rule is still reached
+    write(
+        tmp_path,
+        "/etc/pam.d/system-auth",
+        "auth required pam_env.so\n"
+        "auth required pam_faillock.so preauth silent\n"
+        "auth [success=done authinfo_unavail=ignore user_unknown=ignore ignore=ignore default=die]"
+        " pam_sss.so try_cert_auth\n"
+        "auth sufficient pam_unix.so\n"
+        "auth sufficient pam_sss.so forward_pass\n"
+        "auth required pam_faillock.so authfail\n"
+        "auth required pam_deny.so\n",
+    )
+    assert call(tmp_path, "cce_pam_counts_failure system-auth pam_faillock.so && echo counts") == "counts"

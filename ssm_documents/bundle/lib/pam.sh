@@ -25,9 +25,10 @@
 #                             true when a failed password in SERVICE's auth stack reaches a MODULE
 #                             rule that records it (pam_faillock with authfail, any pam_tally2 auth
 #                             rule), following the controls (required, requisite, sufficient,
-#                             optional, [value=action ...] with jumps): password modules (pam_unix,
-#                             pam_sss, pam_ldap, pam_krb5, pam_winbind, pam_systemd_home) and
-#                             pam_deny fail with auth_err, every other module succeeds.
+#                             optional, [value=action ...] with jumps) for a local account:
+#                             pam_unix and pam_deny fail with auth_err, the directory modules
+#                             (pam_sss, pam_ldap, pam_krb5, pam_winbind, pam_systemd_home) answer
+#                             user_unknown, every other module succeeds.
 
 cce__pam_file() {
     # $1 service name or path, $2 type filter ("" = all), $3 depth
@@ -166,12 +167,12 @@ cce__kv_file() {
 
 cce_pam_counts_failure() {
     cce__pam_awk "$1" -F '\t' -v mod="$2" '
-        function act(ctl, ok,   k, i, p, kv, want, a, def) {
+        function act(ctl, want,   k, i, p, kv, a, def, ok) {
+            ok = (want == "success")
             if (ctl == "required" || ctl == "optional") return ok ? "cont" : "fail"
             if (ctl == "requisite") return ok ? "cont" : "stop"
             if (ctl == "sufficient") return ok ? "succ" : "cont"
             gsub(/[][]/, "", ctl)
-            want = ok ? "success" : "auth_err"
             a = ""
             def = "bad"
             k = split(ctl, p, /[ \t]+/)
@@ -183,7 +184,7 @@ cce_pam_counts_failure() {
             if (a == "") a = def
             if (a ~ /^[0-9]+$/) return a
             if (a == "die") return "stop"
-            if (a == "done") return ok ? "succ" : "stop"
+            if (a == "done") return "stop"
             if (a == "bad") return "fail"
             return "cont"
         }
@@ -192,8 +193,10 @@ cce_pam_counts_failure() {
             failed = 0
             for (i = 1; i <= n; i++) {
                 if (M[i] == mod && (mod == "pam_tally2.so" || A[i] ~ /[ \t]authfail[ \t]/)) exit 0
-                ok = (M[i] !~ /^pam_(unix|unix2|sss|ldap|krb5|winbind|systemd_home|deny)\.so$/)
-                r = act(C[i], ok)
+                if (M[i] ~ /^pam_(unix|unix2|deny)\.so$/) v = "auth_err"
+                else if (M[i] ~ /^pam_(sss|ldap|krb5|winbind|systemd_home)\.so$/) v = "user_unknown"
+                else v = "success"
+                r = act(C[i], v)
                 if (r == "stop") break
                 if (r == "succ") { if (!failed) break; continue }
                 if (r == "fail") failed = 1
