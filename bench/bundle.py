@@ -1,12 +1,14 @@
 """Benchmark the check bundle on this machine's live root.
 
-Runs, warm (one untimed walk first), the full bundle against ``/`` in a temporary working
-directory and, in the same run, a bare walk of the same filesystems
-(``find / -xdev -printf '%m %U %G %p\\n'``, the floor), then prints the bundle's wall and CPU
-time, the walk's wall time, the file count and the number of filesystem walks the bundle made.
-The last line is JSON.
+Warm (one untimed walk first), each round runs a bare walk of the same filesystems
+(``find / -xdev -printf '%m %U %G %p\\n'``, the floor) and then the full bundle against ``/`` in
+a temporary working directory, the default way (the walk in the background while the items
+that do not need it run) and, unless ``--overlap-only``, with ``CCE_WALK_OVERLAP=0`` (the walk
+first, then every item, one after the other). Prints, per run and as the best of the rounds,
+the bundle's wall and CPU time, the walk's wall time, the file count, the number of filesystem
+walks the bundle made and the items that took longest. The last line is JSON.
 
-    .venv/bin/python bench/bundle.py [--repeat N]
+    .venv/bin/python bench/bundle.py [--repeat N] [--overlap-only]
 """
 
 from __future__ import annotations
@@ -15,17 +17,31 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "ssm_documents" / "bundle" / "script.sh"
 WALK = ["find", "/", "-xdev", "-printf", "%m %U %G %p\\n"]
+WALK_ITEMS = ("U-15", "U-23", "U-25", "U-26", "U-33", "U-67")
+
+
+@dataclass
+class BundleRun:
+    """One bundle run: wall and CPU seconds, its meta.json walk record, counts and item times."""
+
+    wall: float
+    cpu: float
+    walk: dict[str, Any]
+    counts: dict[str, int]
+    items_ms: dict[str, int] = field(default_factory=dict)
 
 
 def children_cpu() -> float:
@@ -43,9 +59,11 @@ def bare_walk() -> tuple[float, float, int]:
     return time.monotonic() - start, children_cpu() - cpu0, count
 
 
-def bundle_run(work: Path) -> tuple[float, float, dict[str, Any], dict[str, Any]]:
-    """Wall and CPU seconds of one full bundle run on ``/``, its meta.json and summary."""
+def bundle_run(work: Path, *, overlap: bool) -> BundleRun:
+    """One full bundle run on ``/``."""
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CCE_ROOT": "/"}
+    if not overlap:
+        env["CCE_WALK_OVERLAP"] = "0"
     cpu0, start = children_cpu(), time.monotonic()
     proc = subprocess.run(["sh", str(SCRIPT)], cwd=work, env=env, capture_output=True, text=True, check=False)
     wall, cpu = time.monotonic() - start, children_cpu() - cpu0
@@ -59,58 +77,76 @@ def bundle_run(work: Path) -> tuple[float, float, dict[str, Any], dict[str, Any]
         assert results_file is not None
         meta = json.loads(meta_file.read())
         lines = results_file.read().decode().splitlines()
-        summary = json.loads(lines[-1])
-        items = [json.loads(line) for line in lines[:-1]]
-        summary["slowest"] = [
-            (i["code"], i["duration_ms"]) for i in sorted(items, key=lambda i: -int(i["duration_ms"]))[:6]
-        ]
     tar_path.unlink()
-    return wall, cpu, meta, summary
+    items = [json.loads(line) for line in lines[:-1]]
+    return BundleRun(
+        wall=wall,
+        cpu=cpu,
+        walk=meta.get("walk", {}),
+        counts=json.loads(lines[-1]).get("counts", {}),
+        items_ms={str(i["code"]): int(i["duration_ms"]) for i in items},
+    )
+
+
+def describe(label: str, run: BundleRun, walk_wall: float) -> dict[str, Any]:
+    """The figures of one bundle run next to the bare walk of the same round."""
+    walk_items = sum(run.items_ms.get(code, 0) for code in WALK_ITEMS)
+    other_items = sum(run.items_ms.values()) - walk_items
+    figures = {
+        "mode": label,
+        "bundle_wall_s": round(run.wall, 3),
+        "bundle_cpu_s": round(run.cpu, 3),
+        "walk_wall_s": round(walk_wall, 3),
+        "overhead_s": round(run.wall - walk_wall, 3),
+        "ratio": round(run.wall / walk_wall, 2),
+        "bundle_walk_s": round(int(run.walk.get("ms", 0)) / 1000, 3),
+        "walks": run.walk.get("count"),
+        "walk_items_s": round(walk_items / 1000, 3),
+        "other_items_s": round(other_items / 1000, 3),
+    }
+    print(
+        f"  {label:10} bundle {run.wall:.2f} s (CPU {run.cpu:.2f} s), bare walk {walk_wall:.2f} s,"
+        f" bundle - walk {run.wall - walk_wall:+.2f} s, ratio {run.wall / walk_wall:.2f};"
+        f" its own walk {figures['bundle_walk_s']:.2f} s, walks {figures['walks']},"
+        f" items: walk items {walk_items / 1000:.2f} s, others {other_items / 1000:.2f} s"
+    )
+    return figures
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=1, help="bundle runs to average (default 1)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds (default 3)")
+    parser.add_argument("--overlap-only", action="store_true", help="skip the CCE_WALK_OVERLAP=0 runs")
     args = parser.parse_args(argv)
 
+    modes = [("overlap", True)] if args.overlap_only else [("overlap", True), ("sequential", False)]
     bare_walk()  # warm the dentry and inode caches
-    walls: list[float] = []
-    cpus: list[float] = []
-    meta: dict[str, Any] = {}
-    summary: dict[str, Any] = {}
+    rounds: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in modes}
+    files = 0
+    last: dict[str, BundleRun] = {}
     with tempfile.TemporaryDirectory(prefix="cce-bench-") as tmp:
-        for _ in range(max(1, args.repeat)):
-            wall, cpu, meta, summary = bundle_run(Path(tmp))
-            walls.append(wall)
-            cpus.append(cpu)
-    walk_wall, walk_cpu, files = bare_walk()
-    result = {
-        "bundle_wall_s": round(min(walls), 3),
-        "bundle_cpu_s": round(min(cpus), 3),
-        "walk_wall_s": round(walk_wall, 3),
-        "walk_cpu_s": round(walk_cpu, 3),
-        "overhead_cpu_s": round(min(cpus) - walk_cpu, 3),
-        "overhead_s": round(min(walls) - walk_wall, 3),
-        "files": files,
-        "bundle_walk_entries": meta.get("walk", {}).get("entries"),
-        "walks": meta.get("walk", {}).get("count"),
-        "bundle_walk_s": round(int(meta.get("walk", {}).get("ms", 0)) / 1000, 3),
-        "counts": summary.get("counts", {}),
-        "slowest_items_ms": summary.get("slowest", []),
-        "cpus": os.cpu_count(),
-        "load_1m": round(os.getloadavg()[0], 2),
-    }
-    print(
-        f"bundle: {result['bundle_wall_s']} s wall, {result['bundle_cpu_s']} s CPU ({len(walls)} run(s), best)"
-    )
-    print(
-        f"bare walk: {result['walk_wall_s']} s wall, {result['walk_cpu_s']} s CPU over {files} entries;"
-        f" bundle walks: {result['walks']}"
-    )
-    print(f"the bundle's own walk: {result['bundle_walk_s']} s over {result['bundle_walk_entries']} entries")
-    print(f"bundle minus walk: {result['overhead_s']} s wall, {result['overhead_cpu_s']} s CPU")
-    print(f"statuses: {result['counts']}")
-    print(f"slowest items (ms): {result['slowest_items_ms']}")
+        for n in range(max(1, args.repeat)):
+            walk_wall, _, files = bare_walk()
+            print(f"round {n + 1}: {files} entries, load {os.getloadavg()[0]:.2f}")
+            for label, overlap in modes:
+                run = bundle_run(Path(tmp), overlap=overlap)
+                last[label] = run
+                rounds[label].append(describe(label, run, walk_wall))
+    result: dict[str, Any] = {"files": files, "cpus": os.cpu_count(), "load_1m": round(os.getloadavg()[0], 2)}
+    for label, runs in rounds.items():
+        best = min(runs, key=lambda r: r["overhead_s"])
+        slowest = sorted(last[label].items_ms.items(), key=lambda kv: -kv[1])[:6]
+        result[label] = {
+            "best": best,
+            "median_overhead_s": round(statistics.median(r["overhead_s"] for r in runs), 3),
+            "counts": last[label].counts,
+            "slowest_items_ms": slowest,
+        }
+        print(
+            f"{label}: best bundle - walk {best['overhead_s']:+.2f} s (ratio {best['ratio']}),"
+            f" median {result[label]['median_overhead_s']:+.2f} s; statuses {last[label].counts};"
+            f" slowest items (ms) {slowest}"
+        )
     print(json.dumps(result, sort_keys=True))
     return 0
 

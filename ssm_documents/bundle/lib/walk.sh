@@ -20,7 +20,8 @@
 # own working directory.  The slices are written by the walk itself (find -fprintf, GNU
 # findutils) when the host's find has it; otherwise (or with CCE_WALK_FPRINTF=0) one awk pass
 # over the walk right after it writes them.  Either way the slice files and the walk's entry
-# count exist before walk.tsv does: the walk file appears last.
+# count exist before walk.tsv does: the walk file appears last.  walk.byfind lists the tags
+# find wrote itself.
 #
 # Runner only: cce__walk_start starts the walk in the background (so the items that do not
 # use it run meanwhile), cce__walk_wait waits for it, cce__walk_stop ends it early.  While it
@@ -180,7 +181,7 @@ cce_walk() {
     n=$(cat "$CCE_STAGE/walk.count" 2> /dev/null || echo 0)
     printf '%s\n' "$((n + 1))" > "$CCE_STAGE/walk.count"
     rm -f "$CCE_STAGE/walk.S" "$CCE_STAGE/walk.W" "$CCE_STAGE/walk.D" "$CCE_STAGE/walk.H" \
-        "$CCE_STAGE/walk.O" "$CCE_STAGE/walk.entries"
+        "$CCE_STAGE/walk.O" "$CCE_STAGE/walk.entries" "$CCE_STAGE/walk.byfind"
     cce__clock
     t0=$CCE__MS
     cce__walk_run "$f.tmp"
@@ -212,7 +213,7 @@ cce_walk() {
         [ -f "$f.tmp.$tag" ] || : > "$f.tmp.$tag"
         mv -f "$f.tmp.$tag" "$CCE_STAGE/walk.$tag"
     done
-    rm -f "$f.tmp.tags"
+    mv -f "$f.tmp.tags" "$CCE_STAGE/walk.byfind"
     wc -l < "$f.tmp" | tr -d ' ' > "$CCE_STAGE/walk.entries"
     mv -f "$f.tmp" "$f"
     printf '%s\n' "$f"
