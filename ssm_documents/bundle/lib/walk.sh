@@ -65,7 +65,7 @@ cce__walk_can_fprintf() {
 # cce__walk_run OUT: the walk into OUT; slices into OUT.S, OUT.W, ... for the tags listed in
 # OUT.tags (the ones find wrote itself); find's stderr into OUT.err.  Returns find's status.
 cce__walk_run() {
-    local out root eroot fmt prefix ids nu ng
+    local out root eroot fmt prefix ids nu ng n
     out=$1
     root=${CCE_ROOT%/}
     eroot=$(cce__walk_glob "$root")
@@ -75,12 +75,18 @@ cce__walk_run() {
     done << EOF
 $(cce__walk_roots)
 EOF
-    # Prune tests only on directories: most entries are files, and -path costs per entry.
-    set -- "$@" -xdev -type d "(" -path "$eroot/proc" -o -path "$eroot/sys" -o -path "$eroot/dev/pts" \
-        -o -path "$eroot/run" -o -path "$(cce__walk_glob "$CCE_STAGE")"
-    if [ "$CCE_WORK" != "${CCE_ROOT:-/}" ] && [ "$CCE_WORK" != / ]; then
-        set -- "$@" -o -path "$(cce__walk_glob "$CCE_WORK")"
-    fi
+    # Pruned directories by identity (device and inode), tested on directories only: find
+    # moves name tests such as -path ahead of -type whatever the order given, so a -path prune
+    # costs a pattern match on every entry (0.4 s of CPU over 550,000 entries).
+    set -- "$@" -xdev -type d "("
+    n=0
+    for prefix in "$root/proc" "$root/sys" "$root/dev/pts" "$root/run" "$CCE_STAGE" "$CCE_WORK"; do
+        [ -d "$prefix" ] && [ ! -L "$prefix" ] || continue
+        case $prefix in "$root" | /) continue ;; esac
+        [ "$n" -gt 0 ] && set -- "$@" -o
+        set -- "$@" -samefile "$prefix"
+        n=$((n + 1))
+    done
     set -- "$@" ")" -prune -o
     if cce_is_live; then
         fmt='%04m\t%U\t%G\t%y\t%p\n'
