@@ -94,12 +94,13 @@ EOF
         fmt='%04m\t%U\t%G\t%y\t/%P\n'
     fi
     if cce__walk_can_fprintf; then
-        # Each slice test is cheap next to the stat find makes anyway; the comma operator
-        # evaluates every branch and keeps the last value (the main -printf).
-        set -- "$@" "(" "(" -type f -perm /6000 -fprintf "$out.S" "$fmt" ")" \
-            , "(" -type f -perm -0002 -fprintf "$out.W" "$fmt" ")" \
-            , "(" -type f -path "$eroot/dev/*" -fprintf "$out.D" "$fmt" ")" \
-            , "(" -name ".*" ! -path "$eroot" -fprintf "$out.H" "$fmt" ")"
+        # The comma operator evaluates every branch and keeps the last value (the main
+        # -printf).  Nested groups keep the cheap tests first: find moves name tests (-path,
+        # -name) ahead of the others in an and-chain, never out of a group.
+        set -- "$@" "(" "(" -type f "(" "(" -perm /6002 "(" "(" -perm /6000 -fprintf "$out.S" "$fmt" ")" \
+            , "(" -perm -0002 -fprintf "$out.W" "$fmt" ")" ")" ")" \
+            , "(" -path "$eroot/dev/*" -fprintf "$out.D" "$fmt" ")" ")" ")" \
+            , "(" -name ".*" "(" ! -path "$eroot" -fprintf "$out.H" "$fmt" ")" ")"
         printf 'S W D H' > "$out.tags"
         # Unknown owners as a chain of numeric tests, 0 first (most entries stop there); a
         # root with very many accounts is left to the awk pass (the chain grows per entry).
