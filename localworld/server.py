@@ -220,6 +220,26 @@ class GateMiddleware:
         self.now = now
         self.sleep = sleep
         self._dynamodb_lock = threading.Lock()
+        self._apps: dict[tuple[str, str], WsgiApp] = {}
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+        self._dispatcher = app if isinstance(app, DomainDispatcherApplication) else None
+
+    def _forward(self, info: RequestInfo, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        """Pass a request on to moto's app for its service.
+
+        moto's dispatcher finds the app for every request anew, under one process-wide lock and
+        with a listing of moto's package directory; the app of a (signing service, JSON target
+        prefix) pair never changes, so it is looked up once and reused.
+        """
+        dispatcher = self._dispatcher
+        if info.service is None or dispatcher is None:
+            return self.app(environ, start_response)
+        key = (info.service, str(environ.get("HTTP_X_AMZ_TARGET", "")).split(".", 1)[0])
+        app = self._apps.get(key)
+        if app is None:
+            app = self._apps.setdefault(key, dispatcher.get_application(environ))
+        return app(environ, start_response)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         environ.pop("HTTP_X_MOTO_ACCOUNT_ID", None)
@@ -240,7 +260,7 @@ class GateMiddleware:
                 return _respond(start_response, *_throttle_response(info))
         query_string = environ.get("QUERY_STRING", "")
         if query_string and is_presigned(query_string):
-            return self._presigned(environ, start_response, query_string)
+            return self._presigned(info, environ, start_response, query_string)
         if _anonymous(environ):
             denied = anonymous_denied().body()
             return _respond(start_response, "403 Forbidden", [("Content-Type", "application/xml")], denied)
@@ -259,11 +279,11 @@ class GateMiddleware:
             # requests (two approvers' clicks, a job delivered twice) could both pass one
             # condition. One DynamoDB request at a time, as the service behaves.
             with self._dynamodb_lock:
-                return list(self.app(environ, start_response))
-        return self.app(environ, start_response)
+                return list(self._forward(info, environ, start_response))
+        return self._forward(info, environ, start_response)
 
     def _presigned(
-        self, environ: Environ, start_response: StartResponse, query_string: str
+        self, info: RequestInfo, environ: Environ, start_response: StartResponse, query_string: str
     ) -> Iterable[bytes]:
         headers = {
             key[5:].replace("_", "-").lower(): str(value)
@@ -291,7 +311,7 @@ class GateMiddleware:
             signer = lookup_key(credential.split("/", 1)[0])
             if signer is not None:
                 environ["HTTP_X_MOTO_ACCOUNT_ID"] = signer.account_id
-            return self.app(environ, start_response)
+            return self._forward(info, environ, start_response)
         status = f"{error.status} {_REASONS.get(error.status, 'Error')}"
         return _respond(start_response, status, [("Content-Type", "application/xml")], error.body())
 
