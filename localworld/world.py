@@ -73,6 +73,28 @@ def _with_working_directory(config: Config, hosts_dir: Path) -> Config:
         ) from exc
 
 
+# The services the scanner, the bot and the local system call in the world.
+_SERVICES = ("sts", "iam", "s3", "ssm", "ec2", "dynamodb", "sqs", "organizations")
+
+
+def _warm_moto(config: Config) -> None:
+    """Parse moto's service models and build the account backends the gate reads on every call.
+
+    moto builds both on first use, under a process-wide lock (backends) or without one (models,
+    so concurrent first calls each parse them): the first calls of a scan's accounts would
+    stall every other request of the world, which a service does not do.
+    """
+    from moto.core.utils import get_service_model
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
+    for service in _SERVICES:
+        get_service_model(service)
+    for account_id in {config.central.account_id, *(a.id for a in config.accounts)}:
+        sts_backends[account_id]["aws"]
+        iam_backends[account_id]["aws"]
+
+
 def _install_ssm(
     fleet: FleetSpec,
     faults: Faults,
@@ -156,6 +178,7 @@ class World:
             server = MotoServer(faults).start()
             stack.callback(server.stop)
             accounts = setup_accounts(world_config, server.endpoint_url)
+            _warm_moto(world_config)
             notes = [*accounts.notes, *root_notes]
             emulator, uninstall = _install_ssm(fleet, faults, hosts, hosts_dir, clock, ssm_settings)
             stack.callback(uninstall)
