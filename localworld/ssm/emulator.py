@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -53,7 +54,14 @@ from localworld.ssm.state import (
     invocation_view,
     iso,
 )
-from localworld.ssm.synthetic import Putter, SyntheticHost, http_put, plan_synthetic_invocation
+from localworld.ssm.synthetic import (
+    Putter,
+    SyntheticHost,
+    SyntheticPlan,
+    http_put,
+    plan_synthetic_invocation,
+)
+from localworld.ssm.timeline import Timeline
 
 __all__ = ["EmulatorSettings", "SsmEmulator"]
 
@@ -121,6 +129,7 @@ class SsmEmulator:
         self._pool = ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="ssm-host")
         self._closed = False
         self._futures: list[Future[None]] = []
+        self._timeline = Timeline(self.clock, self._submit)
         self._scoped: dict[tuple[str, str], list[HostSpec]] = {}
         for spec in fleet.hosts:
             self._scoped.setdefault((spec.account_id, spec.region), []).append(spec)
@@ -145,16 +154,25 @@ class SsmEmulator:
                 for command in commands.values():
                     for invocation in command.invocations.values():
                         invocation.cancel.set()
+        self._timeline.close()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Block until every host that was handed a command is done with it (for tests and
         benchmarks); returns False on timeout."""
-        with self._lock:
-            pending = [f for f in self._futures if not f.done()]
-            self._futures = pending
-        _, not_done = wait(pending, timeout=timeout)
-        return not not_done
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                pending = [f for f in self._futures if not f.done()]
+                self._futures = pending
+            _, not_done = wait(pending, timeout=max(0.0, deadline - time.monotonic()))
+            if not_done:
+                return False
+            if self._timeline.pending() == 0 and not any(not f.done() for f in self._futures):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
 
     def _submit(self, function: Callable[..., None], *args: Any) -> None:
         future = self._pool.submit(function, *args)
@@ -420,7 +438,16 @@ class SsmEmulator:
                 behaviour=host.synthetic,
                 expire_urls=flags.expire_urls,
             )
-            self._submit(self._run_synthetic, command, invocation, spec, synthetic, host)
+            # Picked up at its delivery time; no worker waits for it meanwhile.
+            self._timeline.at(
+                self._delivery_time(invocation),
+                self._run_synthetic,
+                command,
+                invocation,
+                spec,
+                synthetic,
+                host,
+            )
         else:
             with self._lock:
                 cce_root = self._cce_roots.get(host.instance_id, self.sandbox(host.instance_id) / "root")
@@ -509,14 +536,50 @@ class SsmEmulator:
             host,
             start,
             self.settings.upload_parameter,
-            self._put,
+            put=None,
         )
         with self._lock:
             if invocation.finished_at is not None:
                 return
             invocation.plugins = plan.plugins
             invocation.delivered_at = start
-            invocation.finish(plan.end, plan.status, plan.details)
+            if plan.upload is None:
+                invocation.finish(plan.end, plan.status, plan.details)
+                return
+        self._timeline.at(
+            plan.upload.at, self._upload_synthetic, command, invocation, spec, host, start, plan
+        )
+
+    def _upload_synthetic(
+        self,
+        command: CommandRecord,
+        invocation: InvocationRecord,
+        spec: DocumentSpec,
+        host: SyntheticHost,
+        start: float,
+        plan: SyntheticPlan,
+    ) -> None:
+        """The upload step of a synthetic host, at the time it starts: the PUT decides its outcome."""
+        if plan.upload is None:
+            return
+        with self._lock:
+            if invocation.finished_at is not None or invocation.cancel.is_set():
+                return
+        status = self._put(plan.upload.url, plan.upload.body)
+        final = plan_synthetic_invocation(
+            command.command_id,
+            spec,
+            command.parameters,
+            host,
+            start,
+            self.settings.upload_parameter,
+            put=lambda _url, _body: status,
+        )
+        with self._lock:
+            if invocation.finished_at is not None:
+                return
+            invocation.plugins = final.plugins
+            invocation.finish(final.end, final.status, final.details)
 
     # Reading commands --------------------------------------------------------------------
 
@@ -741,10 +804,13 @@ class SsmEmulator:
                 if invocation_view(record, now).terminal:
                     continue
                 record.cancel.set()
+                spec = self._host_ids.get((account_id, region), {}).get(instance_id)
                 running_real = (
                     record.delivery == "run"
                     and record.delivered_at is not None
                     and record.finished_at is None
+                    and spec is not None
+                    and spec.synthetic is None
                 )
                 if running_real:
                     continue  # the worker kills the process group and reports Cancelled

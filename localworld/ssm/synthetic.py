@@ -1,10 +1,11 @@
 """Synthetic hosts: no shell, an outcome from the host's spec, and a real upload.
 
-A synthetic host publishes its whole timeline at once (each step's start and end in emulated time,
+A synthetic host plans its whole timeline at once (each step's start and end in emulated time,
 see :mod:`localworld.ssm.state`), so thousands of hosts cost no waiting worker. On success it
 builds a small, valid result tar (``results.jsonl`` and ``meta.json`` as DESIGN §3.1 describes)
-and PUTs it through the command's presigned upload URL, so the S3 gate checks signature and expiry;
-a refused upload fails the upload step as ``curl -f`` would (exit 22).
+and PUTs it through the command's presigned upload URL when its upload step starts, so the S3
+gate checks signature and expiry at the time a real host would upload; a refused upload fails the
+upload step as ``curl -f`` would (exit 22).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from localworld.ssm.documents import DocumentSpec
 from localworld.ssm.state import PluginRecord
 
 __all__ = [
+    "PendingUpload",
     "SyntheticHost",
     "SyntheticPlan",
     "build_result_tar",
@@ -139,13 +141,27 @@ def _role(document: DocumentSpec, name: str, position: int) -> int:
 
 
 @dataclass(frozen=True)
+class PendingUpload:
+    """The PUT a plan leaves for later: due when the upload step starts (``at``)."""
+
+    url: str
+    body: bytes
+    at: float
+
+
+@dataclass(frozen=True)
 class SyntheticPlan:
-    """A synthetic invocation's published timeline: its plugins and how it ends."""
+    """A synthetic invocation's timeline: its plugins and how it ends.
+
+    With ``upload`` set, the upload step's outcome is not known yet: plan again with a putter
+    that returns the PUT's status to get the final timeline (the times do not change).
+    """
 
     plugins: list[PluginRecord]
     end: float
     status: str
     details: str
+    upload: PendingUpload | None = None
 
 
 def plan_synthetic_invocation(
@@ -155,9 +171,10 @@ def plan_synthetic_invocation(
     host: SyntheticHost,
     start: float,
     upload_parameter: str = "uploadUrl",
-    put: Putter = http_put,
+    put: Putter | None = http_put,
 ) -> SyntheticPlan:
-    """Every plugin's outcome and timeline from ``start``; the result tar is uploaded on success.
+    """Every plugin's outcome and timeline from ``start``; the result tar is uploaded on success,
+    through ``put`` at once, or (``put=None``) left in the plan's ``upload`` for its due time.
 
     Steps are matched by name (``download``, ``run``, ``upload``), else by position (first,
     second, last). After a failed step later steps fail too, or are skipped where the document's
@@ -171,6 +188,7 @@ def plan_synthetic_invocation(
     at = start
     stop = False
     broken = False
+    pending: PendingUpload | None = None
     plugins: list[PluginRecord] = []
     for index, step in enumerate(document.steps):
         plugin = PluginRecord(name=step.name, start=at)
@@ -205,7 +223,12 @@ def plan_synthetic_invocation(
             urls = parameters.get(upload_parameter) or []
             if urls:
                 body = build_result_tar(host, command_id, str(start), str(at))
-                http_status = put(urls[0].replace("$$", "$"), body)
+                url = urls[0].replace("$$", "$")
+                if put is None:
+                    pending = PendingUpload(url=url, body=body, at=at)
+                    http_status = 200  # for now: the plan is made again with the real status
+                else:
+                    http_status = put(url, body)
                 if not 200 <= http_status < 300:
                     status, details, code = "Failed", "Failed", CURL_HTTP_ERROR
                     stderr = f"curl: (22) The requested URL returned error: {http_status}"
@@ -220,4 +243,4 @@ def plan_synthetic_invocation(
             broken = True
             stop = stop or step.on_failure is not None
     status, details = aggregate(plugins)
-    return SyntheticPlan(plugins, at, status, details)
+    return SyntheticPlan(plugins, at, status, details, pending)

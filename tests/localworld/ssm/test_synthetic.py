@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from localworld.fleet import FleetSpec, synthetic_fleet
+from localworld.fleet import FleetSpec, SyntheticBehaviour, synthetic_fleet
 from localworld.ssm import ManualClock
 from localworld.ssm.synthetic import http_put
 from tests.localworld.ssm.conftest import (
@@ -152,6 +152,45 @@ def test_a_hanging_synthetic_host_times_out_at_the_step_timeout(
     invocation = invocations(ssm_a, command_id)[host]
     assert (invocation["Status"], invocation["StatusDetails"]) == ("TimedOut", "ExecutionTimedOut")
     assert plugins(invocation)["run"]["ResponseCode"] == 137
+
+
+def test_a_synthetic_host_uploads_when_its_upload_step_starts_not_when_it_picks_the_command_up(
+    make_emulator: Factory, ssm_a: Any, s3: Any
+) -> None:
+    host = "i-05000000000000006"
+    clock = ManualClock()
+    put_at: list[float] = []
+
+    def timed_put(url: str, body: bytes) -> int:
+        put_at.append(clock.now())
+        return http_put(url, body)
+
+    spec = synthetic_host(host).model_copy(
+        update={"synthetic": SyntheticBehaviour(outcome="success", run_seconds=30.0)}
+    )
+    make_emulator(fleet=FleetSpec(hosts=(spec,)), clock=clock, put=timed_put)
+    ssm_a.create_document(Name="Upload", Content=UPLOAD_DOCUMENT, DocumentType="Command")
+    sent_at = clock.now()
+    command_id = ssm_a.send_command(
+        InstanceIds=[host], DocumentName="Upload", Parameters=urls(s3, "results/late.tar")
+    )["Command"]["CommandId"]
+    deadline = time.monotonic() + 5
+    while invocations(ssm_a, command_id)[host]["Status"] != "InProgress" and time.monotonic() < deadline:
+        clock.advance(0.01)
+        time.sleep(0.01)
+    clock.advance(10.0)
+    time.sleep(0.2)
+    assert put_at == []  # still running its checks: nothing uploaded yet
+    assert invocations(ssm_a, command_id)[host]["Status"] == "InProgress"
+    while not put_at and time.monotonic() < deadline + 5:
+        clock.advance(1.0)
+        time.sleep(0.02)
+    assert len(put_at) == 1
+    assert put_at[0] - sent_at >= 30.0  # after the 30 s run step
+    clock.advance(1.0)
+    command = wait_for_command(ssm_a, command_id)
+    assert command["Status"] == "Success"
+    assert s3.get_object(Bucket=s3.bucket, Key="results/late.tar")["ContentLength"] > 0
 
 
 @pytest.mark.slow
