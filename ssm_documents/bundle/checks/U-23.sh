@@ -19,8 +19,10 @@
 # rule: the distributions' usual set first.  None at all: GOOD.  No walk: ERROR.
 
 check_U_23() {
-    _x=$(files_extract) || { cce_error "filesystem walk unavailable: $(files_walk 2>&1 >/dev/null | head -c 200)"; return 0; }
-    _out=$({ files_names; printf '@@END@@\n'; awk -F '\t' '$1 == "S"' "$_x"; } |
+    _x=$(cce_walk_slice S) || { cce_error "filesystem walk unavailable: $(files_walk 2>&1 >/dev/null | head -c 200)"; return 0; }
+    # one awk: the root's names on stdin, then the set-id files; prints the evidence lines (E)
+    # and a summary (S: suspicious, unusual, usual, the first five suspicious paths)
+    _out=$({ files_names; printf '@@END@@\n'; } |
         awk -F '\t' "$FILES_AWK_LIB$FILES_AWK_IMAGE"'
         BEGIN {
             # setuid/setgid programs shipped by Amazon Linux, RHEL/Rocky, Ubuntu and Debian
@@ -38,26 +40,34 @@ check_U_23() {
         $0 == "@@END@@" { body = 1; next }
         !body { NAMES[$1, $2] = $3; next }
         {
-            m = $2; uid = $3; gid = $4; p = $6
+            m = $1; uid = $2; gid = $3; p = $5
             image_split(p)
             where = (IMG == "" ? "" : " [image " IMG "]")
             b = p; sub(/^.*\//, "", b)
             desc = p " " m " " who("U", uid) ":" who("G", gid) " " special(m) where
             sysdir = (INNER ~ /^\/(usr\/)?(s?bin|lib|lib32|lib64|libx32|libexec)\//)
-            if (!sysdir) { print "V\tlocation\t" desc; next }
-            if (group_w(m) || other_w(m)) { print "V\twritable\t" desc; next }
-            print (b in KNOWN ? "K" : "U") "\t\t" desc
-        }')
-    _v=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "V"' | wc -l)
-    _u=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "U"' | wc -l)
-    _k=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "K"' | wc -l)
-    files_evidence_lines "$(printf '%s\n' "$_out" | awk -F '\t' '
-        $1 == "V" { print "suspicious (" $2 "): " $3; next }
-        $1 == "U" { print "not in the usual set: " $3; next }' | head -n 40)"
-    files_evidence_lines "$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "K" { print "usual: " $3 }' | head -n 30)"
-    if [ "$_v" -gt 0 ]; then
-        cce_vulnerable "$_v setuid/setgid file(s) outside the system directories or writable by group/other: $(printf '%s\n' "$_out" |
-            awk -F '\t' '$1 == "V" { sub(/ .*/, "", $3); printf "%s%s", sep, $3; sep = ", "; if (++c == 5) exit }')"
+            why = !sysdir ? "location" : (group_w(m) || other_w(m)) ? "writable" : ""
+            if (why != "") {
+                if (++nv <= 5) { q = desc; sub(/ .*/, "", q); names = names (nv > 1 ? ", " : "") q }
+                if (++n1 <= 40) L1[n1] = "suspicious (" why "): " desc
+            } else if (b in KNOWN) {
+                if (++nk <= 30) L2[nk] = "usual: " desc
+            } else {
+                nu++
+                if (++n1 <= 40) L1[n1] = "not in the usual set: " desc
+            }
+        }
+        END {
+            for (i = 1; i <= n1 && i <= 40; i++) print "E\t" L1[i]
+            for (i = 1; i <= nk && i <= 30; i++) print "E\t" L2[i]
+            print "S\t" nv + 0 "\t" nu + 0 "\t" nk + 0 "\t" names
+        }' - "$_x")
+    files_report "$_out"
+    IFS='	' read -r _v _u _k _names <<EOF
+$FILES_SUM
+EOF
+    if [ "${_v:-0}" -gt 0 ]; then
+        cce_vulnerable "$_v setuid/setgid file(s) outside the system directories or writable by group/other: $_names"
     elif [ $((_u + _k)) -gt 0 ]; then
         cce_manual "$((_u + _k)) setuid/setgid program(s) in system directories ($_u outside the distributions' usual set); which are needed is site policy: remove the bits from the others"
     else

@@ -16,25 +16,33 @@
 # rule: system configuration or programs: VULNERABLE.  No walk: ERROR.
 
 check_U_25() {
-    _x=$(files_extract) || { cce_error "filesystem walk unavailable: $(files_walk 2>&1 >/dev/null | head -c 200)"; return 0; }
-    _out=$({ files_names; printf '@@END@@\n'; awk -F '\t' '$1 == "W"' "$_x"; } |
+    _x=$(cce_walk_slice W) || { cce_error "filesystem walk unavailable: $(files_walk 2>&1 >/dev/null | head -c 200)"; return 0; }
+    # one awk: the root's names on stdin, then the world-writable files; prints the evidence
+    # lines (E) and a summary (S: in system directories, for review, the first five of the former)
+    _out=$({ files_names; printf '@@END@@\n'; } |
         awk -F '\t' "$FILES_AWK_LIB$FILES_AWK_IMAGE"'
         $0 == "@@END@@" { body = 1; next }
         !body { NAMES[$1, $2] = $3; next }
         {
-            m = $2; p = $6
-            desc = p " " m " " who("U", $3) ":" who("G", $4)
-            if (!image_split(p) && p ~ /^\/(etc|boot|root|bin|sbin|lib|lib32|lib64|libx32|usr)\//) print "V\t" desc
-            else print "M\t" desc (IMG == "" ? "" : " [image " IMG "]")
-        }')
-    _v=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "V"' | wc -l)
-    _m=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "M"' | wc -l)
-    files_evidence_lines "$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "V" { print "system path: " $2 }' | head -n 30)"
-    files_evidence_lines "$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "M" { print "review: " $2 }' | head -n 40)"
-    if [ "$_v" -gt 0 ]; then
-        cce_vulnerable "$_v world-writable file(s) in system directories: $(printf '%s\n' "$_out" |
-            awk -F '\t' '$1 == "V" { sub(/ .*/, "", $2); printf "%s%s", sep, $2; sep = ", "; if (++c == 5) exit }')"
-    elif [ "$_m" -gt 0 ]; then
+            m = $1; p = $5
+            desc = p " " m " " who("U", $2) ":" who("G", $3)
+            if (!image_split(p) && p ~ /^\/(etc|boot|root|bin|sbin|lib|lib32|lib64|libx32|usr)\//) {
+                if (++nv <= 5) { q = desc; sub(/ .*/, "", q); names = names (nv > 1 ? ", " : "") q }
+                if (nv <= 30) V[nv] = "system path: " desc
+            } else if (++nm <= 40) M[nm] = "review: " desc (IMG == "" ? "" : " [image " IMG "]")
+        }
+        END {
+            for (i = 1; i <= nv && i <= 30; i++) print "E\t" V[i]
+            for (i = 1; i <= nm && i <= 40; i++) print "E\t" M[i]
+            print "S\t" nv + 0 "\t" nm + 0 "\t" names
+        }' - "$_x")
+    files_report "$_out"
+    IFS='	' read -r _v _m _names <<EOF
+$FILES_SUM
+EOF
+    if [ "${_v:-0}" -gt 0 ]; then
+        cce_vulnerable "$_v world-writable file(s) in system directories: $_names"
+    elif [ "${_m:-0}" -gt 0 ]; then
         cce_manual "$_m world-writable file(s); confirm the reason for each or remove the other-write bit"
     else
         cce_good "no world-writable regular file found"

@@ -18,8 +18,9 @@ check_U_26() {
         cce_na "the scanned root has no /dev"
         return 0
     fi
-    _x=$(files_extract) || { cce_error "filesystem walk unavailable: $(files_walk 2>&1 >/dev/null | head -c 200)"; return 0; }
-    _out=$(awk -F '\t' '$1 == "D" && $6 !~ /^\/dev\/(shm|mqueue|hugepages)\// { print $6 " " $2 " uid " $3 " gid " $4 }' "$_x")
+    _x=$(cce_walk_slice D) || { cce_error "filesystem walk unavailable: $(files_walk 2>&1 >/dev/null | head -c 200)"; return 0; }
+    [ -s "$_x" ] || { cce_good "no regular file under /dev"; return 0; }
+    _out=$(awk -F '\t' '$5 !~ /^\/dev\/(shm|mqueue|hugepages)\// { print $5 " " $1 " uid " $2 " gid " $3 }' "$_x")
     if [ -n "$_out" ]; then
         files_evidence_lines "$(printf '%s\n' "$_out" | head -n 40)"
         cce_vulnerable "$(printf '%s\n' "$_out" | wc -l | tr -d ' ') regular file(s) in /dev: $(printf '%s\n' "$_out" |

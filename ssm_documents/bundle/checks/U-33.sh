@@ -22,11 +22,13 @@
 # rule: Only expected ones (or none): GOOD.  No walk: ERROR.
 
 check_U_33() {
-    _x=$(files_extract) || { cce_error "filesystem walk unavailable: $(files_walk 2>&1 >/dev/null | head -c 200)"; return 0; }
+    _x=$(cce_walk_slice H) || { cce_error "filesystem walk unavailable: $(files_walk 2>&1 >/dev/null | head -c 200)"; return 0; }
     _homes=$(files_passwd | awk -F '\t' '$4 ~ /^\/./ && $4 != "/" { h = $4; sub(/\/+$/, "", h); print h }' | awk '!s[$0]++')
     # a home reached through a link is walked under its target: both names count
     _homes=$(printf '%s\n' "$_homes" | files_stat | awk -F '\t' '$5 == "d" { print $1; if ($6 != $1) print $6 }')
-    _out=$({ printf '%s\n' "$_homes"; printf '@@END@@\n'; awk -F '\t' '$1 == "H"' "$_x"; } |
+    # one awk: the homes on stdin, then the hidden entries; prints the evidence lines (E) and a
+    # summary (S: suspicious, for review, expected, the first five suspicious paths)
+    _out=$({ printf '%s\n' "$_homes"; printf '@@END@@\n'; } |
         awk -F '\t' "$FILES_AWK_LIB$FILES_AWK_IMAGE"'
         BEGIN {
             n = split(".bashrc .bash_profile .bash_login .bash_logout .bash_history .profile .kshrc .cshrc " \
@@ -40,7 +42,7 @@ check_U_33() {
         $0 == "@@END@@" { body = 1; next }
         !body { if ($0 != "") HOME[$0] = 1; next }
         {
-            m = $2; t = $5; p = $6
+            m = $1; t = $4; p = $5
             image_split(p); q = INNER
             b = q; sub(/^.*\//, "", b)
             d = q; sub(/\/[^\/]*$/, "", d); if (d == "") d = "/"
@@ -51,26 +53,30 @@ check_U_33() {
             else if (d ~ /^\/(tmp|var\/tmp|dev\/shm)(\/|$)/ && t == "f" && substr(m, 2) ~ /[1357]/) sus = "hidden executable in a temporary directory"
             else if (d ~ /^\/(usr\/)?(local\/)?s?bin$/ && b !~ /\.hmac$/) sus = "hidden entry in a program directory"
             else if (t == "f" && special(m) != "") sus = "hidden " special(m) " file"
-            if (sus != "") { print "V\t" sus "\t" desc; next }
+            if (sus != "") { nv++; if (nv <= 30) { VW[nv] = sus; VD[nv] = desc }; next }
             # expected: usual dotfiles directly in a home, /etc/skel, known system files
             if ((d in HOME) && (b in USUAL)) { nh++; next }
             if (q ~ /^\/etc\/skel\// || q ~ /^\/(etc\/\.pwd\.lock|etc\/\.updated|var\/\.updated|\.autorelabel|usr\/lib\/\.build-id)$/ || b ~ /^\.[^\/]*\.hmac$/ ||
                 q ~ /^\/etc\/selinux\/[^\/]+\/\.policy\.sha512$/ || q ~ /^\/var\/lib\/rpm\/\.(rpm|dbenv)\.lock$/) { nh++; next }
-            print "M\t\t" desc
+            nm++; if (nm <= 40) MD[nm] = desc
         }
-        END { print "C\t" nh + 0 }')
-    _v=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "V"' | wc -l)
-    _m=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "M"' | wc -l)
-    _h=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "C" { print $2 }')
-    files_evidence_lines "$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "V" { print "suspicious (" $2 "): " $3 }' | head -n 30)"
-    files_evidence_lines "$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "M" { print "review: " $3 }' | head -n 40)"
-    cce_evidence "expected hidden entries (usual dotfiles in homes, /etc/skel, known system files): ${_h:-0} (not listed)"
+        END {
+            for (i = 1; i <= nv && i <= 30; i++) print "E\tsuspicious (" VW[i] "): " VD[i]
+            for (i = 1; i <= nm && i <= 40; i++) print "E\treview: " MD[i]
+            names = ""
+            for (i = 1; i <= nv && i <= 5; i++) { p = VD[i]; sub(/ \(.*/, "", p); names = names (i > 1 ? ", " : "") p }
+            print "S\t" nv + 0 "\t" nm + 0 "\t" nh + 0 "\t" names
+        }' - "$_x")
+    files_report "$_out"
+    IFS='	' read -r _v _m _h _names <<EOF
+$FILES_SUM
+EOF
+    cce_evidence "expected hidden entries (usual dotfiles in homes, /etc/skel, known system files): $_h (not listed)"
     if [ "$_v" -gt 0 ]; then
-        cce_vulnerable "$_v suspicious hidden file(s)/directories: $(printf '%s\n' "$_out" |
-            awk -F '\t' '$1 == "V" { sub(/ \(.*/, "", $3); printf "%s%s", sep, $3; sep = ", "; if (++c == 5) exit }')"
+        cce_vulnerable "$_v suspicious hidden file(s)/directories: $_names"
     elif [ "$_m" -gt 0 ]; then
         cce_manual "$_m hidden file(s)/directories beyond the usual dotfiles; whether each is needed is site policy"
     else
-        cce_good "only the usual hidden files (${_h:-0}): shell/tool dotfiles in homes, /etc/skel and known system files"
+        cce_good "only the usual hidden files ($_h): shell/tool dotfiles in homes, /etc/skel and known system files"
     fi
 }

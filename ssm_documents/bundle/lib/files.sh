@@ -290,6 +290,26 @@ EOF
     cce_evidence "$@"
 }
 
+# files_report TEXT: TEXT holds lines "E<TAB>evidence line" and one line "S<TAB>fields...", as
+# printed by a check's single awk; adds the E lines to the evidence (one cce_evidence call, no
+# process) and sets FILES_SUM to the S line's fields (TAB separated).
+# shellcheck disable=SC2034  # FILES_SUM is read by the check files
+files_report() {
+    FILES_SUM=
+    _fr_t=$1
+    set --
+    while IFS= read -r _fr_l; do
+        case $_fr_l in
+            "E	"*) set -- "$@" "${_fr_l#E	}" ;;
+            "S	"*) FILES_SUM=${_fr_l#S	} ;;
+        esac
+    done <<EOF
+$_fr_t
+EOF
+    [ "$#" -gt 0 ] && cce_evidence "$@"
+    return 0
+}
+
 # files_uids_named NAME...: the numeric uids (comma list) of the given account names in
 # the scanned root's passwd, always including 0.
 files_uids_named() {
@@ -365,25 +385,4 @@ files_walk() {
     _fw=$(cce_walk) || return 1
     [ -n "$_fw" ] && [ -r "$_fw" ] || return 1
     printf '%s\n' "$_fw"
-}
-
-# files_extract: the walk's slices for the walk items in one file (the walk wrote them; see
-# cce_walk_slice in lib/walk.sh), so no item reads the whole walk.  Prints the path of a
-# fresh file (one per calling process) whose lines are "TAG<TAB>walk line" with TAG
-#   O  owner uid or group gid unknown to the scanned root's passwd/group (U-15)
-#   S  regular file with setuid or setgid (U-23)
-#   W  regular file writable by other (U-25)
-#   D  entry under /dev that is a regular file (U-26)
-#   H  entry whose name starts with "." (U-33)
-# each tag's lines in walk order, and a last line "N<TAB>entries" with the walk's size.
-files_extract() {
-    [ -n "${CCE_STAGE:-}" ] && [ -d "$CCE_STAGE" ] || { echo "no staging directory" >&2; return 1; }
-    files_walk > /dev/null || return 1
-    _fx=$CCE_STAGE/files-extract.$$.tsv
-    awk -v n="$(cce_walk_entries)" '
-        FNR == 1 { t = FILENAME; sub(/^.*\./, "", t) }
-        { print t "\t" $0 }
-        END { print "N\t" n + 0 }' "$CCE_STAGE/walk.O" "$CCE_STAGE/walk.S" "$CCE_STAGE/walk.W" \
-        "$CCE_STAGE/walk.D" "$CCE_STAGE/walk.H" > "$_fx" || { rm -f "$_fx"; return 1; }
-    printf '%s\n' "$_fx"
 }
