@@ -38,6 +38,11 @@ EXIT_SUCCESS_AND_STOP = 168
 EXIT_FAILURE_AND_STOP = 169
 EXIT_REBOOT = 194
 EXIT_STOPPED = 137
+# Held while a step's script is open for writing and while a step's process is started. A process
+# forked by another host's thread while a script is still open holds that file open too, until it
+# execs; executing the script then fails with ETXTBSY ("Text file busy", exit 126). Popen returns
+# once its child has exec'd, so under this lock no child can hold a script being written.
+_FORK_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,8 @@ def run_step(
     step_dir = orchestration / step.name
     step_dir.mkdir(parents=True, exist_ok=True)
     script = step_dir / "_script.sh"
-    script.write_text(script_text, encoding="utf-8")
+    with _FORK_LOCK:
+        script.write_text(script_text, encoding="utf-8")
     script.chmod(0o700)
     cwd = _working_directory(step, working_directory, host, orchestration)
     if not cwd.is_dir():
@@ -151,7 +157,7 @@ def run_step(
         "CCE_ROOT": str(host.cce_root),
     }
     stdout_path, stderr_path = step_dir / "stdout", step_dir / "stderr"
-    with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
+    with stdout_path.open("wb") as out, stderr_path.open("wb") as err, _FORK_LOCK:
         process = subprocess.Popen(
             ["sh", "-c", str(script)],
             cwd=cwd,
