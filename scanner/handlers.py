@@ -262,7 +262,7 @@ class JobHandlers:
             self._unreachable(scan, account, exc.reason)
             return
         owner = uuid.uuid4().hex
-        claimed, takeover = store.claim_dispatch(
+        claim = store.claim_dispatch(
             job.scan_id,
             job.account_id,
             job.region,
@@ -270,15 +270,19 @@ class JobHandlers:
             now=self.rt.now(),
             lease=DISPATCH_LEASE_SECONDS,
         )
-        if not claimed:
+        if not claim.claimed or claim.account is None:
             return  # another delivery holds the lease and will queue tracking
+        account = claim.account
         try:
-            if not account.discovered:
-                self._discover(scan, account, clients)
-            hosts = store.hosts(job.scan_id, job.account_id, job.region)
+            if account.discovered:
+                hosts = store.hosts(job.scan_id, job.account_id, job.region)
+            else:
+                # Sends follow discovery, so nothing was sent here yet: the hosts just written
+                # are the account's whole state, no need to read them back.
+                hosts = self._discover(scan, account, clients)
             todo = [h for h in hosts if h.phase == HostPhase.PENDING and h.skip is None]
             if todo:
-                self._send(scan, account, clients, todo, adopt=takeover)
+                self._send(scan, account, clients, todo, adopt=claim.takeover)
             # Skipped hosts are recorded after the sends, so every account starts sending early.
             self._record(
                 scan.scan_id,
@@ -309,9 +313,9 @@ class JobHandlers:
             self._progress(scan.scan_id)
         self.rt.jobs.submit(FinalizeJob(scan_id=scan.scan_id))
 
-    def _discover(self, scan: ScanRecord, account: AccountItem, clients: _AccountClients) -> None:
+    def _discover(self, scan: ScanRecord, account: AccountItem, clients: _AccountClients) -> list[HostItem]:
         found = discover(clients.ssm, clients.ec2, account.instance_ids)
-        self.rt.store.put_hosts(
+        hosts = self.rt.store.put_hosts(
             scan.scan_id,
             account.account_id,
             account.region,
@@ -320,6 +324,7 @@ class JobHandlers:
         self.rt.store.mark_discovered(
             scan.scan_id, account.account_id, account.region, len(found.targets) + len(found.skipped)
         )
+        return hosts
 
     def _send(
         self,

@@ -38,6 +38,7 @@ BATCH = 25  # items per TransactWriteItems: small enough to stay far below the 1
 __all__ = [
     "AccountItem",
     "AccountPhase",
+    "DispatchClaim",
     "HostItem",
     "HostPhase",
     "ScanStore",
@@ -83,6 +84,15 @@ class HostItem:
     outcome: HostOutcome | None
     detail: OutcomeDetail | None
     skip: HostResult | None = None
+
+
+@dataclass(frozen=True)
+class DispatchClaim:
+    """The outcome of :meth:`ScanStore.claim_dispatch`; ``account`` is set when claimed."""
+
+    claimed: bool
+    takeover: bool
+    account: AccountItem | None
 
 
 def create_table(client: DynamoDBClient, name: str) -> None:
@@ -531,17 +541,16 @@ class ScanStore:
 
     def put_hosts(
         self, scan_id: str, account_id: str, region: str, hosts: Sequence[tuple[Host, HostResult | None]]
-    ) -> None:
-        """Create host items in ``PENDING``, 25 to a BatchWriteItem; a host discovery skipped
-        carries its outcome-to-be (``skip``), so it is never sent a command.
+    ) -> list[HostItem]:
+        """Create host items in ``PENDING``, 25 to a BatchWriteItem, and return them as written; a
+        host discovery skipped carries its outcome-to-be (``skip``), so it is never sent a command.
 
         Only for the holder of the account's dispatch lease before the account is marked
         discovered: nothing has been sent to these hosts yet, so writing them whole is safe.
         """
-        self._batch_put(
-            [self._host_item(scan_id, account_id, region, h, skip) for h, skip in hosts],
-            what=f"{account_id} hosts",
-        )
+        items = [self._host_item(scan_id, account_id, region, h, skip) for h, skip in hosts]
+        self._batch_put(items, what=f"{account_id} hosts")
+        return [self._host({key: _plain(value) for key, value in item.items()}) for item in items]
 
     @staticmethod
     def _host(item: dict[str, Any]) -> HostItem:
@@ -593,12 +602,14 @@ class ScanStore:
 
     def claim_dispatch(
         self, scan_id: str, account_id: str, region: str, *, owner: str, now: float, lease: float
-    ) -> tuple[bool, bool]:
-        """Take the account's dispatch lease: ``(claimed, takeover)``.
+    ) -> DispatchClaim:
+        """Take the account's dispatch lease.
 
         Only one delivery of a dispatch job sends; another one finds the lease held and stops. A
         lease older than ``lease`` seconds (its holder died) is taken over — ``takeover`` is then
-        True and the new holder first adopts commands the old one sent but did not record.
+        True and the new holder first adopts commands the old one sent but did not record. The
+        claim carries the account as it was when the lease was taken: nobody else changes it
+        while the lease is held.
         """
         try:
             response = self._db.update_item(
@@ -612,13 +623,14 @@ class ScanStore:
                     ":stale": _n(round(now - lease, 3)),
                     ":pending": _s(AccountPhase.PENDING.value),
                 },
-                ReturnValues="UPDATED_OLD",
+                ReturnValues="ALL_OLD",
             )
         except ClientError as exc:
             if _is_conditional_failure(exc):
-                return False, False
+                return DispatchClaim(claimed=False, takeover=False, account=None)
             raise
-        return True, "dispatch_owner" in response.get("Attributes", {})
+        before = {key: _plain(value) for key, value in response.get("Attributes", {}).items()}
+        return DispatchClaim(claimed=True, takeover="dispatch_owner" in before, account=self._account(before))
 
     def release_dispatch(self, scan_id: str, account_id: str, region: str, *, owner: str) -> None:
         """Give the lease up after a failure: the next delivery takes over (and adopts, not resends)."""

@@ -54,17 +54,23 @@ def test_concurrent_outcomes_for_one_host_count_exactly_once(store: ScanStore) -
 
 def test_only_one_delivery_gets_the_dispatch_lease_until_it_goes_stale(store: ScanStore) -> None:
     _prepared(store)
-    assert store.claim_dispatch(SCAN, ACCOUNT, REGION, owner="a", now=1000.0, lease=900) == (True, False)
-    assert store.claim_dispatch(SCAN, ACCOUNT, REGION, owner="b", now=1001.0, lease=900) == (False, False)
+    first = store.claim_dispatch(SCAN, ACCOUNT, REGION, owner="a", now=1000.0, lease=900)
+    assert (first.claimed, first.takeover) == (True, False)
+    assert first.account is not None
+    assert first.account.discovered  # as _prepared left it
+    second = store.claim_dispatch(SCAN, ACCOUNT, REGION, owner="b", now=1001.0, lease=900)
+    assert (second.claimed, second.takeover, second.account) == (False, False, None)
     # The holder died: after the lease, the next delivery takes over and knows it.
-    assert store.claim_dispatch(SCAN, ACCOUNT, REGION, owner="c", now=2000.0, lease=900) == (True, True)
+    late = store.claim_dispatch(SCAN, ACCOUNT, REGION, owner="c", now=2000.0, lease=900)
+    assert (late.claimed, late.takeover) == (True, True)
 
 
 def test_a_released_lease_is_taken_over_at_once(store: ScanStore) -> None:
     _prepared(store)
     store.claim_dispatch(SCAN, ACCOUNT, REGION, owner="a", now=1000.0, lease=900)
     store.release_dispatch(SCAN, ACCOUNT, REGION, owner="a")
-    assert store.claim_dispatch(SCAN, ACCOUNT, REGION, owner="b", now=1001.0, lease=900) == (True, True)
+    after_release = store.claim_dispatch(SCAN, ACCOUNT, REGION, owner="b", now=1001.0, lease=900)
+    assert (after_release.claimed, after_release.takeover) == (True, True)
 
 
 def test_a_host_keeps_its_first_command(store: ScanStore) -> None:
@@ -133,3 +139,21 @@ def test_every_item_carries_a_ttl(store: ScanStore, dynamodb: object) -> None:
     items = dynamodb.scan(TableName="state")["Items"]  # type: ignore[attr-defined]
     assert items
     assert all("ttl" in item for item in items)
+
+
+def test_put_hosts_returns_the_host_items_exactly_as_they_read_back(store: ScanStore) -> None:
+    store.create_scan(scan_record(SCAN))
+    store.put_account(SCAN, ACCOUNT, "a0", REGION, None)
+    skipped = HostResult(outcome=HostOutcome.SKIPPED_OFFLINE, detail=OutcomeDetail(reason="ConnectionLost"))
+    written = store.put_hosts(
+        SCAN,
+        ACCOUNT,
+        REGION,
+        [
+            (Host(instance_id="i-0000000000000000a", name="web-01", private_ip="10.0.0.1"), None),
+            (Host(instance_id="i-0000000000000000b"), skipped),
+        ],
+    )
+    assert written == store.hosts(SCAN, ACCOUNT, REGION)
+    assert [h.phase for h in written] == [HostPhase.PENDING, HostPhase.PENDING]
+    assert written[1].skip == skipped
