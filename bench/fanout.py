@@ -83,7 +83,7 @@ def bench_config(accounts: int, tps: float) -> Config:
         "max_parallel_accounts": accounts,
         "poll_interval_seconds": 5.0,
     }
-    base["scan"].update(delivery_timeout_seconds=600, execution_timeout_seconds=300)
+    base["scan"].update(delivery_timeout_seconds=600, execution_timeout_seconds=1200)
     return Config.model_validate(base)
 
 

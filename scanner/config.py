@@ -153,7 +153,17 @@ class ScanSettings(_Strict):
     """How long commands may wait and run on a host."""
 
     delivery_timeout_seconds: int = Field(default=600, ge=30, le=2_592_000)
-    execution_timeout_seconds: int = Field(default=300, ge=5, le=172_800)
+    execution_timeout_seconds: int = Field(
+        default=1200,
+        ge=5,
+        le=172_800,
+        description=(
+            "How long the document may run on a host once delivered: the sum of its steps' "
+            "timeoutSeconds (download 300 + run 600 + upload 300 in the shipped document). "
+            "Presigned URLs live delivery + execution seconds; a host silent after that (plus a "
+            "grace minute) is given up on."
+        ),
+    )
     approval_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
     state_ttl_days: int = Field(default=90, ge=1, le=3650)
     working_directory: str = Field(

@@ -38,7 +38,6 @@ STEP_OUTCOMES = {
     "run": HostOutcome.FAILED_CHECKS,
     "upload": HostOutcome.FAILED_UPLOAD,
 }
-STEP_COUNT = 3
 NOT_TERMINAL = frozenset({"Pending", "InProgress", "Delayed", "Cancelling"})
 ERROR_MARKER = "----------ERROR-------"
 EXCERPT_CHARS = 300
@@ -49,8 +48,9 @@ SWEEP_THRESHOLD = 10
 
 
 def deadline_seconds(delivery_timeout: int, execution_timeout: int) -> int:
-    """How long after SendCommand a host may stay without a final status before we give up."""
-    return delivery_timeout + STEP_COUNT * execution_timeout + DEADLINE_GRACE_SECONDS
+    """How long after SendCommand a host may stay without a final status before we give up:
+    waiting for delivery, then every step of the document (``execution_timeout`` is their sum)."""
+    return delivery_timeout + execution_timeout + DEADLINE_GRACE_SECONDS
 
 
 def stderr_excerpt(output: str, limit: int = EXCERPT_CHARS) -> str:

@@ -277,3 +277,14 @@ def test_document_render_command_prints_the_document(
     )
     assert "127\\.0\\.0\\.1" in out.read_text()
     assert main(["document", "render", "--bucket", "x", "--region", REGION]) == 2
+
+
+def test_the_scanners_default_execution_time_is_the_documents_steps_together(
+    rendered: dict[str, Any],
+) -> None:
+    """Presigned URLs and the tracking deadline follow ``execution_timeout_seconds``: it must
+    cover the upload step, which starts only after download and run have had their time."""
+    from scanner.config import ScanSettings
+
+    steps = sum(int(step["inputs"]["timeoutSeconds"]) for step in rendered["mainSteps"])
+    assert ScanSettings().execution_timeout_seconds == steps

@@ -111,4 +111,4 @@ def test_stderr_excerpt_without_the_agent_marker_is_the_tail_of_the_output() -> 
 
 
 def test_deadline_covers_delivery_and_every_step() -> None:
-    assert deadline_seconds(600, 300) == 600 + 3 * 300 + 60
+    assert deadline_seconds(600, 1200) == 600 + 1200 + 60
