@@ -96,7 +96,9 @@ def test_scan_of_three_accounts_gives_every_host_exactly_one_outcome_in_order(wo
     assert hosts[web[2]].detail.step == "run"
     assert hosts[dev[0]].outcome == HostOutcome.SKIPPED_OFFLINE
     succeeded = [i for i, h in hosts.items() if h.outcome == HostOutcome.SUCCEEDED]
-    assert sorted(succeeded) == sorted([web[0], web[3], web[4], *dev[1:]])
+    assert sorted(succeeded) == sorted([web[0], web[3], web[4], *dev[1:]]), {
+        i: (h.outcome, h.detail) for i, h in hosts.items() if h.outcome != HostOutcome.SUCCEEDED
+    }
     assert record.counts == {
         HostOutcome.SUCCEEDED: 7,
         HostOutcome.FAILED_DOWNLOAD: 1,
