@@ -167,54 +167,11 @@ trap 'exit 143' TERM
 # shellcheck disable=SC1091
 . "$CCE_BUNDLE_DIR/lib/walk.sh"
 
-# Host name of the live host: names the output tar (the upload step uses the same rule).
-cce__host=$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname 2>/dev/null)
-cce__host=$(printf '%s' "$cce__host" | tr -cd 'A-Za-z0-9._-')
-case $cce__host in ''|.*) cce__host=localhost ;; esac
-
-cce__started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-cce__bundle_version=dev
-if [ -f "$CCE_BUNDLE_DIR/VERSION" ]; then
-    cce__bundle_version=$(head -c 64 "$CCE_BUNDLE_DIR/VERSION" | tr -cd 'A-Za-z0-9._+-')
-fi
-cce__bundle_sha=$(printf '%s' "${CCE_BUNDLE_SHA256:-}" | tr -cd '0-9a-f' | head -c 64)
-cce__has_timeout=0
-command -v timeout >/dev/null 2>&1 && cce__has_timeout=1
-
-cce__items > "$CCE_STAGE/items.txt"
-
 cce__selected() {
     [ -z "${CCE_ITEMS:-}" ] && return 0
     case " $CCE_ITEMS " in *" $1 "*) return 0 ;; esac
     return 1
 }
-
-# Merge the runner's table with the check files' headers (one awk for all of them):
-# code|severity|legacy|title|has-check-file
-cce__items | awk -F'|' -v checks="$CCE_BUNDLE_DIR/checks" '
-    {
-        code = $1; sev = $2; leg = $3; title = $4; has = 0
-        f = checks "/" code ".sh"
-        if ((getline line < f) > 0) {
-            has = 1
-            do {
-                if (line !~ /^#/) break
-                if (line ~ /^# severity: /) { v = substr(line, 13); sub(/[ \t]+#.*$/, "", v); sub(/[ \t]+$/, "", v); if (v ~ /^(high|medium|low)$/) sev = v }
-                else if (line ~ /^# title_ko: /) { v = substr(line, 13); sub(/[ \t]+$/, "", v); if (v != "") title = v }
-                else if (line ~ /^# legacy:/) { v = substr(line, 10); sub(/^[ \t]+/, "", v); sub(/[ \t]+#.*$/, "", v); sub(/[ \t]+$/, "", v); leg = v }
-            } while ((getline line < f) > 0)
-            close(f)
-        }
-        gsub(/\|/, "/", title)
-        print code "|" sev "|" leg "|" title "|" has
-    }' > "$CCE_STAGE/plan.txt"
-
-cce__mkdirs=
-while IFS='|' read -r cce__code _; do
-    cce__mkdirs="$cce__mkdirs $CCE_STAGE/items/$cce__code"
-done < "$CCE_STAGE/plan.txt"
-# shellcheck disable=SC2086
-mkdir $cce__mkdirs
 
 # Codes of the checks that use the shared walk: their file names cce_walk (or cce_walk_*), or a
 # lib function that does, directly or through other lib functions (comments ignored in checks).
@@ -242,6 +199,72 @@ cce__walk_users() {
             for (c in text) for (u in uses) if (index(text[c], u)) { print c; break }
         }' "$CCE_BUNDLE_DIR"/lib/*.sh "$CCE_BUNDLE_DIR"/checks/*.sh 2>/dev/null
 }
+
+# The shared walk, once, for the selected items that use it.  By default it runs in the
+# background while the other items run (CCE_WALK_OVERLAP=0: before them, as one step); the
+# walk items run once it is done.  An item that asked for the walk while it was still running
+# (one the detection above missed) is run again after it, from a clean item directory.
+cce__started_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+cce__walk_codes=" $(cce__walk_users | tr '\n' ' ') "
+cce__need_walk=0
+for cce__code in $cce__walk_codes; do
+    if cce__selected "$cce__code"; then
+        cce__need_walk=1
+        break
+    fi
+done
+cce__overlap=0
+if [ "$cce__need_walk" = 1 ]; then
+    if [ "${CCE_WALK_OVERLAP:-1}" = 0 ]; then
+        cce_walk >/dev/null 2>&1 || :
+    else
+        cce__walk_start
+        cce__overlap=1
+    fi
+fi
+
+# Host name of the live host: names the output tar (the upload step uses the same rule).
+cce__host=$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname 2>/dev/null)
+cce__host=$(printf '%s' "$cce__host" | tr -cd 'A-Za-z0-9._-')
+case $cce__host in ''|.*) cce__host=localhost ;; esac
+
+cce__bundle_version=dev
+if [ -f "$CCE_BUNDLE_DIR/VERSION" ]; then
+    cce__bundle_version=$(head -c 64 "$CCE_BUNDLE_DIR/VERSION" | tr -cd 'A-Za-z0-9._+-')
+fi
+cce__bundle_sha=$(printf '%s' "${CCE_BUNDLE_SHA256:-}" | tr -cd '0-9a-f' | head -c 64)
+cce__has_timeout=0
+command -v timeout >/dev/null 2>&1 && cce__has_timeout=1
+
+cce__items > "$CCE_STAGE/items.txt"
+
+
+# Merge the runner's table with the check files' headers (one awk for all of them):
+# code|severity|legacy|title|has-check-file
+cce__items | awk -F'|' -v checks="$CCE_BUNDLE_DIR/checks" '
+    {
+        code = $1; sev = $2; leg = $3; title = $4; has = 0
+        f = checks "/" code ".sh"
+        if ((getline line < f) > 0) {
+            has = 1
+            do {
+                if (line !~ /^#/) break
+                if (line ~ /^# severity: /) { v = substr(line, 13); sub(/[ \t]+#.*$/, "", v); sub(/[ \t]+$/, "", v); if (v ~ /^(high|medium|low)$/) sev = v }
+                else if (line ~ /^# title_ko: /) { v = substr(line, 13); sub(/[ \t]+$/, "", v); if (v != "") title = v }
+                else if (line ~ /^# legacy:/) { v = substr(line, 10); sub(/^[ \t]+/, "", v); sub(/[ \t]+#.*$/, "", v); sub(/[ \t]+$/, "", v); leg = v }
+            } while ((getline line < f) > 0)
+            close(f)
+        }
+        gsub(/\|/, "/", title)
+        print code "|" sev "|" leg "|" title "|" has
+    }' > "$CCE_STAGE/plan.txt"
+
+cce__mkdirs=
+while IFS='|' read -r cce__code _; do
+    cce__mkdirs="$cce__mkdirs $CCE_STAGE/items/$cce__code"
+done < "$CCE_STAGE/plan.txt"
+# shellcheck disable=SC2086
+mkdir $cce__mkdirs
 
 cce__budget_ms=$((CCE_TOTAL_TIMEOUT * 1000))
 
@@ -290,29 +313,6 @@ cce__run_item() {
     cce__clock
     printf '%s %s\n' "$cce__code" "$((CCE__MS - cce__t0))" >> "$CCE_STAGE/durations.txt"
 }
-
-# The shared walk, once, for the selected items that use it.  By default it runs in the
-# background while the other items run (CCE_WALK_OVERLAP=0: before them, as one step); the
-# walk items run once it is done.  An item that asked for the walk while it was still running
-# (one the detection above missed) is run again after it, from a clean item directory.
-cce__walk_codes=" $(cce__walk_users | tr '\n' ' ') "
-cce__need_walk=0
-while IFS='|' read -r cce__code _ _ _ cce__has; do
-    case $cce__walk_codes in *" $cce__code "*) ;; *) continue ;; esac
-    if [ "$cce__has" = 1 ] && cce__selected "$cce__code"; then
-        cce__need_walk=1
-        break
-    fi
-done < "$CCE_STAGE/plan.txt"
-cce__overlap=0
-if [ "$cce__need_walk" = 1 ]; then
-    if [ "${CCE_WALK_OVERLAP:-1}" = 0 ]; then
-        cce_walk >/dev/null 2>&1 || :
-    else
-        cce__walk_start
-        cce__overlap=1
-    fi
-fi
 
 cce__clock
 cce__first_ms=$CCE__MS
