@@ -46,9 +46,10 @@ def build_root(base: Path) -> Path:
     for d in ("etc", "usr/bin", "tmp/.cache", "dev/pts", "home/alice/.ssh", "srv/data", "proc/1"):
         (root / d).mkdir(parents=True, exist_ok=True)
     (root / "etc/passwd").write_text(
-        "root:x:0:0::/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n"
+        "root:x:0:0::/root:/bin/bash\nbin:x:1:1::/:/sbin/nologin\ndaemon:x:02:2::/:/sbin/nologin\n"
+        "alice:x:1000:1000::/home/alice:/bin/bash\n"
     )
-    (root / "etc/group").write_text("root:x:0:\nalice:x:1000:\n")
+    (root / "etc/group").write_text("root:x:0:\nbin:x:1:\ndaemon:x:2:\nalice:x:1000:\n")
     files = {
         "usr/bin/su": 0o4755,
         "usr/bin/wall": 0o2755,
@@ -67,6 +68,9 @@ def build_root(base: Path) -> Path:
         "srv/data/orphan": 0o644,
         "srv/data/orphan-group": 0o644,
         "srv/data/.orphan-suid": 0o6777,
+        "srv/data/daemon-owned": 0o644,
+        "srv/data/after-the-run": 0o644,
+        "srv/data/before-alice": 0o644,
     }
     for rel, mode in files.items():
         (root / rel).write_text("x\n")
@@ -79,6 +83,9 @@ def build_root(base: Path) -> Path:
     os.chown(root / "srv/data/orphan", 4242, 0)
     os.chown(root / "srv/data/orphan-group", 1000, 4343)
     os.chown(root / "srv/data/.orphan-suid", 5151, 5151)
+    os.chown(root / "srv/data/daemon-owned", 2, 1)  # inside the run 0..2 of known ids
+    os.chown(root / "srv/data/after-the-run", 3, 0)  # just past it
+    os.chown(root / "srv/data/before-alice", 0, 999)  # just below a single known id
     os.chmod(root / "srv/data/.orphan-suid", 0o6777)  # chown drops set-id bits
     return root
 
@@ -119,7 +126,7 @@ def test_walk_slices_agree_with_the_whole_walk(tmp_path: Path, fprintf: str) -> 
     assert "/proc" not in paths  # pruned (not merely not descended into)
     assert "/var" in paths
     assert not any(p.startswith("/var/cce-work") for p in paths)
-    expected = expected_slices(walk, {0, 1000}, {0, 1000})
+    expected = expected_slices(walk, {0, 1, 2, 1000}, {0, 1, 2, 1000})
     for tag in TAGS:
         got = (stage / f"walk.{tag}").read_text().splitlines()
         assert got == expected[tag], tag
@@ -128,7 +135,13 @@ def test_walk_slices_agree_with_the_whole_walk(tmp_path: Path, fprintf: str) -> 
     assert sorted(names["S"]) == ["/srv/data/.orphan-suid", "/usr/bin/su", "/usr/bin/wall"]
     assert sorted(names["W"]) == ["/etc/motd", "/srv/data/.orphan-suid", "/tmp/.hidden-x"]
     assert sorted(names["D"]) == ["/dev/.hidden", "/dev/fake0"]
-    assert sorted(names["O"]) == ["/srv/data/.orphan-suid", "/srv/data/orphan", "/srv/data/orphan-group"]
+    assert sorted(names["O"]) == [
+        "/srv/data/.orphan-suid",
+        "/srv/data/after-the-run",
+        "/srv/data/before-alice",
+        "/srv/data/orphan",
+        "/srv/data/orphan-group",
+    ]
     assert "/tmp/.cache/inside" not in names["H"]
     assert "/tmp/.cache" in names["H"]
     written_by_find = (stage / "walk.byfind").read_text().split()

@@ -62,10 +62,25 @@ cce__walk_can_fprintf() {
     return "$rc"
 }
 
+# cce__walk_id_runs uid|gid: reads numeric ids (one a line) and prints find tests, one a line,
+# true for an id in the set: "-uid 5", "-uid -11" (below 11), "( -uid +99 -uid -103 )" for the
+# run 100..102, joined by "-o"; nothing for no id.
+cce__walk_id_runs() {
+    sort -un | awk -v t="-$1" '
+        function flush() {
+            if (n++) print "-o"
+            if (lo == hi) print t " " lo
+            else if (lo == 0) print t " -" hi + 1
+            else print "( " t " +" lo - 1 " " t " -" hi + 1 " )"
+        }
+        /^[0-9]+$/ { v = $1 + 0; if (have && v == hi + 1) { hi = v; next }; if (have) flush(); lo = hi = v; have = 1 }
+        END { if (have) flush() }'
+}
+
 # cce__walk_run OUT: the walk into OUT; slices into OUT.S, OUT.W, ... for the tags listed in
 # OUT.tags (the ones find wrote itself); find's stderr into OUT.err.  Returns find's status.
 cce__walk_run() {
-    local out root eroot fmt prefix ids nu ng n
+    local out root eroot fmt prefix ids n
     out=$1
     root=${CCE_ROOT%/}
     eroot=$(cce__walk_glob "$root")
@@ -102,19 +117,26 @@ EOF
             , "(" -path "$eroot/dev/*" -fprintf "$out.D" "$fmt" ")" ")" ")" \
             , "(" -name ".*" "(" ! -path "$eroot" -fprintf "$out.H" "$fmt" ")" ")"
         printf 'S W D H' > "$out.tags"
-        # Unknown owners as a chain of numeric tests, 0 first (most entries stop there); a
-        # root with very many accounts is left to the awk pass (the chain grows per entry).
-        ids=$(cce_known_uids | sort -un)
-        nu=$(printf '%s\n' "$ids" | awk 'NF { n++ } END { print n + 0 }')
-        ng=$(cce_known_gids | sort -un | awk 'NF { n++ } END { print n + 0 }')
-        if [ "$nu" -gt 0 ] && [ "$ng" -gt 0 ] && [ "$nu" -le 200 ] && [ "$ng" -le 200 ]; then
-            set -- "$@" , "(" "("
-            for prefix in $ids; do set -- "$@" ! -uid "$prefix"; done
-            set -- "$@" ")" -o "("
-            for prefix in $(cce_known_gids | sort -un); do set -- "$@" ! -gid "$prefix"; done
-            set -- "$@" ")" ")" -fprintf "$out.O" "$fmt"
-            printf ' O' >> "$out.tags"
-        fi
+        # Unknown owners: numeric tests over the runs of consecutive known ids, the lowest
+        # first (most entries are root's and stop at the first test); a root with very many
+        # runs is left to the awk pass (the chain would grow per entry).
+        ids=$({ cce_known_uids | cce__walk_id_runs uid; printf '@@\n'; cce_known_gids | cce__walk_id_runs gid; })
+        case $ids in
+            @@* | *@@) ;;
+            *)
+                if [ "$(printf '%s\n' "$ids" | awk '$0 != "-o" { n++ } END { print n + 0 }')" -le 400 ]; then
+                    set -- "$@" , "(" "!" "("
+                    while IFS= read -r prefix; do
+                        # shellcheck disable=SC2086  # a test is several words
+                        case $prefix in @@) set -- "$@" ")" -o "!" "(" ;; *) set -- "$@" $prefix ;; esac
+                    done << EOF
+$ids
+EOF
+                    set -- "$@" ")" ")" -fprintf "$out.O" "$fmt"
+                    printf ' O' >> "$out.tags"
+                fi
+                ;;
+        esac
         set -- "$@" , -printf "$fmt" ")"
     else
         : > "$out.tags"
