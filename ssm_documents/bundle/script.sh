@@ -15,6 +15,10 @@
 #   CCE_ROOT              root to scan (default /); anything else is an offline root
 #   CCE_ITEM_TIMEOUT      seconds per item (default 10)
 #   CCE_WALK_TIMEOUT      seconds for the shared filesystem walk (default 300)
+#   CCE_WALK_OVERLAP      1 (default): the walk runs in the background while the items that do not
+#                         use it run, the walk items after it; 0: the walk first, then every item
+#   CCE_WALK_FPRINTF      1 (default): the walk writes its slices itself where find has -fprintf;
+#                         0: one awk pass after the walk writes them (as on a find without it)
 #   CCE_TOTAL_TIMEOUT     seconds for the whole scan (default 480); items not started by then say
 #                         ERROR, so a tar is always written before the run step's own limit (600 s)
 #   CCE_ITEMS             space-separated codes to run (default: all); others say ERROR "not selected"
