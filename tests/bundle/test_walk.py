@@ -297,3 +297,23 @@ def test_runner_stopped_during_the_background_walk_leaves_no_walk_behind(tmp_pat
         time.sleep(0.05)
     assert processes_naming(work) == []
     assert list(work.iterdir()) == []  # staging directory removed, nothing written
+
+
+@needs_root
+def test_walk_leaves_the_unknown_owner_slice_to_awk_for_a_root_with_very_many_id_runs(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "srv").mkdir()
+    uids = range(0, 1000, 2)  # 500 runs of one id each: too long a chain of tests for every entry
+    (root / "etc/passwd").write_text("".join(f"u{u}:x:{u}:0::/:/bin/sh\n" for u in uids))
+    (root / "etc/group").write_text("root:x:0:\n")
+    for uid in (2, 3, 998, 999):
+        (root / "srv" / f"owned-{uid}").write_text("")
+        os.chown(root / "srv" / f"owned-{uid}", uid, 0)
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    proc = lib_sh("cce_walk", lib_env(root, stage))
+    assert proc.returncode == 0, proc.stderr
+    assert (stage / "walk.byfind").read_text().split() == ["S", "W", "D", "H"]
+    orphans = sorted(line.rsplit("\t", 1)[1] for line in (stage / "walk.O").read_text().splitlines())
+    assert orphans == ["/srv/owned-3", "/srv/owned-999"]
