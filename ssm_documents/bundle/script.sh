@@ -242,7 +242,6 @@ command -v timeout >/dev/null 2>&1 && cce__has_timeout=1
 
 cce__items > "$CCE_STAGE/items.txt"
 
-
 # Merge the runner's table with the check files' headers (one awk for all of them):
 # code|severity|legacy|title|has-check-file
 cce__items | awk -F'|' -v checks="$CCE_BUNDLE_DIR/checks" '
