@@ -24,8 +24,8 @@
 # find wrote itself.
 #
 # Runner only: cce__walk_start starts the walk in the background (so the items that do not
-# use it run meanwhile), cce__walk_wait waits for it, cce__walk_stop ends it early.  While it
-# runs, an item that asks for the walk is told "still running" and marked (walk-wait in its
+# use it run meanwhile) and cce__walk_wait waits for it; the runner's exit trap ends it early
+# (TERM to the background shell, which ends find).  While it runs, an item that asks for the walk is told "still running" and marked (walk-wait in its
 # item directory) so that the runner runs it again once the walk is there.
 
 # Live: / plus every local disk filesystem and /dev; offline: the root only.
@@ -283,11 +283,4 @@ cce__walk_wait() {
     wait "$CCE__WALK_BG"
     CCE__WALK_BG=
     rm -f "$CCE_STAGE/walk.pending"
-}
-
-cce__walk_stop() {
-    [ -n "${CCE__WALK_BG:-}" ] || return 0
-    kill "$CCE__WALK_BG" 2> /dev/null
-    wait "$CCE__WALK_BG" 2> /dev/null
-    CCE__WALK_BG=
 }
