@@ -246,21 +246,6 @@ class JobHandlers:
         scan = store.get_scan(job.scan_id)
         if scan.status not in ACTIVE:
             return
-        account = store.account(job.scan_id, job.account_id, job.region)
-        if account.phase == AccountPhase.DONE:
-            self.rt.jobs.submit(FinalizeJob(scan_id=job.scan_id))
-            return
-        if account.phase == AccountPhase.DISPATCHED:
-            # Re-delivered after the work was done: make sure tracking runs (a duplicate round is a no-op).
-            self.rt.jobs.submit(
-                TrackJob(scan_id=job.scan_id, account_id=job.account_id, region=job.region, round=1)
-            )
-            return
-        try:
-            clients = self._account_clients(scan, job.account_id, job.region)
-        except AccountUnreachableError as exc:
-            self._unreachable(scan, account, exc.reason)
-            return
         owner = uuid.uuid4().hex
         claim = store.claim_dispatch(
             job.scan_id,
@@ -271,9 +256,15 @@ class JobHandlers:
             lease=DISPATCH_LEASE_SECONDS,
         )
         if not claim.claimed or claim.account is None:
-            return  # another delivery holds the lease and will queue tracking
+            self._not_claimed(job)
+            return
         account = claim.account
         try:
+            try:
+                clients = self._account_clients(scan, job.account_id, job.region)
+            except AccountUnreachableError as exc:
+                self._unreachable(scan, account, exc.reason)
+                return
             if account.discovered:
                 hosts = store.hosts(job.scan_id, job.account_id, job.region)
             else:
@@ -298,6 +289,18 @@ class JobHandlers:
             TrackJob(scan_id=job.scan_id, account_id=job.account_id, region=job.region, round=1),
             delay_seconds=self.rt.config.rate_limits.poll_interval_seconds,
         )
+
+    def _not_claimed(self, job: DispatchJob) -> None:
+        """The lease was not ours: the account is done, dispatched, or another delivery holds it."""
+        account = self.rt.store.account(job.scan_id, job.account_id, job.region)
+        if account.phase == AccountPhase.DONE:
+            self.rt.jobs.submit(FinalizeJob(scan_id=job.scan_id))
+        elif account.phase == AccountPhase.DISPATCHED:
+            # Re-delivered after the work was done: make sure tracking runs (a duplicate round is a no-op).
+            self.rt.jobs.submit(
+                TrackJob(scan_id=job.scan_id, account_id=job.account_id, region=job.region, round=1)
+            )
+        # Otherwise another delivery holds the lease and will queue tracking.
 
     def _unreachable(self, scan: ScanRecord, account: AccountItem, reason: str) -> None:
         store = self.rt.store
