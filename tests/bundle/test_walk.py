@@ -208,6 +208,7 @@ def slow_walk_bundle(tmp: Path, checks: dict[str, str]) -> Path:
     return dest / "script.sh"
 
 
+RUNS = '    echo x >> "$CCE_STAGE/runs-$CCE_CODE"\n    cce_evidence "run $(wc -l < "$CCE_STAGE/runs-$CCE_CODE")"\n'
 WHEN = '    if [ -f "$CCE_STAGE/walk.tsv" ]; then cce_evidence "walk done"; else cce_evidence "walk running"; fi\n'
 
 
@@ -223,8 +224,12 @@ def test_runner_runs_other_items_during_the_walk_and_walk_items_after_it(
     script = slow_walk_bundle(
         tmp_path,
         {
-            "U-01": WHEN + hidden_use,  # uses the walk without naming it: found out, run again
+            "U-01": RUNS + WHEN + hidden_use,  # uses the walk without naming it: found out, run again
             "U-02": WHEN + "    cce_good independent",
+            # through a lib function (files_walk calls cce_walk): known to use the walk, run once
+            "U-03": RUNS
+            + WHEN
+            + '    w=$(files_walk) || { cce_error "no walk"; return 0; }\n    cce_good "walked"',
             "U-15": WHEN
             + '    w=$(cce_walk) || { cce_error "no walk"; return 0; }\n    cce_good "$(wc -l < "$w") entries"',
         },
@@ -235,7 +240,9 @@ def test_runner_runs_other_items_during_the_walk_and_walk_items_after_it(
     assert run.items["U-15"]["status"] == "GOOD"
     assert run.items["U-15"]["evidence"] == "walk done"
     assert run.items["U-01"]["status"] == "GOOD", run.items["U-01"]
-    assert run.items["U-01"]["evidence"] == "walk done"  # the second run's evidence only
+    assert run.items["U-01"]["evidence"] == ("run 2\nwalk done" if overlap == "1" else "run 1\nwalk done")
+    assert run.items["U-03"]["status"] == "GOOD", run.items["U-03"]
+    assert run.items["U-03"]["evidence"] == "run 1\nwalk done"
     assert run.items["U-01"]["reason"] == run.items["U-15"]["reason"]
     assert run.items["U-02"]["evidence"] == ("walk running" if overlap == "1" else "walk done")
     assert run.order[:3] == ["U-01", "U-02", "U-03"]
