@@ -127,6 +127,10 @@ def test_scan_of_three_accounts_gives_every_host_exactly_one_outcome_in_order(wo
     assert ordered[-1].by_account["prod-db"] == {HostOutcome.ACCOUNT_UNREACHABLE: 1}
     outcome_events = Counter(e.instance_id for e in events if isinstance(e, HostOutcomeEvent))
     assert outcome_events == Counter(list(hosts))
+    # Each host is named by its EC2 Name tag, as discovery read it.
+    named = {e.instance_id: e.name for e in events if isinstance(e, HostOutcomeEvent)}
+    assert named == {i: fleet.host(i).name for i in hosts}  # type: ignore[union-attr]
+    assert all(named.values())
     unreachable = [e for e in events if isinstance(e, AccountUnreachable)]
     assert [e.account.account_id for e in unreachable] == [PROD_DB]
     assert "AccessDenied" in unreachable[0].reason
