@@ -157,6 +157,40 @@ def test_scan_with_every_job_delivered_twice_sends_one_command_per_host_and_coun
     assert Counter(e.instance_id for e in events if isinstance(e, HostOutcomeEvent)).most_common(1)[0][1] == 1
 
 
+def test_a_dispatch_that_dies_after_sending_is_taken_over_and_its_commands_adopted_not_resent(
+    world: World,
+) -> None:
+    """The worker sent prod-web's commands and died before recording them: the job's next
+    delivery takes the released lease over, finds the commands by their Comment and records
+    them, so no host gets a second command and every host still gets its one outcome."""
+    before = _commands_per_host(world, PROD_WEB)
+    scanner = InProcessScanner(
+        world.config, world.central_session(), endpoint_url=world.endpoint_url, table="scan-adopt"
+    )
+    store = scanner.runtime.store
+    record_sent = store.mark_sent_many
+    calls: list[str] = []
+
+    def dies_once(scan_id: str, account_id: str, region: str, sent: Any) -> None:
+        calls.append(account_id)
+        if account_id == PROD_WEB and calls.count(PROD_WEB) == 1:
+            raise RuntimeError("the worker died after SendCommand, before recording it")
+        record_sent(scan_id, account_id, region, sent)
+
+    store.mark_sent_many = dies_once  # type: ignore[method-assign]
+    try:
+        record = scanner.run("account", ["prod-web"], requester="U01REQUESTER", timeout=240)
+        hosts = {h.instance_id: h for h in scanner.engine.hosts(record.scan_id)}
+    finally:
+        scanner.close()
+    reachable = _hosts_of(world.fleet, PROD_WEB)
+    assert calls.count(PROD_WEB) == 2  # the dying delivery, then the adopting one
+    assert _commands_per_host(world, PROD_WEB) - before == Counter(reachable)
+    assert set(hosts) == set(reachable)
+    assert all(h.command_id is not None and h.outcome is not None for h in hosts.values())
+    assert record.hosts_total == sum(record.counts.values()) == len(reachable)
+
+
 def test_host_targets_are_found_by_instance_id_name_tag_and_private_ip(world: World) -> None:
     web = [world.fleet.host(i) for i in _hosts_of(world.fleet, PROD_WEB)]
     dev = [world.fleet.host(i) for i in _hosts_of(world.fleet, DEV_APP)]
