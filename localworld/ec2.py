@@ -21,7 +21,6 @@ import binascii
 import fnmatch
 import hashlib
 import re
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -30,6 +29,7 @@ from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.responses.instances import InstanceResponse
 
 from localworld.fleet import FleetSpec, HostSpec
+from localworld.patching import replace_methods
 
 __all__ = ["Ec2Inventory", "install_ec2_inventory"]
 
@@ -43,9 +43,6 @@ STATE_CODES = {
     "stopped": 80,
 }
 FILTERS = ("instance-id", "tag:<key>", "tag-key", "private-ip-address", "instance-state-name")
-
-_installed: list[Ec2Inventory] = []
-_install_lock = threading.Lock()
 
 
 def _error(code: str, message: str) -> EC2ClientError:
@@ -205,21 +202,6 @@ def _handler(inventory: Ec2Inventory) -> Callable[[Any], ActionResult]:
 
 def install_ec2_inventory(fleet: FleetSpec) -> Callable[[], None]:
     """Make EC2 ``DescribeInstances`` answer from ``fleet``; call the result to undo it."""
-    inventory = Ec2Inventory(fleet)
-    with _install_lock:
-        if _installed:
-            raise RuntimeError("an EC2 inventory is already installed in this process")
-        original = InstanceResponse.__dict__["describe_instances"]
-        setattr(InstanceResponse, "describe_instances", _handler(inventory))  # noqa: B010
-        _installed.append(inventory)
-    done = threading.Event()
-
-    def uninstall() -> None:
-        if done.is_set():
-            return
-        done.set()
-        with _install_lock:
-            setattr(InstanceResponse, "describe_instances", original)  # noqa: B010
-            _installed.remove(inventory)
-
-    return uninstall
+    return replace_methods(
+        InstanceResponse, {"describe_instances": _handler(Ec2Inventory(fleet))}, what="an EC2 inventory"
+    )

@@ -10,13 +10,13 @@ emulator.
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.ssm.responses import SimpleSystemManagerResponse
 
+from localworld.patching import replace_methods
 from localworld.ssm.emulator import SsmEmulator
 
 __all__ = ["EMULATED_ACTIONS", "install_ssm_emulator"]
@@ -37,9 +37,6 @@ EMULATED_ACTIONS: tuple[str, ...] = (
     "DescribeDocumentPermission",
 )
 
-_installed: list[SsmEmulator] = []
-_install_lock = threading.Lock()
-
 
 def _method_name(action: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in action).lstrip("_")
@@ -59,29 +56,9 @@ def _handler(emulator: SsmEmulator, action: str) -> Callable[[Any], ActionResult
 
 def install_ssm_emulator(emulator: SsmEmulator) -> Callable[[], None]:
     """Make moto's SSM answer from ``emulator``; call the result to undo it (and close it)."""
-    with _install_lock:
-        if _installed:
-            raise RuntimeError("an SSM emulator is already installed in this process")
-        originals: dict[str, Any] = {}
-        for action in EMULATED_ACTIONS:
-            name = _method_name(action)
-            originals[name] = SimpleSystemManagerResponse.__dict__.get(name)
-            setattr(SimpleSystemManagerResponse, name, _handler(emulator, action))
-        _installed.append(emulator)
-
-    done = threading.Event()
-
-    def uninstall() -> None:
-        if done.is_set():
-            return
-        done.set()
-        with _install_lock:
-            for name, original in originals.items():
-                if original is None:
-                    delattr(SimpleSystemManagerResponse, name)
-                else:
-                    setattr(SimpleSystemManagerResponse, name, original)
-            _installed.remove(emulator)
-        emulator.close()
-
-    return uninstall
+    return replace_methods(
+        SimpleSystemManagerResponse,
+        {_method_name(action): _handler(emulator, action) for action in EMULATED_ACTIONS},
+        what="an SSM emulator",
+        after_undo=emulator.close,
+    )
