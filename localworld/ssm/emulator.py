@@ -529,15 +529,7 @@ class SsmEmulator:
         start = self._wait_for_delivery(invocation, host_spec)
         if start is None:
             return
-        plan = plan_synthetic_invocation(
-            command.command_id,
-            spec,
-            command.parameters,
-            host,
-            start,
-            self.settings.upload_parameter,
-            put=None,
-        )
+        plan = self._plan(command, spec, host, start, put=None)
         with self._lock:
             if invocation.finished_at is not None:
                 return
@@ -548,6 +540,19 @@ class SsmEmulator:
                 return
         self._timeline.at(
             plan.upload.at, self._upload_synthetic, command, invocation, spec, host, start, plan
+        )
+
+    def _plan(
+        self,
+        command: CommandRecord,
+        spec: DocumentSpec,
+        host: SyntheticHost,
+        start: float,
+        put: Putter | None,
+    ) -> SyntheticPlan:
+        """The host's timeline from ``start``; ``put=None`` leaves the upload for its time."""
+        return plan_synthetic_invocation(
+            command.command_id, spec, command.parameters, host, start, self.settings.upload_parameter, put
         )
 
     def _upload_synthetic(
@@ -566,15 +571,7 @@ class SsmEmulator:
             if invocation.finished_at is not None or invocation.cancel.is_set():
                 return
         status = self._put(plan.upload.url, plan.upload.body)
-        final = plan_synthetic_invocation(
-            command.command_id,
-            spec,
-            command.parameters,
-            host,
-            start,
-            self.settings.upload_parameter,
-            put=lambda _url, _body: status,
-        )
+        final = self._plan(command, spec, host, start, put=lambda _url, _body: status)
         with self._lock:
             if invocation.finished_at is not None:
                 return
