@@ -345,20 +345,34 @@ class ScanStore:
         self, scan_id: str, allowed: tuple[ScanStatus, ...], to: ScanStatus, **fields: str
     ) -> bool:
         """Move the scan to ``to`` if it is in one of ``allowed``; set ``fields`` too. False if not."""
-        names = {"#status": "status"}
-        values: dict[str, Any] = {":to": _s(to.value)}
-        sets = ["#status = :to"]
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        sets = []
         for index, (name, value) in enumerate(fields.items()):
             names[f"#f{index}"] = name
             values[f":f{index}"] = _s(value)
             sets.append(f"#f{index} = :f{index}")
+        return self._set_status_if(scan_id, allowed, to, sets, names, values)
+
+    def _set_status_if(
+        self,
+        scan_id: str,
+        allowed: tuple[ScanStatus, ...],
+        to: ScanStatus,
+        sets: list[str],
+        names: dict[str, str],
+        values: dict[str, Any],
+    ) -> bool:
+        """Set the scan's status to ``to`` and ``sets`` if its status is one of ``allowed``."""
+        names = {"#status": "status", **names}
+        values = {":to": _s(to.value), **values}
         conditions = []
         for index, status in enumerate(allowed):
             values[f":a{index}"] = _s(status.value)
             conditions.append(f"#status = :a{index}")
         return self._update_if(
             _scan_key(scan_id),
-            "SET " + ", ".join(sets),
+            "SET " + ", ".join(["#status = :to", *sets]),
             "attribute_exists(pk) AND (" + " OR ".join(conditions) + ")",
             values,
             names,
@@ -801,29 +815,15 @@ class ScanStore:
         self, scan_id: str, allowed: tuple[ScanStatus, ...], to: ScanStatus, finished_at: str
     ) -> bool:
         """Close the scan once, with its counters recounted from the host and account items."""
-        counts: Counter[HostOutcome] = Counter()
-        for account in self.accounts(scan_id):
-            if account.outcome is not None:
-                counts[account.outcome] += 1
-        accounts_done = sum(1 for a in self.accounts(scan_id) if a.phase == AccountPhase.DONE)
-        for host in self.hosts(scan_id):
-            if host.outcome is not None:
-                counts[host.outcome] += 1
-        names = {"#status": "status", "#fin": "finished_at"}
-        values: dict[str, Any] = {":to": _s(to.value), ":fin": _s(finished_at), ":ad": _n(accounts_done)}
-        sets = ["#status = :to", "#fin = :fin", "accounts_done = :ad"]
+        accounts = self.accounts(scan_id)
+        counts = Counter(a.outcome for a in accounts if a.outcome is not None)
+        counts.update(h.outcome for h in self.hosts(scan_id) if h.outcome is not None)
+        accounts_done = sum(1 for a in accounts if a.phase == AccountPhase.DONE)
+        names = {"#fin": "finished_at"}
+        values: dict[str, Any] = {":fin": _s(finished_at), ":ad": _n(accounts_done)}
+        sets = ["#fin = :fin", "accounts_done = :ad"]
         for index, outcome in enumerate(HostOutcome):
             names[f"#c{index}"] = _count_attr(outcome)
             values[f":c{index}"] = _n(counts.get(outcome, 0))
             sets.append(f"#c{index} = :c{index}")
-        conditions = []
-        for index, status in enumerate(allowed):
-            values[f":a{index}"] = _s(status.value)
-            conditions.append(f"#status = :a{index}")
-        return self._update_if(
-            _scan_key(scan_id),
-            "SET " + ", ".join(sets),
-            "attribute_exists(pk) AND (" + " OR ".join(conditions) + ")",
-            values,
-            names,
-        )
+        return self._set_status_if(scan_id, allowed, to, sets, names, values)
