@@ -225,6 +225,21 @@ class GateMiddleware:
 
         self._dispatcher = app if isinstance(app, DomainDispatcherApplication) else None
 
+    def warm(self, services: Iterable[str]) -> None:
+        """Build moto's app for each service now rather than on the service's first request.
+
+        moto builds an app under its dispatcher's lock, with a backend that loads the service's
+        catalogue (EC2's AMIs, SSM's public parameters: up to a second), so a scan's first call
+        to EC2 would stall every request of the world meanwhile.
+        """
+        dispatcher = self._dispatcher
+        if dispatcher is None:
+            return
+        with dispatcher.lock:
+            for service in services:
+                if service not in dispatcher.app_instances:
+                    dispatcher.app_instances[service] = dispatcher.create_app(service)  # type: ignore[arg-type]
+
     def _forward(self, info: RequestInfo, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         """Pass a request on to moto's app for its service.
 
@@ -417,6 +432,7 @@ class MotoServer:
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._gate: GateMiddleware | None = None
 
     @property
     def port(self) -> int:
@@ -434,7 +450,7 @@ class MotoServer:
         if self._server is not None:
             raise ServerError("the server is already running")
         self._stopping = threading.Event()
-        app = GateMiddleware(
+        app = self._gate = GateMiddleware(
             DomainDispatcherApplication(create_backend_app),
             self.faults,
             now=self._now,
@@ -450,6 +466,12 @@ class MotoServer:
         )
         self._thread.start()
         return self
+
+    def warm(self, services: Iterable[str]) -> None:
+        """Build moto's apps for ``services`` before the first request (see :meth:`GateMiddleware.warm`)."""
+        if self._gate is None:
+            raise ServerError("the server is not running")
+        self._gate.warm(services)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop listening, close open connections and join every thread; idempotent."""

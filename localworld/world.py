@@ -77,12 +77,13 @@ def _with_working_directory(config: Config, hosts_dir: Path) -> Config:
 _SERVICES = ("sts", "iam", "s3", "ssm", "ec2", "dynamodb", "sqs", "organizations")
 
 
-def _warm_moto(config: Config) -> None:
-    """Parse moto's service models and build the account backends the gate reads on every call.
+def _warm_moto(config: Config, server: MotoServer) -> None:
+    """Parse moto's service models, build its apps and the account backends the gate reads on
+    every call.
 
-    moto builds both on first use, under a process-wide lock (backends) or without one (models,
-    so concurrent first calls each parse them): the first calls of a scan's accounts would
-    stall every other request of the world, which a service does not do.
+    moto builds all three on first use, under a process-wide lock (apps, backends) or without one
+    (models, so concurrent first calls each parse them): the first calls of a scan's accounts
+    would stall every other request of the world, which a service does not do.
     """
     from moto.core.utils import get_service_model
     from moto.iam.models import iam_backends
@@ -90,6 +91,7 @@ def _warm_moto(config: Config) -> None:
 
     for service in _SERVICES:
         get_service_model(service)
+    server.warm(_SERVICES)
     for account_id in {config.central.account_id, *(a.id for a in config.accounts)}:
         sts_backends[account_id]["aws"]
         iam_backends[account_id]["aws"]
@@ -178,7 +180,7 @@ class World:
             server = MotoServer(faults).start()
             stack.callback(server.stop)
             accounts = setup_accounts(world_config, server.endpoint_url)
-            _warm_moto(world_config)
+            _warm_moto(world_config, server)
             notes = [*accounts.notes, *root_notes]
             emulator, uninstall = _install_ssm(fleet, faults, hosts, hosts_dir, clock, ssm_settings)
             stack.callback(uninstall)
