@@ -11,7 +11,8 @@ a malformed one ``InvalidInstanceID.Malformed``), the filters ``instance-id``, `
 ``tag-key``, ``private-ip-address`` and ``instance-state-name`` with ``*``/``?`` wildcards
 (values of one filter are ORed, filters ANDed; any other filter name is refused),
 ``MaxResults`` 5–1000 with ``NextToken`` (``MaxResults`` with ``InstanceIds`` is
-``InvalidParameterCombination``). One reservation per instance.
+``InvalidParameterCombination``). One reservation per instance. The body is written by
+:mod:`localworld.wire`, not moto's serializer, which took 40 ms of the world for 50 instances.
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from moto.core.responses import ActionResult
+from moto.core.utils import get_service_model
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.responses.instances import InstanceResponse
 
 from localworld.fleet import FleetSpec, HostSpec
 from localworld.patching import replace_methods
+from localworld.wire import ec2_xml_body
 
 __all__ = ["Ec2Inventory", "install_ec2_inventory"]
 
@@ -182,20 +184,21 @@ class Ec2Inventory:
         )
 
 
-def _handler(inventory: Ec2Inventory) -> Callable[[Any], ActionResult]:
-    def describe_instances(response: Any) -> ActionResult:
+def _handler(inventory: Ec2Inventory) -> Callable[[Any], tuple[int, dict[str, str], str]]:
+    operation = get_service_model("ec2").operation_model("DescribeInstances")
+
+    def describe_instances(response: Any) -> tuple[int, dict[str, str], str]:
         max_results = response._get_param("MaxResults")
         filters = response._get_param("Filters", []) or response._get_param("Filter", [])
-        return ActionResult(
-            inventory.describe_instances(
-                response.current_account,
-                response.region,
-                instance_ids=response._get_param("InstanceIds", []),
-                filters=filters,
-                max_results=None if max_results is None else int(max_results),
-                next_token=response._get_param("NextToken"),
-            )
+        result = inventory.describe_instances(
+            response.current_account,
+            response.region,
+            instance_ids=response._get_param("InstanceIds", []),
+            filters=filters,
+            max_results=None if max_results is None else int(max_results),
+            next_token=response._get_param("NextToken"),
         )
+        return 200, {"Content-Type": "text/xml;charset=UTF-8"}, ec2_xml_body(operation, result)
 
     return describe_instances
 

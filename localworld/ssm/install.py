@@ -13,11 +13,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from moto.core.responses import ActionResult
 from moto.ssm.responses import SimpleSystemManagerResponse
 
 from localworld.patching import replace_methods
 from localworld.ssm.emulator import SsmEmulator
+from localworld.wire import JSON_CONTENT_TYPE, json_body
 
 __all__ = ["EMULATED_ACTIONS", "install_ssm_emulator"]
 
@@ -42,13 +42,16 @@ def _method_name(action: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in action).lstrip("_")
 
 
-def _handler(emulator: SsmEmulator, action: str) -> Callable[[Any], ActionResult]:
-    def handle(response: Any) -> ActionResult:
+def _handler(emulator: SsmEmulator, action: str) -> Callable[[Any], tuple[int, dict[str, str], str]]:
+    def handle(response: Any) -> tuple[int, dict[str, str], str]:
         body = response.body
         if isinstance(body, bytes):
             body = body.decode("utf-8")
         request = json.loads(body) if body else {}
-        return ActionResult(emulator.handle(action, response.current_account, response.region, request))
+        result = emulator.handle(action, response.current_account, response.region, request)
+        # Written straight from the result (localworld.wire): moto's serializer would cost the
+        # world milliseconds per SendCommand, hundreds of times a second in a fan-out.
+        return 200, {"Content-Type": JSON_CONTENT_TYPE}, json_body(result)
 
     handle.__name__ = _method_name(action)
     return handle
