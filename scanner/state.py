@@ -268,6 +268,7 @@ class ScanStore:
             "created_at": _s(record.created_at.isoformat()),
             "accounts_total": _n(len(record.targets.accounts)),
             "accounts_done": _n(0),
+            "hosts_total": _n(0),
             "event_seq": _n(0),
             "ttl": self._ttl(),
         }
@@ -319,9 +320,9 @@ class ScanStore:
             for outcome in HostOutcome
             if int(item.get(_count_attr(outcome), 0) or 0) > 0
         }
-        hosts_total = sum(a.hosts for a in self.accounts(scan_id) if a.discovered) + counts.get(
-            HostOutcome.ACCOUNT_UNREACHABLE, 0
-        )
+        # Discovered hosts (kept on the scan item by mark_discovered), plus one per unreachable
+        # account: its hosts are unknown, so it stands for one outcome.
+        hosts_total = int(item.get("hosts_total", 0) or 0) + counts.get(HostOutcome.ACCOUNT_UNREACHABLE, 0)
         return ScanRecord(
             scan_id=item["scan_id"],
             requester=item["requester"],
@@ -463,13 +464,26 @@ class ScanStore:
         return self._account({key: _plain(value) for key, value in raw.items()})
 
     def mark_discovered(self, scan_id: str, account_id: str, region: str, hosts: int) -> bool:
-        """Record how many hosts discovery found; only the first discovery counts."""
-        return self._update_if(
+        """Record how many hosts discovery found, and add them to the scan's total; only the
+        first discovery of an account counts.
+
+        The total is progress, like the outcome counters: a crash between the two writes leaves
+        it short (never over) until :meth:`finalize` recounts it from the account items.
+        """
+        if not self._update_if(
             {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
             "SET discovered = :yes, hosts = :n",
             "attribute_exists(pk) AND attribute_not_exists(discovered)",
             {":yes": {"BOOL": True}, ":n": _n(hosts)},
+        ):
+            return False
+        self._db.update_item(
+            TableName=self._table,
+            Key=_scan_key(scan_id),
+            UpdateExpression="ADD hosts_total :n",
+            ExpressionAttributeValues={":n": _n(hosts)},
         )
+        return True
 
     def mark_dispatched(self, scan_id: str, account_id: str, region: str) -> bool:
         """``PENDING`` → ``DISPATCHED``: every host of the account has a command or an outcome."""
@@ -819,9 +833,10 @@ class ScanStore:
         counts = Counter(a.outcome for a in accounts if a.outcome is not None)
         counts.update(h.outcome for h in self.hosts(scan_id) if h.outcome is not None)
         accounts_done = sum(1 for a in accounts if a.phase == AccountPhase.DONE)
+        hosts_total = sum(a.hosts for a in accounts if a.discovered)
         names = {"#fin": "finished_at"}
-        values: dict[str, Any] = {":fin": _s(finished_at), ":ad": _n(accounts_done)}
-        sets = ["#fin = :fin", "accounts_done = :ad"]
+        values: dict[str, Any] = {":fin": _s(finished_at), ":ad": _n(accounts_done), ":ht": _n(hosts_total)}
+        sets = ["#fin = :fin", "accounts_done = :ad", "hosts_total = :ht"]
         for index, outcome in enumerate(HostOutcome):
             names[f"#c{index}"] = _count_attr(outcome)
             values[f":c{index}"] = _n(counts.get(outcome, 0))

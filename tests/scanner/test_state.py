@@ -52,6 +52,25 @@ def test_concurrent_outcomes_for_one_host_count_exactly_once(store: ScanStore) -
     assert store.get_scan(SCAN).counts == {HostOutcome.SUCCEEDED: 1}
 
 
+def test_a_discovery_recorded_twice_adds_the_accounts_hosts_to_the_total_once(store: ScanStore) -> None:
+    store.create_scan(scan_record(SCAN))
+    store.put_account(SCAN, ACCOUNT, "a0", REGION, None)
+    store.put_account(SCAN, "333333333333", "a1", REGION, None)
+    assert store.get_scan(SCAN).hosts_total == 0
+    assert store.mark_discovered(SCAN, ACCOUNT, REGION, 4)
+    assert not store.mark_discovered(SCAN, ACCOUNT, REGION, 4)
+    assert store.mark_discovered(SCAN, "333333333333", REGION, 2)
+    assert store.get_scan(SCAN).hosts_total == 6
+    assert store.account(SCAN, ACCOUNT, REGION).hosts == 4
+
+
+def test_discovery_of_an_account_not_in_the_scan_writes_nothing(store: ScanStore) -> None:
+    store.create_scan(scan_record(SCAN))
+    assert not store.mark_discovered(SCAN, ACCOUNT, REGION, 4)
+    assert store.get_scan(SCAN).hosts_total == 0
+    assert store.accounts(SCAN) == []
+
+
 def test_only_one_delivery_gets_the_dispatch_lease_until_it_goes_stale(store: ScanStore) -> None:
     _prepared(store)
     first = store.claim_dispatch(SCAN, ACCOUNT, REGION, owner="a", now=1000.0, lease=900)
