@@ -1,9 +1,10 @@
 """Which hosts of an account a scan reaches, and which it skips (never silently).
 
-``DescribeInstanceInformation`` (paginated, 50 a page) is asked twice: once with the filters
-``PingStatus=Online`` and ``PlatformTypes=Linux`` for the hosts to send to, once without them for
-everything the agent knows, so hosts that are offline or not Linux are reported as
-``SKIPPED_OFFLINE`` / ``SKIPPED_PLATFORM``. ``ec2:DescribeInstances`` adds the Name tags and private
+``DescribeInstanceInformation`` (paginated, 50 a page) lists every managed node of the account,
+unfiltered: hosts that are offline or not Linux must be reported (``SKIPPED_OFFLINE`` /
+``SKIPPED_PLATFORM``), so the listing is needed whole, and the hosts to send to are the ones it
+shows with ``PingStatus`` Online and ``PlatformType`` Linux. (Asking again with those two filters
+would return a subset of the same pages.) ``ec2:DescribeInstances`` adds the Name tags and private
 IPs, and tells apart the asked-for hosts SSM does not list (stopped, or no agent).
 """
 
@@ -87,16 +88,17 @@ def _host(info: dict[str, Any], ec2: dict[str, str] | None) -> Host:
 
 
 def classify(
-    online_linux: Sequence[dict[str, Any]],
-    everything: Sequence[dict[str, Any]],
+    managed: Sequence[dict[str, Any]],
     ec2: dict[str, dict[str, str]],
     wanted: Sequence[str] | None = None,
 ) -> Discovery:
     """Pure: split what SSM and EC2 said into targets and skipped hosts with their reason."""
-    reachable = {item["InstanceId"] for item in online_linux}
-    known = {item["InstanceId"]: item for item in everything}
-    for item in online_linux:
-        known.setdefault(item["InstanceId"], item)
+    known = {item["InstanceId"]: item for item in managed}
+    reachable = {
+        instance_id
+        for instance_id, item in known.items()
+        if item.get("PingStatus") == "Online" and item.get("PlatformType") == "Linux"
+    }
     targets: list[Host] = []
     skipped: list[tuple[Host, HostResult]] = []
     for instance_id in sorted(known):
@@ -139,13 +141,8 @@ def discover(ssm: SSMClient, ec2: EC2Client, instance_ids: Sequence[str] | None 
     """Discovery in one account and region; ``instance_ids`` narrows it to the asked-for hosts."""
     # Asked-for hosts are matched here rather than with an InstanceIds filter: AWS answers that
     # filter with an error for a stopped host, which must become SKIPPED_OFFLINE instead.
-    # The three reads are independent: asked at once, they cost one round trip, not three.
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="discover") as pool:
-        online_linux = pool.submit(
-            managed_instances,
-            ssm,
-            [{"Key": "PingStatus", "Values": ["Online"]}, {"Key": "PlatformTypes", "Values": ["Linux"]}],
-        )
-        everything = pool.submit(managed_instances, ssm, [])
+    # The two reads are independent: asked at once, they cost one round trip, not two.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="discover") as pool:
         inventory = pool.submit(ec2_inventory, ec2, instance_ids)
-        return classify(online_linux.result(), everything.result(), inventory.result(), instance_ids)
+        managed = managed_instances(ssm, [])
+        return classify(managed, inventory.result(), instance_ids)

@@ -84,19 +84,20 @@ def _info(instance_id: str, ping: str = "Online", platform: str = "Linux") -> di
 
 def test_classify_skips_offline_and_non_linux_hosts_with_their_reason() -> None:
     everything = [_info("i-1"), _info("i-2", ping="ConnectionLost"), _info("i-3", platform="Windows")]
-    found = classify(
-        [_info("i-1")], everything, {"i-1": {"name": "web-1", "private_ip": "10.0.0.9", "state": "running"}}
-    )
+    everything.append(_info("i-4", ping="Inactive", platform="MacOS"))
+    found = classify(everything, {"i-1": {"name": "web-1", "private_ip": "10.0.0.9", "state": "running"}})
     assert [h.instance_id for h in found.targets] == ["i-1"]
     assert found.targets[0].name == "web-1"
     skipped = {h.instance_id: r for h, r in found.skipped}
     assert skipped["i-2"].outcome == HostOutcome.SKIPPED_OFFLINE
     assert "ConnectionLost" in skipped["i-2"].detail.reason
     assert skipped["i-3"].outcome == HostOutcome.SKIPPED_PLATFORM
+    assert "Windows" in skipped["i-3"].detail.reason
+    assert skipped["i-4"].outcome == HostOutcome.SKIPPED_OFFLINE
 
 
 def test_classify_reports_an_asked_for_host_that_ssm_does_not_list() -> None:
-    found = classify([], [], {"i-9": {"name": "db-4", "private_ip": "", "state": "stopped"}}, wanted=["i-9"])
+    found = classify([], {"i-9": {"name": "db-4", "private_ip": "", "state": "stopped"}}, wanted=["i-9"])
     assert found.targets == ()
     ((host, result),) = found.skipped
     assert (host.instance_id, host.name, result.outcome) == ("i-9", "db-4", HostOutcome.SKIPPED_OFFLINE)
@@ -104,5 +105,5 @@ def test_classify_reports_an_asked_for_host_that_ssm_does_not_list() -> None:
 
 
 def test_classify_only_keeps_the_asked_for_hosts() -> None:
-    found = classify([_info("i-1"), _info("i-2")], [_info("i-1"), _info("i-2")], {}, wanted=["i-2"])
+    found = classify([_info("i-1"), _info("i-2")], {}, wanted=["i-2"])
     assert [h.instance_id for h in found.targets] == ["i-2"]
