@@ -178,10 +178,7 @@ def baseline(
     bundle_sha = hashlib.sha256(tiny_bundle()).hexdigest()
     first = last = 0.0
     for account, ids in online.items():
-        entered: Any = sessions.get(account).session
-        ssm = entered.client(
-            "ssm", region_name=config.central.region, endpoint_url=endpoint_url, config=ssm_client_config(1)
-        )
+        ssm = sessions.client(account, "ssm", config.central.region, config=ssm_client_config(1))
         pace_client(ssm, TokenBucket(tps, 1))
         sender = Sender(
             ssm,

@@ -51,7 +51,7 @@ from scanner.models import HostResult, OutcomeDetail, ScanRecord, ScanStatus
 from scanner.outcomes import HostOutcome
 from scanner.presign import Presigner
 from scanner.ratelimit import RateLimiterRegistry
-from scanner.sessions import SessionCache
+from scanner.sessions import AccountSession, SessionCache
 from scanner.state import BATCH, AccountItem, AccountPhase, HostItem, HostPhase, ScanStore
 from scanner.tracking import Pending, cancel, deadline_seconds, poll
 
@@ -118,7 +118,9 @@ class Runtime:
 
 @dataclass
 class _AccountClients:
-    session_id: int
+    """An account's clients, built with ``credentials`` (rebuilt when those are refreshed)."""
+
+    credentials: AccountSession
     ssm: Any
     ec2: Any
 
@@ -163,18 +165,15 @@ class JobHandlers:
         key = (scan.scan_id, account_id, region)
         with self._lock:
             cached = self._clients.get(key)
-            if cached is not None and cached.session_id == id(entered.session):
+            if cached is not None and cached.credentials is entered:
                 return cached
         rate = self.rt.config.rate_limits.send_command_per_second
-        ssm = entered.session.client(
-            "ssm",
-            region_name=region,
-            endpoint_url=self.rt.endpoint_url,
-            config=ssm_client_config(sender_threads(rate)),
+        ssm = entered.client(
+            "ssm", region, endpoint_url=self.rt.endpoint_url, config=ssm_client_config(sender_threads(rate))
         )
         pace_client(ssm, self.rt.limiters.for_key(f"{account_id}/{region}"))
-        ec2 = entered.session.client("ec2", region_name=region, endpoint_url=self.rt.endpoint_url)
-        clients = _AccountClients(id(entered.session), ssm, ec2)
+        ec2 = entered.client("ec2", region, endpoint_url=self.rt.endpoint_url)
+        clients = _AccountClients(entered, ssm, ec2)
         with self._lock:
             self._clients[key] = clients
         return clients

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -49,58 +49,71 @@ def source_identity(requester: str) -> str:
     return value if len(value) >= 2 else f"{value}--"[:2]
 
 
-class _SearchPaths(list[str]):
-    """boto3 appends its data directory to the loader's paths for every Session it builds; with
-    one shared loader that list would grow by one entry per account session, forever."""
-
-    def append(self, path: str) -> None:
-        if path not in self:
-            super().append(path)
-
-
 class SharedLoader(Loader):
-    """One model loader for every account's session, safe to share between threads.
+    """A model loader that threads can share.
 
-    botocore caches what a loader parsed, but without a lock: accounts that create their clients
-    at the same moment would each parse the same models (EC2's is megabytes of JSON). Loads take
-    turns here, so each model is parsed once per process and the others wait for the cache.
+    botocore caches what a loader read, but without a lock: accounts whose clients make their
+    first calls at the same moment would each parse the same models (EC2's is megabytes of JSON)
+    and each list botocore's data directory (a stat of every service) to find a paginator model.
+    Loads take turns here, so each is done once per process and the others wait for the cache.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self._search_paths = _SearchPaths(self.search_paths)
         self._load_lock = threading.RLock()
 
     def load_service_model(self, service_name: str, type_name: str, api_version: str | None = None) -> Any:
         with self._load_lock:
             return super().load_service_model(service_name, type_name, api_version)
 
-    def load_data(self, name: str) -> Any:
+    def load_data_with_path(self, name: str) -> Any:
+        # load_data goes through here, and so does the session's endpoint resolver.
         with self._load_lock:
-            return super().load_data(name)
+            return super().load_data_with_path(name)
 
 
 _LOADER = SharedLoader()
+_THREAD = threading.local()
 
 
-def _botocore_session() -> botocore.session.Session:
-    """A botocore session sharing one model loader: every account gets its own credentials, but
-    the service models are parsed once per process, not per account."""
-    session = botocore.session.get_session()
-    session.register_component("data_loader", _LOADER)
+def _thread_session() -> botocore.session.Session:
+    """This thread's botocore session, kept for every member account's clients built here.
+
+    botocore sessions are not safe to share between threads, and one per account would cost
+    more to build than its clients; one per thread, all reading models through one shared
+    loader, is neither. Clients built here may be used from any thread.
+    """
+    session: botocore.session.Session | None = getattr(_THREAD, "session", None)
+    if session is None:
+        session = botocore.session.get_session()
+        session.register_component("data_loader", _LOADER)
+        _THREAD.session = session
     return session
 
 
 @dataclass(frozen=True)
 class AccountSession:
-    """A boto3 session inside one member account and when its credentials expire."""
+    """Credentials inside one member account, when they expire, and clients built with them."""
 
     account_id: str
-    session: boto3.Session
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str = field(repr=False)
     expires_at: datetime
 
     def remaining(self, now: datetime) -> timedelta:
         return self.expires_at - now
+
+    def client(self, service: str, region: str, **kwargs: Any) -> Any:
+        """A client signing with this account's credentials (built on this thread's session)."""
+        return _thread_session().create_client(
+            service,
+            region_name=region,
+            aws_access_key_id=self.access_key_id,
+            aws_secret_access_key=self.secret_access_key,
+            aws_session_token=self.session_token,
+            **kwargs,
+        )
 
 
 class SessionCache:
@@ -173,18 +186,17 @@ class SessionCache:
         except BotoCoreError as exc:
             raise AccountUnreachableError(account_id, str(exc)) from exc
         credentials = response["Credentials"]
-        session = boto3.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            botocore_session=_botocore_session(),
-        )
         expiration = credentials["Expiration"]
         if expiration.tzinfo is None:
             expiration = expiration.replace(tzinfo=UTC)
-        return AccountSession(account_id=account_id, session=session, expires_at=expiration)
+        return AccountSession(
+            account_id=account_id,
+            access_key_id=credentials["AccessKeyId"],
+            secret_access_key=credentials["SecretAccessKey"],
+            session_token=credentials["SessionToken"],
+            expires_at=expiration,
+        )
 
     def client(self, account_id: str, service: str, region: str, **kwargs: Any) -> Any:
         """A client for ``service`` in ``account_id``/``region`` (credentials refreshed as needed)."""
-        session: Any = self.get(account_id).session
-        return session.client(service, region_name=region, endpoint_url=self._endpoint_url, **kwargs)
+        return self.get(account_id).client(service, region, endpoint_url=self._endpoint_url, **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,10 +13,11 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from scanner import sessions as sessions_module
 from scanner.config import Config
 from scanner.errors import AccountUnreachableError
 from scanner.presign import Presigner, url_lifetime
-from scanner.sessions import SessionCache, SharedLoader, _botocore_session, role_session_name, source_identity
+from scanner.sessions import AccountSession, SessionCache, SharedLoader, role_session_name, source_identity
 from tests.scanner.conftest import REGION
 
 
@@ -106,7 +108,20 @@ def test_presigned_urls_are_sigv4_per_host_and_live_no_longer_than_the_command(
     assert urlsplit(put).netloc == f"{config.results_bucket}.s3.{config.central.region}.amazonaws.com"
 
 
-def test_shared_loader_parses_a_model_once_when_accounts_build_clients_at_once() -> None:
+@pytest.mark.parametrize(
+    ("load", "suffixes"),
+    [
+        (lambda loader: loader.load_service_model("ec2", "service-2"), ("ec2/2016-11-15/service-2",)),
+        # A client's first paginated call (found after listing every service's directory):
+        (lambda loader: loader.load_service_model("ssm", "paginators-1"), ("ssm/2014-11-06/paginators-1",)),
+        # What a session's endpoint resolver reads:
+        (lambda loader: loader.load_data_with_path("endpoints")[0], ("endpoints", "endpoints.json")),
+    ],
+    ids=["service model", "paginators", "endpoints"],
+)
+def test_shared_loader_reads_a_file_once_when_accounts_first_use_it_at_once(
+    load: Callable[[SharedLoader], Any], suffixes: tuple[str, ...]
+) -> None:
     loader = SharedLoader()
     parsed: list[str] = []
     load_file = loader.file_loader.load_file
@@ -118,24 +133,39 @@ def test_shared_loader_parses_a_model_once_when_accounts_build_clients_at_once()
     loader.file_loader.load_file = counting  # type: ignore[method-assign]
     start = threading.Barrier(8)
 
-    def build() -> Any:
+    def first_use() -> Any:
         start.wait()
-        return loader.load_service_model("ec2", "service-2")
+        return load(loader)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        models = list(pool.map(lambda _: build(), range(8)))
+        models = list(pool.map(lambda _: first_use(), range(8)))
     assert all(m is models[0] for m in models)
+    assert len([p for p in parsed if p.endswith(suffixes)]) == 1
+
+
+def test_accounts_building_clients_at_once_each_sign_with_their_own_keys_and_parse_models_once() -> None:
+    loader = sessions_module._LOADER
+    parsed: list[str] = []
+    load_file = loader.file_loader.load_file
+
+    def counting(path: str) -> Any:
+        parsed.append(path)
+        return load_file(path)
+
+    loader.file_loader.load_file = counting
+    loader._cache.clear()  # so the EC2 model is parsed (once) again during this test
+    start = threading.Barrier(8)
+    expiry = datetime.now(UTC) + timedelta(hours=1)
+
+    def build(n: int) -> Any:
+        account = AccountSession(f"{n:012d}", f"ASIA{n:016d}", "secret", "token", expiry)
+        start.wait()
+        return account.client("ec2", REGION)
+
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            clients = list(pool.map(build, range(8)))
+    finally:
+        loader.file_loader.load_file = load_file
+    assert [c._get_credentials().access_key for c in clients] == [f"ASIA{n:016d}" for n in range(8)]
     assert len([p for p in parsed if p.endswith(("ec2/2016-11-15/service-2", "service-2.json"))]) == 1
-
-
-def test_account_sessions_share_one_loader_whose_search_paths_do_not_grow() -> None:
-    sessions = [
-        boto3.Session(
-            aws_access_key_id="AKIA", aws_secret_access_key="s", botocore_session=_botocore_session()
-        )
-        for _ in range(5)
-    ]
-    loaders = {id(s._session.get_component("data_loader")) for s in sessions}
-    assert len(loaders) == 1
-    paths = sessions[0]._session.get_component("data_loader").search_paths
-    assert len(paths) == len(set(paths))
