@@ -28,6 +28,7 @@ from botocore.session import get_session
 
 from localworld.accounts import AccountsSetup, Credentials, assume_worker, setup_accounts
 from localworld.deploy import Deployment, deploy
+from localworld.dynamodb import install_key_range_query
 from localworld.ec2 import install_ec2_inventory
 from localworld.errors import WorldError
 from localworld.faults import Faults
@@ -185,6 +186,7 @@ class World:
             emulator, uninstall = _install_ssm(fleet, faults, hosts, hosts_dir, clock, ssm_settings)
             stack.callback(uninstall)
             stack.callback(install_ec2_inventory(fleet))
+            stack.callback(install_key_range_query())
             yield cls(world_config, fleet, faults, base, server, accounts, hosts, notes, emulator)
         finally:
             stack.close()
