@@ -10,6 +10,7 @@ import pytest
 from moto import mock_aws
 
 from localworld.dynamodb import install_key_range_query
+from scanner.state import create_table
 
 TABLE = "state"
 
@@ -20,18 +21,7 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.setenv(key, value)
     with mock_aws():
         client = boto3.client("dynamodb", region_name="ap-northeast-2")
-        client.create_table(
-            TableName=TABLE,
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_table(client, TABLE)  # the scanner's own key schema
         for scan in ("SCAN#a", "SCAN#b"):
             for prefix in ("ACCOUNT#", "HOST#", "SENT#"):
                 for n in range(12):
