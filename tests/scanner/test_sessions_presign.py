@@ -17,7 +17,14 @@ from scanner import sessions as sessions_module
 from scanner.config import Config
 from scanner.errors import AccountUnreachableError
 from scanner.presign import Presigner, url_lifetime
-from scanner.sessions import AccountSession, SessionCache, SharedLoader, role_session_name, source_identity
+from scanner.sessions import (
+    MEMBER_OPERATIONS,
+    AccountSession,
+    SessionCache,
+    SharedLoader,
+    role_session_name,
+    source_identity,
+)
 from tests.scanner.conftest import REGION
 
 
@@ -169,3 +176,25 @@ def test_accounts_building_clients_at_once_each_sign_with_their_own_keys_and_par
         loader.file_loader.load_file = load_file
     assert [c._get_credentials().access_key for c in clients] == [f"ASIA{n:016d}" for n in range(8)]
     assert len([p for p in parsed if p.endswith(("ec2/2016-11-15/service-2", "service-2.json"))]) == 1
+
+
+def test_member_account_clients_carry_only_the_calls_the_scanner_makes() -> None:
+    account = AccountSession(
+        "111111111111", "ASIAEXAMPLE", "secret", "token", datetime.now(UTC) + timedelta(hours=1)
+    )
+    ec2 = account.client("ec2", REGION)
+    ssm = account.client("ssm", REGION)
+    assert set(ec2.meta.method_to_api_mapping.values()) == MEMBER_OPERATIONS["ec2"]
+    assert set(ssm.meta.method_to_api_mapping.values()) == MEMBER_OPERATIONS["ssm"]
+    assert not hasattr(ec2, "terminate_instances")
+    assert ec2.can_paginate("describe_instances")
+    assert ssm.can_paginate("list_command_invocations")
+    # The shapes stay whole, so what the kept calls answer still parses (errors included).
+    assert "ThrottlingException" in {shape for shape in ssm.meta.service_model.shape_names}
+
+
+def test_a_services_model_outside_the_member_calls_is_served_whole() -> None:
+    loader = SharedLoader({"ec2": frozenset({"DescribeInstances"})})
+    assert len(loader.load_service_model("ec2", "service-2")["operations"]) == 1
+    assert len(loader.load_service_model("sts", "service-2")["operations"]) > 5
+    assert len(loader.load_service_model("ec2", "paginators-1")["pagination"]) > 1

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from scanner.sessions import MEMBER_OPERATIONS
 from tests.terraform.hcl import (
     CENTRAL,
     MEMBER,
@@ -415,3 +416,12 @@ def test_async_failures_go_to_one_destination(function: str) -> None:
     on_failure = sub(sub(config, "destination_config")[0], "on_failure")[0]
     assert on_failure["destination"] == f'${{aws_sqs_queue.dead_letter["{function}"].arn}}'
     assert "dead_letter_config" not in body, "a DLQ as well would deliver every failure twice"
+
+
+def test_member_clients_are_built_for_exactly_the_calls_the_member_role_allows() -> None:
+    permissions = by_document(MEMBER, "permissions")
+    allowed = {
+        action for statement in permissions if statement.effect == "Allow" for action in statement.actions
+    }
+    built = {f"{service}:{operation}" for service, ops in MEMBER_OPERATIONS.items() for operation in ops}
+    assert built == allowed
