@@ -25,6 +25,7 @@ from scanner.events import InProcessBus, ScanEvent, ScanFinished
 from scanner.handlers import Runtime
 from scanner.jobs import ThreadJobQueue
 from scanner.models import ScanRecord
+from scanner.sessions import thread_session
 from scanner.state import ScanStore, create_table
 from scanner.targets import OuLookup
 
@@ -59,7 +60,11 @@ class InProcessScanner:
             create_table(dynamodb, table)
         self.bus = InProcessBus()
         self.queue = ThreadJobQueue(
-            workers=workers or config.rate_limits.max_parallel_accounts + 2, deliveries=deliveries
+            workers=workers or config.rate_limits.max_parallel_accounts + 2,
+            deliveries=deliveries,
+            # Each worker builds the botocore session for its member-account clients as it starts,
+            # as a Lambda does at init, rather than in the middle of its first dispatch.
+            initializer=thread_session,
         )
         self.runtime = Runtime(
             config=config,
