@@ -84,8 +84,8 @@ class SharedLoader(Loader):
     Every client botocore builds gets a new class with a method and an operation model for each
     operation of its service: about 750 for EC2, 10-15 ms of CPU for each account of a scan, for
     one call. A service of ``operations`` is served with only those operations (its shapes
-    untouched), so its clients are built in well under a millisecond and cannot call anything the
-    member role does not allow.
+    untouched), so its clients are built in under 2 ms (EC2's took 14.5 ms) and cannot call
+    anything the member role does not allow.
     """
 
     def __init__(self, operations: dict[str, frozenset[str]] | None = None) -> None:
