@@ -1,4 +1,5 @@
-"""EC2 DescribeInstances in the world: the fleet's instances, with EC2's own errors and paging."""
+"""EC2 DescribeInstances and DescribeTags in the world: the fleet's instances, with EC2's own errors
+and paging."""
 
 from __future__ import annotations
 
@@ -109,4 +110,69 @@ def test_requests_ec2_refuses_are_refused_with_its_error_codes(
 ) -> None:
     with pytest.raises(ClientError) as excinfo:
         _ec2(world, world.fleet.hosts[0].account_id).describe_instances(**kwargs)
+    assert _error(excinfo) == code
+
+
+def _tags(pages: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+    return [(t["ResourceId"], t["Key"], t["Value"]) for page in pages for t in page["Tags"]]
+
+
+def test_describe_tags_lists_the_name_tags_of_the_accounts_instances_only(world: World) -> None:
+    account = world.fleet.hosts[0].account_id
+    ec2 = _ec2(world, account)
+    pages = list(
+        ec2.get_paginator("describe_tags").paginate(
+            Filters=[
+                {"Name": "resource-type", "Values": ["instance"]},
+                {"Name": "key", "Values": ["Name"]},
+            ]
+        )
+    )
+    expected = sorted((h.instance_id, "Name", h.name) for h in world.fleet.in_account(account))
+    assert sorted(_tags(pages)) == expected
+    assert {t["ResourceType"] for page in pages for t in page["Tags"]} == {"instance"}
+    stopped = next(h for h in world.fleet.hosts if h.state == "stopped")
+    assert stopped.instance_id not in {resource for resource, _, _ in _tags(pages)}
+
+
+def test_describe_tags_filters_by_resource_value_and_tag_with_wildcards(world: World) -> None:
+    hosts = world.fleet.in_account(world.fleet.hosts[0].account_id)
+    ec2 = _ec2(world, hosts[0].account_id)
+
+    def tags(filters: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+        return set(_tags([ec2.describe_tags(Filters=filters)]))
+
+    first = (hosts[0].instance_id, "Name", hosts[0].name)
+    assert first in tags([{"Name": "resource-id", "Values": [hosts[0].instance_id]}])
+    assert tags([{"Name": "value", "Values": [hosts[0].name]}]) == {first}
+    assert tags([{"Name": "tag:Name", "Values": [hosts[0].name[:-2] + "*"]}]) >= {first}
+    assert tags([{"Name": "resource-type", "Values": ["volume"]}]) == set()
+    assert tags([{"Name": "key", "Values": ["no-such-key"]}]) == set()
+
+
+def test_describe_tags_pages_with_max_results_return_every_tag_once(world: World) -> None:
+    account = world.fleet.hosts[0].account_id
+    ec2 = _ec2(world, account)
+    every = _tags([ec2.describe_tags()])
+    pages = list(ec2.get_paginator("describe_tags").paginate(PaginationConfig={"PageSize": 5}))
+    assert all(len(page["Tags"]) == 5 for page in pages[:-1])
+    assert 0 < len(pages[-1]["Tags"]) <= 5
+    assert _tags(pages) == every
+    assert len(every) >= len(world.fleet.in_account(account))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"MaxResults": 4}, "InvalidParameterValue"),
+        ({"MaxResults": 1001}, "InvalidParameterValue"),
+        ({"NextToken": "not-a-token"}, "InvalidParameterValue"),
+        ({"Filters": [{"Name": "instance-state-name", "Values": ["running"]}]}, "InvalidParameterValue"),
+    ],
+)
+def test_tag_requests_ec2_refuses_are_refused_with_its_error_codes(
+    world: World, kwargs: dict[str, Any], code: str
+) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        _ec2(world, world.fleet.hosts[0].account_id).describe_tags(**kwargs)
     assert _error(excinfo) == code
