@@ -59,7 +59,7 @@ def source_identity(requester: str) -> str:
 # The API operations the scanner calls in a member account. The member role grants exactly these
 # (terraform/modules/member_role), so member-account clients are built with no other method.
 MEMBER_OPERATIONS: dict[str, frozenset[str]] = {
-    "ec2": frozenset({"DescribeInstances"}),
+    "ec2": frozenset({"DescribeInstances", "DescribeTags"}),
     "ssm": frozenset(
         {
             "CancelCommand",

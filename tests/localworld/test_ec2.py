@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 from localworld.fleet import FleetSpec, HostSpec, synthetic_fleet
 from localworld.world import World
 from scanner.config import load_config
+from scanner.discovery import discover
 from tests.localworld.test_world import EXAMPLE_CONFIG
 
 
@@ -176,3 +177,31 @@ def test_tag_requests_ec2_refuses_are_refused_with_its_error_codes(
     with pytest.raises(ClientError) as excinfo:
         _ec2(world, world.fleet.hosts[0].account_id).describe_tags(**kwargs)
     assert _error(excinfo) == code
+
+
+def test_discovery_of_a_whole_account_takes_names_from_tags_and_ips_from_the_agent(world: World) -> None:
+    account = world.fleet.hosts[0].account_id
+    session = world.session_for(account)
+    found = discover(
+        session.client("ssm", endpoint_url=world.endpoint_url),
+        session.client("ec2", endpoint_url=world.endpoint_url),
+    )
+    hosts = [*found.targets, *(host for host, _ in found.skipped)]
+    assert {(h.instance_id, h.name, h.private_ip) for h in hosts} == {
+        (h.instance_id, h.name, h.private_ip) for h in world.fleet.in_account(account)
+    }
+
+
+def test_discovery_of_asked_for_hosts_reports_a_stopped_one_with_its_state(world: World) -> None:
+    stopped = next(h for h in world.fleet.hosts if h.state == "stopped")
+    session = world.session_for(stopped.account_id)
+    found = discover(
+        session.client("ssm", endpoint_url=world.endpoint_url),
+        session.client("ec2", endpoint_url=world.endpoint_url),
+        [stopped.instance_id],
+    )
+    assert found.targets == ()
+    [(host, result)] = found.skipped
+    assert (host.name, host.private_ip) == (stopped.name, stopped.private_ip)
+    assert result.detail is not None
+    assert result.detail.reason == "instance is stopped, SSM does not list it"

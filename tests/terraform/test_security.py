@@ -27,6 +27,7 @@ RESOURCE_STAR_ACTIONS = {
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
     "ec2:DescribeInstances",
+    "ec2:DescribeTags",
     "ssm:CancelCommand",
     "ssm:DescribeInstanceInformation",
     "ssm:GetCommandInvocation",
@@ -139,6 +140,7 @@ def test_member_role_allows_exactly_the_tracking_calls_in_its_regions() -> None:
         "ssm:CancelCommand",
         "ssm:DescribeInstanceInformation",
         "ec2:DescribeInstances",
+        "ec2:DescribeTags",
     }
     reads = next(s for s in permissions if "ssm:ListCommands" in s.actions)
     assert ("StringEquals", "aws:RequestedRegion", ["${var.regions}"]) in reads.conditions

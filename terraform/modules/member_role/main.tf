@@ -68,6 +68,7 @@ data "aws_iam_policy_document" "permissions" {
     effect = "Allow"
     actions = [
       "ec2:DescribeInstances",
+      "ec2:DescribeTags",
       "ssm:CancelCommand",
       "ssm:DescribeInstanceInformation",
       "ssm:GetCommandInvocation",
