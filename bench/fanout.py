@@ -9,6 +9,11 @@ offline and failing hosts. Printed (the last line is one JSON object):
 - ``makespan_s``: first SendCommand to last, over every account;
 - ``ideal_s``: the largest account's hosts ÷ (R × (1 − P)) (every attempt costs a token);
 - ``efficiency``: ideal ÷ makespan; ``sent``: hosts that got a command;
+- ``token_bound_s``: the busiest account's SendCommand attempts (throttled ones included) at R per
+  second, the first at once: no pacing can send this run's commands faster, since the throttles
+  fell where they fell; ``pacing_efficiency``: token bound ÷ makespan, what is left once the
+  luck of the random throttling is taken out (``ideal_s`` assumes every account needed the
+  expected number of attempts, while the makespan waits for the unluckiest account);
 - ``duplicates``: commands beyond the first per host (read back from the emulator);
 - ``lost``: targeted hosts without an outcome; ``outcomes``: outcome → count (sums to A × H);
 - with ``--baseline``: ``baseline_makespan_s`` of the seed's design, one sequential loop over the
@@ -202,6 +207,12 @@ def baseline(
     return last - first
 
 
+def token_bound(by_account: dict[str, list[SendResult]], tps: float) -> float:
+    """The least makespan any pacing could reach: the busiest account's attempts, one token each at
+    ``tps`` per second, the first at once."""
+    return max(((sum(r.attempts for r in results) - 1) / tps for results in by_account.values()), default=0.0)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -292,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     ]
     makespan = max(s.sent_at for s in sends) - min(s.first_attempt_at for s in sends) if sends else 0.0
     ideal = args.hosts / (args.tps * (1 - args.throttle))
+    bound = token_bound(by_account, args.tps)
     outcomes = {k.value: v for k, v in sorted(record.counts.items())}
     report: dict[str, Any] = {
         "accounts": args.accounts,
@@ -302,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
         "makespan_s": round(makespan, 3),
         "ideal_s": round(ideal, 3),
         "efficiency": round(ideal / makespan, 3) if makespan else None,
+        "token_bound_s": round(bound, 3),
+        "pacing_efficiency": round(bound / makespan, 3) if makespan else None,
         "sent": len(ok),
         "attempts": sum(s.attempts for s in sends),
         "duplicates": sum(c - 1 for c in per_host.values() if c > 1),
