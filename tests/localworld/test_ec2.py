@@ -96,21 +96,41 @@ def test_paging_with_max_results_returns_every_instance_once(world: World) -> No
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "code"),
+    ("operation", "kwargs", "code"),
     [
-        ({"InstanceIds": ["i-0123456789abcdef0"], "MaxResults": 5}, "InvalidParameterCombination"),
-        ({"MaxResults": 4}, "InvalidParameterValue"),
-        ({"NextToken": "not-a-token"}, "InvalidParameterValue"),
-        ({"Filters": [{"Name": "vpc-id", "Values": ["vpc-1"]}]}, "InvalidParameterValue"),
-        ({"InstanceIds": ["i-zz"]}, "InvalidInstanceID.Malformed"),
-        ({"InstanceIds": ["i-0000000000000000a", "i-0000000000000000b"]}, "InvalidInstanceID.NotFound"),
+        (
+            "describe_instances",
+            {"InstanceIds": ["i-0123456789abcdef0"], "MaxResults": 5},
+            "InvalidParameterCombination",
+        ),
+        ("describe_instances", {"MaxResults": 4}, "InvalidParameterValue"),
+        ("describe_instances", {"NextToken": "not-a-token"}, "InvalidParameterValue"),
+        (
+            "describe_instances",
+            {"Filters": [{"Name": "vpc-id", "Values": ["vpc-1"]}]},
+            "InvalidParameterValue",
+        ),
+        ("describe_instances", {"InstanceIds": ["i-zz"]}, "InvalidInstanceID.Malformed"),
+        (
+            "describe_instances",
+            {"InstanceIds": ["i-0000000000000000a", "i-0000000000000000b"]},
+            "InvalidInstanceID.NotFound",
+        ),
+        ("describe_tags", {"MaxResults": 4}, "InvalidParameterValue"),
+        ("describe_tags", {"MaxResults": 1001}, "InvalidParameterValue"),
+        ("describe_tags", {"NextToken": "not-a-token"}, "InvalidParameterValue"),
+        (
+            "describe_tags",
+            {"Filters": [{"Name": "instance-state-name", "Values": ["running"]}]},
+            "InvalidParameterValue",
+        ),
     ],
 )
 def test_requests_ec2_refuses_are_refused_with_its_error_codes(
-    world: World, kwargs: dict[str, Any], code: str
+    world: World, operation: str, kwargs: dict[str, Any], code: str
 ) -> None:
     with pytest.raises(ClientError) as excinfo:
-        _ec2(world, world.fleet.hosts[0].account_id).describe_instances(**kwargs)
+        getattr(_ec2(world, world.fleet.hosts[0].account_id), operation)(**kwargs)
     assert _error(excinfo) == code
 
 
@@ -160,23 +180,6 @@ def test_describe_tags_pages_with_max_results_return_every_tag_once(world: World
     assert 0 < len(pages[-1]["Tags"]) <= 5
     assert _tags(pages) == every
     assert len(every) >= len(world.fleet.in_account(account))
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "code"),
-    [
-        ({"MaxResults": 4}, "InvalidParameterValue"),
-        ({"MaxResults": 1001}, "InvalidParameterValue"),
-        ({"NextToken": "not-a-token"}, "InvalidParameterValue"),
-        ({"Filters": [{"Name": "instance-state-name", "Values": ["running"]}]}, "InvalidParameterValue"),
-    ],
-)
-def test_tag_requests_ec2_refuses_are_refused_with_its_error_codes(
-    world: World, kwargs: dict[str, Any], code: str
-) -> None:
-    with pytest.raises(ClientError) as excinfo:
-        _ec2(world, world.fleet.hosts[0].account_id).describe_tags(**kwargs)
-    assert _error(excinfo) == code
 
 
 def test_discovery_of_a_whole_account_takes_names_from_tags_and_ips_from_the_agent(world: World) -> None:
