@@ -54,6 +54,8 @@ STATE_CODES = {
 FILTERS = ("instance-id", "tag:<key>", "tag-key", "private-ip-address", "instance-state-name")
 TAG_FILTERS = ("key", "value", "resource-id", "resource-type", "tag:<key>")
 
+_Answer = tuple[int, dict[str, str], str]  # a moto response method's status, headers and body
+
 
 def _error(code: str, message: str) -> EC2ClientError:
     return EC2ClientError(code, message)
@@ -235,52 +237,45 @@ def _token(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
 
 
-def _handler(inventory: Ec2Inventory) -> Callable[[Any], tuple[int, dict[str, str], str]]:
-    operation = get_service_model("ec2").operation_model("DescribeInstances")
-
-    def describe_instances(response: Any) -> tuple[int, dict[str, str], str]:
-        max_results = response._get_param("MaxResults")
-        filters = response._get_param("Filters", []) or response._get_param("Filter", [])
-        result = inventory.describe_instances(
-            response.current_account,
-            response.region,
-            instance_ids=response._get_param("InstanceIds", []),
-            filters=filters,
-            max_results=None if max_results is None else int(max_results),
-            next_token=response._get_param("NextToken"),
-        )
-        return 200, {"Content-Type": "text/xml;charset=UTF-8"}, ec2_xml_body(operation, result)
-
-    return describe_instances
+def _listing(response: Any) -> dict[str, Any]:
+    """The filter and paging parameters both listings take, as moto parsed them."""
+    max_results = response._get_param("MaxResults")
+    return {
+        "filters": response._get_param("Filters", []) or response._get_param("Filter", []),
+        "max_results": None if max_results is None else int(max_results),
+        "next_token": response._get_param("NextToken"),
+    }
 
 
-def _tags_handler(inventory: Ec2Inventory) -> Callable[[Any], tuple[int, dict[str, str], str]]:
-    operation = get_service_model("ec2").operation_model("DescribeTags")
+def _answer(operation_name: str, listing: Callable[[Any], dict[str, Any]]) -> Callable[[Any], _Answer]:
+    """A moto response method that answers ``operation_name`` with ``listing(response)``."""
+    operation = get_service_model("ec2").operation_model(operation_name)
 
-    def describe_tags(response: Any) -> tuple[int, dict[str, str], str]:
-        max_results = response._get_param("MaxResults")
-        result = inventory.describe_tags(
-            response.current_account,
-            response.region,
-            filters=response._get_param("Filters", []) or response._get_param("Filter", []),
-            max_results=None if max_results is None else int(max_results),
-            next_token=response._get_param("NextToken"),
-        )
-        return 200, {"Content-Type": "text/xml;charset=UTF-8"}, ec2_xml_body(operation, result)
+    def answer(response: Any) -> _Answer:
+        return 200, {"Content-Type": "text/xml;charset=UTF-8"}, ec2_xml_body(operation, listing(response))
 
-    return describe_tags
+    return answer
 
 
 def install_ec2_inventory(fleet: FleetSpec) -> Callable[[], None]:
     """Make EC2 ``DescribeInstances`` and ``DescribeTags`` answer from ``fleet``; call the result
     to undo it."""
     inventory = Ec2Inventory(fleet)
+    describe_instances = _answer(
+        "DescribeInstances",
+        lambda r: inventory.describe_instances(
+            r.current_account, r.region, instance_ids=r._get_param("InstanceIds", []), **_listing(r)
+        ),
+    )
+    describe_tags = _answer(
+        "DescribeTags", lambda r: inventory.describe_tags(r.current_account, r.region, **_listing(r))
+    )
     undo_instances = replace_methods(
-        InstanceResponse, {"describe_instances": _handler(inventory)}, what="an EC2 inventory"
+        InstanceResponse, {"describe_instances": describe_instances}, what="an EC2 inventory"
     )
     try:
         undo_tags = replace_methods(
-            TagResponse, {"describe_tags": _tags_handler(inventory)}, what="an EC2 tag inventory"
+            TagResponse, {"describe_tags": describe_tags}, what="an EC2 tag inventory"
         )
     except BaseException:
         undo_instances()
