@@ -29,6 +29,7 @@ from botocore.session import get_session
 from localworld.accounts import AccountsSetup, Credentials, assume_worker, setup_accounts
 from localworld.deploy import Deployment, deploy
 from localworld.dynamodb import install_key_range_query
+from localworld.dynamodb_atomic import install_atomic_items
 from localworld.ec2 import install_ec2_inventory
 from localworld.errors import WorldError
 from localworld.faults import Faults
@@ -187,6 +188,7 @@ class World:
             stack.callback(uninstall)
             stack.callback(install_ec2_inventory(fleet))
             stack.callback(install_key_range_query())
+            stack.callback(install_atomic_items())
             yield cls(world_config, fleet, faults, base, server, accounts, hosts, notes, emulator)
         finally:
             stack.close()

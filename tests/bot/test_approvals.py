@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 
 from bot.approvals import ApprovalStatus, ApprovalStore
+from localworld.dynamodb_atomic import install_atomic_items
 from scanner.state import create_table
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -23,7 +24,11 @@ def store() -> Iterator[ApprovalStore]:
         create_table(client, "cce-scan")
         approvals = ApprovalStore(client, "cce-scan")
         approvals.request("scan-1", "U01REQUESTER", NOW, NOW + timedelta(minutes=60))
-        yield approvals
+        undo = install_atomic_items()
+        try:
+            yield approvals
+        finally:
+            undo()
 
 
 def test_asking_twice_keeps_the_first_request(store: ApprovalStore) -> None:

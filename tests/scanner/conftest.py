@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from localworld.dynamodb_atomic import install_atomic_items
 from scanner.config import Config
 from scanner.models import AccountTarget, ScanRecord, ScanStatus, ScanTargets
 from scanner.state import ScanStore, create_table
@@ -26,7 +27,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
-        yield
+        undo = install_atomic_items()
+        try:
+            yield
+        finally:
+            undo()
 
 
 @pytest.fixture
