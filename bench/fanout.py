@@ -18,6 +18,12 @@ offline and failing hosts. Printed (the last line is one JSON object):
 - ``lost``: targeted hosts without an outcome; ``outcomes``: outcome → count (sums to A × H);
 - with ``--baseline``: ``baseline_makespan_s`` of the seed's design, one sequential loop over the
   accounts and their hosts under the same limits, run in the same world after the scan.
+
+One run's efficiency moves with where the random throttles fall and with the machine's load.
+``--runs N`` repeats the scan in a fresh world N times per seed, and ``--seed`` takes several
+seeds; then each run gets one line, and the JSON object holds every run's figures, their medians
+(``efficiency_median``, ``pacing_efficiency_median``, ...) and the duplicates and lost hosts of
+all runs together.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import hashlib
 import io
 import json
 import multiprocessing
+import statistics
 import sys
 import tarfile
 import tempfile
@@ -213,32 +220,13 @@ def token_bound(by_account: dict[str, list[SendResult]], tps: float) -> float:
     return max(((sum(r.attempts for r in results) - 1) / tps for results in by_account.values()), default=0.0)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--accounts", type=int, required=True)
-    parser.add_argument("--hosts", type=int, required=True, help="hosts per account")
-    parser.add_argument(
-        "--tps", type=float, required=True, help="SSM calls/s the emulator allows per account"
-    )
-    parser.add_argument("--latency-ms", type=float, default=0.0)
-    parser.add_argument("--throttle", type=float, default=0.0, help="fraction of calls throttled at random")
-    parser.add_argument("--baseline", action="store_true", help="also time the sequential design")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--run-seconds",
-        type=float,
-        default=3.0,
-        help="how long a synthetic host's check run takes (DESIGN §3.1: ≤ 3 s on a typical host)",
-    )
-    args = parser.parse_args(argv)
-
+def run_once(args: argparse.Namespace, seed: int) -> dict[str, Any]:
+    """One scan of a fresh world (and, with ``--baseline``, the sequential design after it)."""
     config = bench_config(args.accounts, args.tps)
     params = {
         "config": config.model_dump_json(),
         "hosts": args.hosts,
-        "seed": args.seed,
+        "seed": seed,
         "tps": args.tps,
         "throttle": args.throttle,
         "latency_ms": args.latency_ms,
@@ -311,6 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         "tps": args.tps,
         "latency_ms": args.latency_ms,
         "throttle": args.throttle,
+        "seed": seed,
         "makespan_s": round(makespan, 3),
         "ideal_s": round(ideal, 3),
         "efficiency": round(ideal / makespan, 3) if makespan else None,
@@ -330,12 +319,86 @@ def main(argv: list[str] | None = None) -> int:
     if baseline_s is not None:
         report["baseline_makespan_s"] = round(baseline_s, 3)
         report["speedup"] = round(baseline_s / makespan, 2) if makespan else None
+    return report
+
+
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 3)
+
+
+def summary(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several runs in one object: each run's figures, their medians, and correctness summed.
+
+    One run's efficiency moves with where the random throttles fall and with the machine's
+    load; the median over runs (and seeds) is the figure to compare.
+    """
+    keys = ("efficiency", "pacing_efficiency", "makespan_s", "start_skew_s", "token_bound_s")
+    result: dict[str, Any] = {
+        "runs": len(reports),
+        "seeds": sorted({r["seed"] for r in reports}),
+        "ideal_s": reports[0]["ideal_s"],
+        "duplicates": sum(r["duplicates"] for r in reports),
+        "lost": sum(r["lost"] for r in reports),
+    }
+    for key in keys:
+        values = [r[key] for r in reports if r.get(key) is not None]
+        result[key] = values
+        result[f"{key}_median"] = _median(values) if values else None
+    speedups = [r["speedup"] for r in reports if r.get("speedup") is not None]
+    if speedups:
+        result["speedup_median"] = _median(speedups)
+    return result
+
+
+def _print(report: dict[str, Any]) -> None:
     for key, value in report.items():
         if key != "outcomes":
-            print(f"{key:>22}: {value}")
-    print(f"{'outcomes':>22}: {outcomes}")
-    print(json.dumps(report, sort_keys=True))
-    return 0 if report["lost"] == 0 and report["duplicates"] == 0 else 1
+            print(f"{key:>24}: {value}")
+    if "outcomes" in report:
+        print(f"{'outcomes':>24}: {report['outcomes']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--accounts", type=int, required=True)
+    parser.add_argument("--hosts", type=int, required=True, help="hosts per account")
+    parser.add_argument(
+        "--tps", type=float, required=True, help="SSM calls/s the emulator allows per account"
+    )
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--throttle", type=float, default=0.0, help="fraction of calls throttled at random")
+    parser.add_argument("--baseline", action="store_true", help="also time the sequential design")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        nargs="+",
+        default=[7],
+        help="seeds of the fleet and the random throttles; several give one run each",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=1, help="runs per seed, each in a fresh world; >1 prints medians"
+    )
+    parser.add_argument(
+        "--run-seconds",
+        type=float,
+        default=3.0,
+        help="how long a synthetic host's check run takes (DESIGN §3.1: ≤ 3 s on a typical host)",
+    )
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+
+    reports = [run_once(args, seed) for seed in args.seed for _ in range(args.runs)]
+    result = reports[0] if len(reports) == 1 else summary(reports)
+    if len(reports) > 1:
+        for report in reports:
+            figures = ("seed", "efficiency", "pacing_efficiency", "makespan_s", "start_skew_s")
+            print("run: " + ", ".join(f"{key} {report.get(key)}" for key in figures))
+    _print(result)
+    print(json.dumps(result, sort_keys=True))
+    return 0 if result["lost"] == 0 and result["duplicates"] == 0 else 1
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""The fan-out benchmark's token bound: the busiest account's attempts at R per second."""
+"""The fan-out benchmark's figures: the token bound of a run, and the medians of several runs."""
 
 from __future__ import annotations
 
-from bench.fanout import token_bound
+from typing import Any
+
+from bench.fanout import summary, token_bound
 from scanner.dispatch import SendResult
 
 
@@ -25,3 +27,31 @@ def test_rejected_sends_count_their_attempts_too() -> None:
 
 def test_no_sends_give_no_bound() -> None:
     assert token_bound({}, tps=20.0) == 0.0
+
+
+def _report(seed: int, efficiency: float, *, duplicates: int = 0, lost: int = 0) -> dict[str, Any]:
+    return {
+        "seed": seed,
+        "ideal_s": 3.125,
+        "efficiency": efficiency,
+        "pacing_efficiency": efficiency + 0.05,
+        "makespan_s": round(3.125 / efficiency, 3),
+        "start_skew_s": 0.2,
+        "token_bound_s": 3.3,
+        "duplicates": duplicates,
+        "lost": lost,
+    }
+
+
+def test_several_runs_report_every_efficiency_and_their_median() -> None:
+    result = summary([_report(7, 0.86), _report(7, 0.91), _report(1, 0.89)])
+    assert result["runs"] == 3
+    assert result["seeds"] == [1, 7]
+    assert result["efficiency"] == [0.86, 0.91, 0.89]
+    assert result["efficiency_median"] == 0.89
+    assert result["pacing_efficiency_median"] == 0.94
+
+
+def test_a_duplicate_or_a_lost_host_in_any_run_shows_in_the_summary() -> None:
+    result = summary([_report(7, 0.9), _report(7, 0.9, duplicates=1), _report(7, 0.9, lost=2)])
+    assert (result["duplicates"], result["lost"]) == (1, 2)
