@@ -5,8 +5,8 @@ in one step, so of two ``UpdateItem`` calls conditioned on ``status = PENDING`` 
 succeeds and the other gets ``ConditionalCheckFailedException``. moto's backend has no lock: it
 reads the item, evaluates the condition, then changes the item in place, and a moto server
 answers each request on its own thread. Two concurrent conditional writes can then both pass
-their condition, which would hide exactly the races that conditional writes exist to catch
-(two approvers both winning, a host claimed twice).
+their condition, which would hide exactly the races that conditional writes exist to catch:
+two approvers both winning, an account's dispatch lease taken twice, an outcome counted twice.
 
 Here each item action of moto's DynamoDB (reading the request, the old item for ``ReturnValues``,
 the condition, the write and the answer) runs under one process-wide lock. That is stricter than

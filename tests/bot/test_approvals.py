@@ -25,10 +25,8 @@ def store() -> Iterator[ApprovalStore]:
         approvals = ApprovalStore(client, "cce-scan")
         approvals.request("scan-1", "U01REQUESTER", NOW, NOW + timedelta(minutes=60))
         undo = install_atomic_items()
-        try:
-            yield approvals
-        finally:
-            undo()
+        yield approvals
+        undo()
 
 
 def test_asking_twice_keeps_the_first_request(store: ApprovalStore) -> None:

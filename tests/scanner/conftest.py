@@ -28,10 +28,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         undo = install_atomic_items()
-        try:
-            yield
-        finally:
-            undo()
+        yield
+        undo()
 
 
 @pytest.fixture
