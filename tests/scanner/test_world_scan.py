@@ -26,6 +26,7 @@ from tests.scanner.world_support import deployed_world, fast_config, real_fleet
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 PROD_WEB, PROD_DB, DEV_APP = "222222222222", "333333333333", "444444444444"
+SHARED_NAME = "bastion"
 
 
 def _fleet() -> FleetSpec:
@@ -34,6 +35,10 @@ def _fleet() -> FleetSpec:
     # The offline host: its agent lost contact before the scan (DescribeInstanceInformation says so).
     offline = next(i for i, h in enumerate(hosts) if h.account_id == DEV_APP)
     hosts[offline] = hosts[offline].model_copy(update={"ping_status": "ConnectionLost"})
+    # Two accounts each have a host whose Name tag is "bastion": asking for it by name is ambiguous.
+    for account in (PROD_WEB, DEV_APP):
+        last = max(i for i, h in enumerate(hosts) if h.account_id == account)
+        hosts[last] = hosts[last].model_copy(update={"name": SHARED_NAME})
     return FleetSpec(hosts=tuple(hosts))
 
 
@@ -241,6 +246,23 @@ def test_bad_targets_are_a_clear_error_and_write_nothing(
     if "not found" in message:
         assert "looked in prod-web/ap-northeast-2" in str(info.value)
         assert "could not search prod-db/ap-northeast-2" in str(info.value)
+
+
+def test_a_name_two_accounts_share_is_ambiguous_names_both_hosts_and_writes_nothing(world: World) -> None:
+    table = "scan-ambiguous"
+    bastions = [h for h in world.fleet.hosts if h.name == SHARED_NAME]
+    with (
+        InProcessScanner(
+            world.config, world.central_session(), endpoint_url=world.endpoint_url, table=table
+        ) as scanner,
+        pytest.raises(TargetError, match="'bastion' is ambiguous") as info,
+    ):
+        scanner.engine.create_scan("host", [SHARED_NAME], requester="U01REQUESTER")
+    assert len(bastions) == 2
+    for host, alias in zip(bastions, ("prod-web", "dev-app"), strict=True):
+        assert f"{host.instance_id} (bastion) in {alias}/ap-northeast-2" in str(info.value)
+    assert "Name one by its instance ID" in str(info.value)
+    assert _table_items(world, table) == 0
 
 
 def test_a_scan_of_only_an_unreachable_account_still_finishes(world: World, tmp_path: Path) -> None:
