@@ -1,0 +1,70 @@
+"""``cce-scan scan --local``: the command a person runs, on the local world with a fleet of our own.
+
+GIVEN prod-web with one host that succeeds, one whose upload fails and one Windows host, THEN the
+command prints the failure as it happens and a table by account and outcome, and exits 1; asked
+for the good host alone, it exits 0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cce_scan.cli import main
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
+PROD_WEB = "222222222222"
+GOOD, BROKEN, WINDOWS = "i-0a00000000000c001", "i-0a00000000000c002", "i-0a00000000000c003"
+
+FLEET = f"""\
+hosts:
+  - {{instance_id: {GOOD}, account_id: "{PROD_WEB}", name: good-1, private_ip: 10.20.9.1,
+     synthetic: {{outcome: success}}}}
+  - {{instance_id: {BROKEN}, account_id: "{PROD_WEB}", name: broken-1, private_ip: 10.20.9.2,
+     synthetic: {{outcome: fail_upload}}}}
+  - {{instance_id: {WINDOWS}, account_id: "{PROD_WEB}", name: win-1, private_ip: 10.20.9.3,
+     platform_type: Windows, platform_name: Microsoft Windows Server 2022 Datacenter}}
+"""
+
+
+@pytest.fixture
+def fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("COLUMNS", "200")  # the table's columns unwrapped, as on a wide terminal
+    path = tmp_path / "fleet.yaml"
+    path.write_text(FLEET)
+    return path
+
+
+def _scan(fleet: Path, *targets: str) -> list[str]:
+    return ["scan", *targets, "--local", "--fleet", str(fleet), "--requester", "tester", "--timeout", "120"]
+
+
+def test_an_account_with_a_failed_host_prints_it_and_the_table_and_exits_1(
+    fleet: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(_scan(fleet, "--account", "prod-web"))
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"prod-web {BROKEN}: FAILED_UPLOAD at upload" in out
+    header = next(line for line in out.splitlines() if "SUCCEEDED" in line)
+    assert [word for word in header.replace("┃", " ").split()] == [
+        "account",
+        "SUCCEEDED",
+        "FAILED_UPLOAD",
+        "SKIPPED_PLATFORM",
+        "total",
+    ]
+    rows = {line.split()[1]: line.split()[2:] for line in out.splitlines() if line.startswith("│")}
+    assert [cell for cell in rows["prod-web"] if cell != "│"] == ["1", "1", "1", "3"]
+
+
+def test_a_host_asked_for_by_name_that_succeeds_exits_0(
+    fleet: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(_scan(fleet, "--host", "good-1"))
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "FINISHED" in out
+    assert "FAILED" not in out
