@@ -37,15 +37,18 @@ def fleet(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def _scan(fleet: Path, *targets: str) -> list[str]:
-    return ["scan", *targets, "--local", "--fleet", str(fleet), "--requester", "tester", "--timeout", "120"]
+def _scan(fleet: Path, capsys: pytest.CaptureFixture[str], *targets: str) -> tuple[int, str]:
+    """Run ``cce-scan scan TARGETS --local`` on ``fleet``; its exit code and what it printed."""
+    code = main(
+        ["scan", *targets, "--local", "--fleet", str(fleet), "--requester", "tester", "--timeout", "120"]
+    )
+    return code, capsys.readouterr().out
 
 
 def test_an_account_with_a_failed_host_prints_it_and_the_table_and_exits_1(
     fleet: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(_scan(fleet, "--account", "prod-web"))
-    out = capsys.readouterr().out
+    code, out = _scan(fleet, capsys, "--account", "prod-web")
     assert code == 1
     assert f"prod-web {BROKEN}: FAILED_UPLOAD at upload" in out
     header = next(line for line in out.splitlines() if "SUCCEEDED" in line)
@@ -63,8 +66,7 @@ def test_an_account_with_a_failed_host_prints_it_and_the_table_and_exits_1(
 def test_a_host_asked_for_by_name_that_succeeds_exits_0(
     fleet: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(_scan(fleet, "--host", "good-1"))
-    out = capsys.readouterr().out
+    code, out = _scan(fleet, capsys, "--host", "good-1")
     assert code == 0
     assert "FINISHED" in out
     assert "FAILED" not in out
