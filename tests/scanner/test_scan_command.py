@@ -52,7 +52,7 @@ def test_an_account_with_a_failed_host_prints_it_and_the_table_and_exits_1(
     assert code == 1
     assert f"prod-web {BROKEN}: FAILED_UPLOAD at upload" in out
     header = next(line for line in out.splitlines() if "SUCCEEDED" in line)
-    assert [word for word in header.replace("┃", " ").split()] == [
+    assert header.replace("┃", " ").split() == [
         "account",
         "SUCCEEDED",
         "FAILED_UPLOAD",
