@@ -339,6 +339,7 @@ def summary(reports: list[dict[str, Any]]) -> dict[str, Any]:
         "ideal_s": reports[0]["ideal_s"],
         "duplicates": sum(r["duplicates"] for r in reports),
         "lost": sum(r["lost"] for r in reports),
+        "outcomes": [r.get("outcomes", {}) for r in reports],
     }
     for key in keys:
         values = [r[key] for r in reports if r.get(key) is not None]
@@ -352,10 +353,7 @@ def summary(reports: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _print(report: dict[str, Any]) -> None:
     for key, value in report.items():
-        if key != "outcomes":
-            print(f"{key:>24}: {value}")
-    if "outcomes" in report:
-        print(f"{'outcomes':>24}: {report['outcomes']}")
+        print(f"{key:>24}: {value}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -375,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         nargs="+",
         default=[7],
-        help="seeds of the fleet and the random throttles; several give one run each",
+        help="seeds of the fleet and the random throttles; each seed gets --runs runs",
     )
     parser.add_argument(
         "--runs", type=int, default=1, help="runs per seed, each in a fresh world; >1 prints medians"

@@ -40,6 +40,7 @@ def _report(seed: int, efficiency: float, *, duplicates: int = 0, lost: int = 0)
         "token_bound_s": 3.3,
         "duplicates": duplicates,
         "lost": lost,
+        "outcomes": {"SUCCEEDED": 49, "SKIPPED_OFFLINE": 1},
     }
 
 
@@ -50,6 +51,7 @@ def test_several_runs_report_every_efficiency_and_their_median() -> None:
     assert result["efficiency"] == [0.86, 0.91, 0.89]
     assert result["efficiency_median"] == 0.89
     assert result["pacing_efficiency_median"] == 0.94
+    assert result["outcomes"] == [{"SUCCEEDED": 49, "SKIPPED_OFFLINE": 1}] * 3
 
 
 def test_a_duplicate_or_a_lost_host_in_any_run_shows_in_the_summary() -> None:
