@@ -7,6 +7,10 @@ Throttling is a token bucket per (account, rule scope) refilled at ``throttle_tp
 ``throttle_burst`` calls (default: one second's worth, at least 1). Time comes from ``clock``
 (``time.monotonic`` unless a test injects another), so a benchmark can check that a client keeps
 to R calls/s per account.
+
+The random fractions are drawn from one stream per rule scope, seeded from ``seed`` and the scope:
+an account's calls meet the same throttles in the same order whatever the other accounts do and
+however their calls interleave, so two runs with one seed give every account the same luck.
 """
 
 from __future__ import annotations
@@ -86,7 +90,8 @@ class Faults:
 
     def __init__(self, clock: Clock | None = None, seed: int = 0) -> None:
         self._clock: Clock = clock or time.monotonic
-        self._random = random.Random(seed)
+        self._seed = seed
+        self._streams: dict[_Scope, random.Random] = {}
         self._lock = threading.Lock()
         self._accounts: dict[_Scope, AccountFaults] = {}
         self._buckets: dict[_Scope, _Bucket] = {}
@@ -153,15 +158,23 @@ class Faults:
                     bucket = self._buckets[scope] = _Bucket(rule.throttle_tps, capacity, self._clock())
                 if not bucket.take(self._clock()):
                     kind = "throttle"
-            if kind is None and rule.throttle_fraction and self._random.random() < rule.throttle_fraction:
+            draw = self._stream(scope).random
+            if kind is None and rule.throttle_fraction and draw() < rule.throttle_fraction:
                 kind = "throttle"
-            if kind is None and rule.reset_fraction and self._random.random() < rule.reset_fraction:
+            if kind is None and rule.reset_fraction and draw() < rule.reset_fraction:
                 kind = "reset"
-            if kind is None and rule.http_500_fraction and self._random.random() < rule.http_500_fraction:
+            if kind is None and rule.http_500_fraction and draw() < rule.http_500_fraction:
                 kind = "http_500"
             if kind is not None:
                 self._counts[(account_id, kind)] = self._counts.get((account_id, kind), 0) + 1
             return FaultDecision(latency_ms=rule.latency_ms, kind=kind)
+
+    def _stream(self, scope: _Scope) -> random.Random:
+        stream = self._streams.get(scope)
+        if stream is None:
+            # A str seed is hashed with SHA-512: the same stream in every process and Python run.
+            stream = self._streams[scope] = random.Random(f"{self._seed}/{'/'.join(map(str, scope))}")
+        return stream
 
     def assume_role_denied(self, account_id: str) -> bool:
         with self._lock:

@@ -66,6 +66,27 @@ def test_fractions_are_seeded_and_roughly_respected() -> None:
     assert 230 <= kinds.count("http_500") <= 370
 
 
+def test_an_accounts_random_faults_do_not_depend_on_other_accounts_calls() -> None:
+    def faults() -> Faults:
+        world = Faults(seed=7)
+        for account in ("222222222222", "333333333333"):
+            world.set_account(account, service="ssm", throttle_fraction=0.3)
+        return world
+
+    alone = faults()
+    by_itself = [alone.decide("222222222222", "ssm", "SendCommand").kind for _ in range(300)]
+    busy = faults()
+    interleaved = []
+    for i in range(300):
+        for _ in range(i % 4):
+            busy.decide("333333333333", "ssm", "SendCommand")
+        interleaved.append(busy.decide("222222222222", "ssm", "SendCommand").kind)
+    other = [faults().decide("333333333333", "ssm", "SendCommand").kind for _ in range(300)]
+
+    assert interleaved == by_itself
+    assert other != by_itself
+
+
 def test_latency_and_assume_role_denied_are_reported() -> None:
     faults = Faults()
     faults.set_account("222222222222", latency_ms=40, assume_role_denied=True)
