@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
+from typing import Any
 
 from scanner.models import Host, HostResult, OutcomeDetail, ScanStatus
 from scanner.outcomes import HostOutcome
@@ -176,3 +179,45 @@ def test_put_hosts_returns_the_host_items_exactly_as_they_read_back(store: ScanS
     assert written == store.hosts(SCAN, ACCOUNT, REGION)
     assert [h.phase for h in written] == [HostPhase.PENDING, HostPhase.PENDING]
     assert written[1].skip == skipped
+
+
+def _hosts(count: int) -> list[tuple[Host, HostResult | None]]:
+    return [(Host(instance_id=f"i-0{n:016x}"), None) for n in range(count)]
+
+
+def test_an_accounts_host_items_are_written_25_at_a_time_all_batches_at_once(
+    store: ScanStore, dynamodb: Any
+) -> None:
+    store.create_scan(scan_record(SCAN))
+    store.put_account(SCAN, ACCOUNT, "a0", REGION, None)
+    together = threading.Barrier(4, timeout=10)  # broken unless four batches are in flight at once
+    sizes: list[int] = []
+
+    def in_flight(params: dict[str, Any], **_: Any) -> None:
+        sizes.append(len(params["RequestItems"]["state"]))
+        together.wait()
+
+    dynamodb.meta.events.register("provide-client-params.dynamodb.BatchWriteItem", in_flight)
+    store.put_hosts(SCAN, ACCOUNT, REGION, _hosts(100))
+    assert sorted(sizes) == [25, 25, 25, 25]
+    assert len(store.hosts(SCAN, ACCOUNT, REGION)) == 100
+
+
+def test_items_dynamodb_leaves_unprocessed_are_written_again(store: ScanStore, dynamodb: Any) -> None:
+    store.create_scan(scan_record(SCAN))
+    store.put_account(SCAN, ACCOUNT, "a0", REGION, None)
+    asked: list[Any] = []
+
+    def remember(params: dict[str, Any], **_: Any) -> None:
+        asked.append(params["RequestItems"])
+
+    def leave_all_unprocessed_once(**_: Any) -> Any:
+        if len(asked) == 1:  # the first call: nothing written, everything handed back
+            return SimpleNamespace(status_code=200), {"UnprocessedItems": asked[0]}
+        return None
+
+    dynamodb.meta.events.register("provide-client-params.dynamodb.BatchWriteItem", remember)
+    dynamodb.meta.events.register("before-call.dynamodb.BatchWriteItem", leave_all_unprocessed_once)
+    store.put_hosts(SCAN, ACCOUNT, REGION, _hosts(3))
+    assert len(asked) == 2
+    assert len(store.hosts(SCAN, ACCOUNT, REGION)) == 3
