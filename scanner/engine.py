@@ -27,7 +27,6 @@ from scanner.events import AccountRef, ScanStarted
 from scanner.handlers import JobHandlers, Runtime
 from scanner.jobs import DispatchJob, FinalizeJob
 from scanner.models import AccountTarget, ScanRecord, ScanStatus, ScanTargets, new_scan_id
-from scanner.sessions import SessionCache
 from scanner.state import AccountPhase, HostItem
 from scanner.targets import OrganizationDirectory, OuLookup, resolve_targets
 
@@ -56,21 +55,11 @@ class ScanEngine:
             self._ous = OrganizationDirectory(client)
         return self._ous
 
-    def _sessions(self, scan_id: str, requester: str) -> SessionCache:
-        return SessionCache(
-            self.rt.config,
-            scan_id=scan_id,
-            requester=requester,
-            central_session=self.rt.central_session,
-            endpoint_url=self.rt.endpoint_url,
-            partition=self.rt.partition,
-        )
-
     def resolve(
         self, kind: str, names: Sequence[str], *, requester: str, scan_id: str = "resolve"
     ) -> ScanTargets:
         """Resolve ``kind`` (``account``/``host``) ``names``; host targets enter member accounts."""
-        sessions = self._sessions(scan_id, requester)
+        sessions = self.rt.session_cache(scan_id, requester)
 
         def clients_for(account_id: str, region: str) -> tuple[Any, Any]:
             return (
@@ -88,7 +77,7 @@ class ScanEngine:
 
     def estimate_hosts(self, targets: ScanTargets, *, requester: str = "cce-scan") -> dict[str, int | None]:
         """Online Linux managed hosts per account alias now (None where the account cannot be counted)."""
-        sessions = self._sessions("estimate", requester)
+        sessions = self.rt.session_cache("estimate", requester)
 
         def count(target: AccountTarget) -> tuple[str, int | None]:
             if target.instance_ids is not None:

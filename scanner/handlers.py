@@ -80,10 +80,34 @@ class Runtime:
     now: Callable[[], float] = time.time
     on_send: Callable[[str, str, SendResult], None] | None = None
     limiters: RateLimiterRegistry = field(init=False)
+    _sts: Any = field(default=None, init=False, repr=False)
+    _sts_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         limits = self.config.rate_limits
         self.limiters = RateLimiterRegistry(limits.send_command_per_second, limits.send_command_burst)
+
+    def sts(self) -> Any:
+        """The central STS client every scan enters member accounts with, built once."""
+        with self._sts_lock:
+            if self._sts is None:
+                session: Any = self.central_session
+                self._sts = session.client(
+                    "sts", region_name=self.config.central.region, endpoint_url=self.endpoint_url
+                )
+            return self._sts
+
+    def session_cache(self, scan_id: str, requester: str) -> SessionCache:
+        """Member-account credentials for one scan (or one target lookup), through :meth:`sts`."""
+        return SessionCache(
+            self.config,
+            scan_id=scan_id,
+            requester=requester,
+            central_session=self.central_session,
+            endpoint_url=self.endpoint_url,
+            sts=self.sts(),
+            partition=self.partition,
+        )
 
     def utcnow(self) -> datetime:
         return datetime.fromtimestamp(self.now(), UTC)
@@ -149,14 +173,7 @@ class JobHandlers:
         with self._lock:
             cache = self._sessions.get(scan.scan_id)
             if cache is None:
-                cache = SessionCache(
-                    self.rt.config,
-                    scan_id=scan.scan_id,
-                    requester=scan.requester,
-                    central_session=self.rt.central_session,
-                    endpoint_url=self.rt.endpoint_url,
-                    partition=self.rt.partition,
-                )
+                cache = self.rt.session_cache(scan.scan_id, scan.requester)
                 self._sessions[scan.scan_id] = cache
             return cache
 

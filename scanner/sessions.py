@@ -191,11 +191,14 @@ class SessionCache:
         self._account_locks: dict[str, threading.Lock] = {}
 
     def _sts_client(self) -> STSClient:
-        if self._sts is None:
-            self._sts = self._central.client(
-                "sts", region_name=self._config.central.region, endpoint_url=self._endpoint_url
-            )
-        return self._sts
+        # Accounts are entered from several threads at once: without the lock each would build
+        # its own client, all from one boto3 session, which is not safe to share that way.
+        with self._lock:
+            if self._sts is None:
+                self._sts = self._central.client(
+                    "sts", region_name=self._config.central.region, endpoint_url=self._endpoint_url
+                )
+            return self._sts
 
     def role_arn(self, account_id: str) -> str:
         return f"arn:{self._partition}:iam::{account_id}:role/{self._config.member_role.name}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -64,6 +65,27 @@ def test_session_cache_assumes_once_and_again_shortly_before_expiry(aws: None, c
     now[0] = first.expires_at - timedelta(minutes=4)
     assert cache.get("222222222222") is not first
     assert len(calls) == 2
+
+
+def test_accounts_entered_at_once_share_one_sts_client(aws: None, config: Config) -> None:
+    central = boto3.Session(region_name=REGION)
+    built: list[Any] = []
+    build = central.client
+
+    def slow_client(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.2)  # long enough for every thread to be asking meanwhile
+        client = build(*args, **kwargs)
+        built.append(client)
+        return client
+
+    central.client = slow_client  # type: ignore[method-assign]
+    cache = SessionCache(config, scan_id="s", requester="U1", central_session=central)
+    accounts = ["222222222222", "333333333333", "444444444444", "555555555555"]
+    with ThreadPoolExecutor(max_workers=len(accounts)) as pool:
+        entered = list(pool.map(cache.get, accounts))
+
+    assert [e.account_id for e in entered] == accounts
+    assert len(built) == 1
 
 
 def test_a_refused_assume_role_is_account_unreachable_with_the_reason(aws: None, config: Config) -> None:
