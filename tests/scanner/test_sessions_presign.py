@@ -220,3 +220,37 @@ def test_a_services_model_outside_the_member_calls_is_served_whole() -> None:
     assert len(loader.load_service_model("ec2", "service-2")["operations"]) == 1
     assert len(loader.load_service_model("sts", "service-2")["operations"]) > 5
     assert len(loader.load_service_model("ec2", "paginators-1")["pagination"]) > 1
+
+
+def test_after_warming_an_accounts_first_clients_and_paginators_read_no_model_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    loader = SharedLoader(MEMBER_OPERATIONS)
+    monkeypatch.setattr(sessions_module, "_LOADER", loader)  # a fresh cache, read by new threads
+    parsed: list[str] = []
+    load_file = loader.file_loader.load_file
+
+    def counting(path: str) -> Any:
+        parsed.append(path)
+        return load_file(path)
+
+    loader.file_loader.load_file = counting  # type: ignore[method-assign]
+
+    def first_account() -> None:
+        account = AccountSession(
+            "111111111111", "ASIAEXAMPLE", "secret", "token", datetime.now(UTC) + timedelta(hours=1)
+        )
+        ssm = account.client("ssm", REGION)
+        ec2 = account.client("ec2", REGION)
+        for operation in ("describe_instance_information", "list_command_invocations", "list_commands"):
+            ssm.get_paginator(operation)
+        for operation in ("describe_tags", "describe_instances"):
+            ec2.get_paginator(operation)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:  # a worker thread, as a scan's are
+        pool.submit(sessions_module.warm_member_models, REGION).result()
+    assert parsed
+    parsed.clear()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(first_account).result()
+    assert parsed == []
