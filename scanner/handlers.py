@@ -51,7 +51,7 @@ from scanner.models import HostResult, OutcomeDetail, ScanRecord, ScanStatus
 from scanner.outcomes import HostOutcome
 from scanner.presign import Presigner
 from scanner.ratelimit import RateLimiterRegistry
-from scanner.sessions import AccountSession, SessionCache
+from scanner.sessions import AccountSession, SessionCache, warm_member_models
 from scanner.state import BATCH, AccountItem, AccountPhase, HostItem, HostPhase, ScanStore
 from scanner.tracking import Pending, cancel, deadline_seconds, poll
 
@@ -158,6 +158,7 @@ class JobHandlers:
         self._sessions: dict[str, SessionCache] = {}
         self._clients: dict[tuple[str, str, str], _AccountClients] = {}
         self._presigner: Presigner | None = None
+        self._senders: ThreadPoolExecutor | None = None
 
     def __call__(self, job: Job) -> None:
         if isinstance(job, DispatchJob):
@@ -194,6 +195,42 @@ class JobHandlers:
         with self._lock:
             self._clients[key] = clients
         return clients
+
+    def prepare(self) -> None:
+        """Build what every dispatch shares (the signer, the STS client, the member services'
+        models, the sender threads) now, so that a process dispatching many accounts at once does
+        not build it in the middle of their first dispatches, each waiting for the one that does."""
+        self.presigner()
+        self.rt.sts()
+        warm_member_models(self.rt.config.central.region)
+        pool, size = self._sender_pool()
+        # Every thread is started now: each of these waits until all have been handed one.
+        started = threading.Event()
+        parked = [pool.submit(started.wait) for _ in range(size)]
+        started.set()
+        for future in parked:
+            future.result()
+
+    def _sender_pool(self) -> tuple[ThreadPoolExecutor, int]:
+        """The threads that help dispatches send, shared by every account of the process.
+
+        Each account's dispatch sends from its own thread and hands the rest of its hosts to up
+        to ``sender_threads - 1`` helpers from here; a thread already running takes a host at once,
+        where a new one would first have to start and be scheduled.
+        """
+        limits = self.rt.config.rate_limits
+        size = max(1, limits.max_parallel_accounts * (sender_threads(limits.send_command_per_second) - 1))
+        with self._lock:
+            if self._senders is None:
+                self._senders = ThreadPoolExecutor(max_workers=size, thread_name_prefix="send")
+            return self._senders, size
+
+    def close(self) -> None:
+        """Stop the sender threads (after the sends they have)."""
+        with self._lock:
+            senders, self._senders = self._senders, None
+        if senders is not None:
+            senders.shutdown(wait=True)
 
     def presigner(self) -> Presigner:
         with self._lock:
@@ -434,12 +471,24 @@ class JobHandlers:
                     )
             flush(force=False)
 
-        threads = sender_threads(config.rate_limits.send_command_per_second)
-        with ThreadPoolExecutor(
-            max_workers=max(1, min(threads, len(todo))), thread_name_prefix="send"
-        ) as pool:
-            for future in [pool.submit(one, host) for host in todo]:
-                future.result()
+        hosts = iter(todo)
+        taking = threading.Lock()
+
+        def work() -> None:
+            while True:
+                with taking:
+                    host = next(hosts, None)
+                if host is None:
+                    return
+                one(host)
+
+        # This thread sends too, so the account never waits for a helper to be free.
+        helpers = min(sender_threads(config.rate_limits.send_command_per_second), len(todo)) - 1
+        pool, _ = self._sender_pool()
+        futures = [pool.submit(work) for _ in range(helpers)]
+        work()
+        for future in futures:
+            future.result()
         flush(force=True)
         self._record(sid, account, rejected)
 

@@ -25,7 +25,7 @@ from scanner.events import InProcessBus, ScanEvent, ScanFinished
 from scanner.handlers import Runtime
 from scanner.jobs import ThreadJobQueue
 from scanner.models import ScanRecord
-from scanner.sessions import thread_session, warm_member_models
+from scanner.sessions import thread_session
 from scanner.state import ScanStore, create_table
 from scanner.targets import OuLookup
 
@@ -58,7 +58,6 @@ class InProcessScanner:
         dynamodb = session.client("dynamodb", region_name=config.central.region, endpoint_url=endpoint_url)
         if create:
             create_table(dynamodb, table)
-        warm_member_models(config.central.region)
         self.bus = InProcessBus()
         self.queue = ThreadJobQueue(
             workers=workers or config.rate_limits.max_parallel_accounts + 2,
@@ -78,6 +77,7 @@ class InProcessScanner:
             on_send=on_send,
         )
         self.engine = ScanEngine(self.runtime, ous=ous)
+        self.engine.handlers.prepare()
         self.queue.bind(self.engine.handlers)
         self._finished: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
@@ -116,6 +116,7 @@ class InProcessScanner:
 
     def close(self) -> None:
         self.queue.close()
+        self.engine.handlers.close()
 
     def __enter__(self) -> InProcessScanner:
         return self

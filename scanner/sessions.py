@@ -148,9 +148,9 @@ def warm_member_models(region: str) -> None:
 
     The first client of a service otherwise loads its model, endpoint rules and paginators in the
     middle of a scan (about 80 ms each for SSM and EC2 here), while every other account's
-    dispatch in the process waits for the loader. The in-process runner calls it as it starts (a
-    Lambda dispatches one account at a time, so nothing waits there). The clients built here are
-    unsigned and make no call.
+    dispatch in the process waits for the loader. The in-process runner has it done as it starts
+    (a Lambda dispatches one account at a time, so nothing waits there). The clients built here
+    are unsigned and make no call.
     """
     session = thread_session()
     for service, paginated in _MEMBER_PAGINATORS.items():

@@ -7,6 +7,7 @@ totals add up, the events come in order — and delivering every job twice chang
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from localworld.faults import Faults
 from localworld.fleet import FleetSpec
 from localworld.world import World
+from scanner.dispatch import sender_threads
 from scanner.errors import TargetError
 from scanner.events import AccountUnreachable, HostOutcomeEvent, ScanFinished, ScanProgress, ScanStarted
 from scanner.local import InProcessScanner
@@ -160,6 +162,33 @@ def test_scan_with_every_job_delivered_twice_sends_one_command_per_host_and_coun
     ]
     assert sum(1 for e in events if isinstance(e, ScanFinished)) == 1
     assert Counter(e.instance_id for e in events if isinstance(e, HostOutcomeEvent)).most_common(1)[0][1] == 1
+
+
+def test_sends_come_from_each_dispatch_and_helpers_started_before_the_scan_even_when_too_few(
+    world: World,
+) -> None:
+    # One account's worth of helper threads for two accounts sending at once: the second's
+    # helpers wait for the first's, and its dispatch thread sends meanwhile.
+    limits = world.config.rate_limits.model_copy(update={"max_parallel_accounts": 1})
+    config = world.config.model_copy(update={"rate_limits": limits})
+    senders: dict[str, set[str]] = {}
+
+    def on_send(account: str, _region: str, _result: Any) -> None:
+        senders.setdefault(account, set()).add(threading.current_thread().name)
+
+    with InProcessScanner(
+        config, world.central_session(), endpoint_url=world.endpoint_url, table="scan-few", on_send=on_send
+    ) as scanner:
+        ready = {t for t in threading.enumerate() if t.name.startswith("send")}
+        record = scanner.run("account", ["prod-web", "dev-app"], requester="U01REQUESTER", timeout=240)
+        started = {t for t in threading.enumerate() if t.name.startswith("send")} - ready
+
+    assert record.hosts_total == sum(record.counts.values()) == 10
+    assert record.counts[HostOutcome.SUCCEEDED] == 7
+    assert started == set(), "no thread is started to send once the runner is up"
+    assert set(senders) == {PROD_WEB, DEV_APP}
+    assert all(len(names) <= sender_threads(limits.send_command_per_second) for names in senders.values())
+    assert all(any(not name.startswith("send") for name in names) for names in senders.values())
 
 
 def test_a_dispatch_that_dies_after_sending_is_taken_over_and_its_commands_adopted_not_resent(
