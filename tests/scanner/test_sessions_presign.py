@@ -137,6 +137,19 @@ def test_presigned_urls_are_sigv4_per_host_and_live_no_longer_than_the_command(
     assert urlsplit(put).netloc == f"{config.results_bucket}.s3.{config.central.region}.amazonaws.com"
 
 
+def _files_parsed_by(loader: SharedLoader) -> list[str]:
+    """The path of every model file ``loader`` parses from now on (the list fills as it does)."""
+    parsed: list[str] = []
+    load_file = loader.file_loader.load_file
+
+    def counting(path: str) -> Any:
+        parsed.append(path)
+        return load_file(path)
+
+    loader.file_loader.load_file = counting  # type: ignore[method-assign]
+    return parsed
+
+
 @pytest.mark.parametrize(
     ("load", "suffixes"),
     [
@@ -152,14 +165,7 @@ def test_shared_loader_reads_a_file_once_when_accounts_first_use_it_at_once(
     load: Callable[[SharedLoader], Any], suffixes: tuple[str, ...]
 ) -> None:
     loader = SharedLoader()
-    parsed: list[str] = []
-    load_file = loader.file_loader.load_file
-
-    def counting(path: str) -> Any:
-        parsed.append(path)
-        return load_file(path)
-
-    loader.file_loader.load_file = counting  # type: ignore[method-assign]
+    parsed = _files_parsed_by(loader)
     start = threading.Barrier(8)
 
     def first_use() -> Any:
@@ -174,14 +180,8 @@ def test_shared_loader_reads_a_file_once_when_accounts_first_use_it_at_once(
 
 def test_accounts_building_clients_at_once_each_sign_with_their_own_keys_and_parse_models_once() -> None:
     loader = sessions_module._LOADER
-    parsed: list[str] = []
     load_file = loader.file_loader.load_file
-
-    def counting(path: str) -> Any:
-        parsed.append(path)
-        return load_file(path)
-
-    loader.file_loader.load_file = counting
+    parsed = _files_parsed_by(loader)
     loader._cache.clear()  # so the EC2 model is parsed (once) again during this test
     start = threading.Barrier(8)
     expiry = datetime.now(UTC) + timedelta(hours=1)
@@ -227,14 +227,7 @@ def test_after_warming_an_accounts_first_clients_and_paginators_read_no_model_fi
 ) -> None:
     loader = SharedLoader(MEMBER_OPERATIONS)
     monkeypatch.setattr(sessions_module, "_LOADER", loader)  # a fresh cache, read by new threads
-    parsed: list[str] = []
-    load_file = loader.file_loader.load_file
-
-    def counting(path: str) -> Any:
-        parsed.append(path)
-        return load_file(path)
-
-    loader.file_loader.load_file = counting  # type: ignore[method-assign]
+    parsed = _files_parsed_by(loader)
 
     def first_account() -> None:
         account = AccountSession(
