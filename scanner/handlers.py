@@ -19,7 +19,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -486,7 +486,12 @@ class JobHandlers:
         helpers = min(sender_threads(config.rate_limits.send_command_per_second), len(todo)) - 1
         pool, _ = self._sender_pool()
         futures = [pool.submit(work) for _ in range(helpers)]
-        work()
+        try:
+            work()
+        finally:
+            # However this thread's part ends, the helpers' sends end before the dispatch does
+            # (which may then give up its lease).
+            wait(futures)
         for future in futures:
             future.result()
         flush(force=True)

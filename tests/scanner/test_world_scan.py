@@ -8,6 +8,7 @@ totals add up, the events come in order — and delivering every job twice chang
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,6 +190,46 @@ def test_sends_come_from_each_dispatch_and_helpers_started_before_the_scan_even_
     assert set(senders) == {PROD_WEB, DEV_APP}
     assert all(len(names) <= sender_threads(limits.send_command_per_second) for names in senders.values())
     assert all(any(not name.startswith("send") for name in names) for names in senders.values())
+
+
+def test_a_dispatch_failing_in_its_own_send_gives_up_its_lease_only_after_its_helpers_sent(
+    world: World,
+) -> None:
+    before = _commands_per_host(world, PROD_WEB)
+    timeline: list[tuple[str, float]] = []
+    failed = threading.Event()
+
+    def on_send(account: str, _region: str, _result: Any) -> None:
+        if account != PROD_WEB:
+            return
+        if threading.current_thread().name.startswith("job-worker") and not failed.is_set():
+            failed.set()
+            raise RuntimeError("recording the dispatch thread's own command failed")
+        timeline.append(("send", time.monotonic()))
+
+    scanner = InProcessScanner(
+        world.config,
+        world.central_session(),
+        endpoint_url=world.endpoint_url,
+        table="scan-fail",
+        on_send=on_send,
+    )
+    store: Any = scanner.runtime.store
+    release = store.release_dispatch
+
+    def released(*args: Any, **kwargs: Any) -> None:
+        timeline.append(("release", time.monotonic()))
+        release(*args, **kwargs)
+
+    store.release_dispatch = released
+    with scanner:
+        record = scanner.run("account", ["prod-web"], requester="U01REQUESTER", timeout=240)
+
+    assert failed.is_set()
+    kinds = [kind for kind, _ in sorted(timeline, key=lambda event: event[1])]
+    assert kinds == ["send"] * 4 + ["release"], "the helpers' four sends, then the lease given up"
+    assert _commands_per_host(world, PROD_WEB) - before == Counter(_hosts_of(world.fleet, PROD_WEB))
+    assert record.hosts_total == sum(record.counts.values()) == 5
 
 
 def test_a_dispatch_that_dies_after_sending_is_taken_over_and_its_commands_adopted_not_resent(
