@@ -205,6 +205,9 @@ def test_a_dispatch_failing_in_its_own_send_gives_up_its_lease_only_after_its_he
         if threading.current_thread().name.startswith("job-worker") and not failed.is_set():
             failed.set()
             raise RuntimeError("recording the dispatch thread's own command failed")
+        # A helper holds its host until the dispatch thread has failed, so that one always
+        # gets a host of its own (three helpers, five hosts).
+        failed.wait(timeout=30)
         timeline.append(("send", time.monotonic()))
 
     scanner = InProcessScanner(
