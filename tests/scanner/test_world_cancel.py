@@ -45,10 +45,7 @@ def test_cancelling_a_running_scan_cancels_its_commands_and_finishes_cancelled(t
         record = scanner.wait(record.scan_id, timeout=60)
         events = list(scanner.bus.log)
         ssm: Any = world.session_for(PROD_WEB).client("ssm", endpoint_url=world.endpoint_url)
-        statuses = {
-            invocation["InstanceId"]: invocation["Status"]
-            for invocation in ssm.list_command_invocations()["CommandInvocations"]
-        }
+        statuses = _invocation_statuses_once_visible(ssm, expected=3)
     assert record.status == ScanStatus.CANCELLED
     assert record.counts == {HostOutcome.CANCELLED: 3}
     assert set(statuses.values()) <= {"Cancelled", "Cancelling"}
@@ -56,3 +53,20 @@ def test_cancelling_a_running_scan_cancels_its_commands_and_finishes_cancelled(t
     final = max(events, key=lambda e: e.seq)
     assert isinstance(final, ScanFinished)
     assert final.status == "CANCELLED"
+
+
+def _invocation_statuses_once_visible(ssm: Any, expected: int, timeout: float = 15.0) -> dict[str, str]:
+    """Instance → invocation status, read again until ``expected`` invocations are listed.
+
+    The scan may finish within SSM's consistency window of its last SendCommand: an invocation
+    stays out of ListCommandInvocations for that long, in AWS as in the local world.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        statuses = {
+            invocation["InstanceId"]: invocation["Status"]
+            for invocation in ssm.list_command_invocations()["CommandInvocations"]
+        }
+        if len(statuses) >= expected or time.monotonic() > deadline:
+            return statuses
+        time.sleep(0.1)
