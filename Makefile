@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 types: $(STAMP)
-	$(BIN)/mypy bot scanner
+	$(BIN)/mypy bot scanner localworld cce_scan tests bench
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q

@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from localworld.lambdas import FunctionSpec, LocalLambda  # noqa: E402
-from localworld.slack.driver import SlackDriver  # noqa: E402
+from localworld.slack.driver import BotAnswer, SlackDriver  # noqa: E402
 from localworld.slack.server import SlackApiServer  # noqa: E402
 
 COLD_SCRIPT = """
@@ -110,7 +111,7 @@ def main() -> None:
             driver = SlackDriver(slack, env["SLACK_SIGNING_SECRET"], invoke)
             driver.command("U01REQUESTER", "help")  # warm: the cold start happened above, in other processes
 
-            def approve_click() -> Any:
+            def approve_click() -> BotAnswer:
                 payload = {
                     "type": "block_actions",
                     "team": {"id": "T0LOCAL"},
@@ -134,7 +135,7 @@ def main() -> None:
                     urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
                 )
 
-            commands = {
+            commands: dict[str, Callable[[], BotAnswer]] = {
                 "help": lambda: driver.command("U01REQUESTER", "help"),
                 "usage error": lambda: driver.command("U01REQUESTER", "host i-xyz"),
                 "account prod": lambda: driver.command("U01REQUESTER", "account prod"),

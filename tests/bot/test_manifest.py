@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -26,8 +27,9 @@ def _validator() -> Draft7Validator:
     return Draft7Validator(root, registry=Registry().with_resources(resources))
 
 
-def _manifest() -> dict:
-    return yaml.safe_load((ROOT / "bot" / "manifest.yaml").read_text(encoding="utf-8"))
+def _manifest() -> dict[str, Any]:
+    manifest: dict[str, Any] = yaml.safe_load((ROOT / "bot" / "manifest.yaml").read_text(encoding="utf-8"))
+    return manifest
 
 
 def test_manifest_is_valid_against_slacks_schema() -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from slack_sdk import WebClient
 
+from bot.i18n import Locale
 from bot.render.report import FailedHost, report_blocks
 from localworld.slack import SlackApiServer, check_message_blocks
 from scanner.events import ScanFinished
@@ -77,7 +78,7 @@ def slack() -> Iterator[SlackApiServer]:
 
 
 @pytest.mark.parametrize("locale", ["ko", "en"])
-def test_report_of_a_huge_scan_fits_in_one_message(slack: SlackApiServer, locale: str) -> None:
+def test_report_of_a_huge_scan_fits_in_one_message(slack: SlackApiServer, locale: Locale) -> None:
     diff = ScanDiff(
         previous_scan_id="20261120T090000-000000",
         scan_id="20261126T090000-abcdef",
@@ -110,7 +111,7 @@ def test_report_of_a_huge_scan_fits_in_one_message(slack: SlackApiServer, locale
         _failed(2500, reasons=40),
         {},
         locale,
-        files_note="findings/…",  # type: ignore[arg-type]
+        files_note="findings/…",
     )
     payload = [block.to_dict() for block in blocks]
     check_message_blocks(payload)

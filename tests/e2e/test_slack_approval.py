@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ def _current(system: LocalSystem, message: Message) -> Message:
     return system.slack.find(message.channel, message.ts)
 
 
-def _said_to(system: LocalSystem, text: str) -> list[dict]:
+def _said_to(system: LocalSystem, text: str) -> list[dict[str, Any]]:
     return [r for r in system.slack.responses if text in r.get("text", "")]
 
 

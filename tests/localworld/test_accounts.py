@@ -67,7 +67,9 @@ def test_central_session_is_the_worker_role_with_temporary_credentials(world: Wo
     identity = _client(session, world, "sts").get_caller_identity()
     assert identity["Account"] == CENTRAL
     assert identity["Arn"].startswith(f"arn:aws:sts::{CENTRAL}:assumed-role/CceScanWorkerRole/")
-    frozen = session.get_credentials().get_frozen_credentials()
+    credentials = session.get_credentials()
+    assert credentials is not None
+    frozen = credentials.get_frozen_credentials()
     assert frozen.token
     creds = world.worker_credentials()
     assert creds.expiration is not None

@@ -20,6 +20,7 @@ import moto.dynamodb.models as dynamodb_models
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
+from moto.dynamodb.comparisons import create_condition_expression_parser
 
 from localworld.dynamodb_atomic import install_atomic_items
 from scanner.state import create_table
@@ -53,10 +54,11 @@ class _PausingCondition:
 @pytest.fixture
 def race(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Race]:
     racing: list[_Race] = []
-    make_parser = dynamodb_models.create_condition_expression_parser
+    make_parser = create_condition_expression_parser  # the function moto.dynamodb.models calls
 
     def pausing_parser(*args: Any, **kwargs: Any) -> Any:
-        parser = make_parser(*args, **kwargs)
+        # A stand-in for the parsed condition replaces the parser's parse(): not a moto type.
+        parser: Any = make_parser(*args, **kwargs)
         parse = parser.parse
         parser.parse = lambda: _PausingCondition(parse(), racing[0])
         return parser

@@ -95,7 +95,7 @@ def _comparisons(client: Any, query: dict[str, Any]) -> int:
         count[0] += 1
         return lt(self, other)
 
-    DynamoType.__eq__, DynamoType.__lt__ = counting_eq, counting_lt  # type: ignore[method-assign,assignment]
+    DynamoType.__eq__, DynamoType.__lt__ = counting_eq, counting_lt  # type: ignore[method-assign]
     try:
         client.query(TableName=TABLE, **query)
     finally:

@@ -13,7 +13,7 @@ import io
 import tarfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import boto3
 import pytest
@@ -25,6 +25,10 @@ from localworld.fleet import FleetSpec, HostSpec
 from localworld.ssm import ScaledClock
 from localworld.world import World
 from scanner.config import Config, load_config
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.literals import BucketLocationConstraintType
+    from mypy_boto3_ssm.type_defs import CommandPluginTypeDef
 
 REPO = Path(__file__).resolve().parents[2]
 MEMBER = "222222222222"
@@ -152,7 +156,8 @@ def test_three_step_document_on_three_hosts_through_presigned_urls(config: Confi
         document_arn = f"arn:aws:ssm:{world.region}:{config.central.account_id}:document/e2e-run"
         admin_s3 = central.client("s3", endpoint_url=world.endpoint_url, config=S3V4)
         bucket = config.results_bucket
-        admin_s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": world.region})
+        location = cast("BucketLocationConstraintType", world.region)
+        admin_s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": location})
         admin_s3.put_object(Bucket=bucket, Key="bundles/e2e/script.tar", Body=bundle())
         signer = world.central_session().client("s3", endpoint_url=world.endpoint_url, config=S3V4)
 
@@ -186,7 +191,7 @@ def test_three_step_document_on_three_hosts_through_presigned_urls(config: Confi
         }
         commands = {host: wait_terminal(ssm, command_id) for host, command_id in command_ids.items()}
 
-        def plugins(host: str) -> dict[str, dict[str, Any]]:
+        def plugins(host: str) -> dict[str, CommandPluginTypeDef]:
             found = ssm.list_command_invocations(CommandId=command_ids[host], Details=True)[
                 "CommandInvocations"
             ]
@@ -248,9 +253,8 @@ class Stage:
         self.document_arn = f"arn:aws:ssm:{world.region}:{config.central.account_id}:document/e2e-run"
         self.s3 = central.client("s3", endpoint_url=world.endpoint_url, config=S3V4)
         self.bucket = config.results_bucket
-        self.s3.create_bucket(
-            Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": world.region}
-        )
+        location = cast("BucketLocationConstraintType", world.region)
+        self.s3.create_bucket(Bucket=self.bucket, CreateBucketConfiguration={"LocationConstraint": location})
         self.s3.put_object(Bucket=self.bucket, Key="bundles/e2e/script.tar", Body=bundle())
         self.signer = world.central_session().client("s3", endpoint_url=world.endpoint_url, config=S3V4)
         self.ssm = member_session(world).client("ssm", endpoint_url=world.endpoint_url)
@@ -277,7 +281,7 @@ class Stage:
         )
         return str(command["Command"]["CommandId"])
 
-    def plugins(self, command_id: str) -> dict[str, dict[str, Any]]:
+    def plugins(self, command_id: str) -> dict[str, CommandPluginTypeDef]:
         wait_terminal(self.ssm, command_id)
         found = self.ssm.list_command_invocations(CommandId=command_id, Details=True)["CommandInvocations"]
         return {p["Name"]: p for p in found[0]["CommandPlugins"]}

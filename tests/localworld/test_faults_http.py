@@ -183,7 +183,9 @@ def test_reset_fault_is_a_tcp_reset_seen_by_a_raw_client(
     server: MotoServer, sessions: dict[str, boto3.Session], faults: Faults
 ) -> None:
     faults.set_account(WEB, service="sts", reset_fraction=1.0)
-    key = sessions[WEB].get_credentials().access_key
+    credentials = sessions[WEB].get_credentials()
+    assert credentials is not None
+    key = credentials.access_key
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
     body = "Action=GetCallerIdentity&Version=2011-06-15"
     headers = {

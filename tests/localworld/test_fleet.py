@@ -13,7 +13,7 @@ def test_host_spec_rejects_a_malformed_instance_id() -> None:
 
 def test_host_spec_rejects_an_unquoted_account_id() -> None:
     with pytest.raises(ValueError, match="12-digit"):
-        HostSpec(instance_id="i-0123456789abcdef0", account_id=222222222222)  # type: ignore[arg-type]
+        HostSpec(instance_id="i-0123456789abcdef0", account_id=222222222222)
 
 
 def test_host_spec_cannot_be_both_real_and_synthetic() -> None:

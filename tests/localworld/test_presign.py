@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 from urllib.parse import unquote_plus
 
 import boto3
@@ -22,7 +22,7 @@ from localworld.accounts import Credentials, create_admin_key
 from localworld.faults import Faults
 from localworld.server import MotoServer
 
-REGION = "ap-northeast-2"
+REGION: Final = "ap-northeast-2"
 ACCOUNT = "111111111111"
 BUCKET = "cce-scan-results-111111111111"
 S3V4 = Config(signature_version="s3v4", s3={"addressing_style": "path"})
@@ -323,7 +323,9 @@ def test_session_key_with_another_token_is_an_invalid_client_token(
     server: MotoServer, admin: boto3.Session
 ) -> None:
     signer = _session_credentials(server, admin)
-    frozen = signer.get_credentials().get_frozen_credentials()
+    credentials = signer.get_credentials()
+    assert credentials is not None
+    frozen = credentials.get_frozen_credentials()
     forged = boto3.Session(
         aws_access_key_id=frozen.access_key,
         aws_secret_access_key=frozen.secret_key,

@@ -17,7 +17,11 @@ def _parse(service: str, operation: str, body: str) -> dict[str, Any]:
     model = _SESSION.get_service_model(service)
     shape = model.operation_model(operation).output_shape
     parser = create_parser(model.metadata["protocol"])
-    parsed: dict[str, Any] = parser.parse({"body": body.encode(), "headers": {}, "status_code": 200}, shape)
+    # botocore parses with an operation's output shape even when it is None; the stubs want a Shape.
+    parsed: dict[str, Any] = parser.parse(
+        {"body": body.encode(), "headers": {}, "status_code": 200},
+        shape,  # type: ignore[arg-type]
+    )
     parsed.pop("ResponseMetadata", None)
     return parsed
 

@@ -32,7 +32,7 @@ def test_events_are_versioned_self_describing_json() -> None:
     event = HostOutcomeEvent(
         scan_id="s",
         seq=4,
-        account={"account_id": "222222222222", "alias": "prod-web", "region": REGION},  # type: ignore[arg-type]
+        account={"account_id": "222222222222", "alias": "prod-web", "region": REGION},
         instance_id="i-0123456789abcdef0",
         outcome=HostOutcome.FAILED_DOWNLOAD,
         detail=OutcomeDetail(step="download", response_code=22, stderr_excerpt="403"),
@@ -137,7 +137,7 @@ def test_sqs_transports_carry_jobs_and_events(aws: None) -> None:
             counts={},
             by_account={},
             finished_at="2026-11-26T00:00:00Z",
-        )  # type: ignore[arg-type]
+        )
     )
     job = sqs.receive_message(QueueUrl=jobs_url, WaitTimeSeconds=0)
     assert "Messages" not in job  # delayed (capped at SQS's 900 s)
@@ -165,7 +165,7 @@ def FinalizeEvent(seq: int) -> ScanFinished:
         counts={},
         by_account={},
         finished_at="2026-11-26T00:00:00Z",
-    )  # type: ignore[arg-type]
+    )
 
 
 def _sqs_event(*bodies: str) -> dict[str, Any]:

@@ -142,9 +142,9 @@ def _files_parsed_by(loader: SharedLoader) -> list[str]:
     parsed: list[str] = []
     load_file = loader.file_loader.load_file
 
-    def counting(path: str) -> Any:
-        parsed.append(path)
-        return load_file(path)
+    def counting(file_path: str) -> Any:
+        parsed.append(file_path)
+        return load_file(file_path)
 
     loader.file_loader.load_file = counting  # type: ignore[method-assign]
     return parsed
@@ -182,7 +182,8 @@ def test_accounts_building_clients_at_once_each_sign_with_their_own_keys_and_par
     loader = sessions_module._LOADER
     load_file = loader.file_loader.load_file
     parsed = _files_parsed_by(loader)
-    loader._cache.clear()  # so the EC2 model is parsed (once) again during this test
+    # so the EC2 model is parsed (once) again during this test; botocore-stubs leave out the private cache
+    loader._cache.clear()  # type: ignore[attr-defined]
     start = threading.Barrier(8)
     expiry = datetime.now(UTC) + timedelta(hours=1)
 
@@ -195,7 +196,7 @@ def test_accounts_building_clients_at_once_each_sign_with_their_own_keys_and_par
         with ThreadPoolExecutor(max_workers=8) as pool:
             clients = list(pool.map(build, range(8)))
     finally:
-        loader.file_loader.load_file = load_file
+        loader.file_loader.load_file = load_file  # type: ignore[method-assign]
     assert [c._get_credentials().access_key for c in clients] == [f"ASIA{n:016d}" for n in range(8)]
     assert len([p for p in parsed if p.endswith(("ec2/2016-11-15/service-2", "service-2.json"))]) == 1
 

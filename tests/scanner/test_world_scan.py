@@ -12,12 +12,12 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import pytest
 
 from localworld.faults import Faults
-from localworld.fleet import FleetSpec
+from localworld.fleet import FleetSpec, HostSpec
 from localworld.world import World
 from scanner.dispatch import sender_threads
 from scanner.errors import TargetError
@@ -47,6 +47,16 @@ def _fleet() -> FleetSpec:
 
 def _hosts_of(fleet: FleetSpec, account: str) -> list[str]:
     return [h.instance_id for h in fleet.hosts if h.account_id == account]
+
+
+def _host(fleet: FleetSpec, instance_id: str) -> HostSpec:
+    host = fleet.host(instance_id)
+    assert host is not None, instance_id
+    return host
+
+
+def _all_found(hosts: list[HostSpec | None]) -> TypeGuard[list[HostSpec]]:
+    return all(hosts)
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +110,9 @@ def test_scan_of_three_accounts_gives_every_host_exactly_one_outcome_in_order(wo
     assert all(h.outcome is not None for h in hosts.values())
     assert hosts[web[1]].outcome == HostOutcome.FAILED_DOWNLOAD
     assert hosts[web[2]].outcome == HostOutcome.FAILED_CHECKS
-    assert hosts[web[2]].detail is not None
-    assert hosts[web[2]].detail.step == "run"
+    failed_checks = hosts[web[2]]
+    assert failed_checks.detail is not None
+    assert failed_checks.detail.step == "run"
     assert hosts[dev[0]].outcome == HostOutcome.SKIPPED_OFFLINE
     succeeded = [i for i, h in hosts.items() if h.outcome == HostOutcome.SUCCEEDED]
     assert sorted(succeeded) == sorted([web[0], web[3], web[4], *dev[1:]]), {
@@ -154,8 +165,8 @@ def test_scan_with_every_job_delivered_twice_sends_one_command_per_host_and_coun
         after = _commands_per_host(world, account)
         new = after - before[account]
         reachable = [
-            i for i in _hosts_of(world.fleet, account) if world.fleet.host(i).ping_status == "Online"
-        ]  # type: ignore[union-attr]
+            i for i in _hosts_of(world.fleet, account) if _host(world.fleet, i).ping_status == "Online"
+        ]
         assert new == Counter(reachable), f"one command per reachable host in {account}"
     assert record.hosts_total == sum(record.counts.values()) == 11
     assert record.counts[HostOutcome.SUCCEEDED] == 7, [
@@ -272,23 +283,23 @@ def test_a_dispatch_that_dies_after_sending_is_taken_over_and_its_commands_adopt
 def test_host_targets_are_found_by_instance_id_name_tag_and_private_ip(world: World) -> None:
     web = [world.fleet.host(i) for i in _hosts_of(world.fleet, PROD_WEB)]
     dev = [world.fleet.host(i) for i in _hosts_of(world.fleet, DEV_APP)]
-    assert all(web)
-    assert all(dev)
+    assert _all_found(web)
+    assert _all_found(dev)
     with InProcessScanner(
         world.config, world.central_session(), endpoint_url=world.endpoint_url, table="scan-hosts"
     ) as scanner:
         record = scanner.engine.create_scan(
             "host",
             [web[0].instance_id, dev[2].name, dev[3].private_ip],
-            requester="U01REQUESTER",  # type: ignore[union-attr]
+            requester="U01REQUESTER",
         )
         scanner.engine.start(record.scan_id)
         record = scanner.wait(record.scan_id, timeout=120)
         hosts = {h.instance_id: h.outcome for h in scanner.engine.hosts(record.scan_id)}
     assert hosts == {
-        web[0].instance_id: HostOutcome.SUCCEEDED,  # type: ignore[union-attr]
-        dev[2].instance_id: HostOutcome.SUCCEEDED,  # type: ignore[union-attr]
-        dev[3].instance_id: HostOutcome.SUCCEEDED,  # type: ignore[union-attr]
+        web[0].instance_id: HostOutcome.SUCCEEDED,
+        dev[2].instance_id: HostOutcome.SUCCEEDED,
+        dev[3].instance_id: HostOutcome.SUCCEEDED,
     }
     assert {t.alias for t in record.targets.accounts} == {"prod-web", "dev-app"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -13,11 +14,12 @@ from scanner.errors import ConfigError
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cce-scan.yaml"
 
 
-def _example() -> dict:
-    return yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+def _example() -> dict[str, Any]:
+    example: dict[str, Any] = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    return example
 
 
-def _error_for(raw: dict) -> str:
+def _error_for(raw: dict[str, Any]) -> str:
     with pytest.raises(ConfigError) as info:
         parse_config(yaml.safe_dump(raw, allow_unicode=True))
     return str(info.value)

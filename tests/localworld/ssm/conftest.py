@@ -58,7 +58,7 @@ def small_fleet() -> FleetSpec:
 
 
 def synthetic_host(instance_id: str, outcome: str = "success", account: str = ACCOUNT_A) -> HostSpec:
-    return host(instance_id, account=account, synthetic=SyntheticBehaviour(outcome=outcome, run_seconds=0.1))  # type: ignore[arg-type]
+    return host(instance_id, account=account, synthetic=SyntheticBehaviour(outcome=outcome, run_seconds=0.1))
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ import os
 import stat
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -380,6 +381,7 @@ def test_cancel_command_kills_a_running_step_and_cancels_the_command(
 
 def test_unknown_command_ids_are_invalid_command_id(emulator: SsmEmulator, ssm_a: Any, ssm_b: Any) -> None:
     command_id = send(ssm_a, one_step("true"))
+    call: Callable[[], object]
     for call in (
         lambda: ssm_b.get_command_invocation(CommandId=command_id, InstanceId=HOST_A1),
         lambda: ssm_b.list_command_invocations(CommandId=command_id),

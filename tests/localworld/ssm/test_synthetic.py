@@ -45,7 +45,8 @@ UPLOAD_DOCUMENT = shell_document(
 
 @pytest.fixture
 def s3(sessions: dict[str, boto3.Session], endpoint: str) -> Any:
-    client = sessions[ACCOUNT_A].client(
+    # The fixture hands the tests a client that also carries its bucket's name.
+    client: Any = sessions[ACCOUNT_A].client(
         "s3", endpoint_url=endpoint, config=Config(signature_version="s3v4", s3={"addressing_style": "path"})
     )
     bucket = f"synthetic-results-{time.monotonic_ns()}"
