@@ -584,19 +584,10 @@ class JobHandlers:
             return
         final = ScanStatus.FINISHED if scan.status == ScanStatus.RUNNING else ScanStatus.CANCELLED
         finished_at = self.rt.utcnow()
-        if not store.finalize(job.scan_id, (scan.status,), final, finished_at.isoformat()):
+        tally = store.finalize(job.scan_id, (scan.status,), final, finished_at.isoformat())
+        if tally is None:
             return
         scan = store.get_scan(job.scan_id)
-        by_account: dict[str, dict[HostOutcome, int]] = {}
-        aliases = {a.account_id: a.alias for a in accounts}
-        for account in accounts:
-            if account.outcome is not None:
-                counts = by_account.setdefault(account.alias, {})
-                counts[account.outcome] = counts.get(account.outcome, 0) + 1
-        for host in store.hosts(job.scan_id):
-            if host.outcome is not None:
-                counts = by_account.setdefault(aliases.get(host.account_id, host.account_id), {})
-                counts[host.outcome] = counts.get(host.outcome, 0) + 1
         self.rt.events.publish(
             ScanFinished(
                 scan_id=job.scan_id,
@@ -604,7 +595,7 @@ class JobHandlers:
                 status="FINISHED" if final == ScanStatus.FINISHED else "CANCELLED",
                 total=scan.hosts_total,
                 counts=scan.counts,
-                by_account=by_account,
+                by_account=tally.by_account(),
                 started_at=scan.started_at,
                 finished_at=finished_at,
             )

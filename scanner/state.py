@@ -43,6 +43,7 @@ __all__ = [
     "AccountItem",
     "AccountPhase",
     "DispatchClaim",
+    "FinalTally",
     "HostItem",
     "HostPhase",
     "ScanStore",
@@ -88,6 +89,33 @@ class HostItem:
     outcome: HostOutcome | None
     detail: OutcomeDetail | None
     skip: HostResult | None = None
+
+
+@dataclass(frozen=True)
+class FinalTally:
+    """What :meth:`ScanStore.finalize` counted the closed scan from: its account and host items."""
+
+    accounts: tuple[AccountItem, ...]
+    hosts: tuple[HostItem, ...]
+
+    def counts(self) -> Counter[HostOutcome]:
+        """Outcome → count over the scan: unreachable accounts and every host with an outcome."""
+        counts = Counter(a.outcome for a in self.accounts if a.outcome is not None)
+        counts.update(h.outcome for h in self.hosts if h.outcome is not None)
+        return counts
+
+    def by_account(self) -> dict[str, dict[HostOutcome, int]]:
+        """The same counts per account alias (an account ID where the alias is unknown)."""
+        aliases = {a.account_id: a.alias for a in self.accounts}
+        tallies: dict[str, Counter[HostOutcome]] = {}
+        for account in self.accounts:
+            if account.outcome is not None:
+                tallies.setdefault(account.alias, Counter())[account.outcome] += 1
+        for host in self.hosts:
+            if host.outcome is not None:
+                alias = aliases.get(host.account_id, host.account_id)
+                tallies.setdefault(alias, Counter())[host.outcome] += 1
+        return {alias: dict(counts) for alias, counts in tallies.items()}
 
 
 @dataclass(frozen=True)
@@ -840,13 +868,15 @@ class ScanStore:
 
     def finalize(
         self, scan_id: str, allowed: tuple[ScanStatus, ...], to: ScanStatus, finished_at: str
-    ) -> bool:
-        """Close the scan once, with its counters recounted from the host and account items."""
-        accounts = self.accounts(scan_id)
-        counts = Counter(a.outcome for a in accounts if a.outcome is not None)
-        counts.update(h.outcome for h in self.hosts(scan_id) if h.outcome is not None)
-        accounts_done = sum(1 for a in accounts if a.phase == AccountPhase.DONE)
-        hosts_total = sum(a.hosts for a in accounts if a.discovered)
+    ) -> FinalTally | None:
+        """Close the scan once, with its counters recounted from the host and account items.
+
+        Returns the items it counted, or None when the scan's status was not in ``allowed``.
+        """
+        tally = FinalTally(tuple(self.accounts(scan_id)), tuple(self.hosts(scan_id)))
+        counts = tally.counts()
+        accounts_done = sum(1 for a in tally.accounts if a.phase == AccountPhase.DONE)
+        hosts_total = sum(a.hosts for a in tally.accounts if a.discovered)
         names = {"#fin": "finished_at"}
         values: dict[str, Any] = {":fin": _s(finished_at), ":ad": _n(accounts_done), ":ht": _n(hosts_total)}
         sets = ["#fin = :fin", "accounts_done = :ad", "hosts_total = :ht"]
@@ -854,4 +884,4 @@ class ScanStore:
             names[f"#c{index}"] = _count_attr(outcome)
             values[f":c{index}"] = _n(counts.get(outcome, 0))
             sets.append(f"#c{index} = :c{index}")
-        return self._set_status_if(scan_id, allowed, to, sets, names, values)
+        return tally if self._set_status_if(scan_id, allowed, to, sets, names, values) else None

@@ -156,6 +156,34 @@ def test_finalize_closes_once_and_recounts_from_the_items(store: ScanStore) -> N
     assert scan.hosts_total == 3
 
 
+def test_finalize_returns_the_items_it_counted_by_account(store: ScanStore) -> None:
+    ids = _prepared(store)
+    store.put_account(SCAN, "333333333333", "a1", REGION, None)
+    store.transition(SCAN, (ScanStatus.CREATED,), ScanStatus.RUNNING)
+    store.record_outcomes(
+        SCAN,
+        ACCOUNT,
+        REGION,
+        [
+            (ids[0], HostResult(outcome=HostOutcome.SUCCEEDED)),
+            (ids[1], HostResult(outcome=HostOutcome.SUCCEEDED)),
+            (ids[2], HostResult(outcome=HostOutcome.FAILED_CHECKS)),
+        ],
+    )
+    store.finish_account(SCAN, ACCOUNT, REGION)
+    store.finish_account(SCAN, "333333333333", REGION, unreachable_reason="AccessDenied")
+
+    tally = store.finalize(SCAN, (ScanStatus.RUNNING,), ScanStatus.FINISHED, "2026-11-26T00:00:00+00:00")
+
+    assert tally is not None
+    assert sorted(h.instance_id for h in tally.hosts) == sorted(ids)
+    assert tally.by_account() == {
+        "a0": {HostOutcome.SUCCEEDED: 2, HostOutcome.FAILED_CHECKS: 1},
+        "a1": {HostOutcome.ACCOUNT_UNREACHABLE: 1},
+    }
+    assert store.get_scan(SCAN).counts == dict(tally.counts())
+
+
 def test_every_item_carries_a_ttl(store: ScanStore, dynamodb: object) -> None:
     _prepared(store)
     items = dynamodb.scan(TableName="state")["Items"]  # type: ignore[attr-defined]
