@@ -96,12 +96,12 @@ class FinalTally:
     """What :meth:`ScanStore.finalize` counted the closed scan from: its account and host items."""
 
     accounts: tuple[AccountItem, ...]
-    hosts: tuple[HostItem, ...]
+    hosts: tuple[tuple[str, HostOutcome], ...]  # (account ID, outcome) of each host with one
 
     def counts(self) -> Counter[HostOutcome]:
         """Outcome → count over the scan: unreachable accounts and every host with an outcome."""
         counts = Counter(a.outcome for a in self.accounts if a.outcome is not None)
-        counts.update(h.outcome for h in self.hosts if h.outcome is not None)
+        counts.update(outcome for _, outcome in self.hosts)
         return counts
 
     def by_account(self) -> dict[str, dict[HostOutcome, int]]:
@@ -111,10 +111,8 @@ class FinalTally:
         for account in self.accounts:
             if account.outcome is not None:
                 tallies.setdefault(account.alias, Counter())[account.outcome] += 1
-        for host in self.hosts:
-            if host.outcome is not None:
-                alias = aliases.get(host.account_id, host.account_id)
-                tallies.setdefault(alias, Counter())[host.outcome] += 1
+        for account_id, outcome in self.hosts:
+            tallies.setdefault(aliases.get(account_id, account_id), Counter())[outcome] += 1
         return {alias: dict(counts) for alias, counts in tallies.items()}
 
 
@@ -276,13 +274,19 @@ class ScanStore:
             kwargs["ExpressionAttributeNames"] = names
         self._db.update_item(**kwargs)
 
-    def _query(self, scan_id: str, prefix: str) -> Iterator[dict[str, Any]]:
+    def _query(self, scan_id: str, prefix: str, attributes: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+        """The scan's items whose sort key starts with ``prefix``; only ``attributes`` if given."""
         paginator = self._db.get_paginator("query")
+        kwargs: dict[str, Any] = {}
+        if attributes:
+            names = {f"#p{index}": name for index, name in enumerate(attributes)}
+            kwargs = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
         for page in paginator.paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues={":pk": _s(f"SCAN#{scan_id}"), ":prefix": _s(prefix)},
             ConsistentRead=True,
+            **kwargs,
         ):
             for item in page.get("Items", []):
                 yield {key: _plain(value) for key, value in item.items()}
@@ -873,7 +877,12 @@ class ScanStore:
 
         Returns the items it counted, or None when the scan's status was not in ``allowed``.
         """
-        tally = FinalTally(tuple(self.accounts(scan_id)), tuple(self.hosts(scan_id)))
+        host_outcomes = (
+            (item["account_id"], HostOutcome(item["outcome"]))
+            for item in self._query(scan_id, "HOST#", attributes=("account_id", "outcome"))
+            if item.get("outcome")
+        )
+        tally = FinalTally(tuple(self.accounts(scan_id)), tuple(host_outcomes))
         counts = tally.counts()
         accounts_done = sum(1 for a in tally.accounts if a.phase == AccountPhase.DONE)
         hosts_total = sum(a.hosts for a in tally.accounts if a.discovered)

@@ -176,7 +176,9 @@ def test_finalize_returns_the_items_it_counted_by_account(store: ScanStore) -> N
     tally = store.finalize(SCAN, (ScanStatus.RUNNING,), ScanStatus.FINISHED, "2026-11-26T00:00:00+00:00")
 
     assert tally is not None
-    assert sorted(h.instance_id for h in tally.hosts) == sorted(ids)
+    assert sorted(tally.hosts) == sorted(
+        [(ACCOUNT, HostOutcome.SUCCEEDED)] * 2 + [(ACCOUNT, HostOutcome.FAILED_CHECKS)]
+    )
     assert tally.by_account() == {
         "a0": {HostOutcome.SUCCEEDED: 2, HostOutcome.FAILED_CHECKS: 1},
         "a1": {HostOutcome.ACCOUNT_UNREACHABLE: 1},
