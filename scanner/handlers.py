@@ -514,12 +514,12 @@ class JobHandlers:
             return
         hosts = store.hosts(job.scan_id, job.account_id, job.region)
         open_hosts = [h for h in hosts if h.phase != HostPhase.DONE]
-        changed = False
-        if open_hosts:
-            changed = self._track_round(scan, account, open_hosts)
-        remaining = [
-            h for h in store.hosts(job.scan_id, job.account_id, job.region) if h.phase != HostPhase.DONE
-        ]
+        results = self._track_round(scan, account, open_hosts) if open_hosts else []
+        changed = self._record(job.scan_id, account, results)
+        # A host given a result is done now, by this write or an earlier one. The rest were open when
+        # read: one that another writer closed since then is found done in the next round.
+        ended = {host.instance_id for host, _ in results}
+        remaining = [h for h in open_hosts if h.instance_id not in ended]
         if not remaining:
             if store.finish_account(job.scan_id, job.account_id, job.region):
                 changed = True
@@ -534,34 +534,29 @@ class JobHandlers:
         if changed:
             self._progress(job.scan_id)
 
-    def _track_round(self, scan: ScanRecord, account: AccountItem, open_hosts: list[HostItem]) -> bool:
+    def _track_round(
+        self, scan: ScanRecord, account: AccountItem, open_hosts: list[HostItem]
+    ) -> list[tuple[HostItem, HostResult]]:
+        """The open hosts that have a final outcome this round, each with its result."""
         now = self.rt.now()
         try:
             clients = self._account_clients(scan, account.account_id, account.region)
         except AccountUnreachableError as exc:
             reason = f"no final status before the deadline; the account could not be entered: {exc.reason}"
             late = [h for h in open_hosts if h.deadline is not None and now >= h.deadline]
-            return self._record(
-                scan.scan_id,
-                account,
-                [
-                    (h, HostResult(outcome=HostOutcome.TIMED_OUT, detail=OutcomeDetail(reason=reason)))
-                    for h in late
-                ],
-            )
+            return [
+                (h, HostResult(outcome=HostOutcome.TIMED_OUT, detail=OutcomeDetail(reason=reason)))
+                for h in late
+            ]
         if scan.status == ScanStatus.CANCELLING:
             for host in open_hosts:
                 if host.command_id:
                     cancel(clients.ssm, host.command_id)
             reason = "the scan was cancelled"
-            return self._record(
-                scan.scan_id,
-                account,
-                [
-                    (h, HostResult(outcome=HostOutcome.CANCELLED, detail=OutcomeDetail(reason=reason)))
-                    for h in open_hosts
-                ],
-            )
+            return [
+                (h, HostResult(outcome=HostOutcome.CANCELLED, detail=OutcomeDetail(reason=reason)))
+                for h in open_hosts
+            ]
         by_id = {h.instance_id: h for h in open_hosts}
         pending = [
             Pending(h.instance_id, h.command_id, h.deadline or now)
@@ -570,7 +565,7 @@ class JobHandlers:
         ]
         since = (scan.started_at or scan.created_at) - SWEEP_MARGIN
         finished, _ = poll(clients.ssm, pending, now=self.rt.now, since=since)
-        return self._record(scan.scan_id, account, [(by_id[p.instance_id], r) for p, r in finished])
+        return [(by_id[p.instance_id], r) for p, r in finished]
 
     # -- finalize ------------------------------------------------------------------------------
 
