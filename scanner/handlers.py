@@ -52,7 +52,7 @@ from scanner.outcomes import HostOutcome
 from scanner.presign import Presigner
 from scanner.ratelimit import RateLimiterRegistry
 from scanner.sessions import AccountSession, SessionCache, warm_member_models
-from scanner.state import BATCH, AccountItem, AccountPhase, HostItem, HostPhase, ScanStore
+from scanner.state import BATCH, AccountItem, AccountPhase, FinalTally, HostItem, HostPhase, ScanStore
 from scanner.tracking import Pending, cancel, deadline_seconds, poll
 
 __all__ = ["JobHandlers", "Runtime"]
@@ -63,6 +63,9 @@ log = logging.getLogger(__name__)
 DISPATCH_LEASE_SECONDS = 900.0
 SWEEP_MARGIN = timedelta(minutes=5)
 TRACK_LEASE_SECONDS = 300.0
+# A recount takes seconds; the lease stays well inside the queue's visibility timeout, so a
+# delivery of a job whose worker died finds the claim expired.
+FINALIZE_LEASE_SECONDS = 120.0
 ACTIVE = (ScanStatus.RUNNING, ScanStatus.CANCELLING)
 
 
@@ -577,11 +580,20 @@ class JobHandlers:
         accounts = store.accounts(job.scan_id)
         if any(a.phase != AccountPhase.DONE for a in accounts):
             return
-        final = ScanStatus.FINISHED if scan.status == ScanStatus.RUNNING else ScanStatus.CANCELLED
-        finished_at = self.rt.utcnow()
-        tally = store.finalize(job.scan_id, (scan.status,), final, finished_at.isoformat())
-        if tally is None:
+        owner = uuid.uuid4().hex
+        if not store.claim_finalize(
+            job.scan_id, owner=owner, now=self.rt.now(), lease=FINALIZE_LEASE_SECONDS
+        ):
+            return  # another delivery is closing the scan
+        closed = None
+        try:
+            closed = self._close(scan)
+        finally:
+            if closed is None:  # failed, or another closed the scan: a later delivery may try
+                store.release_finalize(job.scan_id, owner=owner)
+        if closed is None:
             return
+        tally, final, finished_at = closed
         scan = store.get_scan(job.scan_id)
         self.rt.events.publish(
             ScanFinished(
@@ -596,3 +608,19 @@ class JobHandlers:
             )
         )
         self._forget(job.scan_id)
+
+    def _close(self, scan: ScanRecord) -> tuple[FinalTally, ScanStatus, datetime] | None:
+        """Close the scan, recounted, from the active status it has: FINISHED when it was running,
+        CANCELLED when it was being cancelled. A cancel may move it from RUNNING to CANCELLING
+        meanwhile; it is then closed as CANCELLED. None when it is no longer active."""
+        store = self.rt.store
+        for _ in range(len(ACTIVE)):  # the status only moves forward: RUNNING, then CANCELLING
+            final = ScanStatus.FINISHED if scan.status == ScanStatus.RUNNING else ScanStatus.CANCELLED
+            finished_at = self.rt.utcnow()
+            tally = store.finalize(scan.scan_id, (scan.status,), final, finished_at.isoformat())
+            if tally is not None:
+                return tally, final, finished_at
+            scan = store.get_scan(scan.scan_id)
+            if scan.status not in ACTIVE:
+                return None
+        return None

@@ -870,6 +870,32 @@ class ScanStore:
             {":r": _s(reason)},
         )
 
+    def claim_finalize(self, scan_id: str, *, owner: str, now: float, lease: float) -> bool:
+        """Take the scan's finalize claim, so that one of the finalize jobs racing at the scan's end
+        recounts it and the others stop. A claim older than ``lease`` seconds (its holder died) is
+        taken over. The claim saves work only: :meth:`finalize` closes the scan once either way.
+        """
+        return self._update_if(
+            _scan_key(scan_id),
+            "SET finalize_owner = :me, finalize_at = :now",
+            "attribute_exists(pk) AND (attribute_not_exists(finalize_owner) OR finalize_at < :stale)",
+            {":me": _s(owner), ":now": _n(round(now, 3)), ":stale": _n(round(now - lease, 3))},
+        )
+
+    def release_finalize(self, scan_id: str, *, owner: str) -> None:
+        """Give the finalize claim up after a failure, so the job's next delivery can take it."""
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=_scan_key(scan_id),
+                UpdateExpression="REMOVE finalize_owner, finalize_at",
+                ConditionExpression="finalize_owner = :me",
+                ExpressionAttributeValues={":me": _s(owner)},
+            )
+        except ClientError as exc:
+            if not _is_conditional_failure(exc):
+                raise
+
     def finalize(
         self, scan_id: str, allowed: tuple[ScanStatus, ...], to: ScanStatus, finished_at: str
     ) -> FinalTally | None:

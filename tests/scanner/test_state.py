@@ -186,6 +186,17 @@ def test_finalize_returns_the_items_it_counted_by_account(store: ScanStore) -> N
     assert store.get_scan(SCAN).counts == dict(tally.counts())
 
 
+def test_the_finalize_claim_is_held_until_released_by_its_owner_or_stale(store: ScanStore) -> None:
+    store.create_scan(scan_record(SCAN))
+    assert store.claim_finalize(SCAN, owner="a", now=1000.0, lease=120.0)
+    assert not store.claim_finalize(SCAN, owner="b", now=1100.0, lease=120.0)
+    store.release_finalize(SCAN, owner="b")  # not b's to give up
+    assert not store.claim_finalize(SCAN, owner="b", now=1100.0, lease=120.0)
+    assert store.claim_finalize(SCAN, owner="b", now=1121.0, lease=120.0)  # a's holder died: taken over
+    store.release_finalize(SCAN, owner="b")
+    assert store.claim_finalize(SCAN, owner="c", now=1122.0, lease=120.0)
+
+
 def test_every_item_carries_a_ttl(store: ScanStore, dynamodb: object) -> None:
     _prepared(store)
     items = dynamodb.scan(TableName="state")["Items"]  # type: ignore[attr-defined]
