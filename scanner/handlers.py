@@ -63,8 +63,8 @@ log = logging.getLogger(__name__)
 DISPATCH_LEASE_SECONDS = 900.0
 SWEEP_MARGIN = timedelta(minutes=5)
 TRACK_LEASE_SECONDS = 300.0
-# A recount takes seconds; the lease stays well inside the queue's visibility timeout, so a
-# delivery of a job whose worker died finds the claim expired.
+# A recount takes seconds. The jobs queue's visibility timeout is six times the worker's timeout
+# (≥ 30 s), so at least 180 s: the next delivery of a job whose worker died finds its claim stale.
 FINALIZE_LEASE_SECONDS = 120.0
 ACTIVE = (ScanStatus.RUNNING, ScanStatus.CANCELLING)
 
