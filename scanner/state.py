@@ -698,17 +698,12 @@ class ScanStore:
 
     def release_dispatch(self, scan_id: str, account_id: str, region: str, *, owner: str) -> None:
         """Give the lease up after a failure: the next delivery takes over (and adopts, not resends)."""
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key={"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
-                UpdateExpression="SET dispatch_at = :zero",
-                ConditionExpression="dispatch_owner = :me",
-                ExpressionAttributeValues={":zero": _n(0), ":me": _s(owner)},
-            )
-        except ClientError as exc:
-            if not _is_conditional_failure(exc):
-                raise
+        self._update_if(
+            {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
+            "SET dispatch_at = :zero",
+            "dispatch_owner = :me",
+            {":zero": _n(0), ":me": _s(owner)},
+        )
 
     def _sent_item(
         self, scan_id: str, account_id: str, region: str, instance_id: str, command_id: str, deadline: float
@@ -884,17 +879,12 @@ class ScanStore:
 
     def release_finalize(self, scan_id: str, *, owner: str) -> None:
         """Give the finalize claim up after a failure, so the job's next delivery can take it."""
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=_scan_key(scan_id),
-                UpdateExpression="REMOVE finalize_owner, finalize_at",
-                ConditionExpression="finalize_owner = :me",
-                ExpressionAttributeValues={":me": _s(owner)},
-            )
-        except ClientError as exc:
-            if not _is_conditional_failure(exc):
-                raise
+        self._update_if(
+            _scan_key(scan_id),
+            "REMOVE finalize_owner, finalize_at",
+            "finalize_owner = :me",
+            {":me": _s(owner)},
+        )
 
     def finalize(
         self, scan_id: str, allowed: tuple[ScanStatus, ...], to: ScanStatus, finished_at: str
