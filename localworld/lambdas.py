@@ -1,59 +1,70 @@
-"""Lambda, locally: the Invoke API on 127.0.0.1 and SQS event-source mappings, running handlers here.
+"""Lambda, locally: the Invoke API on 127.0.0.1, SQS event-source mappings, and each function in
+execution environments of its own.
 
-cce-scan's Lambda entries (``bot.handler.handler``, ``scanner.entries.worker.handler``, …) run
-unchanged: boto3's Lambda client reaches :class:`LocalLambda` through ``AWS_ENDPOINT_URL_LAMBDA``
-(how Bolt's lazy listeners re-invoke the bot), and SQS messages reach handlers as the event a real
-event-source mapping builds, with ``ReportBatchItemFailures`` honoured. Handlers run in this
-process, each invocation on a worker thread, with a context object shaped like Lambda's.
+Every execution environment is a process of its own, as on Lambda: ``python -m awslambdaric
+<handler>`` (AWS's runtime interface client, the one Lambda's container images run) with the
+function's environment variables and its own role's credentials, speaking the Lambda Runtime API
+(``/2018-06-01/runtime/invocation/next``, ``…/response``, ``…/error``, ``/runtime/init/error``)
+to a server here. So two functions never share a client, a cache or credentials, and a module
+cache lives exactly as long as an environment.
+
+- An environment takes one invocation at a time. An invocation waits for an idle environment of
+  its function; a new one is started (a cold start: the handler module is imported again) while
+  the function has fewer than ``max_concurrency``.
+- A handler that runs past the function's timeout is stopped with its environment ("Task timed
+  out after N seconds"); an environment whose process dies fails the invocation it held.
+- boto3 reaches :class:`LocalLambda` through ``AWS_ENDPOINT_URL_LAMBDA`` (how Bolt's lazy
+  listeners re-invoke the bot); every Invoke is authorized by the ``authorize`` hook when one is
+  given (the world's IAM), and refused with Lambda's 403 ``AccessDeniedException``.
+- SQS messages reach handlers as the event a real event-source mapping builds, with
+  ``ReportBatchItemFailures`` honoured.
+
+What the functions print goes to ``<log_dir>/<function>.log``.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
+import os
+import queue
+import subprocess
+import sys
 import threading
 import time
-import traceback
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 from urllib.parse import unquote
 
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-__all__ = ["FunctionSpec", "Invocation", "LambdaContext", "LocalLambda"]
+__all__ = ["FunctionSpec", "Invocation", "LocalLambda"]
 
-Handler = Callable[[Any, Any], Any]
+RUNTIME_API = "/2018-06-01/runtime"
+# How long an idle environment's /next waits before it looks at the stop flag again.
+_NEXT_POLL_SECONDS = 0.5
+
+# The hook that authorizes an Invoke: (request headers, function ARN) → None when allowed, else
+# the AccessDenied message.
+Authorize = Callable[[Mapping[str, str], str], str | None]
+# Environment variables with the role credentials of a new execution environment of a function.
+CredentialsFor = Callable[["FunctionSpec"], Mapping[str, str]]
 
 
 @dataclass(frozen=True)
 class FunctionSpec:
-    """A function: its name and the handler it runs (``module.attribute``)."""
+    """A function: its name, handler (``module.attribute``), limits and environment variables."""
 
     name: str
     handler: str
     timeout_s: float = 900.0
     memory_mb: int = 512
-
-
-@dataclass
-class LambdaContext:
-    """The attributes of Lambda's Python context object that handlers and libraries read."""
-
-    function_name: str
-    invoked_function_arn: str
-    memory_limit_in_mb: int
-    aws_request_id: str
-    deadline: float
-    function_version: str = "$LATEST"
-    log_group_name: str = ""
-    log_stream_name: str = "local"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
+    environment: Mapping[str, str] = field(default_factory=dict)
+    max_concurrency: int = 4
 
 
 @dataclass
@@ -70,15 +81,121 @@ class Invocation:
 
 
 @dataclass
-class _SqsMapping:
-    function: str
-    queue_url: str
-    queue_arn: str
-    client: Any
-    batch_size: int
-    wait_seconds: int
-    stop: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
+class _Pending:
+    """An invocation on its way through an execution environment."""
+
+    request_id: str
+    function: FunctionSpec
+    payload: bytes
+    deadline: float = 0.0
+    done: threading.Event = field(default_factory=threading.Event)
+    response: bytes | None = None
+    error: str | None = None
+
+    def finish(self, *, response: bytes | None = None, error: str | None = None) -> None:
+        if self.done.is_set():
+            return
+        self.response, self.error = response, error
+        self.done.set()
+
+
+class _Environment:
+    """One execution environment: a runtime-interface-client process and its Runtime API server."""
+
+    def __init__(self, owner: LocalLambda, spec: FunctionSpec, work: queue.Queue[_Pending]) -> None:
+        self.owner = owner
+        self.spec = spec
+        self.work = work
+        self.current: _Pending | None = None
+        self.initialized = False
+        self.stopping = threading.Event()
+        self._server: BaseWSGIServer = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"runtime-api-{spec.name}", daemon=True
+        )
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started = time.monotonic()
+
+    def start(self, environment: Mapping[str, str], log: IO[bytes]) -> None:
+        self._thread.start()
+        env = {**environment, "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{self._server.server_port}"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "awslambdaric", self.spec.handler],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    @property
+    def idle(self) -> bool:
+        return self.initialized and self.current is None and not self.stopping.is_set()
+
+    def exited(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    # The Runtime API
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        return self._answer(request)(environ, start_response)
+
+    def _answer(self, request: Request) -> Response:
+        path = request.path
+        if request.method == "GET" and path == f"{RUNTIME_API}/invocation/next":
+            return self._next()
+        if request.method == "POST" and path == f"{RUNTIME_API}/init/error":
+            self.owner.init_failed(self, _error_text(request.get_data()))
+            return Response(status=202)
+        parts = path.removeprefix(f"{RUNTIME_API}/invocation/").split("/")
+        if request.method == "POST" and len(parts) == 2 and parts[1] in ("response", "error"):
+            pending = self.current
+            if pending is None or pending.request_id != parts[0]:
+                return _runtime_error(400, "InvalidRequestID", f"no invocation {parts[0]} in progress")
+            self.current = None
+            if parts[1] == "response":
+                pending.finish(response=request.get_data())
+            else:
+                pending.finish(error=_error_text(request.get_data()))
+            return Response(status=202)
+        return _runtime_error(404, "UnknownOperation", f"{request.method} {path}")
+
+    def _next(self) -> Response:
+        self.initialized = True
+        self.owner.wake()
+        while not self.stopping.is_set():
+            try:
+                pending = self.work.get(timeout=_NEXT_POLL_SECONDS)
+            except queue.Empty:
+                continue
+            if self.stopping.is_set():
+                self.work.put(pending)
+                break
+            pending.deadline = time.monotonic() + self.spec.timeout_s
+            self.current = pending
+            deadline_ms = int((time.time() + self.spec.timeout_s) * 1000)
+            return Response(
+                pending.payload,
+                status=200,
+                mimetype="application/json",
+                headers={
+                    "Lambda-Runtime-Aws-Request-Id": pending.request_id,
+                    "Lambda-Runtime-Deadline-Ms": str(deadline_ms),
+                    "Lambda-Runtime-Invoked-Function-Arn": self.owner.arn(self.spec.name),
+                    "Lambda-Runtime-Trace-Id": f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}",
+                },
+            )
+        return _runtime_error(500, "ServiceStopping", "the local Lambda service is stopping")
 
 
 class LocalLambda:
@@ -90,20 +207,31 @@ class LocalLambda:
         *,
         account_id: str,
         region: str,
+        credentials: CredentialsFor | None = None,
+        authorize: Authorize | None = None,
+        log_dir: Path | None = None,
         max_workers: int = 8,
     ) -> None:
         self.functions = {spec.name: spec for spec in functions}
         self.account_id = account_id
         self.region = region
         self.invocations: list[Invocation] = []
-        self._handlers: dict[str, Handler] = {}
+        self._credentials = credentials
+        self._authorize = authorize
+        self._log_dir = log_dir
         self._lock = threading.Lock()
+        self._wakeup = threading.Condition(self._lock)
+        self._work: dict[str, queue.Queue[_Pending]] = {name: queue.Queue() for name in self.functions}
+        self._environments: dict[str, list[_Environment]] = {name: [] for name in self.functions}
+        self._logs: dict[str, IO[bytes]] = {}
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="lambda")
         self._pending: set[Future[Any]] = set()
         self._busy = 0
         self._mappings: list[_SqsMapping] = []
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
+        self._monitor: threading.Thread | None = None
+        self._stopped = threading.Event()
 
     # Lifecycle
 
@@ -111,9 +239,12 @@ class LocalLambda:
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self._thread = threading.Thread(target=self._server.serve_forever, name="lambda-api", daemon=True)
         self._thread.start()
+        self._monitor = threading.Thread(target=self._watch, name="lambda-monitor", daemon=True)
+        self._monitor.start()
         return self
 
     def stop(self) -> None:
+        self._stopped.set()
         for mapping in self._mappings:
             mapping.stop.set()
         for mapping in self._mappings:
@@ -124,8 +255,24 @@ class LocalLambda:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        with self._lock:
+            self._wakeup.notify_all()
+            environments = [env for envs in self._environments.values() for env in envs]
+            for envs in self._environments.values():
+                envs.clear()
+        for env in environments:
+            env.stop()
+            if env.current is not None:
+                env.current.finish(error="the local Lambda service stopped")
+        for work in self._work.values():
+            while not work.empty():
+                work.get_nowait().finish(error="the local Lambda service stopped")
+        if self._monitor is not None:
+            self._monitor.join(timeout=5)
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self._server = self._thread = None
+        for log in self._logs.values():
+            log.close()
+        self._server = self._thread = self._monitor = None
 
     def __enter__(self) -> LocalLambda:
         return self.start()
@@ -142,6 +289,14 @@ class LocalLambda:
 
     def arn(self, name: str) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
+
+    def warm(self, *names: str) -> None:
+        """Start one execution environment of each named function now (as provisioned concurrency
+        would), so the first invocation does not wait for a cold start."""
+        with self._lock:
+            for name in names or tuple(self.functions):
+                if not self._environments[name]:
+                    self._spawn(self.functions[name])
 
     # Invoking
 
@@ -182,37 +337,116 @@ class LocalLambda:
             self._pending = {f for f in self._pending if not f.done()}
             self._pending.add(future)
 
-    def _handler(self, name: str) -> tuple[FunctionSpec, Handler]:
+    def _run(self, name: str, payload: Any, kind: str) -> Invocation:
         spec = self.functions.get(name)
         if spec is None:
             raise LookupError(name)
-        with self._lock:
-            handler = self._handlers.get(name)
-            if handler is None:
-                module_name, _, attribute = spec.handler.rpartition(".")
-                handler = getattr(importlib.import_module(module_name), attribute)
-                self._handlers[name] = handler
-        return spec, handler
-
-    def _run(self, name: str, payload: Any, kind: str) -> Invocation:
-        spec, handler = self._handler(name)
-        context = LambdaContext(
-            function_name=name,
-            invoked_function_arn=self.arn(name),
-            memory_limit_in_mb=spec.memory_mb,
-            aws_request_id=str(uuid.uuid4()),
-            deadline=time.monotonic() + spec.timeout_s,
-            log_group_name=f"/aws/lambda/{name}",
-        )
         record = Invocation(function=name, kind=kind, payload=payload, started=time.monotonic())
+        pending = _Pending(str(uuid.uuid4()), spec, json.dumps(payload).encode())
+        with self._lock:
+            self._busy += 1
         try:
-            record.result = handler(payload, context)
-        except Exception as exc:  # a handler's crash is Lambda's "Unhandled" function error
-            record.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+            self._enqueue(pending)
+            pending.done.wait()
+        finally:
+            with self._lock:
+                self._busy -= 1
+        if pending.error is not None:
+            record.error = pending.error
+        else:
+            try:
+                record.result = json.loads(pending.response or b"null")
+            except json.JSONDecodeError:
+                record.error = "Runtime.InvalidResponse: the handler's response is not JSON"
         record.ended = time.monotonic()
         with self._lock:
             self.invocations.append(record)
         return record
+
+    # Execution environments
+
+    def _enqueue(self, pending: _Pending) -> None:
+        if self._stopped.is_set():
+            pending.finish(error="the local Lambda service stopped")
+            return
+        with self._lock:
+            self._work[pending.function.name].put(pending)
+            self._scale(pending.function)
+
+    def _scale(self, spec: FunctionSpec) -> None:
+        """Start an environment when the function's queue has more work than idle or starting ones."""
+        environments = self._environments[spec.name]
+        ready = sum(1 for env in environments if env.idle or not env.initialized)
+        if self._work[spec.name].qsize() > ready and len(environments) < spec.max_concurrency:
+            self._spawn(spec)
+
+    def _spawn(self, spec: FunctionSpec) -> None:
+        env = _Environment(self, spec, self._work[spec.name])
+        variables = {
+            **_base_environment(),
+            **spec.environment,
+            **(self._credentials(spec) if self._credentials is not None else {}),
+            "AWS_REGION": self.region,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"local/{uuid.uuid4().hex}",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        }
+        env.start(variables, self._log(spec.name))
+        self._environments[spec.name].append(env)
+
+    def _log(self, name: str) -> IO[bytes]:
+        log = self._logs.get(name)
+        if log is None:
+            path = (self._log_dir / f"{name}.log") if self._log_dir is not None else Path(os.devnull)
+            if self._log_dir is not None:
+                self._log_dir.mkdir(parents=True, exist_ok=True)
+            log = self._logs[name] = path.open("ab", buffering=0)
+        return log
+
+    def wake(self) -> None:
+        with self._lock:
+            self._wakeup.notify_all()
+
+    def init_failed(self, env: _Environment, error: str) -> None:
+        """An environment's init failed: Lambda answers the invocation waiting for it with that error."""
+        env.stopping.set()
+        try:
+            pending = env.work.get_nowait()
+        except queue.Empty:
+            return
+        pending.finish(error=f"Runtime.InitError: {error}")
+
+    def _watch(self) -> None:
+        """Stop handlers past their timeout and forget environments whose process has died."""
+        while not self._stopped.is_set():
+            with self._lock:
+                self._wakeup.wait(timeout=0.2)
+                now = time.monotonic()
+                finished: list[_Environment] = []
+                for name, environments in self._environments.items():
+                    for env in list(environments):
+                        pending = env.current
+                        if pending is not None and now > pending.deadline:
+                            pending.finish(error=f"Task timed out after {env.spec.timeout_s:.2f} seconds")
+                            env.current = None
+                            environments.remove(env)
+                            finished.append(env)
+                        elif env.exited() or (env.stopping.is_set() and env.current is None):
+                            if pending is not None:
+                                code = env.process.returncode if env.process is not None else None
+                                pending.finish(
+                                    error=f"Runtime.ExitError: the runtime exited with status {code}"
+                                )
+                                env.current = None
+                            environments.remove(env)
+                            finished.append(env)
+                    self._scale(self.functions[name])
+            for env in finished:
+                env.stop()
 
     # The Invoke API over HTTP
 
@@ -232,9 +466,17 @@ class LocalLambda:
             return _error(
                 404, "UnknownOperationException", f"unknown operation {request.method} {request.path}"
             )
-        name = _function_name(unquote(parts[2]))
+        name_or_arn = unquote(parts[2])
+        name = _function_name(name_or_arn)
         if name not in self.functions:
             return _error(404, "ResourceNotFoundException", f"Function not found: {self.arn(name)}")
+        if self._authorize is not None:
+            qualifier = name_or_arn.split(":")[7] if name_or_arn.startswith("arn:") else ""
+            qualifier = qualifier or request.args.get("Qualifier", "")
+            resource = self.arn(name) + (f":{qualifier}" if qualifier else "")
+            denied = self._authorize(dict(request.headers.items()), resource)
+            if denied is not None:
+                return _error(403, "AccessDeniedException", denied)
         kind = request.headers.get("X-Amz-Invocation-Type", "RequestResponse")
         try:
             payload = json.loads(request.get_data() or b"{}")
@@ -344,6 +586,46 @@ class LocalLambda:
         }
 
 
+@dataclass
+class _SqsMapping:
+    function: str
+    queue_url: str
+    queue_arn: str
+    client: Any
+    batch_size: int
+    wait_seconds: int
+    stop: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+
+
+def _base_environment() -> dict[str, str]:
+    """What every environment starts from: a plain PATH, the code on the import path, no credentials
+    or endpoints of this process (each function gets its own)."""
+    paths = [entry for entry in sys.path if entry and Path(entry).is_dir()]
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": os.pathsep.join(paths),
+        "LANG": "C.UTF-8",
+        "TZ": ":UTC",
+        "LAMBDA_DISABLE_PREVIEW_WARN": "1",
+    }
+
+
+def _error_text(body: bytes) -> str:
+    """An ``/error`` or ``/init/error`` body (``errorType``, ``errorMessage``, ``stackTrace``) as text."""
+    try:
+        data = json.loads(body or b"{}")
+    except json.JSONDecodeError:
+        return body.decode("utf-8", "replace")
+    if not isinstance(data, dict):
+        return str(data)
+    text = f"{data.get('errorType', 'Error')}: {data.get('errorMessage', '')}"
+    trace = data.get("stackTrace")
+    if isinstance(trace, list) and trace:
+        text += "\n" + "".join(str(line) for line in trace)
+    return text
+
+
 def _function_name(name_or_arn: str) -> str:
     """``name``, ``name:qualifier`` or a function ARN with an optional qualifier → the name."""
     if name_or_arn.startswith("arn:"):
@@ -351,9 +633,15 @@ def _function_name(name_or_arn: str) -> str:
     return name_or_arn.split(":")[0]
 
 
+def _runtime_error(status: int, kind: str, message: str) -> Response:
+    return Response(
+        json.dumps({"errorType": kind, "errorMessage": message}), status=status, mimetype="application/json"
+    )
+
+
 def _error(status: int, kind: str, message: str) -> Response:
     return Response(
-        json.dumps({"Type": "User", "message": message}),
+        json.dumps({"Type": "User", "Message": message}),
         status=status,
         headers={"x-amzn-ErrorType": kind},
         mimetype="application/json",

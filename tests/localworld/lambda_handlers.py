@@ -1,22 +1,24 @@
-"""Handlers the local Lambda tests run (importable by ``module.attribute`` like real ones)."""
+"""Handlers the local Lambda tests run, each in an execution environment (a process) of its own."""
 
 from __future__ import annotations
 
 import json
-import threading
+import os
+import time
 from typing import Any
 
-SEEN: list[Any] = []
-LOCK = threading.Lock()
+STARTED_AT = time.time()  # once per environment: the module is imported at its cold start
 
 
 def echo(event: Any, context: Any) -> Any:
-    with LOCK:
-        SEEN.append(event)
     return {
         "echo": event,
         "function": context.function_name,
         "remaining_ms": context.get_remaining_time_in_millis(),
+        "pid": os.getpid(),
+        "started_at": STARTED_AT,
+        "marker": os.environ.get("MARKER"),
+        "access_key": os.environ.get("AWS_ACCESS_KEY_ID"),
     }
 
 
@@ -24,12 +26,19 @@ def crash(event: Any, context: Any) -> Any:
     raise ValueError("boom")
 
 
+def sleep(event: dict[str, Any], context: Any) -> Any:
+    time.sleep(float(event["seconds"]))
+    return {"slept": event["seconds"], "pid": os.getpid()}
+
+
+def die(event: Any, context: Any) -> Any:
+    os._exit(3)
+
+
 def half_fails(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Reports every record whose body says "fail" as a batch item failure."""
     failures = []
     for record in event["Records"]:
-        with LOCK:
-            SEEN.append(json.loads(record["body"]))
         if json.loads(record["body"]).get("fail"):
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}

@@ -1,10 +1,15 @@
-"""The local Lambda service speaks the Invoke API to boto3 and delivers SQS like a mapping does."""
+"""The local Lambda service speaks the Invoke API to boto3, runs each function in execution
+environments of its own (processes, through the Lambda Runtime API) and delivers SQS like a
+mapping does."""
 
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -12,24 +17,36 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from localworld.lambdas import FunctionSpec, LocalLambda
-from tests.localworld import lambda_handlers
 
 REGION = "ap-northeast-2"
+HANDLERS = "tests.localworld.lambda_handlers"
+
+
+def _credentials(spec: FunctionSpec) -> Mapping[str, str]:
+    return {"AWS_ACCESS_KEY_ID": f"KEY-OF-{spec.name}", "AWS_SECRET_ACCESS_KEY": "secret"}
+
+
+def _denied_for_crash(headers: Mapping[str, str], resource: str) -> str | None:
+    return f"not allowed: {resource}" if ":function:crash" in resource else None
 
 
 @pytest.fixture
-def service() -> Iterator[LocalLambda]:
-    lambda_handlers.SEEN.clear()
+def service(tmp_path: Path) -> Iterator[LocalLambda]:
     functions = [
-        FunctionSpec("echo", "tests.localworld.lambda_handlers.echo"),
-        FunctionSpec("crash", "tests.localworld.lambda_handlers.crash"),
-        FunctionSpec("half", "tests.localworld.lambda_handlers.half_fails"),
+        FunctionSpec("echo", f"{HANDLERS}.echo", environment={"MARKER": "echo's own"}),
+        FunctionSpec("crash", f"{HANDLERS}.crash"),
+        FunctionSpec("half", f"{HANDLERS}.half_fails"),
+        FunctionSpec("slow", f"{HANDLERS}.sleep", timeout_s=1.0, max_concurrency=2),
+        FunctionSpec("die", f"{HANDLERS}.die"),
+        FunctionSpec("broken", "tests.localworld.lambda_broken.handler"),
     ]
-    with LocalLambda(functions, account_id="111111111111", region=REGION) as running:
+    with LocalLambda(
+        functions, account_id="111111111111", region=REGION, credentials=_credentials, log_dir=tmp_path
+    ) as running:
         yield running
 
 
-def _client(service: LocalLambda):  # type: ignore[no-untyped-def]
+def _client(service: LocalLambda) -> Any:
     return boto3.client(
         "lambda",
         region_name=REGION,
@@ -48,13 +65,43 @@ def test_request_response_invocation_returns_the_handlers_result(service: LocalL
     assert body["remaining_ms"] > 0
 
 
+def test_a_function_runs_in_a_process_of_its_own_with_its_environment_and_credentials(
+    service: LocalLambda,
+) -> None:
+    import os
+
+    body = service.invoke("echo", {})
+    assert body["pid"] != os.getpid()
+    assert body["marker"] == "echo's own"
+    assert body["access_key"] == "KEY-OF-echo"
+
+
+def test_a_warm_environment_serves_the_next_invocation_without_a_cold_start(service: LocalLambda) -> None:
+    first = service.invoke("echo", {"n": 1})
+    second = service.invoke("echo", {"n": 2})
+    assert (second["pid"], second["started_at"]) == (first["pid"], first["started_at"])
+
+
+def test_invocations_at_once_run_in_environments_side_by_side(service: LocalLambda) -> None:
+    results: list[Any] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(service.invoke("slow", {"seconds": 0.5})))
+        for _ in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({result["pid"] for result in results}) == 2
+
+
 def test_event_invocation_by_arn_with_qualifier_is_accepted_and_runs_later(service: LocalLambda) -> None:
     answer = _client(service).invoke(
         FunctionName=service.arn("echo") + ":live", InvocationType="Event", Payload=json.dumps({"lazy": True})
     )
     assert answer["StatusCode"] == 202
-    service.settle(timeout=10)
-    assert {"lazy": True} in lambda_handlers.SEEN
+    service.settle(timeout=30)
+    assert any(i.kind == "Event" and i.payload == {"lazy": True} for i in service.invocations)
 
 
 def test_a_crashing_handler_is_an_unhandled_function_error(service: LocalLambda) -> None:
@@ -63,10 +110,43 @@ def test_a_crashing_handler_is_an_unhandled_function_error(service: LocalLambda)
     assert "boom" in json.loads(answer["Payload"].read())["errorMessage"]
 
 
+def test_a_handler_past_its_timeout_is_stopped_with_lambdas_message(service: LocalLambda) -> None:
+    with pytest.raises(RuntimeError, match=r"Task timed out after 1\.00 seconds"):
+        service.invoke("slow", {"seconds": 30})
+    assert service.invoke("slow", {"seconds": 0})["slept"] == 0  # a new environment takes over
+
+
+def test_an_environment_whose_process_dies_fails_its_invocation(service: LocalLambda) -> None:
+    with pytest.raises(RuntimeError, match="the runtime exited with status 3"):
+        service.invoke("die", {})
+
+
+def test_a_handler_module_that_cannot_be_imported_fails_the_invocation_with_its_init_error(
+    service: LocalLambda,
+) -> None:
+    with pytest.raises(RuntimeError, match=r"Runtime\.InitError.*cannot be imported"):
+        service.invoke("broken", {})
+
+
 def test_unknown_function_is_resource_not_found(service: LocalLambda) -> None:
     with pytest.raises(ClientError) as info:
         _client(service).invoke(FunctionName="nope", Payload=b"{}")
     assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_an_invoke_the_authorizer_refuses_is_access_denied(tmp_path: Path) -> None:
+    functions = [FunctionSpec("crash", f"{HANDLERS}.crash")]
+    with (
+        LocalLambda(
+            functions, account_id="111111111111", region=REGION, authorize=_denied_for_crash
+        ) as running,
+        pytest.raises(ClientError) as info,
+    ):
+        _client(running).invoke(FunctionName="crash", Payload=b"{}")
+    assert info.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert "arn:aws:lambda:ap-northeast-2:111111111111:function:crash" in str(info.value)
+    assert not running.invocations
 
 
 @mock_aws
@@ -76,9 +156,19 @@ def test_sqs_mapping_deletes_processed_messages_and_keeps_reported_failures(serv
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": 1}))
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": 2, "fail": True}))
     service.map_sqs("half", url, sqs, wait_seconds=0)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and lambda_handlers.SEEN.count({"n": 2, "fail": True}) < 2:
+
+    def delivered(body: dict[str, Any]) -> int:
+        return sum(
+            1
+            for i in list(service.invocations)
+            if i.kind == "SQS"
+            for record in i.payload["Records"]
+            if json.loads(record["body"]) == body
+        )
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and delivered({"n": 2, "fail": True}) < 2:
         time.sleep(0.05)
     # The failed message came back after its visibility timeout; the other was deleted once.
-    assert lambda_handlers.SEEN.count({"n": 1}) == 1
-    assert lambda_handlers.SEEN.count({"n": 2, "fail": True}) >= 2
+    assert delivered({"n": 1}) == 1
+    assert delivered({"n": 2, "fail": True}) >= 2
