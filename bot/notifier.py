@@ -44,7 +44,6 @@ from scanner.events import (
     ScanFinished,
     parse_event,
 )
-from scanner.models import ScanStatus
 from scanner.outcomes import FAILURES, HostOutcome
 from scanner.report import (
     awaiting_analysis,
@@ -69,7 +68,6 @@ REPORT_TYPE = "notifier.report"
 ANALYSIS_WAIT_SECONDS = 180
 ANALYSIS_RETRY_SECONDS = 5
 FAILURE_THRESHOLDS = (1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000)
-PREVIOUS_SCANS_LOOKED_AT = 50
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
@@ -291,16 +289,7 @@ class Notifier:
 
     def _previous_scan(self, scan_id: str) -> str | None:
         """The latest finished scan of the same targets before this one, for the diff."""
-        record = self.store.get_scan(scan_id)
-        for other in self.store.recent_scans(PREVIOUS_SCANS_LOOKED_AT):
-            if (
-                other.scan_id < scan_id
-                and other.status is ScanStatus.FINISHED
-                and other.targets.kind == record.targets.kind
-                and sorted(other.targets.names) == sorted(record.targets.names)
-            ):
-                return other.scan_id
-        return None
+        return self.store.previous_finished(self.store.get_scan(scan_id))
 
     def report(self, event: ScanFinished) -> None:
         """Publish ``reports/<scan>/`` from every host's findings, then post it in the thread."""

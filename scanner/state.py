@@ -3,7 +3,10 @@
 Keys: ``pk`` = ``SCAN#<scan>``; ``sk`` = ``#SCAN`` (the scan), ``ACCOUNT#<account>#<region>``,
 ``HOST#<account>#<region>#<instance>`` and, once its command is sent,
 ``SENT#<account>#<region>#<instance>`` (the command ID and deadline). Idempotency keys live at ``pk`` = ``IDEMPOTENCY#<key>``.
-Every item carries ``ttl`` (epoch seconds; the table's TTL attribute).
+Every item carries ``ttl`` (epoch seconds; the table's TTL attribute). The scan item also
+carries the keys of two indexes (``scans_pk``, ``targets_pk``, ``created_sk``), through which
+:meth:`ScanStore.recent_scans` and :meth:`ScanStore.previous_finished` read without a table
+Scan; :mod:`scanner.table` describes the indexes.
 
 Every change that a re-delivered job could repeat is a conditional write on one item: an
 account is dispatched by the holder of its lease only, who sends only to hosts without a
@@ -30,6 +33,14 @@ from botocore.exceptions import ClientError
 from scanner.errors import ScanNotFoundError, ScanStateError
 from scanner.models import Host, HostResult, OutcomeDetail, ScanRecord, ScanStatus, ScanTargets
 from scanner.outcomes import HostOutcome
+from scanner.table import (
+    SCANS_BY_CREATED,
+    SCANS_BY_TARGETS,
+    TableIndex,
+    create_table,
+    created_sort_key,
+    targets_partition,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -38,6 +49,12 @@ if TYPE_CHECKING:
 # in one round trip's time rather than one per 25 hosts.
 PARALLEL_BATCHES = 4
 BATCH = 25  # items per BatchWriteItem, its limit
+BATCH_GET = 100  # keys per BatchGetItem, its limit
+SCANS_PARTITION = "SCANS"  # every scan item's scans_pk
+# How many earlier scans of the same targets :meth:`ScanStore.previous_finished` looks at, and
+# how many one Query of the index reads: most often the first one looked at is the answer.
+PREVIOUS_LOOKED_AT = 50
+PREVIOUS_PAGE = 10
 
 __all__ = [
     "AccountItem",
@@ -125,31 +142,6 @@ class DispatchClaim:
     account: AccountItem | None
 
 
-def create_table(client: DynamoDBClient, name: str) -> None:
-    """Create the table as Terraform does (on-demand, ``pk``/``sk`` strings, TTL on ``ttl``)."""
-    try:
-        client.create_table(
-            TableName=name,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ResourceInUseException":
-            raise
-        return
-    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 30})
-    client.update_time_to_live(
-        TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "ttl"}
-    )
-
-
 def _s(value: str) -> dict[str, Any]:
     return {"S": value}
 
@@ -193,6 +185,36 @@ def _plain(attribute: Any) -> Any:
     if "M" in attribute:
         return {key: _plain(value) for key, value in attribute["M"].items()}
     raise ValueError(f"unexpected DynamoDB attribute {attribute!r}")
+
+
+def _record(item: Mapping[str, Any]) -> ScanRecord:
+    """The scan item (plain values) as a :class:`ScanRecord`."""
+    counts = {
+        outcome: int(item[_count_attr(outcome)])
+        for outcome in HostOutcome
+        if int(item.get(_count_attr(outcome), 0) or 0) > 0
+    }
+    # Discovered hosts (kept on the scan item by mark_discovered), plus one per unreachable
+    # account: its hosts are unknown, so it stands for one outcome.
+    hosts_total = int(item.get("hosts_total", 0) or 0) + counts.get(HostOutcome.ACCOUNT_UNREACHABLE, 0)
+    return ScanRecord(
+        scan_id=item["scan_id"],
+        requester=item["requester"],
+        approver=item.get("approver"),
+        targets=ScanTargets.model_validate_json(item["targets"]),
+        channel=item.get("channel"),
+        thread_ts=item.get("thread_ts"),
+        status=ScanStatus(item["status"]),
+        created_at=datetime.fromisoformat(item["created_at"]),
+        started_at=datetime.fromisoformat(item["started_at"]) if item.get("started_at") else None,
+        finished_at=datetime.fromisoformat(item["finished_at"]) if item.get("finished_at") else None,
+        bundle_sha256=item.get("bundle_sha256"),
+        document_hash=item.get("document_hash"),
+        hosts_total=hosts_total,
+        accounts_total=int(item["accounts_total"]),
+        accounts_done=int(item["accounts_done"]),
+        counts=counts,
+    )
 
 
 def _is_conditional_failure(exc: ClientError) -> bool:
@@ -307,6 +329,9 @@ class ScanStore:
             "hosts_total": _n(0),
             "event_seq": _n(0),
             "ttl": self._ttl(),
+            SCANS_BY_CREATED.partition: _s(SCANS_PARTITION),
+            SCANS_BY_TARGETS.partition: _s(targets_partition(record.targets)),
+            SCANS_BY_CREATED.sort: _s(created_sort_key(record.created_at, record.scan_id)),
         }
         for name in ("approver", "channel", "thread_ts"):
             value = getattr(record, name)
@@ -350,33 +375,29 @@ class ScanStore:
         raw = response.get("Item")
         if raw is None:
             raise ScanNotFoundError(f"no scan {scan_id!r}")
-        item = {key: _plain(value) for key, value in raw.items()}
-        counts = {
-            outcome: int(item[_count_attr(outcome)])
-            for outcome in HostOutcome
-            if int(item.get(_count_attr(outcome), 0) or 0) > 0
-        }
-        # Discovered hosts (kept on the scan item by mark_discovered), plus one per unreachable
-        # account: its hosts are unknown, so it stands for one outcome.
-        hosts_total = int(item.get("hosts_total", 0) or 0) + counts.get(HostOutcome.ACCOUNT_UNREACHABLE, 0)
-        return ScanRecord(
-            scan_id=item["scan_id"],
-            requester=item["requester"],
-            approver=item.get("approver"),
-            targets=ScanTargets.model_validate_json(item["targets"]),
-            channel=item.get("channel"),
-            thread_ts=item.get("thread_ts"),
-            status=ScanStatus(item["status"]),
-            created_at=datetime.fromisoformat(item["created_at"]),
-            started_at=datetime.fromisoformat(item["started_at"]) if item.get("started_at") else None,
-            finished_at=datetime.fromisoformat(item["finished_at"]) if item.get("finished_at") else None,
-            bundle_sha256=item.get("bundle_sha256"),
-            document_hash=item.get("document_hash"),
-            hosts_total=hosts_total,
-            accounts_total=int(item["accounts_total"]),
-            accounts_done=int(item["accounts_done"]),
-            counts=counts,
-        )
+        return _record({key: _plain(value) for key, value in raw.items()})
+
+    def _get_scans(self, scan_ids: Sequence[str]) -> list[ScanRecord]:
+        """The scans of ``scan_ids`` in that order, 100 to a consistent BatchGetItem; a scan that is
+        gone (expired since its ID was read) is left out."""
+        found: dict[str, ScanRecord] = {}
+        for start in range(0, len(scan_ids), BATCH_GET):
+            keys: list[Any] = [_scan_key(scan_id) for scan_id in scan_ids[start : start + BATCH_GET]]
+            for attempt in range(8):
+                response = self._db.batch_get_item(
+                    RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}}
+                )
+                for raw in response.get("Responses", {}).get(self._table, []):
+                    record = _record({key: _plain(value) for key, value in raw.items()})
+                    found[record.scan_id] = record
+                unprocessed = response.get("UnprocessedKeys", {})
+                keys = list(unprocessed[self._table]["Keys"]) if self._table in unprocessed else []
+                if not keys:
+                    break
+                time.sleep(min(1.0, 0.05 * 2**attempt))
+            else:
+                raise ScanStateError(f"DynamoDB left {len(keys)} scans unread")
+        return [found[scan_id] for scan_id in scan_ids if scan_id in found]
 
     def transition(
         self, scan_id: str, allowed: tuple[ScanStatus, ...], to: ScanStatus, **fields: str
@@ -424,18 +445,66 @@ class ScanStore:
             {":c": _s(channel), ":t": _s(thread_ts)},
         )
 
+    def _newest_first(
+        self, index: TableIndex, partition: str, *, before: str | None, at_most: int, page: int
+    ) -> Iterator[dict[str, Any]]:
+        """Up to ``at_most`` entries of ``index`` in ``partition``, highest sort key first (only those
+        below ``before`` if given), read ``page`` at a time as the caller goes on."""
+        names = {"#pk": index.partition}
+        values: dict[str, Any] = {":pk": _s(partition)}
+        condition = "#pk = :pk"
+        if before is not None:
+            names["#sk"] = index.sort
+            values[":before"] = _s(before)
+            condition += " AND #sk < :before"
+        start: dict[str, Any] | None = None
+        read = 0
+        while read < at_most:
+            kwargs: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
+            response = self._db.query(
+                TableName=self._table,
+                IndexName=index.name,
+                KeyConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ScanIndexForward=False,
+                Limit=min(page, at_most - read),
+                **kwargs,
+            )
+            items = response.get("Items", [])
+            read += len(items)
+            yield from ({key: _plain(value) for key, value in item.items()} for item in items)
+            start = response.get("LastEvaluatedKey")
+            if not start:
+                return
+
     def recent_scans(self, limit: int = 5) -> list[ScanRecord]:
-        """The newest scans (a filtered table scan: the table holds one scan item per scan)."""
-        ids: list[tuple[str, str]] = []
-        paginator = self._db.get_paginator("scan")
-        for page in paginator.paginate(
-            TableName=self._table,
-            FilterExpression="sk = :sk",
-            ExpressionAttributeValues={":sk": _s("#SCAN")},
-            ProjectionExpression="scan_id, created_at",
-        ):
-            ids.extend((item["created_at"]["S"], item["scan_id"]["S"]) for item in page.get("Items", []))
-        return [self.get_scan(scan_id) for _, scan_id in sorted(ids, reverse=True)[:limit]]
+        """The newest ``limit`` scans, newest first: one Query of the ``scans_by_created`` index for
+        their keys, then one BatchGetItem for the scans (read consistently)."""
+        entries = self._newest_first(
+            SCANS_BY_CREATED, SCANS_PARTITION, before=None, at_most=limit, page=limit
+        )
+        return self._get_scans([entry["pk"].removeprefix("SCAN#") for entry in entries])
+
+    def previous_finished(self, record: ScanRecord, *, look_at: int = PREVIOUS_LOOKED_AT) -> str | None:
+        """The ID of the newest FINISHED scan of the same targets created before ``record``, if any.
+
+        Reads the ``scans_by_targets`` index newest first, a few entries to a Query, and looks at
+        ``look_at`` earlier scans at most; each entry carries its scan's status, so no scan item
+        is read. The status is judged here rather than by a FilterExpression: DynamoDB applies
+        ``Limit`` before the filter, so the bound would count the scans passed over anyway.
+        """
+        entries = self._newest_first(
+            SCANS_BY_TARGETS,
+            targets_partition(record.targets),
+            before=created_sort_key(record.created_at, record.scan_id),
+            at_most=look_at,
+            page=PREVIOUS_PAGE,
+        )
+        for entry in entries:
+            if entry.get("status") == ScanStatus.FINISHED.value:
+                return str(entry["pk"]).removeprefix("SCAN#")
+        return None
 
     def next_event_seq(self, scan_id: str) -> int:
         """A per-scan event sequence number (1, 2, …), so consumers can order events."""

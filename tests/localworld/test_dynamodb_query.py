@@ -112,3 +112,37 @@ def test_a_key_range_query_does_not_walk_the_whole_table(dynamodb: Any) -> None:
     finally:
         undo()
     assert key_range * 4 < full
+
+
+@pytest.mark.parametrize("below", [None, "2026-11-24"], ids=["partition", "sort-key-range"])
+def test_a_query_of_an_index_is_answered_as_moto_answers_it(dynamodb: Any, below: str | None) -> None:
+    # The index's partition value names no partition of the table: only moto's own index query
+    # finds these items.
+    for n in range(6):
+        item = {
+            "pk": {"S": f"SCAN#x{n}"},
+            "sk": {"S": "#SCAN"},
+            "scans_pk": {"S": "SCANS"},
+            "created_sk": {"S": f"2026-11-2{n}#x{n}"},
+        }
+        dynamodb.put_item(TableName=TABLE, Item=item)
+    query: dict[str, Any] = {
+        "IndexName": "scans_by_created",
+        "KeyConditionExpression": "scans_pk = :p",
+        "ExpressionAttributeValues": {":p": {"S": "SCANS"}},
+        "ScanIndexForward": False,
+    }
+    if below is not None:
+        query["KeyConditionExpression"] += " AND created_sk < :c"
+        query["ExpressionAttributeValues"][":c"] = {"S": below}
+    expected = _pages(dynamodb, query, 3)
+    undo = install_key_range_query()
+    try:
+        answered = _pages(dynamodb, query, 3)
+    finally:
+        undo()
+    assert answered == expected
+    newest = 5 if below is None else 3
+    assert [item["pk"]["S"] for page in answered for item in page] == [
+        f"SCAN#x{n}" for n in range(newest, -1, -1)
+    ]

@@ -12,6 +12,7 @@ from localworld.dynamodb_atomic import install_atomic_items
 from scanner.config import Config
 from scanner.models import AccountTarget, ScanRecord, ScanStatus, ScanTargets
 from scanner.state import ScanStore, create_table
+from tests.dynamodb_reads import refuse_scans
 from tests.scanner.world_support import fast_config
 
 REGION = "ap-northeast-2"
@@ -41,7 +42,7 @@ def config() -> Config:
 def dynamodb(aws: None) -> Any:
     import boto3
 
-    client = boto3.client("dynamodb", region_name=REGION)
+    client = refuse_scans(boto3.client("dynamodb", region_name=REGION))
     create_table(client, "state")
     return client
 

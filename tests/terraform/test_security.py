@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from scanner.sessions import MEMBER_OPERATIONS
+from scanner.state import create_table
 from tests.terraform.hcl import (
     CENTRAL,
     MEMBER,
@@ -198,7 +202,8 @@ def test_bot_invokes_itself_and_the_worker_sends_only_to_its_queues_and_uses_its
         '${aws_sqs_queue.dead_letter["bot"].arn}',
     }
     table = {r for s in bot for a in s.actions if a.startswith("dynamodb:") for r in s.resources}
-    assert table == {"${aws_dynamodb_table.state.arn}"}
+    # The table, and its indexes: a Query of an index is authorized against the index's ARN.
+    assert table == {"${aws_dynamodb_table.state.arn}", "${aws_dynamodb_table.state.arn}/index/*"}
     assert locals_of(CENTRAL)["function_arns"] == (
         "${{for key, name in local.function_names : "
         'key => "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${name}"}}'
@@ -355,7 +360,50 @@ def test_state_table_has_recovery_expiry_and_encryption() -> None:
         "enabled": True,
         "kms_key_arn": "${aws_kms_key.this.arn}",
     }
-    assert (table["hash_key"], table["range_key"], ttl_default) == ("pk", "sk", "ttl"), "as scanner/state.py"
+    assert (table["hash_key"], table["range_key"], ttl_default) == ("pk", "sk", "ttl"), "as scanner/table.py"
+
+
+def test_no_role_may_scan_the_state_table() -> None:
+    # Every read Queries a key range; a Scan would grow with the table.
+    assert not [s.sid for s in ALLOWS if "dynamodb:Scan" in s.actions]
+    assert [s for s in ALLOWS if "dynamodb:Query" in s.actions]
+
+
+def test_state_table_has_the_indexes_the_code_creates_it_with() -> None:
+    table = block(CENTRAL, "resource", "aws_dynamodb_table", "state").body
+    declared = {
+        index["name"]: (
+            index["hash_key"],
+            index["range_key"],
+            index["projection_type"],
+            sorted(index.get("non_key_attributes", [])),
+        )
+        for index in sub(table, "global_secondary_index")
+    }
+    attributes = {a["name"]: a["type"] for a in sub(table, "attribute")}
+    created = _created_by_scanner_state()
+    assert declared == {
+        index["IndexName"]: (
+            *(key["AttributeName"] for key in index["KeySchema"]),
+            index["Projection"]["ProjectionType"],
+            sorted(index["Projection"].get("NonKeyAttributes", [])),
+        )
+        for index in created["GlobalSecondaryIndexes"]
+    }
+    assert attributes == {a["AttributeName"]: a["AttributeType"] for a in created["AttributeDefinitions"]}
+    # Terraform refuses an attribute that is no key of the table or of an index.
+    keys = {table["hash_key"], table["range_key"]} | {k for v in declared.values() for k in v[:2]}
+    assert set(attributes) == keys
+
+
+def _created_by_scanner_state() -> dict[str, Any]:
+    """The table as ``scanner.state.create_table`` creates it (in moto), as DescribeTable tells."""
+    with mock_aws():
+        client = boto3.client(
+            "dynamodb", region_name="ap-northeast-2", aws_access_key_id="t", aws_secret_access_key="t"
+        )
+        create_table(client, "state")
+        return dict(client.describe_table(TableName="state")["Table"])
 
 
 def test_slack_credentials_live_in_an_encrypted_secret() -> None:

@@ -1,5 +1,10 @@
 # Scan state (scans, per-account and per-host progress, approvals, idempotency keys): one table,
-# generic keys pk/sk, items expire through TTL.
+# generic keys pk/sk, items expire through TTL. No role may Scan it: the reads that are not of
+# one scan's items Query an index (described in scanner/table.py, which creates the same table
+# for the local world and the tests):
+#   scans_by_created   the newest scans (keys only; the scans are then read by key)
+#   scans_by_targets   earlier scans of the same targets, with their status (the report's diff)
+#   pending_approvals  sparse: approval requests while they await a decision, by expiry
 
 resource "aws_dynamodb_table" "state" {
   name                        = "${var.name_prefix}-state"
@@ -16,6 +21,53 @@ resource "aws_dynamodb_table" "state" {
   attribute {
     name = "sk"
     type = "S"
+  }
+
+  attribute {
+    name = "scans_pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "created_sk"
+    type = "S"
+  }
+
+  attribute {
+    name = "targets_pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "pending_pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "pending_due"
+    type = "N"
+  }
+
+  global_secondary_index {
+    name            = "scans_by_created"
+    hash_key        = "scans_pk"
+    range_key       = "created_sk"
+    projection_type = "KEYS_ONLY"
+  }
+
+  global_secondary_index {
+    name               = "scans_by_targets"
+    hash_key           = "targets_pk"
+    range_key          = "created_sk"
+    projection_type    = "INCLUDE"
+    non_key_attributes = ["status"]
+  }
+
+  global_secondary_index {
+    name            = "pending_approvals"
+    hash_key        = "pending_pk"
+    range_key       = "pending_due"
+    projection_type = "ALL"
   }
 
   ttl {

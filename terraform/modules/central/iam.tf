@@ -68,7 +68,8 @@ data "aws_iam_policy_document" "common" {
       "dynamodb:Query",
       "dynamodb:UpdateItem",
     ]
-    resources = [aws_dynamodb_table.state.arn]
+    # A Query of an index is authorized against the index's ARN (table/NAME/index/INDEX).
+    resources = [aws_dynamodb_table.state.arn, "${aws_dynamodb_table.state.arn}/index/*"]
   }
 }
 
