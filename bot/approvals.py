@@ -3,6 +3,13 @@
 One decision wins even when two approvers click at once: the decision is a conditional update
 that only applies while the request is ``PENDING``, not expired, and the decider is not the
 requester. Whoever loses is told what happened instead.
+
+While a request is ``PENDING`` its item carries the keys of the sparse ``pending_approvals``
+index (``pending_pk``, and ``pending_due`` = its expiry); the update that decides or expires it
+removes them in the same write. The expiry sweep (:meth:`ApprovalStore.pending_due`) is a Query
+of that index, so it reads the open requests only, however many scans the table holds; see
+:mod:`scanner.table`. A request opened before the index existed is not swept: it still expires
+when someone clicks it, and its item when its TTL runs out.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from bot.errors import ApprovalNotFoundError
+from scanner.table import PENDING_APPROVALS
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -23,6 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["Approval", "ApprovalStatus", "ApprovalStore", "Decision"]
 
 SORT_KEY = "#APPROVAL"
+PENDING = "PENDING"  # pending_pk of every open request
+# The update that decides or expires a request takes it out of the pending_approvals index.
+LEAVE_PENDING = f"REMOVE {PENDING_APPROVALS.partition}, {PENDING_APPROVALS.sort}"
 
 
 class ApprovalStatus(StrEnum):
@@ -107,6 +118,8 @@ class ApprovalStore:
             "requested_at": _epoch(requested_at),
             "expires_at": _epoch(expires_at),
             "ttl": {"N": str(int(expires_at.timestamp()) + self._ttl_seconds)},
+            PENDING_APPROVALS.partition: {"S": PENDING},
+            PENDING_APPROVALS.sort: _epoch(expires_at),
         }
         try:
             self._db.put_item(
@@ -140,7 +153,7 @@ class ApprovalStore:
             response = self._db.update_item(
                 TableName=self._table,
                 Key=_key(scan_id),
-                UpdateExpression="SET #s = :decided, decided_by = :user, decided_at = :now",
+                UpdateExpression=f"SET #s = :decided, decided_by = :user, decided_at = :now {LEAVE_PENDING}",
                 ConditionExpression="#s = :pending AND expires_at > :now AND requester <> :user",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={
@@ -171,7 +184,7 @@ class ApprovalStore:
             response = self._db.update_item(
                 TableName=self._table,
                 Key=_key(scan_id),
-                UpdateExpression="SET #s = :expired, decided_at = :now",
+                UpdateExpression=f"SET #s = :expired, decided_at = :now {LEAVE_PENDING}",
                 ConditionExpression="#s = :pending AND expires_at <= :now",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={
@@ -188,18 +201,21 @@ class ApprovalStore:
         return Decision(approval=_from_item(response["Attributes"]), won=True)
 
     def pending_due(self, now: datetime) -> Iterator[Approval]:
-        """Pending requests whose time is up (a table scan: approvals are few and short-lived)."""
-        paginator = self._db.get_paginator("scan")
+        """Pending requests whose time is up, soonest due first: a Query of ``pending_approvals``.
+
+        The index is eventually consistent, so a request decided a moment ago may still be among
+        them (as the index last saw it); :meth:`expire` refuses it.
+        """
+        paginator = self._db.get_paginator("query")
         for page in paginator.paginate(
             TableName=self._table,
-            FilterExpression="sk = :sk AND #s = :pending AND expires_at <= :now",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={
-                ":sk": {"S": SORT_KEY},
-                ":pending": {"S": ApprovalStatus.PENDING.value},
-                ":now": _epoch(now),
+            IndexName=PENDING_APPROVALS.name,
+            KeyConditionExpression="#pending = :pending AND #due <= :now",
+            ExpressionAttributeNames={
+                "#pending": PENDING_APPROVALS.partition,
+                "#due": PENDING_APPROVALS.sort,
             },
-            ConsistentRead=True,
+            ExpressionAttributeValues={":pending": {"S": PENDING}, ":now": _epoch(now)},
         ):
             for item in page.get("Items", []):
                 yield _from_item(item)

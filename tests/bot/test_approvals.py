@@ -1,4 +1,6 @@
-"""Two-person approval on DynamoDB: one decision wins, the requester cannot approve, requests expire."""
+"""Two-person approval on DynamoDB: one decision wins, the requester cannot approve, requests expire.
+
+The store's client refuses a Scan: the sweep finds due requests with a Query of an index."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from moto import mock_aws
 from bot.approvals import ApprovalStatus, ApprovalStore
 from localworld.dynamodb_atomic import install_atomic_items
 from scanner.state import create_table
+from tests.dynamodb_reads import refuse_scans
 
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -20,7 +23,7 @@ NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def store() -> Iterator[ApprovalStore]:
     with mock_aws():
-        client = boto3.client("dynamodb", region_name="ap-northeast-2")
+        client = refuse_scans(boto3.client("dynamodb", region_name="ap-northeast-2"))
         create_table(client, "cce-scan")
         approvals = ApprovalStore(client, "cce-scan")
         approvals.request("scan-1", "U01REQUESTER", NOW, NOW + timedelta(minutes=60))
@@ -80,3 +83,27 @@ def test_sweep_finds_only_requests_past_their_time(store: ApprovalStore) -> None
     assert [a.scan_id for a in due] == ["scan-2"]
     assert store.expire("scan-2", NOW + timedelta(minutes=30)).won
     assert not store.expire("scan-2", NOW + timedelta(minutes=31)).won
+
+
+def test_the_sweep_finds_due_requests_soonest_first(store: ApprovalStore) -> None:
+    store.request("scan-3", "U01REQUESTER", NOW, NOW + timedelta(minutes=20))
+    store.request("scan-2", "U01REQUESTER", NOW, NOW + timedelta(minutes=10))
+    due = list(store.pending_due(NOW + timedelta(minutes=20)))
+    assert [(a.scan_id, a.status) for a in due] == [
+        ("scan-2", ApprovalStatus.PENDING),
+        ("scan-3", ApprovalStatus.PENDING),
+    ]
+
+
+def test_a_decided_or_expired_request_is_no_longer_due(store: ApprovalStore) -> None:
+    store.request("scan-2", "U01REQUESTER", NOW, NOW + timedelta(minutes=10))
+    store.request("scan-3", "U01REQUESTER", NOW, NOW + timedelta(minutes=10))
+    store.decide("scan-1", "U02APPROVER", approve=False, now=NOW)
+    store.decide("scan-2", "U02APPROVER", approve=True, now=NOW)
+    assert store.expire("scan-3", NOW + timedelta(minutes=10)).won
+    assert list(store.pending_due(NOW + timedelta(days=1))) == []
+
+
+def test_a_refused_decision_keeps_the_request_due(store: ApprovalStore) -> None:
+    store.decide("scan-1", "U01REQUESTER", approve=True, now=NOW)  # self-approval, refused
+    assert [a.scan_id for a in store.pending_due(NOW + timedelta(minutes=60))] == ["scan-1"]
