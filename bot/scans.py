@@ -1,6 +1,6 @@
 """The bot's :class:`~bot.ports.ScanOps` on the scan engine, and the worker for the member accounts.
 
-The bot never enters a member account (DESIGN §2; the member roles trust only the worker's role):
+The bot never enters a member account (the member roles trust only the worker's role):
 resolving host targets and estimating host counts are asked of the worker function with a direct
 invocation (:class:`WorkerInvoker`); account targets resolve from the configuration and
 Organizations in the central account.
@@ -110,4 +110,5 @@ class EngineScans:
         return self._engine.status(scan_id)
 
     def recent(self, limit: int = 5) -> list[ScanRecord]:
+        """The newest scans, newest first (a Query of the table's index of scans, not a Scan)."""
         return self._engine.rt.store.recent_scans(limit)
