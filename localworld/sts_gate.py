@@ -4,12 +4,14 @@ moto's AssumeRole returns credentials for any role ARN, existing or not. The gat
 STS's 403 ``AccessDenied`` in its XML error format, when:
 
 - the role does not exist in the target account;
-- no ``Allow`` statement of the role's trust policy names the caller (its role ARN, its
-  assumed-role session ARN, its user ARN, its account root or ``*``) for ``sts:AssumeRole``, or a
-  ``Deny`` statement does;
-- the statement's conditions do not hold (``StringEquals``/``StringLike`` and their ``Not``
-  forms, ``Null``, ``Bool`` on ``sts:ExternalId``, ``sts:SourceIdentity``, ``sts:RoleSessionName``,
-  ``aws:PrincipalArn``, ``aws:PrincipalAccount``); an unknown condition operator or key fails closed;
+- the role's trust policy, judged by :func:`localworld.iam.policy.trust_admits`, does not admit
+  the caller for ``sts:AssumeRole``: no ``Allow`` statement names it (its role ARN, its
+  assumed-role session ARN, its user ARN, its account root or ID, or ``*``) with conditions that
+  hold, or a ``Deny`` statement applies. The request context has ``sts:ExternalId``,
+  ``sts:SourceIdentity`` and ``sts:RoleSessionName`` (when given), ``aws:PrincipalArn`` and
+  ``aws:PrincipalAccount``; a condition on any other key finds it absent, which makes it false
+  except for negated operators, ``...IfExists`` and ``Null``, as in AWS. An unknown condition
+  operator fails closed;
 - ``SourceIdentity`` is given but ``sts:SetSourceIdentity`` is not allowed for the caller;
 - the ``assume_role_denied`` fault is set for the target account.
 
@@ -20,7 +22,6 @@ hour for a role-chained session, as STS does. Identity policies of the caller ar
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import uuid
 from collections.abc import Callable, Mapping
@@ -29,10 +30,11 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from localworld.accounts import KeyInfo, RoleInfo
+from localworld.iam.model import Authorization
+from localworld.iam.policy import trust_admits
+from localworld.iam.principals import principal_for
 
 __all__ = ["StsError", "check_assume_role", "sts_error_body", "trust_allows"]
-
-_ROLE_ARN = r"arn:aws:iam::"
 
 
 @dataclass(frozen=True)
@@ -57,79 +59,22 @@ def sts_error_body(code: str, message: str, sender: bool = True) -> bytes:
     ).encode()
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def _principal_matches(principal: Any, caller: KeyInfo) -> bool:
-    if principal == "*":
-        return True
-    if not isinstance(principal, dict):
-        return False
-    names = {caller.principal_arn, f"arn:aws:iam::{caller.account_id}:root", caller.account_id}
-    if caller.role_arn is not None:
-        names.add(caller.role_arn)
-    return any(value == "*" or value in names for value in _as_list(principal.get("AWS")))
-
-
-def _action_matches(actions: Any, action: str) -> bool:
-    return any(fnmatch.fnmatchcase(action.lower(), str(pattern).lower()) for pattern in _as_list(actions))
-
-
-def _condition_holds(block: Any, context: Mapping[str, str | None]) -> bool:
-    if block is None:
-        return True
-    if not isinstance(block, dict):
-        return False
-    lowered = {k.lower(): v for k, v in context.items()}
-    for operator, tests in block.items():
-        if not isinstance(tests, dict):
-            return False
-        for key, expected in tests.items():
-            if key.lower() not in lowered:
-                return False  # a key this gate does not know: fail closed
-            actual = lowered[key.lower()]
-            wanted = [str(v) for v in _as_list(expected)]
-            if operator == "StringEquals":
-                ok = actual is not None and actual in wanted
-            elif operator == "StringNotEquals":
-                ok = actual is None or actual not in wanted
-            elif operator == "StringLike":
-                ok = actual is not None and any(fnmatch.fnmatchcase(actual, w) for w in wanted)
-            elif operator == "StringNotLike":
-                ok = actual is None or not any(fnmatch.fnmatchcase(actual, w) for w in wanted)
-            elif operator == "Null":
-                ok = (actual is None) == (wanted[0].lower() == "true")
-            elif operator == "Bool":
-                ok = actual is not None and actual.lower() == wanted[0].lower()
-            else:
-                return False
-            if not ok:
-                return False
-    return True
-
-
 def trust_allows(
-    policy: Mapping[str, Any], caller: KeyInfo, action: str, context: Mapping[str, str | None]
+    policy: Mapping[str, Any],
+    caller: KeyInfo,
+    action: str,
+    context: Mapping[str, str | None],
+    role_arn: str = "*",
 ) -> bool:
-    """Whether a trust policy lets ``caller`` perform ``action`` under ``context`` (deny wins)."""
-    allowed = False
-    for statement in _as_list(policy.get("Statement")):
-        if not isinstance(statement, dict):
-            continue
-        if not _action_matches(statement.get("Action"), action):
-            continue
-        if not _principal_matches(statement.get("Principal"), caller):
-            continue
-        if not _condition_holds(statement.get("Condition"), context):
-            continue
-        if statement.get("Effect") == "Deny":
-            return False
-        if statement.get("Effect") == "Allow":
-            allowed = True
-    return allowed
+    """Whether a trust policy lets ``caller`` perform ``action`` on the role under ``context`` (a key
+    whose value is ``None`` is absent from the request), as :func:`localworld.iam.policy.trust_admits`
+    judges it: an explicit deny wins."""
+    request = Authorization(
+        action=action,
+        resource=role_arn,
+        context={key: value for key, value in context.items() if value is not None},
+    )
+    return trust_admits(request, principal_for(caller), policy).allowed
 
 
 def _denied(caller: KeyInfo | None, action: str, role_arn: str) -> StsError:
@@ -166,9 +111,11 @@ def check_assume_role(
         "aws:PrincipalArn": caller.role_arn or caller.principal_arn,
         "aws:PrincipalAccount": caller.account_id,
     }
-    if not trust_allows(policy, caller, "sts:AssumeRole", context):
+    if not isinstance(policy, dict) or not trust_allows(policy, caller, "sts:AssumeRole", context, role_arn):
         return _denied(caller, "sts:AssumeRole", role_arn)
-    if params.get("SourceIdentity") and not trust_allows(policy, caller, "sts:SetSourceIdentity", context):
+    if params.get("SourceIdentity") and not trust_allows(
+        policy, caller, "sts:SetSourceIdentity", context, role_arn
+    ):
         return _denied(caller, "sts:SetSourceIdentity", role_arn)
     duration_text = params.get("DurationSeconds")
     if duration_text:

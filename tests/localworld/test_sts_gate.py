@@ -237,7 +237,7 @@ def test_trust_string_not_equals_and_unknown_operator() -> None:
             "Effect": "Allow",
             "Principal": "*",
             "Action": "sts:AssumeRole",
-            "Condition": {"IpAddress": {"aws:PrincipalAccount": "10.0.0.0/8"}},
+            "Condition": {"StringMatchesRegex": {"aws:PrincipalAccount": ".*"}},
         }
     )
     assert not trust_allows(odd_operator, CALLER, "sts:AssumeRole", {"aws:PrincipalAccount": CENTRAL})
