@@ -40,7 +40,7 @@ from scanner.config import Config
 
 __all__ = [
     "ADMIN_USER",
-    "WORKER_ROLE",
+    "WORKER_FUNCTION",
     "AccountsSetup",
     "Credentials",
     "KeyInfo",
@@ -48,11 +48,14 @@ __all__ = [
     "lookup_key",
     "lookup_role",
     "member_trust_policy",
+    "service_credentials",
     "setup_accounts",
 ]
 
 ADMIN_USER = "localworld-admin"
-WORKER_ROLE = "CceScanWorkerRole"
+# The worker's execution role as iam.tf names it (``<function>-<region>``, the function being
+# ``<name_prefix>-worker``); the member roles trust it.
+WORKER_FUNCTION = "cce-scan-worker"
 PARTITION = "aws"
 _ACCOUNT_ID_LOCK = threading.Lock()
 _CLIENTS_LOCK = threading.Lock()
@@ -198,14 +201,16 @@ def member_trust_policy(worker_role_arn: str, external_id: str) -> dict[str, Any
     }
 
 
-def _worker_trust_policy(central_account: str) -> dict[str, Any]:
+def lambda_trust_policy() -> dict[str, Any]:
+    """An execution role's trust: only the Lambda service assumes it."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
+                "Sid": "LambdaServiceAssumes",
                 "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{central_account}:root"},
-                "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
             }
         ],
     }
@@ -243,9 +248,9 @@ def setup_accounts(config: Config, endpoint_url: str) -> AccountsSetup:
         admin_keys[account.id] = create_admin_key(account.id)
     iam = admin_keys[central].client("iam", region, endpoint_url)
     worker = iam.create_role(
-        RoleName=WORKER_ROLE,
-        AssumeRolePolicyDocument=json.dumps(_worker_trust_policy(central)),
-        Description="cce-scan worker (stands in for the Lambda execution role)",
+        RoleName=f"{WORKER_FUNCTION}-{region}",
+        AssumeRolePolicyDocument=json.dumps(lambda_trust_policy()),
+        Description="cce-scan worker function",
         MaxSessionDuration=3600,
     )["Role"]
     org = admin_keys[central].client("organizations", region, endpoint_url)
@@ -297,18 +302,32 @@ def assume_worker(
     session_name: str = "cce-scan-worker",
     duration: int = 3600,
 ) -> Credentials:
-    """Temporary credentials of the central worker role (a real AssumeRole through the gate)."""
-    sts = setup.admin_keys[setup.central_account].client("sts", region, endpoint_url)
-    creds = sts.assume_role(
-        RoleArn=setup.worker_role_arn, RoleSessionName=session_name, DurationSeconds=duration
-    )["Credentials"]
-    return Credentials(
-        access_key_id=creds["AccessKeyId"],
-        secret_access_key=creds["SecretAccessKey"],
-        session_token=creds["SessionToken"],
-        expiration=creds["Expiration"],
-    )
+    """Temporary credentials of the central worker role, as Lambda gives them to the worker."""
+    return service_credentials(setup.worker_role_arn, session_name, region, duration)
 
 
 def expires_soon(credentials: Credentials, margin: timedelta = timedelta(minutes=5)) -> bool:
     return credentials.expiration is not None and credentials.expiration - margin <= datetime.now(UTC)
+
+
+def service_credentials(role_arn: str, session_name: str, region: str, duration: int = 3600) -> Credentials:
+    """Credentials of ``role_arn`` as an AWS service obtains them for a resource it runs (Lambda for
+    a function's execution role): minted in moto's STS backend, because the service principal that
+    the role's trust names (``lambda.amazonaws.com``) is not a caller the world can sign as."""
+    from moto.sts.models import sts_backends
+
+    account_id = role_arn.split(":")[4]
+    role = sts_backends[account_id][PARTITION].assume_role(
+        region_name=region,
+        role_session_name=session_name,
+        role_arn=role_arn,
+        policy="",
+        duration=duration,
+        external_id="",
+    )
+    return Credentials(
+        access_key_id=role.access_key_id,
+        secret_access_key=role.secret_access_key,
+        session_token=role.session_token,
+        expiration=_aware(role.expiration),
+    )

@@ -394,6 +394,8 @@ class LocalLambda:
             "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
             "AWS_LAMBDA_LOG_STREAM_NAME": f"local/{uuid.uuid4().hex}",
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            # The Lambda service the function's own calls reach (Bolt's lazy listeners invoke it).
+            "AWS_ENDPOINT_URL_LAMBDA": self.endpoint_url,
         }
         env.start(variables, self._log(spec.name))
         self._environments[spec.name].append(env)
@@ -471,7 +473,10 @@ class LocalLambda:
         if name not in self.functions:
             return _error(404, "ResourceNotFoundException", f"Function not found: {self.arn(name)}")
         if self._authorize is not None:
-            qualifier = name_or_arn.split(":")[7] if name_or_arn.startswith("arn:") else ""
+            parts = name_or_arn.split(":")
+            qualifier = parts[7] if name_or_arn.startswith("arn:") and len(parts) > 7 else ""
+            if not name_or_arn.startswith("arn:") and len(parts) > 1:
+                qualifier = parts[1]
             qualifier = qualifier or request.args.get("Qualifier", "")
             resource = self.arn(name) + (f":{qualifier}" if qualifier else "")
             denied = self._authorize(dict(request.headers.items()), resource)

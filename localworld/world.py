@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import shutil
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 from botocore.credentials import RefreshableCredentials
 from botocore.session import get_session
 
 from localworld.accounts import AccountsSetup, Credentials, assume_worker, setup_accounts
+from localworld.central import FUNCTION_KEYS, CentralDeployment
 from localworld.deploy import Deployment, deploy
 from localworld.dynamodb import install_key_range_query
 from localworld.dynamodb_atomic import install_atomic_items
@@ -239,6 +242,36 @@ class World:
         if key is None:
             raise WorldError(f"account {account_id} is not part of this world")
         return key.session(self.region)
+
+    def function_roles(self, central: CentralDeployment) -> dict[str, str]:
+        """The functions' execution roles, as ``iam.tf`` makes them; their ARNs by function key."""
+        iam: Any = self.session_for(self.config.central.account_id).client(
+            "iam", region_name=self.region, endpoint_url=self.endpoint_url
+        )
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "LambdaServiceAssumes",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        arns = {"worker": self.worker_role_arn}
+        for key in FUNCTION_KEYS:
+            if key != "worker":
+                arns[key] = iam.create_role(
+                    RoleName=f"{central.names.function(key)}-{self.region}",
+                    AssumeRolePolicyDocument=json.dumps(trust),
+                    MaxSessionDuration=3600,
+                )["Role"]["Arn"]
+        return arns
+
+    def authorize_invoke(self, headers: Mapping[str, str], function_arn: str) -> str | None:
+        """Whether the caller signing ``headers`` may invoke ``function_arn``: None, or AWS's message."""
+        return None
 
     def host(self, instance_id: str) -> WorldHost:
         found = next((h for h in self.hosts if h.instance_id == instance_id), None)

@@ -66,7 +66,7 @@ def test_central_session_is_the_worker_role_with_temporary_credentials(world: Wo
     session = world.central_session()
     identity = _client(session, world, "sts").get_caller_identity()
     assert identity["Account"] == CENTRAL
-    assert identity["Arn"].startswith(f"arn:aws:sts::{CENTRAL}:assumed-role/CceScanWorkerRole/")
+    assert identity["Arn"].startswith(f"arn:aws:sts::{CENTRAL}:assumed-role/cce-scan-worker-ap-northeast-2/")
     credentials = session.get_credentials()
     assert credentials is not None
     frozen = credentials.get_frozen_credentials()
