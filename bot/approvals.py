@@ -4,12 +4,12 @@ One decision wins even when two approvers click at once: the decision is a condi
 that only applies while the request is ``PENDING``, not expired, and the decider is not the
 requester. Whoever loses is told what happened instead.
 
-While a request is ``PENDING`` its item carries the keys of the sparse ``pending_approvals``
-index (``pending_pk``, and ``pending_due`` = its expiry); the update that decides or expires it
-removes them in the same write. The expiry sweep (:meth:`ApprovalStore.pending_due`) is a Query
-of that index, so it reads the open requests only, however many scans the table holds; see
-:mod:`scanner.table`. A request opened before the index existed is not swept: it still expires
-when someone clicks it, and its item when its TTL runs out.
+While a request is ``PENDING`` its item carries ``pending_pk``, which puts it in the sparse
+``pending_approvals`` index (sorted by its ``expires_at``); the update that decides or expires it
+removes ``pending_pk`` in the same write. The expiry sweep (:meth:`ApprovalStore.pending_due`) is
+a Query of that index, so it reads the open requests only, however many scans the table holds;
+see :mod:`scanner.table`. A request opened before the index existed is not swept: it still
+expires when someone clicks it, and its item when its TTL runs out.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ __all__ = ["Approval", "ApprovalStatus", "ApprovalStore", "Decision"]
 SORT_KEY = "#APPROVAL"
 PENDING = "PENDING"  # pending_pk of every open request
 # The update that decides or expires a request takes it out of the pending_approvals index.
-LEAVE_PENDING = f"REMOVE {PENDING_APPROVALS.partition}, {PENDING_APPROVALS.sort}"
+LEAVE_PENDING = f"REMOVE {PENDING_APPROVALS.partition}"
 
 
 class ApprovalStatus(StrEnum):
@@ -119,7 +119,6 @@ class ApprovalStore:
             "expires_at": _epoch(expires_at),
             "ttl": {"N": str(int(expires_at.timestamp()) + self._ttl_seconds)},
             PENDING_APPROVALS.partition: {"S": PENDING},
-            PENDING_APPROVALS.sort: _epoch(expires_at),
         }
         try:
             self._db.put_item(

@@ -20,15 +20,15 @@ index of its own:
     the same ``created_sk``. INCLUDE ``status``: the reader passes over scans that did not finish
     without reading them, and a scan's status changes only a few times in its life.
 ``pending_approvals``
-    Approval requests awaiting a decision, for the expiry sweep. Sparse: an approval item carries
-    ``pending_pk = "PENDING"`` and ``pending_due`` (its expiry, epoch seconds) from the request
-    until the conditional update that decides or expires it removes both, so the index holds the
-    open requests only; "due" is a Query of ``pending_due <= now``. ALL: an approval item is
-    small and written two or three times in its life, so a full copy costs little and the sweep
-    gets each due request from the one Query.
+    Approval requests awaiting a decision, for the expiry sweep, by their own ``expires_at``
+    (epoch seconds; the one place the expiry is kept). Sparse: an approval item carries
+    ``pending_pk = "PENDING"`` from the request until the conditional update that decides or
+    expires it removes it, so the index holds the open requests only; "due" is a Query of
+    ``expires_at <= now``. ALL: an approval item is small and written two or three times in its
+    life, so a full copy costs little and the sweep gets each due request from the one Query.
 
-The index attributes have names of their own: a key attribute's type binds every item of the
-table, so no attribute the code reads for its meaning is an index key.
+A key attribute's type binds every item of the table that has it: the scans' index attributes
+have names of their own, and ``expires_at`` is a number wherever it is written.
 
 A global secondary index is eventually consistent (a consistent read of one is refused): a scan
 created a moment ago may be missing from the list, and a request decided a moment ago may still
@@ -84,7 +84,7 @@ class TableIndex:
 
 SCANS_BY_CREATED = TableIndex("scans_by_created", "scans_pk", "created_sk", "S", "KEYS_ONLY")
 SCANS_BY_TARGETS = TableIndex("scans_by_targets", "targets_pk", "created_sk", "S", "INCLUDE", ("status",))
-PENDING_APPROVALS = TableIndex("pending_approvals", "pending_pk", "pending_due", "N", "ALL")
+PENDING_APPROVALS = TableIndex("pending_approvals", "pending_pk", "expires_at", "N", "ALL")
 INDEXES = (SCANS_BY_CREATED, SCANS_BY_TARGETS, PENDING_APPROVALS)
 
 

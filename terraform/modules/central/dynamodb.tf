@@ -44,7 +44,7 @@ resource "aws_dynamodb_table" "state" {
   }
 
   attribute {
-    name = "pending_due"
+    name = "expires_at"
     type = "N"
   }
 
@@ -66,7 +66,7 @@ resource "aws_dynamodb_table" "state" {
   global_secondary_index {
     name            = "pending_approvals"
     hash_key        = "pending_pk"
-    range_key       = "pending_due"
+    range_key       = "expires_at"
     projection_type = "ALL"
   }
 
