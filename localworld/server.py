@@ -4,9 +4,13 @@ Middleware order, for every request:
 
 1. drop ``x-moto-account-id`` (the account comes from the access key only, as on AWS);
 2. account faults (latency, connection reset, HTTP 500, throttling) in the service's own protocol;
-3. the S3 presigned-URL gate (:mod:`localworld.presign`);
-4. the STS AssumeRole gate (:mod:`localworld.sts_gate`);
-5. moto.
+3. the S3 presigned-URL gate (:mod:`localworld.presign`), then for a valid URL the IAM gate as
+   its signer;
+4. the session checks of header-signed calls (a session's token and expiry);
+5. the IAM gate (:mod:`localworld.iam.gate`), when the server has one: the caller's identity
+   policies and the resource's policy;
+6. the STS AssumeRole gate (:mod:`localworld.sts_gate`): the role's trust policy;
+7. moto.
 
 The server runs in one thread with one thread per connection; :meth:`MotoServer.stop` shuts
 the listener, closes open connections and joins every thread it started.
@@ -31,6 +35,8 @@ from urllib.parse import parse_qs, parse_qsl
 from localworld.accounts import KeyInfo, lookup_key, lookup_role
 from localworld.errors import ServerError
 from localworld.faults import Faults
+from localworld.iam.gate import Checked, IamGate
+from localworld.iam.requests import credential_scope
 from localworld.presign import anonymous_denied, check_presigned, is_presigned
 from localworld.sts_gate import check_assume_role, sts_error_body
 
@@ -57,14 +63,10 @@ class RequestInfo:
 
 
 def _credential_scope(environ: Environ, query: dict[str, str]) -> list[str]:
-    header = environ.get("HTTP_AUTHORIZATION", "")
-    if "Credential=" in header:
-        return str(header).split("Credential=", 1)[1].split(",", 1)[0].strip().split("/")
-    if "X-Amz-Credential" in query:
-        return query["X-Amz-Credential"].split("/")
-    if "AWSAccessKeyId" in query:
+    scope = credential_scope(str(environ.get("HTTP_AUTHORIZATION", "")), query)
+    if not scope and "AWSAccessKeyId" in query:
         return [query["AWSAccessKeyId"], "", "", "s3", ""]
-    return []
+    return scope
 
 
 def _s3_action(method: str, path: str) -> str:
@@ -83,16 +85,28 @@ def _s3_action(method: str, path: str) -> str:
     return pair[0] if on_object else pair[1]
 
 
-def _read_form(environ: Environ) -> dict[str, str]:
-    if not environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
-        return {}
+def _is_form(environ: Environ) -> bool:
+    return str(environ.get("CONTENT_TYPE", "")).startswith("application/x-www-form-urlencoded")
+
+
+def _read_body(environ: Environ) -> bytes:
+    """Read the request body and put it back for moto."""
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return {}
+        return b""
     body = environ["wsgi.input"].read(length) if length else b""
     environ["wsgi.input"] = io.BytesIO(body)
-    return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+    return bytes(body)
+
+
+def _body_to_judge(environ: Environ) -> bool:
+    """The requests whose body says what they do: JSON and query-protocol calls, S3's multi-object
+    delete. S3 uploads, however large, are never read."""
+    if environ.get("HTTP_X_AMZ_TARGET") or _is_form(environ):
+        return True
+    names = {name for name, _ in parse_qsl(str(environ.get("QUERY_STRING", "")), keep_blank_values=True)}
+    return environ.get("REQUEST_METHOD") == "POST" and "delete" in names
 
 
 def describe_request(environ: Environ, form: dict[str, str]) -> RequestInfo:
@@ -205,8 +219,19 @@ def _respond(
     return [body]
 
 
+def _drain(result: Iterable[bytes]) -> bytes:
+    """The whole body of a WSGI app's answer, its iterable closed."""
+    try:
+        return b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if callable(close):
+            close()
+
+
 class GateMiddleware:
-    """WSGI middleware: faults, the presigned gate and the AssumeRole gate in front of moto."""
+    """WSGI middleware: faults, the presigned gate, the IAM gate (when given) and the AssumeRole
+    gate in front of moto."""
 
     def __init__(
         self,
@@ -214,11 +239,13 @@ class GateMiddleware:
         faults: Faults,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         sleep: Callable[[float], object] = time.sleep,
+        iam: IamGate | None = None,
     ) -> None:
         self.app = app
         self.faults = faults
         self.now = now
         self.sleep = sleep
+        self.iam = iam
         self._apps: dict[tuple[str, str], WsgiApp] = {}
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
@@ -257,7 +284,11 @@ class GateMiddleware:
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         environ.pop("HTTP_X_MOTO_ACCOUNT_ID", None)
-        form = {} if environ.get("HTTP_X_AMZ_TARGET") else _read_form(environ)
+        judged = self.iam is not None and _body_to_judge(environ)
+        body = _read_body(environ) if judged or _is_form(environ) else b""
+        form: dict[str, str] = {}
+        if not environ.get("HTTP_X_AMZ_TARGET") and _is_form(environ):
+            form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
         info = describe_request(environ, form)
         if info.account_id is not None:
             decision = self.faults.decide(info.account_id, info.service, info.action)
@@ -282,6 +313,12 @@ class GateMiddleware:
             refusal = _session_refusal(info, environ.get("HTTP_X_AMZ_SECURITY_TOKEN"), self.now())
             if refusal is not None:
                 return _respond(start_response, *refusal)
+        checked: Checked | None = None
+        if self.iam is not None and info.key is not None:
+            checked = self.iam.check(environ, body, info.key)
+            if checked.refusal is not None:
+                answer = checked.refusal
+                return _respond(start_response, answer.status, list(answer.headers), answer.body)
         if info.service == "sts" and info.action == "AssumeRole":
             error = check_assume_role(info.key, form, lookup_role, self.faults.assume_role_denied)
             if error is not None:
@@ -289,6 +326,40 @@ class GateMiddleware:
                 return _respond(start_response, status, [("Content-Type", "text/xml")], error.body())
         # DynamoDB's item actions are made atomic below the server (localworld/dynamodb_atomic.py,
         # installed by the world), in-process moto included.
+        return self._forward_checked(info, environ, start_response, checked)
+
+    def _forward_checked(
+        self, info: RequestInfo, environ: Environ, start_response: StartResponse, checked: Checked | None
+    ) -> Iterable[bytes]:
+        """Forward a judged request; S3's 404 for a missing object becomes 403 for a caller not
+        allowed to list the bucket, and an AssumeRole's new key is attributed to its caller."""
+        iam = self.iam
+        if iam is None or checked is None:
+            return self._forward(info, environ, start_response)
+        if checked.reads_object:
+            held: list[tuple[str, list[tuple[str, str]]]] = []
+
+            def hold_404(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                if status.startswith("404"):
+                    held.append((status, headers))
+                    return lambda _data: None
+                return (
+                    start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+                )
+
+            result = self._forward(info, environ, hold_404)
+            if not held:
+                return result
+            moto_body = _drain(result)
+            refusal = None if b"<Code>NoSuchBucket</Code>" in moto_body else iam.missing_object(checked)
+            if refusal is not None:
+                return _respond(start_response, refusal.status, list(refusal.headers), refusal.body)
+            start_response(*held[0])
+            return [moto_body]
+        if checked.assumes_role:
+            answer = _drain(self._forward(info, environ, start_response))
+            iam.note_assumed(checked.key, answer)
+            return [answer]
         return self._forward(info, environ, start_response)
 
     def _presigned(
@@ -318,9 +389,17 @@ class GateMiddleware:
             # not: name the verified signer's account, so the request acts (and notifies) as it.
             credential = parse_qs(query_string).get("X-Amz-Credential", [""])[0]
             signer = lookup_key(credential.split("/", 1)[0])
-            if signer is not None:
-                environ["HTTP_X_MOTO_ACCOUNT_ID"] = signer.account_id
-            return self._forward(info, environ, start_response)
+            if signer is None:
+                return self._forward(info, environ, start_response)
+            environ["HTTP_X_MOTO_ACCOUNT_ID"] = signer.account_id
+            checked: Checked | None = None
+            if self.iam is not None:
+                # A presigned request acts as its signer: judged with the signer's policies.
+                checked = self.iam.check(environ, b"", signer, via="presigned")
+                if checked.refusal is not None:
+                    answer = checked.refusal
+                    return _respond(start_response, answer.status, list(answer.headers), answer.body)
+            return self._forward_checked(info, environ, start_response, checked)
         status = f"{error.status} {_REASONS.get(error.status, 'Error')}"
         return _respond(start_response, status, [("Content-Type", "application/xml")], error.body())
 
@@ -415,14 +494,17 @@ class MotoServer:
         host: str = "127.0.0.1",
         port: int = 0,
         now: Callable[[], datetime] | None = None,
+        iam: IamGate | None = None,
     ) -> None:
-        """``now`` is the wall clock the presigned gate checks expiry against (tests shift it)."""
+        """``now`` is the wall clock the presigned gate checks expiry against (tests shift it);
+        ``iam`` judges every signed call with IAM policies (none: calls are not judged)."""
         if host not in ("127.0.0.1", "localhost"):
             raise ServerError(f"the local world binds 127.0.0.1 only, not {host}")
         self.faults = faults or Faults()
         self._host = "127.0.0.1"
         self._port = port
         self._now = now or (lambda: datetime.now(UTC))
+        self.iam = iam
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -449,6 +531,7 @@ class MotoServer:
             self.faults,
             now=self._now,
             sleep=self._stopping.wait,  # injected latency ends at once when the server stops
+            iam=self.iam,
         )
         try:
             server = _server_class()(self._host, self._port, app, handler=_handler_class())
