@@ -8,6 +8,8 @@
 - :mod:`localworld.iam.terraform`: the roles and resource policies read from the HCL of
   ``terraform/modules`` (with :mod:`localworld.iam.hcl`, :mod:`localworld.iam.tfmodule` and
   :mod:`localworld.iam.policy_document`), and applying the roles.
-- :mod:`localworld.iam.requests`: a request on the wire → the authorizations it needs.
-- :mod:`localworld.iam.gate`: the gate in front of moto, its AccessDenied answers and the call log.
+- :mod:`localworld.iam.requests`: a request on the wire → the authorizations it needs (with
+  :mod:`localworld.iam.lookups`, what it reads from moto).
+- :mod:`localworld.iam.gate`: the gate in front of moto and the call log; :mod:`localworld.iam.denied`
+  its AccessDenied answers.
 """
