@@ -4,7 +4,9 @@ It binds 127.0.0.1 on a free port, records every call, keeps the messages it was
 or the demo can read a thread as a person would), enforces Block Kit limits (``invalid_blocks``)
 and rate tiers (HTTP 429 with ``Retry-After``), checks bot tokens, lets ``views.open`` use a
 ``trigger_id`` only within 3 seconds of issuing it, and gives each ``response_url`` 5 uses in
-30 minutes.
+30 minutes. ``auth.test`` names the token's scopes in its ``x-oauth-scopes`` header, as Slack does
+(Bolt reads the bot's scopes there): by default those of an app installed from
+``bot/manifest.yaml``, or the ``scopes`` given.
 """
 
 from __future__ import annotations
@@ -16,20 +18,29 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+import yaml
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
 from localworld.slack.limits import MESSAGE_TEXT_MAX, BlockLimitError, check_message_blocks, check_view_blocks
 from localworld.slack.ratelimit import METHOD_TIERS, POST_PER_CHANNEL, RateLimiter
 
-__all__ = ["Message", "RecordedCall", "SlackApiServer", "UploadedFile"]
+__all__ = ["Message", "RecordedCall", "SlackApiServer", "UploadedFile", "manifest_bot_scopes"]
 
 TRIGGER_ID_TTL_S = 3.0
 RESPONSE_URL_USES = 5
 RESPONSE_URL_TTL_S = 30 * 60.0
+MANIFEST = Path(__file__).resolve().parents[2] / "bot" / "manifest.yaml"
+
+
+def manifest_bot_scopes(path: Path = MANIFEST) -> tuple[str, ...]:
+    """The bot scopes an app installed from the manifest at ``path`` holds."""
+    manifest = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return tuple(str(scope) for scope in manifest["oauth_config"]["scopes"]["bot"])
 
 
 @dataclass
@@ -99,8 +110,12 @@ class SlackApiServer:
         channels: Iterable[str] | None = None,
         usergroups: dict[str, list[str]] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        scopes: Iterable[str] | None = None,
     ) -> None:
         self.bot_token = bot_token
+        # The bot token's scopes (default: the app installed from bot/manifest.yaml); auth.test
+        # names them in its x-oauth-scopes header, comma-separated.
+        self.scopes = tuple(scopes) if scopes is not None else manifest_bot_scopes()
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -256,6 +271,8 @@ class SlackApiServer:
             if handler is None:
                 raise _ApiError("unknown_method")
             payload = {"ok": True, **handler(args)}
+            if method == "auth.test":
+                headers["x-oauth-scopes"] = ",".join(self.scopes)
         except _ApiError as exc:
             status = exc.status
             payload = {"ok": False, "error": exc.error, **exc.extra}

@@ -189,3 +189,15 @@ def test_response_url_allows_five_uses(slack: SlackApiServer) -> None:
 
     assert [post() for _ in range(6)] == [200, 200, 200, 200, 200, 404]
     assert len(slack.responses) == 5
+
+
+def test_auth_test_names_the_manifest_scopes_in_its_header(client: WebClient) -> None:
+    answer = client.auth_test()
+    assert answer["user_id"] == "U0CCEBOT"
+    assert answer.headers["x-oauth-scopes"] == "commands,chat:write,files:write,usergroups:read"
+
+
+def test_auth_test_names_the_scopes_the_server_was_given() -> None:
+    with SlackApiServer(scopes=("chat:write",)) as server:
+        answer = WebClient(token=server.bot_token, base_url=server.base_url).auth_test()
+    assert answer.headers["x-oauth-scopes"] == "chat:write"
