@@ -6,7 +6,9 @@ and rate tiers (HTTP 429 with ``Retry-After``), checks bot tokens, lets ``views.
 ``trigger_id`` only within 3 seconds of issuing it, and gives each ``response_url`` 5 uses in
 30 minutes. ``auth.test`` names the token's scopes in its ``x-oauth-scopes`` header, as Slack does
 (Bolt reads the bot's scopes there): by default those of an app installed from
-``bot/manifest.yaml``, or the ``scopes`` given.
+``bot/manifest.yaml``, or the ``scopes`` given. ``conversations.info`` tells whether the bot is a
+member of a channel (``bot_channels``; by default every channel) to a token with ``channels:read``,
+and answers ``missing_scope`` to one without, as Slack does for a public channel.
 """
 
 from __future__ import annotations
@@ -111,11 +113,14 @@ class SlackApiServer:
         usergroups: dict[str, list[str]] | None = None,
         clock: Callable[[], float] = time.monotonic,
         scopes: Iterable[str] | None = None,
+        bot_channels: Iterable[str] | None = None,
     ) -> None:
         self.bot_token = bot_token
         # The bot token's scopes (default: the app installed from bot/manifest.yaml); auth.test
         # names them in its x-oauth-scopes header, comma-separated.
         self.scopes = tuple(scopes) if scopes is not None else manifest_bot_scopes()
+        # The channels the bot was invited to; None: every channel.
+        self.bot_channels = set(bot_channels) if bot_channels is not None else None
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -430,6 +435,13 @@ class SlackApiServer:
         with self._lock:
             self._views[stored["id"]] = stored
         return stored
+
+    def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        if "channels:read" not in self.scopes:
+            raise _ApiError("missing_scope", needed="channels:read", provided=",".join(self.scopes))
+        channel = self._channel(args)
+        member = self.bot_channels is None or channel in self.bot_channels
+        return {"channel": {"id": channel, "is_channel": True, "is_private": False, "is_member": member}}
 
     def _m_usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         group = str(args.get("usergroup", ""))

@@ -201,3 +201,23 @@ def test_auth_test_names_the_scopes_the_server_was_given() -> None:
     with SlackApiServer(scopes=("chat:write",)) as server:
         answer = WebClient(token=server.bot_token, base_url=server.base_url).auth_test()
     assert answer.headers["x-oauth-scopes"] == "chat:write"
+
+
+def test_conversations_info_needs_channels_read() -> None:
+    with SlackApiServer(channels={"C01CCESCAN"}) as server:
+        client = WebClient(token=server.bot_token, base_url=server.base_url)
+        with pytest.raises(SlackApiError) as info:
+            client.conversations_info(channel="C01CCESCAN")
+    assert info.value.response["error"] == "missing_scope"
+    assert info.value.response["needed"] == "channels:read"
+
+
+def test_conversations_info_tells_whether_the_bot_is_a_member() -> None:
+    scopes = ("chat:write", "channels:read")
+    with SlackApiServer(channels={"C01", "C02"}, bot_channels={"C01"}, scopes=scopes) as server:
+        client = WebClient(token=server.bot_token, base_url=server.base_url)
+        assert client.conversations_info(channel="C01")["channel"]["is_member"] is True
+        assert client.conversations_info(channel="C02")["channel"]["is_member"] is False
+        with pytest.raises(SlackApiError) as info:
+            client.conversations_info(channel="C03")
+    assert info.value.response["error"] == "channel_not_found"
