@@ -53,6 +53,11 @@ __all__ = [
 ]
 
 ADMIN_USER = "localworld-admin"
+# The setup user administers its account, as the operator who applies the Terraform does.
+ADMIN_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "Administer", "Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
 # The worker's execution role as iam.tf names it (``<function>-<region>``, the function being
 # ``<name_prefix>-worker``); the member roles trust it.
 WORKER_FUNCTION = "cce-scan-worker"
@@ -177,6 +182,7 @@ def create_admin_key(account_id: str) -> Credentials:
     iam = iam_backends[account_id][PARTITION]
     if ADMIN_USER not in iam.users:
         iam.create_user(region_name="us-east-1", user_name=ADMIN_USER)
+        iam.put_user_policy(ADMIN_USER, "AdministratorAccess", json.dumps(ADMIN_POLICY))
     key = iam.create_access_key(ADMIN_USER)
     return Credentials(access_key_id=key.access_key_id, secret_access_key=key.secret_access_key)
 

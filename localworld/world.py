@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import json
 import shutil
 import subprocess
 import tempfile
@@ -28,8 +27,8 @@ import boto3
 from botocore.credentials import RefreshableCredentials
 from botocore.session import get_session
 
-from localworld.accounts import AccountsSetup, Credentials, assume_worker, setup_accounts
-from localworld.central import FUNCTION_KEYS, CentralDeployment
+from localworld.accounts import AccountsSetup, Credentials, assume_worker, lookup_key, setup_accounts
+from localworld.central import CentralDeployment
 from localworld.deploy import Deployment, deploy
 from localworld.dynamodb import install_key_range_query
 from localworld.dynamodb_atomic import install_atomic_items
@@ -37,6 +36,12 @@ from localworld.ec2 import install_ec2_inventory
 from localworld.errors import WorldError
 from localworld.faults import Faults
 from localworld.fleet import FleetSpec, HostSpec, SyntheticBehaviour
+from localworld.iam.bucket_policies import judge_bucket_policies_in_the_gate
+from localworld.iam.gate import CallLog, IamGate
+from localworld.iam.model import Authorization, Decision, Effect
+from localworld.iam.policy import evaluate
+from localworld.iam.principals import identity_policies, principal_for
+from localworld.iam.terraform import Bindings, apply_roles, read_terraform_iam
 from localworld.roots import fixture_names, materialise_root, remove_root
 from localworld.server import MotoServer
 from localworld.ssm import Clock, EmulatorSettings, SsmEmulator, install_ssm_emulator
@@ -45,6 +50,8 @@ from scanner.config import Config
 __all__ = ["World", "WorldHost"]
 
 _ONE_WORLD = threading.Lock()
+# The Terraform modules whose IAM the world applies (a checkout's terraform/modules).
+TERRAFORM_MODULES = Path(__file__).resolve().parents[1] / "terraform" / "modules"
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,7 @@ class World:
         hosts: tuple[WorldHost, ...],
         notes: list[str],
         ssm: SsmEmulator,
+        iam: IamGate,
     ) -> None:
         self.config = config
         self.fleet = fleet
@@ -138,6 +146,7 @@ class World:
         self.notes = notes
         self.accounts = accounts
         self.ssm = ssm
+        self.iam = iam
         self._server = server
         self._central: boto3.Session | None = None
         self.deployment: Deployment | None = None
@@ -155,12 +164,18 @@ class World:
         synthetic: bool = False,
         clock: Clock | None = None,
         ssm_settings: EmulatorSettings | None = None,
+        enforce_iam: bool = False,
     ) -> Iterator[World]:
         """Start the world; stop it (everything) when the block ends, also on an exception.
 
         ``synthetic=True`` runs every host without a shell (hosts that name a fixture root get a
         default :class:`SyntheticBehaviour`); ``clock`` and ``ssm_settings`` go to the SSM emulator
         (emulated time for consistency windows and timeouts; scripts always run in real time).
+
+        Every signed call is judged by the IAM gate (:mod:`localworld.iam.gate`) and logged in
+        :attr:`calls`. With ``enforce_iam`` every principal is judged; without it, principals with
+        no policy at all (roles the Terraform's IAM was not applied to:
+        :meth:`apply_terraform_iam`) pass, logged as not enforced.
         """
         if not _ONE_WORLD.acquire(blocking=False):
             raise WorldError("a World is already running in this process (moto's state is process-wide)")
@@ -182,7 +197,8 @@ class World:
             world_config = _with_working_directory(config, hosts_dir)
             hosts, root_notes = _prepare_hosts(fleet, hosts_dir, stack)
             _reset_moto()
-            server = MotoServer(faults).start()
+            gate = IamGate(enforce=enforce_iam)
+            server = MotoServer(faults, iam=gate).start()
             stack.callback(server.stop)
             accounts = setup_accounts(world_config, server.endpoint_url)
             _warm_moto(world_config, server)
@@ -192,7 +208,9 @@ class World:
             stack.callback(install_ec2_inventory(fleet))
             stack.callback(install_key_range_query())
             stack.callback(install_atomic_items())
-            yield cls(world_config, fleet, faults, base, server, accounts, hosts, notes, emulator)
+            stack.callback(judge_bucket_policies_in_the_gate())
+            stack.callback(gate.calls.close)
+            yield cls(world_config, fleet, faults, base, server, accounts, hosts, notes, emulator, gate)
         finally:
             stack.close()
 
@@ -243,35 +261,91 @@ class World:
             raise WorldError(f"account {account_id} is not part of this world")
         return key.session(self.region)
 
-    def function_roles(self, central: CentralDeployment) -> dict[str, str]:
-        """The functions' execution roles, as ``iam.tf`` makes them; their ARNs by function key."""
-        iam: Any = self.session_for(self.config.central.account_id).client(
-            "iam", region_name=self.region, endpoint_url=self.endpoint_url
+    @property
+    def calls(self) -> CallLog:
+        """Every AWS call judged so far (and, once opened on a file, written there)."""
+        return self.iam.calls
+
+    def apply_terraform_iam(
+        self, central: CentralDeployment, modules: Path = TERRAFORM_MODULES
+    ) -> dict[str, str]:
+        """Apply the IAM of the Terraform ``modules`` as ``terraform apply`` would: the functions'
+        execution roles with their policies, each member account's role, the bucket and queue
+        policies. Returns the functions' role ARNs by function key (bot, notifier, worker, analyzer)."""
+        bindings = Bindings.from_config(
+            self.config,
+            organization_id=self.accounts.organization_id,
+            kms_key_arn=central.kms_key_arn,
+            slack_secret_arn=central.secret_arn,
+            name_prefix=central.names.prefix,
         )
-        trust = {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "LambdaServiceAssumes",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "lambda.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        }
-        arns = {"worker": self.worker_role_arn}
-        for key in FUNCTION_KEYS:
-            if key != "worker":
-                arns[key] = iam.create_role(
-                    RoleName=f"{central.names.function(key)}-{self.region}",
-                    AssumeRolePolicyDocument=json.dumps(trust),
-                    MaxSessionDuration=3600,
-                )["Role"]["Arn"]
-        return arns
+        terraform = read_terraform_iam(modules, bindings)
+        central_account = self.config.central.account_id
+        setup = self.session_for(central_account)
+        iam: Any = setup.client("iam", region_name=self.region, endpoint_url=self.endpoint_url)
+        arns = apply_roles(iam, terraform.function_roles.values())
+        roles = {key: arns[spec.name] for key, spec in terraform.function_roles.items()}
+        for key, arn in roles.items():
+            self.iam.name_role(arn, central.names.function(key))
+        for account_id, spec in terraform.member_roles.items():
+            member: Any = self.session_for(account_id).client(
+                "iam", region_name=self.region, endpoint_url=self.endpoint_url
+            )
+            apply_roles(member, [spec])
+        s3: Any = setup.client("s3", region_name=self.region, endpoint_url=self.endpoint_url)
+        for bucket, policy in terraform.bucket_policies.items():
+            s3.put_bucket_policy(Bucket=bucket, Policy=policy)
+        sqs: Any = setup.client("sqs", region_name=self.region, endpoint_url=self.endpoint_url)
+        for queue, policy in terraform.queue_policies.items():
+            url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+            sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+        return roles
 
     def authorize_invoke(self, headers: Mapping[str, str], function_arn: str) -> str | None:
-        """Whether the caller signing ``headers`` may invoke ``function_arn``: None, or AWS's message."""
-        return None
+        """The Lambda service's IAM check of an Invoke signed with ``headers``: None when allowed,
+        else AWS's AccessDenied message."""
+        authorization = headers.get("Authorization", "")
+        access_key = (
+            authorization.split("Credential=", 1)[-1].split("/", 1)[0]
+            if "Credential=" in authorization
+            else ""
+        )
+        key = lookup_key(access_key) if access_key else None
+        if key is None:
+            return "The security token included in the request is invalid."
+        principal = principal_for(key)
+        action = "lambda:InvokeFunction"
+        request = Authorization(
+            action,
+            function_arn,
+            {
+                "aws:RequestedRegion": self.region,
+                "aws:PrincipalArn": principal.role_arn or principal.arn,
+                "aws:PrincipalAccount": principal.account_id,
+                "aws:SecureTransport": "true",
+            },
+        )
+        policies = identity_policies(principal)
+        if not policies and not self.iam.enforce:
+            decision = Decision(Effect.ALLOW)
+        else:
+            decision = evaluate(request, principal, policies)
+        self.iam.calls.record(
+            {
+                "function": self.iam.function_of(key),
+                "role": key.role_arn or key.principal_arn,
+                "service": "lambda",
+                "action": action,
+                "resource": function_arn,
+                "allowed": decision.allowed,
+            }
+        )
+        if decision.allowed:
+            return None
+        return (
+            f"User: {principal.arn} is not authorized to perform: {action} on resource: {function_arn} "
+            + decision.reason(action)
+        )
 
     def host(self, instance_id: str) -> WorldHost:
         found = next((h for h in self.hosts if h.instance_id == instance_id), None)

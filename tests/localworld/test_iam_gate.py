@@ -455,7 +455,7 @@ def _role_with(setup: Setup, name: str, *statements: dict[str, Any]) -> str:
 
 @pytest.fixture
 def real() -> Iterator[Setup]:
-    """The server with the world's evaluator and principals; setup users have no policy yet."""
+    """The server with the world's evaluator and principals; the setup user administers its account."""
     moto_api_backend.reset()
     gate = IamGate(enforce=False)
     with MotoServer(iam=gate) as server:
@@ -486,10 +486,24 @@ def test_with_the_world_evaluator_a_role_without_list_bucket_reads_a_missing_key
     )
 
 
-def test_with_the_world_evaluator_a_setup_user_without_policies_passes_only_when_not_enforced(
+def test_with_the_world_evaluator_the_setup_user_administers_its_account(real: Setup) -> None:
+    real.client("sqs").list_queues()
+    last = real.gate.calls.entries()[-1]
+    assert last["function"] == "setup"
+    assert last["allowed"] is True
+    assert "enforced" not in last
+
+
+def test_with_the_world_evaluator_a_user_without_policies_passes_only_when_not_enforced(
     real: Setup,
 ) -> None:
-    real.client("sqs").list_queues()
+    iam = real.client("iam")
+    iam.create_user(UserName="bare")
+    key = iam.create_access_key(UserName="bare")["AccessKey"]
+    bare = boto3.Session(
+        aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"], region_name=REGION
+    )
+    real.client("sqs", bare).list_queues()
     assert real.gate.calls.entries()[-1]["enforced"] is False
     real.gate.enforce = True
-    _refused(real.client("sqs").list_queues, "AccessDenied", 403)
+    _refused(real.client("sqs", bare).list_queues, "AccessDenied", 403)
