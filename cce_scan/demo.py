@@ -22,6 +22,7 @@ from localworld.fleet import FleetSpec
 from localworld.slack.render import message_text
 from localworld.slack.server import Message
 from localworld.system import LocalSystem
+from localworld.world import TERRAFORM_MODULES
 from scanner.config import Config
 from scanner.errors import CceScanError
 from scanner.outcomes import FAILURES, SKIPS, HostOutcome
@@ -134,92 +135,118 @@ def run_demo(
     requester: str,
     approver: str,
     timeout: float = 240.0,
+    terraform_modules: Path = TERRAFORM_MODULES,
 ) -> DemoResult:
-    """Start everything, play the story, copy the findings to ``out_dir``; stop everything."""
+    """Start everything, play the story, copy the findings to ``out_dir``; stop everything.
+
+    The functions run under the roles ``terraform_modules`` declare; a call IAM refuses ends the
+    demo with an error that names the function, its role and the action."""
     started = time.monotonic()
-    with LocalSystem.start(config, fleet) as system:
-        world = system.world
-        real = sum(1 for h in world.hosts if h.sandbox is not None)
-        console.print(
-            f"[bold]Local world[/] on {world.endpoint_url}: central account {config.central.account_id}, "
-            f"{len(config.accounts)} member accounts, {len(world.hosts)} hosts ({real} run the document for real), "
-            f"Slack on {system.slack.origin} — ready in {time.monotonic() - started:.1f} s"
-        )
-        for note in world.notes:
-            console.print(f"[yellow]note:[/] {note}")
-        story = _Story(system, console)
+    with LocalSystem.start(config, fleet, terraform_modules=terraform_modules) as system:
+        try:
+            return _play(system, config, out_dir, console, started, requester, approver, timeout)
+        except DemoError as exc:
+            records = out_dir / "failed-run"
+            system.write_records(records)
+            denied = system.denied_summary()
+            reason = f"{exc}; IAM refused: {denied}" if denied else str(exc)
+            raise DemoError(f"{reason} (every AWS and Slack call: {records})") from exc
 
-        story.say(requester, "/cce-scan account prod")
-        answer = system.driver.command(
-            requester, "account prod", channel=config.slack.channel or "C01CCESCAN"
-        )
-        console.print(
-            f"[dim]  bot answered in {answer.elapsed_ms:.0f} ms (HTTP {answer.status}):[/] {answer.json().get('text', '')}"
-        )
-        parent = story.parent(0)
-        scan_id = _scan_id(parent)
-        request = story.reply_with(parent, _has_buttons, 60, "the approval request")
-        story.show("approval request (in the thread)", request)
 
-        story.say(approver, "clicks [승인]")
-        system.driver.click(approver, request, "cce_approve")
-        _wait(lambda: not _has_buttons(system.slack.find(request.channel, request.ts)), 60, "the decision")
-        story.show("after the click", system.slack.find(request.channel, request.ts))
+def _play(
+    system: LocalSystem,
+    config: Config,
+    out_dir: Path,
+    console: Console,
+    started: float,
+    requester: str,
+    approver: str,
+    timeout: float,
+) -> DemoResult:
+    world = system.world
+    real = sum(1 for h in world.hosts if h.sandbox is not None)
+    console.print(
+        f"[bold]Local world[/] on {world.endpoint_url}: central account {config.central.account_id}, "
+        f"{len(config.accounts)} member accounts, {len(world.hosts)} hosts ({real} run the document for real), "
+        f"Slack on {system.slack.origin} — ready in {time.monotonic() - started:.1f} s"
+    )
+    for note in world.notes:
+        console.print(f"[yellow]note:[/] {note}")
+    story = _Story(system, console)
 
-        shown = ""
-        store = ScanStore(
-            world.session_for(config.central.account_id).client(
-                "dynamodb", region_name=world.region, endpoint_url=world.endpoint_url
+    story.say(requester, "/cce-scan account prod")
+    answer = system.driver.command(requester, "account prod", channel=config.slack.channel or "C01CCESCAN")
+    console.print(
+        f"[dim]  bot answered in {answer.elapsed_ms:.0f} ms (HTTP {answer.status}):[/] {answer.json().get('text', '')}"
+    )
+    parent = story.parent(0)
+    scan_id = _scan_id(parent)
+    request = story.reply_with(parent, _has_buttons, 60, "the approval request")
+    story.show("approval request (in the thread)", request)
+
+    story.say(approver, "clicks [승인]")
+    system.driver.click(approver, request, "cce_approve")
+    _wait(lambda: not _has_buttons(system.slack.find(request.channel, request.ts)), 60, "the decision")
+    story.show("after the click", system.slack.find(request.channel, request.ts))
+
+    shown = ""
+    store = ScanStore(
+        world.session_for(config.central.account_id).client(
+            "dynamodb", region_name=world.region, endpoint_url=world.endpoint_url
+        ),
+        system.names.table,
+    )
+    deadline = time.monotonic() + timeout
+    report: Message | None = None
+    while time.monotonic() < deadline and report is None:
+        current = system.slack.find(parent.channel, parent.ts)
+        text = message_text(current.blocks, current.text)
+        progress = next((line for line in text.splitlines() if "%" in line), "")
+        if progress and progress != shown:
+            console.print(f"[green]  progress[/] {progress.strip('`')}")
+            shown = progress
+        report = next(
+            (
+                m
+                for m in system.slack.thread(parent.channel, parent.ts)
+                if m.thread_ts == parent.ts and m.reply_broadcast
             ),
-            system.names.table,
+            None,
         )
-        deadline = time.monotonic() + timeout
-        report: Message | None = None
-        while time.monotonic() < deadline and report is None:
-            current = system.slack.find(parent.channel, parent.ts)
-            text = message_text(current.blocks, current.text)
-            progress = next((line for line in text.splitlines() if "%" in line), "")
-            if progress and progress != shown:
-                console.print(f"[green]  progress[/] {progress.strip('`')}")
-                shown = progress
-            report = next(
-                (
-                    m
-                    for m in system.slack.thread(parent.channel, parent.ts)
-                    if m.thread_ts == parent.ts and m.reply_broadcast
-                ),
-                None,
-            )
-            time.sleep(0.3)
-        if report is None:
-            raise DemoError(f"scan {scan_id} did not report within {timeout:.0f} s")
-        system.settle(timeout=60)
-        story.show("the thread parent", system.slack.find(parent.channel, parent.ts))
-        for message in system.slack.thread(parent.channel, parent.ts):
-            if message.thread_ts == parent.ts and message is not request and message is not report:
-                story.show("reply", message)
-        story.show("final report (broadcast to the channel)", report)
-        files = [system.slack.files[file_id].filename for file_id in report.files] + [
-            f.filename
-            for f in system.slack.files.values()
-            if f.thread_ts == parent.ts and f.id not in report.files
-        ]
-        if files:
-            console.print(f"[dim]attached to the thread:[/] {', '.join(sorted(set(files)))}")
-        record = store.get_scan(scan_id)
-        findings = _collect_findings(system, scan_id, out_dir)
-        counts = record.counts
-        result = DemoResult(
-            scan_id=scan_id,
-            hosts=sum(counts.values()),
-            succeeded=counts.get(HostOutcome.SUCCEEDED, 0),
-            failed=sum(counts.get(o, 0) for o in FAILURES),
-            skipped=sum(counts.get(o, 0) for o in SKIPS),
-            findings_dir=findings,
+        time.sleep(0.3)
+    if report is None:
+        raise DemoError(f"scan {scan_id} did not report within {timeout:.0f} s")
+    system.settle(timeout=60)
+    story.show("the thread parent", system.slack.find(parent.channel, parent.ts))
+    for message in system.slack.thread(parent.channel, parent.ts):
+        if message.thread_ts == parent.ts and message is not request and message is not report:
+            story.show("reply", message)
+    story.show("final report (broadcast to the channel)", report)
+    files = [system.slack.files[file_id].filename for file_id in report.files] + [
+        f.filename
+        for f in system.slack.files.values()
+        if f.thread_ts == parent.ts and f.id not in report.files
+    ]
+    if files:
+        console.print(f"[dim]attached to the thread:[/] {', '.join(sorted(set(files)))}")
+    record = store.get_scan(scan_id)
+    findings = _collect_findings(system, scan_id, out_dir)
+    counts = record.counts
+    result = DemoResult(
+        scan_id=scan_id,
+        hosts=sum(counts.values()),
+        succeeded=counts.get(HostOutcome.SUCCEEDED, 0),
+        failed=sum(counts.get(o, 0) for o in FAILURES),
+        skipped=sum(counts.get(o, 0) for o in SKIPS),
+        findings_dir=findings,
+    )
+    system.write_records(findings)
+    failures = system.lambdas.failures()
+    for failure in failures:
+        console.print(
+            f"[red]function {failure.function} failed:[/] {failure.error.splitlines()[0] if failure.error else ''}"
         )
-        failures = system.lambdas.failures()
-        for failure in failures:
-            console.print(
-                f"[red]function {failure.function} failed:[/] {failure.error.splitlines()[0] if failure.error else ''}"
-            )
-        return result
+    denied = system.denied_summary()
+    if denied:
+        raise DemoError(f"scan {scan_id} reported, but IAM refused calls the code makes: {denied}")
+    return result

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import secrets
 import tempfile
 import threading
@@ -37,7 +38,7 @@ from localworld.fleet import FleetSpec
 from localworld.lambdas import FunctionSpec, LocalLambda
 from localworld.slack.driver import SlackDriver
 from localworld.slack.server import SlackApiServer
-from localworld.world import World
+from localworld.world import TERRAFORM_MODULES, World
 from scanner.config import Config
 
 __all__ = ["FUNCTIONS", "LocalSystem", "SystemNames"]
@@ -124,7 +125,11 @@ class LocalSystem:
         base_dir: Path | str | None = None,
         names: CentralNames | None = None,
         sweep_seconds: float | None = 5.0,
+        terraform_modules: Path = TERRAFORM_MODULES,
     ) -> Iterator[LocalSystem]:
+        """Start the system in ``base_dir`` (a temporary directory if none), with the IAM of
+        ``terraform_modules`` judging every call; every AWS call is written to
+        ``<base_dir>/aws-calls.jsonl`` and each function's output to ``<base_dir>/lambda/``."""
         names = names or CentralNames()
         with contextlib.ExitStack() as stack:
             base = (
@@ -132,7 +137,10 @@ class LocalSystem:
                 if base_dir is not None
                 else Path(stack.enter_context(tempfile.TemporaryDirectory()))
             )
-            world = stack.enter_context(World.start(config, fleet, faults=faults, base_dir=base / "world"))
+            world = stack.enter_context(
+                World.start(config, fleet, faults=faults, base_dir=base / "world", enforce_iam=True)
+            )
+            world.calls.open(base / "aws-calls.jsonl")
             bundle, _version = bundle_bytes()
             sha256 = hashlib.sha256(bundle).hexdigest()
             bucket = world.config.results_bucket
@@ -156,7 +164,7 @@ class LocalSystem:
                 names=names,
                 visibility_timeouts=VISIBILITY_TIMEOUTS,
             )
-            roles = world.function_roles(central)
+            roles = world.apply_terraform_iam(central, terraform_modules)
             environments = {
                 names.function(entry.key): _function_environment(entry, central, world, slack)
                 for entry in FUNCTIONS
@@ -195,10 +203,11 @@ class LocalSystem:
                 s3_invokes_lambda(lambda arn, event: lambdas.invoke_async(arn.split(":")[6], event))
             )
             notify_analyzer(setup, world.endpoint_url, world.config, lambdas.arn(names.function("analyzer")))
-            # The event-source mappings poll as the Lambda service, not as a function.
-            sqs = setup.client("sqs", region_name=world.region, endpoint_url=world.endpoint_url)
-            lambdas.map_sqs(names.function("worker"), central.queue_urls["jobs"], sqs)
-            lambdas.map_sqs(names.function("notifier"), central.queue_urls["events"], sqs)
+            # An event-source mapping reads and deletes messages with its function's execution role.
+            for key, queue in (("worker", "jobs"), ("notifier", "events")):
+                creds = service_credentials(roles[key], names.function(key), world.region)
+                sqs = creds.client("sqs", world.region, world.endpoint_url)
+                lambdas.map_sqs(names.function(key), central.queue_urls[queue], sqs)
             driver = SlackDriver(
                 slack,
                 signing_secret,
@@ -209,6 +218,34 @@ class LocalSystem:
             if sweep_seconds:
                 stack.enter_context(_Ticker(lambda: system.sweep_approvals(), sweep_seconds))
             yield system
+
+    def denied_calls(self) -> list[dict[str, Any]]:
+        """The AWS calls IAM refused so far (entries of :attr:`World.calls`)."""
+        return [entry for entry in self.world.calls.entries() if not entry.get("allowed")]
+
+    def denied_summary(self) -> str:
+        """One line per refused (function, role, action), with how often: what an error names."""
+        counts: dict[tuple[str, str, str], int] = {}
+        for entry in self.denied_calls():
+            key = (str(entry["function"]), str(entry["role"]), str(entry["action"]))
+            counts[key] = counts.get(key, 0) + 1
+        return "; ".join(
+            f"{function} (role {role}) was denied {action} {n}×"
+            for (function, role, action), n in counts.items()
+        )
+
+    def write_records(self, directory: Path) -> None:
+        """``aws-calls.jsonl`` (every AWS call and IAM's decision) and ``slack.jsonl`` (every Web API
+        call the app made, ``{"method", "args", "ok", "error"}``) in ``directory``."""
+        directory.mkdir(parents=True, exist_ok=True)
+        with (directory / "aws-calls.jsonl").open("w", encoding="utf-8") as out:
+            for entry in self.world.calls.entries():
+                out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        with (directory / "slack.jsonl").open("w", encoding="utf-8") as out:
+            for call in list(self.slack.calls):
+                args = {key: value for key, value in call.args.items() if key != "token"}
+                record = {"method": call.method, "args": args, "ok": call.ok, "error": call.error}
+                out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
 
     def sweep_approvals(self) -> None:
         """What the scheduled rule does on AWS: expire approval requests whose time is up."""

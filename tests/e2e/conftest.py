@@ -14,3 +14,5 @@ from tests.e2e.system_support import running_system
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
     with running_system(tmp_path_factory.mktemp("system")) as running:
         yield running
+        # Every call the functions made was one the Terraform's IAM allows.
+        assert not running.denied_calls(), running.denied_summary()
