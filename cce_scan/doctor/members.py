@@ -150,40 +150,37 @@ def _access(
         return f"cannot assume {access_role} in {account.id}: {reason(exc)}"
 
 
+REACH_MEMBERS = "run the doctor with credentials that may assume --member-access-role in the member accounts"
+
+
+def _trust(d: Deployment, account: Account, worker: AwsAccess | str, admin: AwsAccess | str) -> Check:
+    """By assuming as the worker if possible, else by reading the trust policy, else not at all."""
+    if not isinstance(worker, str):
+        return _by_assuming(worker, d, account)
+    if not isinstance(admin, str):
+        return _by_reading(admin, d, account, worker)
+    name = f"{account.alias} ({account.id}): the worker can assume {d.config.member_role.name}"
+    return Check.failed(name, f"cannot be checked: {worker}; {admin}", REACH_MEMBERS)
+
+
+def _permissions(d: Deployment, account: Account, admin: AwsAccess | str) -> list[Check]:
+    role = _member_role(d, account)
+    if isinstance(admin, str):
+        name = f"{role.owner}: role {role.name} allows what the worker does there"
+        return [Check.failed(name, f"cannot be checked: {admin}", REACH_MEMBERS)]
+    return check_role(admin.client("iam"), role, member_needs(d, account.id, account.regions))
+
+
 def check_member_accounts(d: Deployment, operator: AwsAccess, access_role: str | None) -> list[Check]:
     """The trust and the permissions of the member role in every account of the configuration."""
+    worker: AwsAccess | str
     try:
-        worker: AwsAccess | None = operator.assume(d.role_arn("worker"), SESSION)
-        not_assumed = ""
+        worker = operator.assume(d.role_arn("worker"), SESSION)
     except AWS_ERRORS as exc:
-        worker, not_assumed = (
-            None,
-            f"these credentials cannot assume the worker role ({error_code(exc) or reason(exc)})",
-        )
+        worker = f"these credentials cannot assume the worker role ({error_code(exc) or reason(exc)})"
     checks: list[Check] = []
     for account in d.config.accounts:
         admin = _access(operator, account, access_role, d.partition)
-        if worker is not None:
-            checks.append(_by_assuming(worker, d, account))
-        elif not isinstance(admin, str):
-            checks.append(_by_reading(admin, d, account, not_assumed))
-        else:
-            checks.append(
-                Check.failed(
-                    f"{account.alias} ({account.id}): the worker can assume {d.config.member_role.name}",
-                    f"cannot be checked: {not_assumed}; {admin}",
-                    "run the doctor with credentials that may assume --member-access-role in the member accounts",
-                )
-            )
-        role = _member_role(d, account)
-        if isinstance(admin, str):
-            checks.append(
-                Check.failed(
-                    f"{role.owner}: role {role.name} allows what the worker does there",
-                    f"cannot be checked: {admin}",
-                    "run the doctor with credentials that may assume --member-access-role in the member accounts",
-                )
-            )
-        else:
-            checks.extend(check_role(admin.client("iam"), role, member_needs(d, account.id, account.regions)))
+        checks.append(_trust(d, account, worker, admin))
+        checks.extend(_permissions(d, account, admin))
     return checks
