@@ -17,7 +17,7 @@ cache lives exactly as long as an environment.
   listeners re-invoke the bot); every Invoke is authorized by the ``authorize`` hook when one is
   given (the world's IAM), and refused with Lambda's 403 ``AccessDeniedException``.
 - SQS messages reach handlers as the event a real event-source mapping builds, with
-  ``ReportBatchItemFailures`` honoured.
+  ``ReportBatchItemFailures`` honoured; a failed asynchronous invocation is tried twice more.
 
 What the functions print goes to ``<log_dir>/<function>.log``.
 """
@@ -211,8 +211,10 @@ class LocalLambda:
         authorize: Authorize | None = None,
         log_dir: Path | None = None,
         max_workers: int = 8,
+        async_retry_delays: tuple[float, ...] = (60.0, 120.0),
     ) -> None:
         self.functions = {spec.name: spec for spec in functions}
+        self._async_retry_delays = async_retry_delays
         self.account_id = account_id
         self.region = region
         self.invocations: list[Invocation] = []
@@ -308,8 +310,18 @@ class LocalLambda:
         return record.result
 
     def invoke_async(self, name: str, payload: Any) -> None:
-        """An ``Event`` invocation: queued, run on a worker thread."""
-        self._submit(lambda: self._run(name, payload, "Event"))
+        """An ``Event`` invocation: queued, run on a worker thread; a failed one is tried again after
+        each of ``async_retry_delays`` (Lambda: twice, about one and two minutes later), then given
+        up (on AWS it then goes to the function's on-failure destination)."""
+
+        def run() -> None:
+            for delay in (0.0, *self._async_retry_delays):
+                if delay and self._stopped.wait(delay):
+                    return
+                if self._run(name, payload, "Event").error is None:
+                    return
+
+        self._submit(run)
 
     def settle(self, timeout: float = 60.0, idle: float = 0.3) -> None:
         """Wait until no invocation is running and the mapped queues look empty for ``idle`` seconds."""

@@ -65,6 +65,10 @@ FUNCTIONS = (
 # this many seconds, not after six times its function's timeout.
 VISIBILITY_TIMEOUTS = {"jobs": 900, "events": 120}
 
+# Lambda retries a failed asynchronous invocation (the analyzer's S3 events, the bot's lazy
+# listeners) twice, about one and two minutes later; the world's tries come sooner.
+ASYNC_RETRY_DELAYS = (2.0, 4.0)
+
 SystemNames = CentralNames
 
 
@@ -196,6 +200,7 @@ class LocalSystem:
                     credentials=credentials,
                     authorize=world.authorize_invoke,
                     log_dir=base / "lambda",
+                    async_retry_delays=ASYNC_RETRY_DELAYS,
                 )
             )
             lambdas.warm()

@@ -41,7 +41,12 @@ def service(tmp_path: Path) -> Iterator[LocalLambda]:
         FunctionSpec("broken", "tests.localworld.lambda_broken.handler"),
     ]
     with LocalLambda(
-        functions, account_id="111111111111", region=REGION, credentials=_credentials, log_dir=tmp_path
+        functions,
+        account_id="111111111111",
+        region=REGION,
+        credentials=_credentials,
+        log_dir=tmp_path,
+        async_retry_delays=(0.1, 0.2),
     ) as running:
         yield running
 
@@ -102,6 +107,14 @@ def test_event_invocation_by_arn_with_qualifier_is_accepted_and_runs_later(servi
     assert answer["StatusCode"] == 202
     service.settle(timeout=30)
     assert any(i.kind == "Event" and i.payload == {"lazy": True} for i in service.invocations)
+
+
+def test_a_failed_event_invocation_is_tried_twice_more_then_given_up(service: LocalLambda) -> None:
+    service.invoke_async("crash", {"n": 1})
+    service.settle(timeout=30)
+    tries = [i for i in service.invocations if i.function == "crash" and i.kind == "Event"]
+    assert len(tries) == 3
+    assert all(i.error is not None and "boom" in i.error for i in tries)
 
 
 def test_a_crashing_handler_is_an_unhandled_function_error(service: LocalLambda) -> None:
