@@ -8,6 +8,7 @@ __all__ = [
     "CceScanError",
     "ConfigError",
     "DocumentNotFoundError",
+    "LinkedWriteRefusedError",
     "ScanNotFoundError",
     "ScanStateError",
     "TargetError",
@@ -49,3 +50,16 @@ class ScanNotFoundError(CceScanError):
 
 class ScanStateError(CceScanError):
     """A scan cannot move to the asked state (e.g. starting a finished scan)."""
+
+
+class LinkedWriteRefusedError(CceScanError):
+    """A write the caller linked to a scan's status change (one transaction) failed its condition,
+    so neither was made; ``scan_refused`` tells whether the scan's own condition failed too."""
+
+    def __init__(self, scan_id: str, *, scan_refused: bool) -> None:
+        also = " and the scan's status did not allow the change" if scan_refused else ""
+        super().__init__(
+            f"the write linked to scan {scan_id}'s change was refused{also}; nothing was written"
+        )
+        self.scan_id = scan_id
+        self.scan_refused = scan_refused
