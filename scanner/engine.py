@@ -9,12 +9,13 @@
 
 ``create_scan`` resolves the targets first: unknown, malformed or empty input raises
 :class:`~scanner.errors.TargetError` and nothing is written. Approval is the caller's business:
-create, ask, then ``start`` with the approver (or never start it).
+create the scan ``awaiting_approval``, ask, then ``start`` it with the approver, the approval's
+write linked to the start (or have the store decline it as DENIED or EXPIRED).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -27,7 +28,7 @@ from scanner.events import AccountRef, ScanStarted
 from scanner.handlers import JobHandlers, Runtime
 from scanner.jobs import DispatchJob, FinalizeJob
 from scanner.models import AccountTarget, ScanRecord, ScanStatus, ScanTargets, new_scan_id
-from scanner.state import AccountPhase, HostItem
+from scanner.state import UNDECIDED, AccountPhase, HostItem
 from scanner.targets import OrganizationDirectory, OuLookup, resolve_targets
 
 __all__ = ["ScanEngine"]
@@ -105,12 +106,14 @@ class ScanEngine:
         thread_ts: str | None = None,
         idempotency_key: str | None = None,
         targets: ScanTargets | None = None,
+        awaiting_approval: bool = False,
     ) -> ScanRecord:
-        """Resolve ``kind`` (``account``/``host``) ``names`` and record a scan in CREATED.
+        """Resolve ``kind`` (``account``/``host``) ``names`` and record a scan in CREATED, or in
+        AWAITING_APPROVAL when it may start only once someone other than the requester approves it.
 
         ``targets`` already resolved elsewhere (the bot has the worker resolve host targets, as only
         the worker may enter member accounts) are recorded as given. With ``idempotency_key`` (e.g.
-        Slack's ``trigger_id``) a repeated call returns the first scan.
+        Slack's ``trigger_id``) a repeated call returns the first scan, as it is now.
         """
         scan_id = new_scan_id(self.rt.utcnow())
         if targets is None:
@@ -121,26 +124,32 @@ class ScanEngine:
             targets=targets,
             channel=channel,
             thread_ts=thread_ts,
-            status=ScanStatus.CREATED,
+            status=ScanStatus.AWAITING_APPROVAL if awaiting_approval else ScanStatus.CREATED,
             created_at=self.rt.utcnow(),
         )
         return self.rt.store.create_scan(record, idempotency_key)
 
-    def start(self, scan_id: str, *, approver: str | None = None) -> ScanRecord:
+    def start(
+        self, scan_id: str, *, approver: str | None = None, linked_write: Mapping[str, Any] | None = None
+    ) -> ScanRecord:
         """Look up the bundle and document hash, queue one dispatch job per account and region.
+
+        A scan AWAITING_APPROVAL starts only with an ``approver`` who is not its requester; a
+        CREATED one needs none. ``linked_write`` (a ``TransactWriteItems`` element of the caller's,
+        such as the approval's decision) is written in one transaction with the move to RUNNING:
+        both or neither (:class:`~scanner.errors.LinkedWriteRefusedError` when its condition fails).
 
         Calling it again on a running scan re-queues dispatch for accounts not yet dispatched
         (harmless: dispatch is idempotent) and emits nothing new.
         """
         store = self.rt.store
         scan = store.get_scan(scan_id)
-        if scan.status in (ScanStatus.FINISHED, ScanStatus.CANCELLED, ScanStatus.CANCELLING):
-            raise ScanStateError(f"scan {scan_id} is {scan.status.value}; it cannot be started")
+        _check_startable(scan, approver, linked=linked_write is not None)
         config = self.rt.config
         for target in scan.targets.accounts:
             store.put_account(scan_id, target.account_id, target.alias, target.region, target.instance_ids)
         started = False
-        if scan.status == ScanStatus.CREATED:
+        if scan.status in UNDECIDED:
             central: Any = self.rt.central_session
             s3 = central.client("s3", region_name=config.central.region, endpoint_url=self.rt.endpoint_url)
             ssm = central.client("ssm", region_name=config.central.region, endpoint_url=self.rt.endpoint_url)
@@ -151,7 +160,11 @@ class ScanEngine:
             }
             if approver is not None:
                 fields["approver"] = approver
-            started = store.transition(scan_id, (ScanStatus.CREATED,), ScanStatus.RUNNING, **fields)
+            started = store.transition(
+                scan_id, (scan.status,), ScanStatus.RUNNING, linked_write=linked_write, **fields
+            )
+            if not started and linked_write is not None:
+                raise ScanStateError(f"scan {scan_id} left {scan.status.value} before it could start")
         if started:
             scan = store.get_scan(scan_id)
             self.rt.events.publish(
@@ -174,10 +187,11 @@ class ScanEngine:
         return store.get_scan(scan_id)
 
     def cancel(self, scan_id: str) -> ScanRecord:
-        """Stop a scan: a CREATED scan is CANCELLED at once; a RUNNING one cancels its commands."""
+        """Stop a scan: one not started yet (CREATED or AWAITING_APPROVAL) is CANCELLED at once; a
+        RUNNING one cancels its commands. A scan already ended is left as it is."""
         store = self.rt.store
         if store.transition(
-            scan_id, (ScanStatus.CREATED,), ScanStatus.CANCELLED, finished_at=self.rt.utcnow().isoformat()
+            scan_id, UNDECIDED, ScanStatus.CANCELLED, finished_at=self.rt.utcnow().isoformat()
         ):
             return store.get_scan(scan_id)
         if store.transition(scan_id, (ScanStatus.RUNNING,), ScanStatus.CANCELLING):
@@ -196,3 +210,16 @@ class ScanEngine:
     def hosts(self, scan_id: str) -> list[HostItem]:
         """Every host item of the scan, with its outcome once it has one."""
         return self.rt.store.hosts(scan_id)
+
+
+def _check_startable(scan: ScanRecord, approver: str | None, *, linked: bool) -> None:
+    """Raise :class:`ScanStateError` unless ``approver`` may start ``scan`` now (a linked write
+    must go with the move to RUNNING, so it needs a scan not started yet)."""
+    if scan.status not in (*UNDECIDED, ScanStatus.RUNNING):
+        raise ScanStateError(f"scan {scan.scan_id} is {scan.status.value}; it cannot be started")
+    if approver is not None and approver == scan.requester:
+        raise ScanStateError(f"scan {scan.scan_id} cannot be approved by its requester")
+    if scan.status is ScanStatus.AWAITING_APPROVAL and approver is None:
+        raise ScanStateError(f"scan {scan.scan_id} awaits approval; it starts only with an approver")
+    if linked and scan.status not in UNDECIDED:
+        raise ScanStateError(f"scan {scan.scan_id} is {scan.status.value}; it has started already")

@@ -83,13 +83,22 @@ class HostResult(_Frozen):
 
 
 class ScanStatus(StrEnum):
-    """Where a scan is in its life."""
+    """Where a scan is in its life.
+
+    A scan that needs no approval is CREATED, then RUNNING once started; one that needs a second
+    person's approval is created AWAITING_APPROVAL and is started (RUNNING), DENIED or EXPIRED by
+    the decision on its request. A running scan ends FINISHED, or CANCELLING then CANCELLED; one
+    not yet started is CANCELLED at once. FINISHED, CANCELLED, DENIED and EXPIRED are final.
+    """
 
     CREATED = "CREATED"
+    AWAITING_APPROVAL = "AWAITING_APPROVAL"
     RUNNING = "RUNNING"
     CANCELLING = "CANCELLING"
     FINISHED = "FINISHED"
     CANCELLED = "CANCELLED"
+    DENIED = "DENIED"
+    EXPIRED = "EXPIRED"
 
 
 class ScanRecord(_Frozen):
@@ -97,7 +106,9 @@ class ScanRecord(_Frozen):
 
     scan_id: str
     requester: str
-    approver: str | None = None
+    approver: str | None = None  # who approved it, when it needed approval
+    decided_by: str | None = None  # who denied it (DENIED)
+    decided_at: datetime | None = None  # when it was denied, or its request expired
     targets: ScanTargets
     channel: str | None = None
     thread_ts: str | None = None

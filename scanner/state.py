@@ -14,7 +14,9 @@ account is dispatched by the holder of its lease only, who sends only to hosts w
 bumps the scan's counters, so nothing is counted twice. The counters are progress; the final
 counts are recounted from the items when the scan closes (:meth:`ScanStore.finalize`).
 Transactions are avoided on the hot paths: they cost more on AWS and the local moto copies the
-whole table for each one.
+whole table for each one. A change of the scan's status may be linked to a write of the caller's
+on another item, made in one transaction (:meth:`ScanStore.transition`): the decision on an
+approval request and the scan's move out of AWAITING_APPROVAL are written together or not at all.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from scanner.errors import ScanNotFoundError, ScanStateError
+from scanner.errors import LinkedWriteRefusedError, ScanNotFoundError, ScanStateError
 from scanner.models import Host, HostResult, OutcomeDetail, ScanRecord, ScanStatus, ScanTargets
 from scanner.outcomes import HostOutcome
 from scanner.table import (
@@ -41,6 +43,7 @@ from scanner.table import (
     created_sort_key,
     targets_partition,
 )
+from scanner.transact import write_together
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -55,8 +58,14 @@ SCANS_PARTITION = "SCANS"  # every scan item's scans_pk
 # how many one Query of the index reads: most often the first one looked at is the answer.
 PREVIOUS_LOOKED_AT = 50
 PREVIOUS_PAGE = 10
+# The statuses of a scan whose approval request awaits its decision. A scan requested before scans
+# were created AWAITING_APPROVAL waits in CREATED; one that needs no approval has no request, so
+# the request's own condition keeps a decision from touching it.
+UNDECIDED = (ScanStatus.AWAITING_APPROVAL, ScanStatus.CREATED)
+DECLINED = (ScanStatus.DENIED, ScanStatus.EXPIRED)
 
 __all__ = [
+    "UNDECIDED",
     "AccountItem",
     "AccountPhase",
     "DispatchClaim",
@@ -65,6 +74,7 @@ __all__ = [
     "HostPhase",
     "ScanStore",
     "create_table",
+    "scan_partition",
 ]
 
 
@@ -150,8 +160,13 @@ def _n(value: float) -> dict[str, Any]:
     return {"N": str(value)}
 
 
+def scan_partition(scan_id: str) -> str:
+    """The partition key of every item of the scan (its scan item, accounts, hosts, approval…)."""
+    return f"SCAN#{scan_id}"
+
+
 def _scan_key(scan_id: str) -> dict[str, Any]:
-    return {"pk": _s(f"SCAN#{scan_id}"), "sk": _s("#SCAN")}
+    return {"pk": _s(scan_partition(scan_id)), "sk": _s("#SCAN")}
 
 
 def _account_sk(account_id: str, region: str) -> str:
@@ -201,6 +216,8 @@ def _record(item: Mapping[str, Any]) -> ScanRecord:
         scan_id=item["scan_id"],
         requester=item["requester"],
         approver=item.get("approver"),
+        decided_by=item.get("decided_by"),
+        decided_at=datetime.fromisoformat(item["decided_at"]) if item.get("decided_at") else None,
         targets=ScanTargets.model_validate_json(item["targets"]),
         channel=item.get("channel"),
         thread_ts=item.get("thread_ts"),
@@ -266,6 +283,10 @@ class ScanStore:
         }
         if names:
             kwargs["ExpressionAttributeNames"] = names
+        return self._try_update(kwargs)
+
+    def _try_update(self, kwargs: Mapping[str, Any]) -> bool:
+        """UpdateItem with ``kwargs``; False when its condition does not hold."""
         try:
             self._db.update_item(**kwargs)
         except ClientError as exc:
@@ -306,7 +327,7 @@ class ScanStore:
         for page in paginator.paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-            ExpressionAttributeValues={":pk": _s(f"SCAN#{scan_id}"), ":prefix": _s(prefix)},
+            ExpressionAttributeValues={":pk": _s(scan_partition(scan_id)), ":prefix": _s(prefix)},
             ConsistentRead=True,
             **kwargs,
         ):
@@ -400,9 +421,21 @@ class ScanStore:
         return [found[scan_id] for scan_id in scan_ids if scan_id in found]
 
     def transition(
-        self, scan_id: str, allowed: tuple[ScanStatus, ...], to: ScanStatus, **fields: str
+        self,
+        scan_id: str,
+        allowed: tuple[ScanStatus, ...],
+        to: ScanStatus,
+        *,
+        linked_write: Mapping[str, Any] | None = None,
+        **fields: str,
     ) -> bool:
-        """Move the scan to ``to`` if it is in one of ``allowed``; set ``fields`` too. False if not."""
+        """Move the scan to ``to`` if it is in one of ``allowed``; set ``fields`` too. False if not.
+
+        With ``linked_write`` (a ``TransactWriteItems`` element of the caller's, on another item)
+        both are written in one transaction or neither is: False when only the scan's status did
+        not allow the change, :class:`~scanner.errors.LinkedWriteRefusedError` when the linked
+        write's condition failed.
+        """
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
         sets = []
@@ -410,9 +443,33 @@ class ScanStore:
             names[f"#f{index}"] = name
             values[f":f{index}"] = _s(value)
             sets.append(f"#f{index} = :f{index}")
-        return self._set_status_if(scan_id, allowed, to, sets, names, values)
+        update = self._status_update(scan_id, allowed, to, sets, names, values)
+        if linked_write is None:
+            return self._try_update(update)
+        failed = write_together(self._db, [{"Update": update}, linked_write])
+        if 1 in failed:
+            raise LinkedWriteRefusedError(scan_id, scan_refused=0 in failed)
+        return not failed
 
-    def _set_status_if(
+    def decline(
+        self,
+        scan_id: str,
+        to: ScanStatus,
+        *,
+        decided_at: datetime,
+        decided_by: str | None = None,
+        linked_write: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Close a scan awaiting approval as DENIED (by ``decided_by``) or EXPIRED; False when it is
+        no longer awaiting. ``linked_write`` as in :meth:`transition`."""
+        if to not in DECLINED:
+            raise ValueError(f"a scan awaiting approval is declined as DENIED or EXPIRED, not {to.value}")
+        fields = {"decided_at": decided_at.isoformat()}
+        if decided_by is not None:
+            fields["decided_by"] = decided_by
+        return self.transition(scan_id, UNDECIDED, to, linked_write=linked_write, **fields)
+
+    def _status_update(
         self,
         scan_id: str,
         allowed: tuple[ScanStatus, ...],
@@ -420,21 +477,22 @@ class ScanStore:
         sets: list[str],
         names: dict[str, str],
         values: dict[str, Any],
-    ) -> bool:
-        """Set the scan's status to ``to`` and ``sets`` if its status is one of ``allowed``."""
+    ) -> dict[str, Any]:
+        """The UpdateItem that sets the status to ``to`` and ``sets`` if it is one of ``allowed``."""
         names = {"#status": "status", **names}
         values = {":to": _s(to.value), **values}
         conditions = []
         for index, status in enumerate(allowed):
             values[f":a{index}"] = _s(status.value)
             conditions.append(f"#status = :a{index}")
-        return self._update_if(
-            _scan_key(scan_id),
-            "SET " + ", ".join(["#status = :to", *sets]),
-            "attribute_exists(pk) AND (" + " OR ".join(conditions) + ")",
-            values,
-            names,
-        )
+        return {
+            "TableName": self._table,
+            "Key": _scan_key(scan_id),
+            "UpdateExpression": "SET " + ", ".join(["#status = :to", *sets]),
+            "ConditionExpression": "attribute_exists(pk) AND (" + " OR ".join(conditions) + ")",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        }
 
     def attach_thread(self, scan_id: str, channel: str, thread_ts: str) -> bool:
         """Record the Slack thread parent once; False when the scan already has one."""
@@ -523,7 +581,7 @@ class ScanStore:
         self, scan_id: str, account_id: str, alias: str, region: str, instance_ids: tuple[str, ...] | None
     ) -> None:
         item: dict[str, Any] = {
-            "pk": _s(f"SCAN#{scan_id}"),
+            "pk": _s(scan_partition(scan_id)),
             "sk": _s(_account_sk(account_id, region)),
             "account_id": _s(account_id),
             "alias": _s(alias),
@@ -561,7 +619,7 @@ class ScanStore:
     def account(self, scan_id: str, account_id: str, region: str) -> AccountItem:
         raw = self._db.get_item(
             TableName=self._table,
-            Key={"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
+            Key={"pk": _s(scan_partition(scan_id)), "sk": _s(_account_sk(account_id, region))},
             ConsistentRead=True,
         ).get("Item")
         if raw is None:
@@ -576,7 +634,7 @@ class ScanStore:
         it short (never over) until :meth:`finalize` recounts it from the account items.
         """
         if not self._update_if(
-            {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
+            {"pk": _s(scan_partition(scan_id)), "sk": _s(_account_sk(account_id, region))},
             "SET discovered = :yes, hosts = :n",
             "attribute_exists(pk) AND attribute_not_exists(discovered)",
             {":yes": {"BOOL": True}, ":n": _n(hosts)},
@@ -593,7 +651,7 @@ class ScanStore:
     def mark_dispatched(self, scan_id: str, account_id: str, region: str) -> bool:
         """``PENDING`` → ``DISPATCHED``: every host of the account has a command or an outcome."""
         return self._update_if(
-            {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
+            {"pk": _s(scan_partition(scan_id)), "sk": _s(_account_sk(account_id, region))},
             "SET phase = :dispatched",
             "phase = :pending",
             {":dispatched": _s(AccountPhase.DISPATCHED.value), ":pending": _s(AccountPhase.PENDING.value)},
@@ -605,7 +663,7 @@ class ScanStore:
         """Only one delivery of a track round works it (and queues the next); a round whose worker
         died is taken over after ``lease`` seconds."""
         return self._update_if(
-            {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
+            {"pk": _s(scan_partition(scan_id)), "sk": _s(_account_sk(account_id, region))},
             "SET track_round = :r, track_at = :now",
             "attribute_exists(pk) AND phase <> :done AND (attribute_not_exists(track_round) "
             "OR track_round < :r OR (track_round = :r AND track_at < :stale))",
@@ -627,7 +685,7 @@ class ScanStore:
             sets += ["outcome = :o", "reason = :r"]
             values[":o"] = _s(HostOutcome.ACCOUNT_UNREACHABLE.value)
             values[":r"] = _s(unreachable_reason)
-        key = {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))}
+        key = {"pk": _s(scan_partition(scan_id)), "sk": _s(_account_sk(account_id, region))}
         if not self._update_if(
             key, "SET " + ", ".join(sets), "attribute_exists(pk) AND phase <> :done", values
         ):
@@ -656,7 +714,7 @@ class ScanStore:
         self, scan_id: str, account_id: str, region: str, host: Host, skip: HostResult | None = None
     ) -> dict[str, Any]:
         item: dict[str, Any] = {
-            "pk": _s(f"SCAN#{scan_id}"),
+            "pk": _s(scan_partition(scan_id)),
             "sk": _s(_host_sk(account_id, region, host.instance_id)),
             "account_id": _s(account_id),
             "region": _s(region),
@@ -727,7 +785,9 @@ class ScanStore:
         items = []
         for sk in (_host_sk(account_id, region, instance_id), _sent_sk(account_id, region, instance_id)):
             raw = self._db.get_item(
-                TableName=self._table, Key={"pk": _s(f"SCAN#{scan_id}"), "sk": _s(sk)}, ConsistentRead=True
+                TableName=self._table,
+                Key={"pk": _s(scan_partition(scan_id)), "sk": _s(sk)},
+                ConsistentRead=True,
             ).get("Item")
             items.append({key: _plain(value) for key, value in raw.items()} if raw else None)
         host, sent = items
@@ -747,7 +807,7 @@ class ScanStore:
         try:
             response = self._db.update_item(
                 TableName=self._table,
-                Key={"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
+                Key={"pk": _s(scan_partition(scan_id)), "sk": _s(_account_sk(account_id, region))},
                 UpdateExpression="SET dispatch_owner = :me, dispatch_at = :now",
                 ConditionExpression="phase = :pending AND (attribute_not_exists(dispatch_owner) OR dispatch_at < :stale)",
                 ExpressionAttributeValues={
@@ -768,7 +828,7 @@ class ScanStore:
     def release_dispatch(self, scan_id: str, account_id: str, region: str, *, owner: str) -> None:
         """Give the lease up after a failure: the next delivery takes over (and adopts, not resends)."""
         self._update_if(
-            {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_account_sk(account_id, region))},
+            {"pk": _s(scan_partition(scan_id)), "sk": _s(_account_sk(account_id, region))},
             "SET dispatch_at = :zero",
             "dispatch_owner = :me",
             {":zero": _n(0), ":me": _s(owner)},
@@ -778,7 +838,7 @@ class ScanStore:
         self, scan_id: str, account_id: str, region: str, instance_id: str, command_id: str, deadline: float
     ) -> dict[str, Any]:
         return {
-            "pk": _s(f"SCAN#{scan_id}"),
+            "pk": _s(scan_partition(scan_id)),
             "sk": _s(_sent_sk(account_id, region, instance_id)),
             "account_id": _s(account_id),
             "region": _s(region),
@@ -882,7 +942,7 @@ class ScanStore:
     def _set_outcome(
         self, scan_id: str, account_id: str, region: str, instance_id: str, result: HostResult
     ) -> HostOutcome | None:
-        key = {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_host_sk(account_id, region, instance_id))}
+        key = {"pk": _s(scan_partition(scan_id)), "sk": _s(_host_sk(account_id, region, instance_id))}
         outcome, detail = result.outcome, result.detail
         condition = "attribute_exists(pk) AND attribute_not_exists(outcome)"
         if outcome == HostOutcome.SUCCEEDED:
@@ -912,7 +972,7 @@ class ScanStore:
         """For the analyzer: a host's result tar was rejected. Moves ``SUCCEEDED`` to ``RESULT_INVALID``
         (and its count), or marks the host so tracking records ``RESULT_INVALID`` when it finishes.
         Idempotent; returns True when this call changed the outcome or the mark."""
-        key = {"pk": _s(f"SCAN#{scan_id}"), "sk": _s(_host_sk(account_id, region, instance_id))}
+        key = {"pk": _s(scan_partition(scan_id)), "sk": _s(_host_sk(account_id, region, instance_id))}
         detail = OutcomeDetail(status_details="Success", reason=reason)
         if self._update_if(
             key,
@@ -978,4 +1038,5 @@ class ScanStore:
             names[f"#c{index}"] = _count_attr(outcome)
             values[f":c{index}"] = _n(counts.get(outcome, 0))
             sets.append(f"#c{index} = :c{index}")
-        return tally if self._set_status_if(scan_id, allowed, to, sets, names, values) else None
+        update = self._status_update(scan_id, allowed, to, sets, names, values)
+        return tally if self._try_update(update) else None

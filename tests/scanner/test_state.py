@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import boto3
+import pytest
 
+from scanner.errors import LinkedWriteRefusedError
 from scanner.models import Host, HostResult, OutcomeDetail, ScanStatus
 from scanner.outcomes import HostOutcome
 from scanner.state import AccountPhase, HostPhase, ScanStore
@@ -265,3 +268,80 @@ def test_items_dynamodb_leaves_unprocessed_are_written_again(store: ScanStore, d
     store.put_hosts(SCAN, ACCOUNT, REGION, _hosts(3))
     assert len(asked) == 2
     assert len(store.hosts(SCAN, ACCOUNT, REGION)) == 3
+
+
+def _awaiting(store: ScanStore) -> None:
+    store.create_scan(scan_record(SCAN).model_copy(update={"status": ScanStatus.AWAITING_APPROVAL}))
+
+
+def _put_once(key: str) -> dict[str, Any]:
+    """A write of another item, linked to a transition: it applies only where the item is not yet."""
+    return {
+        "Put": {
+            "TableName": "state",
+            "Item": {"pk": {"S": f"LINKED#{key}"}, "sk": {"S": "#"}},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
+
+
+def _linked_exists(dynamodb: Any, key: str) -> bool:
+    item = dynamodb.get_item(TableName="state", Key={"pk": {"S": f"LINKED#{key}"}, "sk": {"S": "#"}})
+    return "Item" in item
+
+
+def test_a_transition_and_its_linked_write_are_made_together(store: ScanStore, dynamodb: Any) -> None:
+    _awaiting(store)
+    assert store.transition(
+        SCAN, (ScanStatus.AWAITING_APPROVAL,), ScanStatus.RUNNING, linked_write=_put_once("a"), approver="U02"
+    )
+    assert store.get_scan(SCAN).status is ScanStatus.RUNNING
+    assert _linked_exists(dynamodb, "a")
+
+
+def test_a_linked_write_whose_condition_fails_keeps_the_scan_where_it_was(
+    store: ScanStore, dynamodb: Any
+) -> None:
+    _awaiting(store)
+    dynamodb.put_item(TableName="state", Item={"pk": {"S": "LINKED#taken"}, "sk": {"S": "#"}})
+    with pytest.raises(LinkedWriteRefusedError) as refused:
+        store.transition(
+            SCAN, (ScanStatus.AWAITING_APPROVAL,), ScanStatus.RUNNING, linked_write=_put_once("taken")
+        )
+    assert not refused.value.scan_refused
+    assert store.get_scan(SCAN).status is ScanStatus.AWAITING_APPROVAL
+
+
+def test_a_scan_whose_status_refuses_the_transition_keeps_its_linked_write_from_being_made(
+    store: ScanStore, dynamodb: Any
+) -> None:
+    store.create_scan(scan_record(SCAN))  # CREATED: not awaiting approval
+    assert not store.transition(
+        SCAN, (ScanStatus.AWAITING_APPROVAL,), ScanStatus.RUNNING, linked_write=_put_once("b")
+    )
+    assert not _linked_exists(dynamodb, "b")
+    dynamodb.put_item(TableName="state", Item={"pk": {"S": "LINKED#c"}, "sk": {"S": "#"}})
+    with pytest.raises(LinkedWriteRefusedError) as refused:  # both conditions fail: both are told
+        store.transition(
+            SCAN, (ScanStatus.AWAITING_APPROVAL,), ScanStatus.RUNNING, linked_write=_put_once("c")
+        )
+    assert refused.value.scan_refused
+
+
+def test_a_scan_awaiting_approval_is_declined_once_with_who_and_when(store: ScanStore) -> None:
+    _awaiting(store)
+    moment = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+    assert store.decline(SCAN, ScanStatus.DENIED, decided_at=moment, decided_by="U02APPROVER")
+    assert not store.decline(SCAN, ScanStatus.EXPIRED, decided_at=moment)
+    scan = store.get_scan(SCAN)
+    assert (scan.status, scan.decided_by, scan.decided_at) == (ScanStatus.DENIED, "U02APPROVER", moment)
+
+
+def test_a_running_scan_cannot_be_declined_and_only_denied_or_expired_are_declines(store: ScanStore) -> None:
+    _awaiting(store)
+    moment = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+    with pytest.raises(ValueError, match="DENIED or EXPIRED"):
+        store.decline(SCAN, ScanStatus.CANCELLED, decided_at=moment)
+    assert store.transition(SCAN, (ScanStatus.AWAITING_APPROVAL,), ScanStatus.RUNNING)
+    assert not store.decline(SCAN, ScanStatus.EXPIRED, decided_at=moment)
+    assert store.get_scan(SCAN).status is ScanStatus.RUNNING

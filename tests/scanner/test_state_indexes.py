@@ -17,13 +17,19 @@ START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 def _scan(
-    store: ScanStore, minute: int, names: tuple[str, ...] = ("a0",), kind: str = "account"
+    store: ScanStore,
+    minute: int,
+    names: tuple[str, ...] = ("a0",),
+    kind: str = "account",
+    status: ScanStatus = ScanStatus.CREATED,
 ) -> ScanRecord:
     """A scan created ``minute`` minutes after START, of ``kind`` ``names``."""
     moment = START + timedelta(minutes=minute)
     base = scan_record(f"{moment:%Y%m%dT%H%M%S}-{minute:06x}")
     targets = ScanTargets(kind=kind, names=names, accounts=base.targets.accounts)
-    return store.create_scan(base.model_copy(update={"created_at": moment, "targets": targets}))
+    return store.create_scan(
+        base.model_copy(update={"created_at": moment, "targets": targets, "status": status})
+    )
 
 
 def _close(store: ScanStore, record: ScanRecord, to: ScanStatus) -> None:
@@ -112,3 +118,23 @@ def test_the_previous_scan_is_looked_for_among_a_bounded_number_of_earlier_scans
     limits.clear()
     assert store.previous_finished(this, look_at=30) is not None
     assert sum(limits) <= 30
+
+
+def test_denied_and_expired_scans_are_listed_with_their_decision_and_never_diffed_against(
+    store: ScanStore,
+) -> None:
+    finished = _scan(store, 0)
+    _close(store, finished, ScanStatus.FINISHED)
+    denied = _scan(store, 1, status=ScanStatus.AWAITING_APPROVAL)
+    assert store.decline(denied.scan_id, ScanStatus.DENIED, decided_at=START, decided_by="U02APPROVER")
+    expired = _scan(store, 2, status=ScanStatus.AWAITING_APPROVAL)
+    assert store.decline(expired.scan_id, ScanStatus.EXPIRED, decided_at=START)
+    this = _scan(store, 3)
+
+    assert store.previous_finished(this) == finished.scan_id
+    recent = {r.scan_id: r for r in store.recent_scans(4)}
+    assert (recent[denied.scan_id].status, recent[denied.scan_id].decided_by) == (
+        ScanStatus.DENIED,
+        "U02APPROVER",
+    )
+    assert (recent[expired.scan_id].status, recent[expired.scan_id].decided_at) == (ScanStatus.EXPIRED, START)

@@ -1,0 +1,85 @@
+"""The engine and a scan that needs approval (moto): it is created awaiting approval, starts only
+with an approver who is not its requester, is cancelled at once, and once denied or expired it
+stays so. A scan that needs no approval still starts without one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from scanner.config import Config
+from scanner.errors import ScanStateError
+from scanner.events import ScanStarted
+from scanner.jobs import DispatchJob
+from scanner.models import ScanStatus
+from scanner.state import ScanStore
+from tests.moto_engine import BUNDLE_SHA256, MotoEngine, engine_on_moto, prod_scan
+
+SCAN = "20261126T090000-0000a1"
+REQUESTER, APPROVER = "U01REQUESTER", "U02APPROVER"
+DECIDED = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def moto(store: ScanStore, config: Config) -> MotoEngine:
+    return engine_on_moto(config, store)
+
+
+def test_a_scan_is_created_awaiting_approval_when_asked_and_created_otherwise(moto: MotoEngine) -> None:
+    targets = prod_scan(SCAN).targets
+    awaiting = moto.engine.create_scan(
+        "account", ["prod-db"], requester=REQUESTER, targets=targets, awaiting_approval=True
+    )
+    plain = moto.engine.create_scan("account", ["prod-db"], requester=REQUESTER, targets=targets)
+    assert awaiting.status is ScanStatus.AWAITING_APPROVAL
+    assert plain.status is ScanStatus.CREATED
+
+
+@pytest.mark.parametrize("approver", [None, REQUESTER], ids=["nobody", "the-requester"])
+def test_a_scan_awaiting_approval_does_not_start_without_another_persons_approval(
+    moto: MotoEngine, approver: str | None
+) -> None:
+    moto.store.create_scan(prod_scan(SCAN))
+    with pytest.raises(ScanStateError):
+        moto.engine.start(SCAN, approver=approver)
+    assert moto.store.get_scan(SCAN).status is ScanStatus.AWAITING_APPROVAL
+    assert moto.jobs.submitted == []
+    assert moto.bus.log == []
+
+
+def test_a_scan_awaiting_approval_starts_with_its_approver(moto: MotoEngine) -> None:
+    moto.store.create_scan(prod_scan(SCAN))
+    scan = moto.engine.start(SCAN, approver=APPROVER)
+    assert (scan.status, scan.approver, scan.bundle_sha256) == (ScanStatus.RUNNING, APPROVER, BUNDLE_SHA256)
+    assert moto.jobs.submitted == [
+        DispatchJob(scan_id=SCAN, account_id="333333333333", region="ap-northeast-2")
+    ]
+    started = [e for e in moto.bus.log if isinstance(e, ScanStarted)]
+    assert [e.approver for e in started] == [APPROVER]
+
+
+def test_a_scan_that_needs_no_approval_starts_without_an_approver(moto: MotoEngine) -> None:
+    moto.store.create_scan(prod_scan(SCAN, status=ScanStatus.CREATED))
+    scan = moto.engine.start(SCAN)
+    assert (scan.status, scan.approver) == (ScanStatus.RUNNING, None)
+
+
+def test_a_scan_awaiting_approval_is_cancelled_at_once(moto: MotoEngine) -> None:
+    moto.store.create_scan(prod_scan(SCAN))
+    scan = moto.engine.cancel(SCAN)
+    assert scan.status is ScanStatus.CANCELLED
+    assert scan.finished_at is not None
+    assert moto.jobs.submitted == []
+    with pytest.raises(ScanStateError, match="CANCELLED"):
+        moto.engine.start(SCAN, approver=APPROVER)
+
+
+@pytest.mark.parametrize("ended", [ScanStatus.DENIED, ScanStatus.EXPIRED])
+def test_a_denied_or_expired_scan_is_final(moto: MotoEngine, ended: ScanStatus) -> None:
+    moto.store.create_scan(prod_scan(SCAN))
+    assert moto.store.decline(SCAN, ended, decided_at=DECIDED, decided_by=APPROVER)
+    with pytest.raises(ScanStateError, match=ended.value):
+        moto.engine.start(SCAN, approver=APPROVER)
+    assert moto.engine.cancel(SCAN).status is ended
+    assert moto.jobs.submitted == []
