@@ -2,7 +2,9 @@
 
 One decision wins even when two approvers click at once: the decision is a conditional update
 that only applies while the request is ``PENDING``, not expired, and the decider is not the
-requester. Whoever loses is told what happened instead.
+requester. The store builds that update (:meth:`ApprovalStore.decision_write`,
+:meth:`ApprovalStore.expiry_write`) and :mod:`bot.decisions` writes it in one transaction with
+the scan's status change; whoever loses is told what happened instead.
 
 While a request is ``PENDING`` its item carries ``pending_pk``, which puts it in the sparse
 ``pending_approvals`` index (sorted by its ``expires_at``); the update that decides or expires it
@@ -23,12 +25,13 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from bot.errors import ApprovalNotFoundError
+from scanner.state import scan_partition
 from scanner.table import PENDING_APPROVALS
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-__all__ = ["Approval", "ApprovalStatus", "ApprovalStore", "Decision"]
+__all__ = ["Approval", "ApprovalStatus", "ApprovalStore"]
 
 SORT_KEY = "#APPROVAL"
 PENDING = "PENDING"  # pending_pk of every open request
@@ -59,18 +62,8 @@ class Approval(BaseModel):
     message_ts: str | None = None
 
 
-class Decision(BaseModel):
-    """What a click did: ``won`` is true only for the click that made the decision."""
-
-    model_config = ConfigDict(frozen=True)
-
-    approval: Approval
-    won: bool
-    refused: str | None = None  # "self_approval" | "already_decided" | "expired"
-
-
 def _key(scan_id: str) -> dict[str, Any]:
-    return {"pk": {"S": f"SCAN#{scan_id}"}, "sk": {"S": SORT_KEY}}
+    return {"pk": {"S": scan_partition(scan_id)}, "sk": {"S": SORT_KEY}}
 
 
 def _epoch(moment: datetime) -> dict[str, str]:
@@ -145,59 +138,53 @@ class ApprovalStore:
             ExpressionAttributeValues={":c": {"S": channel}, ":t": {"S": ts}},
         )
 
-    def decide(self, scan_id: str, user: str, approve: bool, now: datetime) -> Decision:
-        """Approve or deny; only the first valid decision before expiry is kept."""
+    def decision_write(self, scan_id: str, user: str, *, approve: bool, now: datetime) -> dict[str, Any]:
+        """The decision as a ``TransactWriteItems`` element: it applies only while the request is
+        pending, not expired, and ``user`` is not the requester."""
         status = ApprovalStatus.APPROVED if approve else ApprovalStatus.DENIED
-        try:
-            response = self._db.update_item(
-                TableName=self._table,
-                Key=_key(scan_id),
-                UpdateExpression=f"SET #s = :decided, decided_by = :user, decided_at = :now {LEAVE_PENDING}",
-                ConditionExpression="#s = :pending AND expires_at > :now AND requester <> :user",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": _key(scan_id),
+                "UpdateExpression": f"SET #s = :decided, decided_by = :user, decided_at = :now {LEAVE_PENDING}",
+                "ConditionExpression": "#s = :pending AND expires_at > :now AND requester <> :user",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {
                     ":decided": {"S": status.value},
                     ":pending": {"S": ApprovalStatus.PENDING.value},
                     ":user": {"S": user},
                     ":now": _epoch(now),
                 },
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            current = self.get(scan_id)
-            if current.status is ApprovalStatus.EXPIRED:
-                return Decision(approval=current, won=False, refused="expired")
-            if current.status is not ApprovalStatus.PENDING:
-                return Decision(approval=current, won=False, refused="already_decided")
-            if current.requester == user:
-                return Decision(approval=current, won=False, refused="self_approval")
-            expired = self.expire(scan_id, now)
-            return Decision(approval=expired.approval, won=False, refused="expired")
-        return Decision(approval=_from_item(response["Attributes"]), won=True)
+            }
+        }
 
-    def expire(self, scan_id: str, now: datetime) -> Decision:
-        """Mark a pending request past its expiry as EXPIRED; ``won`` when this call did it."""
-        try:
-            response = self._db.update_item(
-                TableName=self._table,
-                Key=_key(scan_id),
-                UpdateExpression=f"SET #s = :expired, decided_at = :now {LEAVE_PENDING}",
-                ConditionExpression="#s = :pending AND expires_at <= :now",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={
+    def expiry_write(self, scan_id: str, now: datetime) -> dict[str, Any]:
+        """Expiry as a ``TransactWriteItems`` element: only a pending request whose time is up."""
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": _key(scan_id),
+                "UpdateExpression": f"SET #s = :expired, decided_at = :now {LEAVE_PENDING}",
+                "ConditionExpression": "#s = :pending AND expires_at <= :now",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": {
                     ":expired": {"S": ApprovalStatus.EXPIRED.value},
                     ":pending": {"S": ApprovalStatus.PENDING.value},
                     ":now": _epoch(now),
                 },
-                ReturnValues="ALL_NEW",
-            )
+            }
+        }
+
+    def expire_alone(self, scan_id: str, now: datetime) -> bool:
+        """:meth:`expiry_write` by itself, for a request whose scan awaits it no more (it was
+        cancelled); True when this call expired it."""
+        try:
+            self._db.update_item(**self.expiry_write(scan_id, now)["Update"])
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
-            return Decision(approval=self.get(scan_id), won=False)
-        return Decision(approval=_from_item(response["Attributes"]), won=True)
+            return False
+        return True
 
     def pending_due(self, now: datetime) -> Iterator[Approval]:
         """Pending requests whose time is up, soonest due first: a Query of ``pending_approvals``.

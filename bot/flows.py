@@ -10,7 +10,6 @@ from datetime import timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.approvals import Approval
 from bot.deps import BotDeps
 from bot.i18n import t
 from bot.render.text import escape
@@ -38,7 +37,8 @@ def open_scan_request(
     channel: str,
     idempotency_key: str,
 ) -> str | None:
-    """Resolve, record (idempotent on ``idempotency_key``), post the parent, then ask approval or start.
+    """Resolve, record (idempotent on ``idempotency_key``; AWAITING_APPROVAL when the targets need
+    approval), post the parent, then ask approval or start.
 
     Safe to run twice for the same request (a Lambda retry of the lazy listener): the scan is
     recorded once, the parent and the approval message are posted once, the jobs are queued once.
@@ -63,8 +63,8 @@ def open_scan_request(
         try:
             posted = client.chat_postMessage(
                 channel=channel,
-                text=parent_text(record, approval, locale),
-                blocks=parent_blocks(record, approval, locale),
+                text=parent_text(record, locale),
+                blocks=parent_blocks(record, locale),
             )
         except SlackApiError as exc:
             say_private(t("cannot_post", locale, error=str(exc.response.get("error"))))
@@ -85,11 +85,11 @@ def open_scan_request(
             deps.approvals.set_message(record.scan_id, channel, str(message["ts"]))
         return record.scan_id
     deps.scans.start(record.scan_id, approver=None)
-    refresh_parent(deps, client, record.scan_id, None)
+    refresh_parent(deps, client, record.scan_id)
     return record.scan_id
 
 
-def refresh_parent(deps: BotDeps, client: WebClient, scan_id: str, approval: Approval | None) -> None:
+def refresh_parent(deps: BotDeps, client: WebClient, scan_id: str) -> None:
     """Re-render the thread parent from the stored scan, within the notifier's 3-second budget per
     scan (skipped when the budget is spent: the notifier's next update shows the same state)."""
     try:
@@ -104,6 +104,6 @@ def refresh_parent(deps: BotDeps, client: WebClient, scan_id: str, approval: App
     client.chat_update(
         channel=record.channel,
         ts=record.thread_ts,
-        text=parent_text(record, approval, deps.locale),
-        blocks=parent_blocks(record, approval, deps.locale),
+        text=parent_text(record, deps.locale),
+        blocks=parent_blocks(record, deps.locale),
     )

@@ -104,6 +104,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "field_state": {"ko": "상태", "en": "State"},
     "field_requester": {"ko": "요청자", "en": "Requested by"},
     "field_approver": {"ko": "승인자", "en": "Approved by"},
+    "field_denied_by": {"ko": "거절한 사람", "en": "Denied by"},
+    "field_expired_at": {"ko": "승인 요청 만료 시각", "en": "Approval request expired"},
     "field_targets": {"ko": "대상:", "en": "Targets:"},
     "none": {"ko": "—", "en": "—"},
     "state_awaiting_approval": {"ko": ":hourglass: 승인 대기", "en": ":hourglass: awaiting approval"},
@@ -169,6 +171,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "You are not an approver for cce-scan.",
     },
     "already_decided": {"ko": "이미 {who}님이 결정했습니다.", "en": "{who} has already decided."},
+    "approval_scan_closed": {
+        "ko": "점검 `{scan}`은(는) 더 이상 승인을 기다리지 않습니다 ({state}).",
+        "en": "Scan `{scan}` no longer awaits approval ({state}).",
+    },
     # the final report (bot.render.report)
     "report_title": {"ko": ":clipboard: 점검 결과", "en": ":clipboard: Scan report"},
     "report_title_cancelled": {"ko": ":octagonal_sign: 점검 취소", "en": ":octagonal_sign: Scan cancelled"},

@@ -27,8 +27,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import ClientError
 from slack_sdk import WebClient
 
-from bot.approvals import Approval, ApprovalStore
-from bot.errors import ApprovalNotFoundError
+from bot.approvals import ApprovalStore
+from bot.decisions import expire
 from bot.flows import UPDATE_INTERVAL_MS
 from bot.i18n import Locale, t
 from bot.render.report import FailedHost, report_blocks, report_text
@@ -132,12 +132,6 @@ class Notifier:
 
     # The parent
 
-    def _approval(self, scan_id: str) -> Approval | None:
-        try:
-            return self.approvals.get(scan_id)
-        except ApprovalNotFoundError:
-            return None
-
     def refresh_parent(self, scan_id: str) -> None:
         """Re-render the parent now if the 3-second window allows it, else schedule one refresh."""
         try:
@@ -150,12 +144,11 @@ class Notifier:
         if not self.threads.claim_update(scan_id, self.now_ms(), self.interval_ms):
             self._schedule_refresh(scan_id)
             return
-        approval = self._approval(scan_id)
         self.slack.chat_update(
             channel=record.channel,
             ts=record.thread_ts,
-            text=parent_text(record, approval, self.locale),
-            blocks=parent_blocks(record, approval, self.locale),
+            text=parent_text(record, self.locale),
+            blocks=parent_blocks(record, self.locale),
         )
 
     def _schedule_refresh(self, scan_id: str) -> None:
@@ -206,11 +199,12 @@ class Notifier:
     # Approval requests whose time is up
 
     def sweep_approvals(self) -> int:
-        """Expire due requests; replace their buttons with the outcome and update the parent."""
+        """Expire due requests and their scans (one write each); replace their buttons with the
+        outcome and update the parent."""
         now = datetime.now(UTC)
         expired = 0
         for approval in self.approvals.pending_due(now):
-            decision = self.approvals.expire(approval.scan_id, now)
+            decision = expire(self.approvals, self.store, approval.scan_id, now)
             if not decision.won:
                 continue
             expired += 1

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
 
-from scanner.models import ScanRecord, ScanTargets
+from scanner.models import ScanRecord, ScanStatus, ScanTargets
 
 __all__ = ["ScanOps"]
 
@@ -15,8 +17,9 @@ class ScanOps(Protocol):
     def create(
         self, kind: str, names: tuple[str, ...], requester: str, channel: str, idempotency_key: str
     ) -> ScanRecord:
-        """Resolve the targets and record a new scan (``TargetError`` naming what is wrong, nothing
-        written); the same ``idempotency_key`` returns the first scan again."""
+        """Resolve the targets and record a new scan, AWAITING_APPROVAL when they need approval
+        (``TargetError`` naming what is wrong, nothing written); the same ``idempotency_key``
+        returns the first scan again."""
         ...
 
     def attach_thread(self, scan_id: str, channel: str, thread_ts: str) -> bool:
@@ -29,8 +32,23 @@ class ScanOps(Protocol):
         """Managed Linux hosts per account alias now (None where it could not be counted)."""
         ...
 
-    def start(self, scan_id: str, approver: str | None) -> None:
-        """Queue the scan's jobs (idempotent)."""
+    def start(
+        self, scan_id: str, approver: str | None, linked_write: Mapping[str, Any] | None = None
+    ) -> None:
+        """Queue the scan's jobs (idempotent); a scan awaiting approval needs an ``approver`` who is
+        not its requester, and ``linked_write`` is made with the move to RUNNING or not at all."""
+        ...
+
+    def decline(
+        self,
+        scan_id: str,
+        to: ScanStatus,
+        *,
+        decided_at: datetime,
+        decided_by: str | None = None,
+        linked_write: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Close a scan awaiting approval as DENIED or EXPIRED, with ``linked_write`` or not at all."""
         ...
 
     def cancel(self, scan_id: str, by: str) -> ScanRecord: ...

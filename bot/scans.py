@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot.errors import BotError
 from scanner.engine import ScanEngine
 from scanner.errors import TargetError
-from scanner.models import ScanRecord, ScanTargets
+from scanner.models import ScanRecord, ScanStatus, ScanTargets
 
 __all__ = ["EngineScans", "MemberAccess", "WorkerInvoker"]
 
@@ -71,7 +73,10 @@ class EngineScans:
     def create(
         self, kind: str, names: tuple[str, ...], requester: str, channel: str, idempotency_key: str
     ) -> ScanRecord:
-        targets = self._members.resolve(kind, names, requester) if kind == "host" else None
+        if kind == "host":
+            targets = self._members.resolve(kind, names, requester)
+        else:
+            targets = self._engine.resolve(kind, names, requester=requester)
         return self._engine.create_scan(
             kind,
             list(names),
@@ -79,6 +84,7 @@ class EngineScans:
             channel=channel,
             idempotency_key=idempotency_key,
             targets=targets,
+            awaiting_approval=self.needs_approval(targets),
         )
 
     def attach_thread(self, scan_id: str, channel: str, thread_ts: str) -> bool:
@@ -99,8 +105,24 @@ class EngineScans:
             logger.warning("host estimate failed: %s", exc)
             return {target.alias: None for target in targets.accounts}
 
-    def start(self, scan_id: str, approver: str | None) -> None:
-        self._engine.start(scan_id, approver=approver)
+    def start(
+        self, scan_id: str, approver: str | None, linked_write: Mapping[str, Any] | None = None
+    ) -> None:
+        self._engine.start(scan_id, approver=approver, linked_write=linked_write)
+
+    def decline(
+        self,
+        scan_id: str,
+        to: ScanStatus,
+        *,
+        decided_at: datetime,
+        decided_by: str | None = None,
+        linked_write: Mapping[str, Any] | None = None,
+    ) -> bool:
+        logger.info("scan %s %s (decided by %s)", scan_id, to.value, decided_by or "its request's expiry")
+        return self._engine.rt.store.decline(
+            scan_id, to, decided_at=decided_at, decided_by=decided_by, linked_write=linked_write
+        )
 
     def cancel(self, scan_id: str, by: str) -> ScanRecord:
         logger.info("scan %s cancelled by %s", scan_id, by)

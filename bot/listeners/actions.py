@@ -1,4 +1,5 @@
-"""Approve / Deny buttons: the ack only acknowledges; the lazy part re-checks the clicker and decides."""
+"""Approve / Deny buttons: the ack only acknowledges; the lazy part re-checks the clicker and decides
+(:mod:`bot.decisions`: the request's decision and the scan's start or denial in one write)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.approvals import ApprovalStatus, Decision
+from bot.decisions import Decision, decide
 from bot.deps import BotDeps
 from bot.flows import refresh_parent
 from bot.i18n import t
-from bot.render.thread import APPROVE_ACTION, DENY_ACTION, approval_blocks
+from bot.render.thread import APPROVE_ACTION, DENY_ACTION, approval_blocks, scan_state
 
 __all__ = ["register"]
 
@@ -25,7 +26,7 @@ def register(app: App, deps: BotDeps) -> None:
     def ack_decision(ack: Ack) -> None:
         ack()
 
-    def decide(body: dict[str, Any], client: WebClient, respond: Respond, approve: bool) -> None:
+    def on_click(body: dict[str, Any], client: WebClient, respond: Respond, approve: bool) -> None:
         user = body["user"]["id"]
         action = body["actions"][0]
         scan_id, _, requester = str(action.get("value", "")).partition("|")
@@ -37,7 +38,7 @@ def register(app: App, deps: BotDeps) -> None:
             logger.warning("refused decision on %s by %s: not an approver", scan_id, user)
             respond(text=t("not_allowed_approver", locale), response_type="ephemeral", replace_original=False)
             return
-        decision = deps.approvals.decide(scan_id, user, approve=approve, now=deps.now())
+        decision = decide(deps.approvals, deps.scans, scan_id, user, approve=approve, now=deps.now())
         logger.info(
             "approval decision on %s by %s: approve=%s won=%s refused=%s",
             scan_id,
@@ -57,14 +58,20 @@ def register(app: App, deps: BotDeps) -> None:
                 replace_original=False,
             )
             return
+        if decision.refused == "scan_closed":
+            state = t(scan_state(deps.scans.get(scan_id)), locale)
+            respond(
+                text=t("approval_scan_closed", locale, scan=scan_id, state=state),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+            return
         if decision.refused == "expired":
             respond(
                 text=t("approval_expired", locale, who=""), response_type="ephemeral", replace_original=False
             )
         show_decision(client, decision)
-        if decision.won and decision.approval.status is ApprovalStatus.APPROVED:
-            deps.scans.start(scan_id, approver=user)
-        refresh_parent(deps, client, scan_id, decision.approval)
+        refresh_parent(deps, client, scan_id)
 
     def show_decision(client: WebClient, decision: Decision) -> None:
         approval = decision.approval
@@ -79,10 +86,10 @@ def register(app: App, deps: BotDeps) -> None:
         )
 
     def approve(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        decide(body, client, respond, approve=True)
+        on_click(body, client, respond, approve=True)
 
     def deny(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        decide(body, client, respond, approve=False)
+        on_click(body, client, respond, approve=False)
 
     app.action(APPROVE_ACTION)(ack=ack_decision, lazy=[approve])
     app.action(DENY_ACTION)(ack=ack_decision, lazy=[deny])

@@ -127,6 +127,6 @@ def register(app: App, deps: BotDeps) -> None:
             respond(text=t("cannot_cancel", locale, reason=escape(str(exc))), response_type="ephemeral")
             return
         respond(text=t("cancel_requested", locale, scan=scan_id), response_type="ephemeral")
-        refresh_parent(deps, client, scan_id, None)
+        refresh_parent(deps, client, scan_id)
 
     app.command(COMMAND)(ack=ack_command, lazy=[run_command])

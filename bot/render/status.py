@@ -1,4 +1,5 @@
-"""``/cce-scan status``: a few recent scans, or one, each on a line with its progress."""
+"""``/cce-scan status``: a few recent scans, or one, each on a line with its progress, or, for a
+scan that never started, with who denied it or when its approval request expired."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, Sect
 
 from bot.i18n import Locale, t
 from bot.render.text import code, truncate
-from bot.render.thread import progress_bar, scan_state
-from scanner.models import ScanRecord
+from bot.render.thread import decision_field, progress_bar, scan_state
+from scanner.models import ScanRecord, ScanStatus
 
 __all__ = ["status_blocks"]
 
@@ -20,8 +21,16 @@ def status_blocks(records: list[ScanRecord], locale: Locale) -> list[Block]:
     for record in records[:20]:
         targets = ", ".join(code(name) for name in record.targets.names[:5])
         line = (
-            f"*`{record.scan_id}`* {t(scan_state(record, None), locale)} · <@{record.requester}> · {targets}\n"
-            f"`{progress_bar(record.hosts_done, record.hosts_total)}`"
+            f"*`{record.scan_id}`* {t(scan_state(record), locale)} · <@{record.requester}> · {targets}\n"
+            + _detail(record, locale)
         )
         blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(line, 3000))))
     return blocks
+
+
+def _detail(record: ScanRecord, locale: Locale) -> str:
+    """The second line: the decision that ended a scan before it started, else its progress."""
+    if record.status in (ScanStatus.DENIED, ScanStatus.EXPIRED):
+        label, value = decision_field(record, locale)
+        return f"{label}: {value}"
+    return f"`{progress_bar(record.hosts_done, record.hosts_total)}`"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["code", "escape", "truncate"]
+from datetime import UTC, datetime
+
+__all__ = ["code", "escape", "slack_time", "truncate"]
 
 
 def escape(value: str) -> str:
@@ -24,3 +26,9 @@ def truncate(value: str, limit: int, marker: str = "…") -> str:
     if len(value) <= limit:
         return value
     return value[: max(0, limit - len(marker))] + marker
+
+
+def slack_time(moment: datetime) -> str:
+    """A moment as Slack shows it in each reader's own time zone (the fallback text is UTC)."""
+    utc = moment.astimezone(UTC)
+    return f"<!date^{int(utc.timestamp())}^{{date_short_pretty}} {{time}}|{utc:%Y-%m-%d %H:%M} UTC>"

@@ -1,4 +1,8 @@
-"""The thread parent (scan ID, targets, who asked and approved, state, progress) and the approval message."""
+"""The thread parent (scan ID, targets, who asked and decided, state, progress) and the approval message.
+
+The parent is rendered from the scan record alone: the scan's status says whether it awaits
+approval, was denied (by whom, when) or its request expired (when).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from slack_sdk.models.blocks import (
 
 from bot.approvals import Approval, ApprovalStatus
 from bot.i18n import Locale, t
-from bot.render.text import code, truncate
+from bot.render.text import code, slack_time, truncate
 from scanner.models import ScanRecord, ScanStatus
 from scanner.outcomes import FAILURES, SKIPS, HostOutcome
 
@@ -25,6 +29,7 @@ __all__ = [
     "APPROVE_ACTION",
     "DENY_ACTION",
     "approval_blocks",
+    "decision_field",
     "parent_blocks",
     "parent_text",
     "progress_bar",
@@ -45,21 +50,29 @@ def progress_bar(done: int, total: int) -> str:
     return f"{'▓' * filled}{'░' * (BAR_CELLS - filled)} {done * 100 // total}% ({done}/{total})"
 
 
-def scan_state(record: ScanRecord, approval: Approval | None) -> str:
-    """The state key a reader needs: approval states first, then the scan's own."""
-    if approval is not None and approval.status is not ApprovalStatus.APPROVED:
-        return {
-            ApprovalStatus.PENDING: "state_awaiting_approval",
-            ApprovalStatus.DENIED: "state_denied",
-            ApprovalStatus.EXPIRED: "state_expired",
-        }[approval.status]
+def scan_state(record: ScanRecord) -> str:
+    """The i18n key of the scan's state, as a reader names it."""
     return {
         ScanStatus.CREATED: "state_queued",
+        ScanStatus.AWAITING_APPROVAL: "state_awaiting_approval",
         ScanStatus.RUNNING: "state_running",
         ScanStatus.CANCELLING: "state_cancelling",
         ScanStatus.FINISHED: "state_finished",
         ScanStatus.CANCELLED: "state_cancelled",
+        ScanStatus.DENIED: "state_denied",
+        ScanStatus.EXPIRED: "state_expired",
     }[record.status]
+
+
+def decision_field(record: ScanRecord, locale: Locale) -> tuple[str, str]:
+    """(label, value): who denied the scan and when, when its request expired, or who approved it."""
+    at = slack_time(record.decided_at) if record.decided_at else ""
+    if record.status is ScanStatus.DENIED:
+        who = f"<@{record.decided_by}>" if record.decided_by else t("none", locale)
+        return t("field_denied_by", locale), f"{who} · {at}" if at else who
+    if record.status is ScanStatus.EXPIRED:
+        return t("field_expired_at", locale), at or t("none", locale)
+    return t("field_approver", locale), f"<@{record.approver}>" if record.approver else t("none", locale)
 
 
 def _targets(record: ScanRecord) -> str:
@@ -69,31 +82,29 @@ def _targets(record: ScanRecord) -> str:
     return text + (f" +{more}" if more > 0 else "")
 
 
-def parent_text(record: ScanRecord, approval: Approval | None, locale: Locale) -> str:
+def parent_text(record: ScanRecord, locale: Locale) -> str:
     """The notification text (also what screen readers and old clients show)."""
     return t(
         "parent_text",
         locale,
         scan=record.scan_id,
-        state=t(scan_state(record, approval), locale),
+        state=t(scan_state(record), locale),
         targets=", ".join(record.targets.names[:TARGETS_SHOWN]),
     )
 
 
-def parent_blocks(record: ScanRecord, approval: Approval | None, locale: Locale) -> list[Block]:
+def parent_blocks(record: ScanRecord, locale: Locale) -> list[Block]:
     """The thread parent, re-rendered whole on every update."""
     counts = record.counts
     succeeded = counts.get(HostOutcome.SUCCEEDED, 0)
     failed = sum(counts.get(outcome, 0) for outcome in FAILURES)
     skipped = sum(counts.get(outcome, 0) for outcome in SKIPS)
-    approver = record.approver or (approval.decided_by if approval and approval.decided_by else None)
+    decided_label, decided = decision_field(record, locale)
     fields = [
         MarkdownTextObject(text=f"*{t('field_scan', locale)}*\n`{record.scan_id}`"),
-        MarkdownTextObject(text=f"*{t('field_state', locale)}*\n{t(scan_state(record, approval), locale)}"),
+        MarkdownTextObject(text=f"*{t('field_state', locale)}*\n{t(scan_state(record), locale)}"),
         MarkdownTextObject(text=f"*{t('field_requester', locale)}*\n<@{record.requester}>"),
-        MarkdownTextObject(
-            text=f"*{t('field_approver', locale)}*\n" + (f"<@{approver}>" if approver else t("none", locale))
-        ),
+        MarkdownTextObject(text=f"*{decided_label}*\n{decided}"),
     ]
     blocks: list[Block] = [
         HeaderBlock(text=t("parent_title", locale)),
@@ -102,7 +113,7 @@ def parent_blocks(record: ScanRecord, approval: Approval | None, locale: Locale)
         ),
         SectionBlock(fields=fields),
     ]
-    if record.status is not ScanStatus.CREATED or record.hosts_total:
+    if record.started_at is not None or record.hosts_total:
         blocks.append(
             SectionBlock(
                 text=MarkdownTextObject(

@@ -49,6 +49,23 @@ def _said_to(system: LocalSystem, text: str) -> list[dict[str, Any]]:
     return [r for r in system.slack.responses if text in r.get("text", "")]
 
 
+def _status_line(system: LocalSystem, scan_id: str) -> str:
+    """What ``/cce-scan status <scan>`` answers the requester about the scan."""
+    before = len(system.slack.responses)
+    system.driver.command(REQUESTER, f"status {scan_id}")
+    answer = wait_for(
+        lambda: next(
+            (r for r in system.slack.responses[before:] if scan_id in json.dumps(r.get("blocks"))), None
+        ),
+        what="the status answer",
+    )
+    return json.dumps(answer["blocks"], ensure_ascii=False)
+
+
+def _shown(message: Message) -> str:
+    return json.dumps(message.blocks, ensure_ascii=False)
+
+
 def test_requester_cannot_approve_their_own_scan(system: LocalSystem) -> None:
     _, request = _request(system)
     system.driver.click(REQUESTER, request, "cce_approve")
@@ -65,17 +82,31 @@ def test_someone_who_is_not_an_approver_cannot_decide(system: LocalSystem) -> No
     assert any(b.get("type") == "actions" for b in _current(system, request).blocks)
 
 
-def test_deny_by_another_approver_replaces_the_buttons_and_shows_in_the_parent(system: LocalSystem) -> None:
+def test_a_scan_awaiting_approval_says_so_in_the_parent_and_in_status(system: LocalSystem) -> None:
     parent, request = _request(system)
+    assert "승인 대기" in _shown(_current(system, parent))
+    assert "승인 대기" in _status_line(system, _scan_id(request))
+
+
+def test_deny_by_another_approver_replaces_the_buttons_and_shows_in_the_parent_and_status(
+    system: LocalSystem,
+) -> None:
+    parent, request = _request(system)
+    scan_id = _scan_id(request)
     system.driver.click(APPROVER, request, "cce_deny")
     decided = wait_for(
         lambda: None if button_message(system, parent) else _current(system, request), what="decision"
     )
-    assert "<@U02APPROVER> 거절" in json.dumps(decided.blocks, ensure_ascii=False)
-    wait_for(
-        lambda: "거절됨" in json.dumps(_current(system, parent).blocks, ensure_ascii=False),
+    assert "<@U02APPROVER> 거절" in _shown(decided)
+    shown = wait_for(
+        lambda: _shown(_current(system, parent)) if "거절됨" in _shown(_current(system, parent)) else None,
         what="parent update",
     )
+    assert "*거절한 사람*\\n<@U02APPROVER> · <!date^" in shown
+    status = _status_line(system, scan_id)
+    assert "거절됨" in status
+    assert "거절한 사람: <@U02APPROVER>" in status
+    assert "대기 중" not in status
 
 
 def test_double_click_by_two_approvers_keeps_one_decision(system: LocalSystem) -> None:
@@ -114,7 +145,32 @@ def test_expired_request_cannot_be_approved_and_the_sweep_replaces_its_buttons(s
     system.driver.click(APPROVER, stale, "cce_approve")
     wait_for(lambda: _said_to(system, "만료되었습니다"), what="the clicker is told")
     system.settle()
-    assert "승인 요청 만료" in json.dumps(_current(system, parent).blocks, ensure_ascii=False)
+    shown = _shown(_current(system, parent))
+    assert "승인 요청 만료" in shown
+    assert "*승인 요청 만료 시각*\\n<!date^" in shown
+    status = _status_line(system, scan_id)
+    assert "승인 요청 만료" in status
+    assert "대기 중" not in status
+    assert not system.lambdas.failures()
+
+
+def test_a_click_after_the_scan_was_cancelled_is_told_and_starts_nothing(system: LocalSystem) -> None:
+    _, request = _request(system)
+    scan_id = _scan_id(request)
+    system.driver.command(REQUESTER, f"cancel {scan_id}")
+    wait_for(lambda: _said_to(system, f"점검 `{scan_id}` 취소를 요청했습니다"), what="the cancel")
+    system.driver.click(APPROVER, request, "cce_approve")
+    wait_for(
+        lambda: _said_to(system, f"점검 `{scan_id}`은(는) 더 이상 승인을 기다리지 않습니다"),
+        what="the refusal",
+    )
+    system.settle()
+    assert "취소됨" in _status_line(system, scan_id)
+    assert not [
+        i
+        for i in system.lambdas.invocations
+        if i.function == "cce-scan-worker" and scan_id in json.dumps(i.payload, default=str)
+    ]
     assert not system.lambdas.failures()
 
 
