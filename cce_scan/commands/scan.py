@@ -16,6 +16,7 @@ import hashlib
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,11 @@ from rich.table import Table
 from scanner.config import Config, load_config
 from scanner.events import AccountUnreachable, HostOutcomeEvent, ScanEvent, ScanProgress
 from scanner.local import DEFAULT_TABLE, InProcessScanner
-from scanner.models import ScanRecord
+from scanner.models import ScanRecord, ScanStatus
 from scanner.outcomes import FAILURES, HostOutcome
 from scanner.sessions import source_identity
 
-__all__ = ["outcome_table", "register", "run"]
+__all__ = ["outcome_table", "register", "run", "status_text"]
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_CONFIG = ROOT / "examples" / "cce-scan.yaml"
@@ -60,10 +61,22 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(run=run)
 
 
+def status_text(record: ScanRecord) -> str:
+    """Pure: the scan's status, with who denied it or when its approval request expired."""
+    at = f" at {record.decided_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if record.decided_at else ""
+    if record.status is ScanStatus.DENIED:
+        return f"{record.status.value} by {record.decided_by or 'an approver'}{at}"
+    if record.status is ScanStatus.EXPIRED:
+        return f"{record.status.value}: the approval request expired{at}"
+    if record.status is ScanStatus.AWAITING_APPROVAL:
+        return f"{record.status.value}: it starts once an approver other than {record.requester} approves"
+    return record.status.value
+
+
 def outcome_table(record: ScanRecord, by_account: dict[str, Counter[HostOutcome]]) -> Table:
     """Pure: hosts by account (rows) and outcome (columns), with a total row."""
     outcomes = [o for o in HostOutcome if any(c.get(o) for c in by_account.values())]
-    table = Table(title=f"scan {record.scan_id}: {record.status.value}")
+    table = Table(title=f"scan {record.scan_id}: {status_text(record)}")
     table.add_column("account")
     for outcome in outcomes:
         table.add_column(outcome.value, justify="right")
