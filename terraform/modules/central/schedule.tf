@@ -1,5 +1,7 @@
 # Approval requests expire (scan.approval_ttl_minutes in the config); a scheduled sweep by the
-# notifier (bot/notifier.py, an "aws.events" invocation) replaces their buttons with the outcome.
+# notifier (bot/notifier.py, an "aws.events" invocation) closes each due request and its scan as
+# EXPIRED in one write, replaces the request's buttons with the outcome and updates the thread
+# parent. At most 5 minutes apart, so a request is closed within minutes of its time.
 
 resource "aws_cloudwatch_event_rule" "approval_sweep" {
   name                = "${var.name_prefix}-approval-sweep"
