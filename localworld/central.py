@@ -2,9 +2,9 @@
 them: the key, the Slack secret, the configuration parameter, the state table, the queues, the
 ``ObjectCreated`` notification that invokes the analyzer, and the S3 → Lambda delivery of it.
 
-Names follow the module's (``<prefix>-state``, ``<prefix>-jobs``, ``<prefix>/slack``,
-``/<prefix>/config``, ``<prefix>-<function>``). Roles and policies are
-:mod:`localworld.iam.terraform`'s.
+Names follow the module's (:class:`scanner.deployment.Deployment`: ``<prefix>-state``,
+``<prefix>-jobs``, ``<prefix>/slack``, ``/<prefix>/config``, ``<prefix>-<function>``). Roles and
+policies are :mod:`localworld.iam.terraform`'s.
 """
 
 from __future__ import annotations
@@ -20,59 +20,17 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from scanner.config import Config
+from scanner.deployment import Deployment
 from scanner.state import create_table
 
 __all__ = [
-    "FUNCTION_KEYS",
     "CentralDeployment",
-    "CentralNames",
     "deploy_central",
     "notify_analyzer",
     "s3_invokes_lambda",
 ]
 
-FUNCTION_KEYS = ("bot", "notifier", "worker", "analyzer")
 SSM_CONFIG_PREFIX = "ssm:"
-
-
-class CentralNames(BaseModel):
-    """What the central module names, from its ``name_prefix``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    prefix: str = "cce-scan"
-
-    @property
-    def table(self) -> str:
-        return f"{self.prefix}-state"
-
-    @property
-    def jobs_queue(self) -> str:
-        return f"{self.prefix}-jobs"
-
-    @property
-    def events_queue(self) -> str:
-        return f"{self.prefix}-events"
-
-    @property
-    def dead_letter_queues(self) -> dict[str, str]:
-        return {
-            "jobs": f"{self.prefix}-jobs-dlq",
-            "events": f"{self.prefix}-events-dlq",
-            "bot": f"{self.prefix}-bot-failures",
-            "analyzer": f"{self.prefix}-analyzer-failures",
-        }
-
-    @property
-    def secret(self) -> str:
-        return f"{self.prefix}/slack"
-
-    @property
-    def config_parameter(self) -> str:
-        return f"/{self.prefix}/config"
-
-    def function(self, key: str) -> str:
-        return f"{self.prefix}-{key}"
 
 
 class CentralDeployment(BaseModel):
@@ -80,7 +38,7 @@ class CentralDeployment(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    names: CentralNames
+    names: Deployment
     kms_key_arn: str
     secret_arn: str
     config_source: str  # the CCE_SCAN_CONFIG value: ssm:<parameter name>
@@ -101,7 +59,7 @@ def deploy_central(
     config: Config,
     slack_secret: dict[str, str],
     *,
-    names: CentralNames | None = None,
+    prefix: str = "cce-scan",
     max_receive_count: int = 5,
     visibility_timeouts: dict[str, int] | None = None,
 ) -> CentralDeployment:
@@ -110,7 +68,7 @@ def deploy_central(
     ``visibility_timeouts`` of the jobs and events queues default to the module's (six times the
     function's timeout); tests that make a handler fail shorten them so redelivery comes soon.
     """
-    names = names or CentralNames()
+    names = Deployment(config=config, prefix=prefix)
     region = config.central.region
 
     def client(service: str) -> Any:
@@ -118,7 +76,7 @@ def deploy_central(
 
     kms = client("kms")
     key_arn = str(kms.create_key(Description=f"cce-scan {names.prefix}")["KeyMetadata"]["Arn"])
-    kms.create_alias(AliasName=f"alias/{names.prefix}", TargetKeyId=key_arn)
+    kms.create_alias(AliasName=names.key_alias, TargetKeyId=key_arn)
     secret_arn = str(
         client("secretsmanager").create_secret(
             Name=names.secret, KmsKeyId=key_arn, SecretString=json.dumps(slack_secret)

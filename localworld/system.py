@@ -28,7 +28,6 @@ from cce_scan.document import render_document
 from localworld.accounts import service_credentials
 from localworld.central import (
     CentralDeployment,
-    CentralNames,
     deploy_central,
     notify_analyzer,
     s3_invokes_lambda,
@@ -40,15 +39,16 @@ from localworld.slack.driver import SlackDriver
 from localworld.slack.server import SlackApiServer
 from localworld.world import TERRAFORM_MODULES, World
 from scanner.config import Config
+from scanner.deployment import Function
 
-__all__ = ["FUNCTIONS", "LocalSystem", "SystemNames"]
+__all__ = ["FUNCTIONS", "LocalSystem"]
 
 
 @dataclass(frozen=True)
 class FunctionEntry:
     """A function of the central module: its key, handler and timeout (``lambda.tf``)."""
 
-    key: str
+    key: Function
     handler: str
     timeout_s: float
     max_concurrency: int = 4
@@ -68,8 +68,6 @@ VISIBILITY_TIMEOUTS = {"jobs": 900, "events": 120}
 # Lambda retries a failed asynchronous invocation (the analyzer's S3 events, the bot's lazy
 # listeners) twice, about one and two minutes later; the world's tries come sooner.
 ASYNC_RETRY_DELAYS = (2.0, 4.0)
-
-SystemNames = CentralNames
 
 
 def _function_environment(
@@ -127,14 +125,13 @@ class LocalSystem:
         usergroups: dict[str, list[str]] | None = None,
         faults: Faults | None = None,
         base_dir: Path | str | None = None,
-        names: CentralNames | None = None,
+        prefix: str = "cce-scan",
         sweep_seconds: float | None = 5.0,
         terraform_modules: Path = TERRAFORM_MODULES,
     ) -> Iterator[LocalSystem]:
         """Start the system in ``base_dir`` (a temporary directory if none), with the IAM of
         ``terraform_modules`` judging every call; every AWS call is written to
         ``<base_dir>/aws-calls.jsonl`` and each function's output to ``<base_dir>/lambda/``."""
-        names = names or CentralNames()
         with contextlib.ExitStack() as stack:
             base = (
                 Path(base_dir)
@@ -165,9 +162,10 @@ class LocalSystem:
                     "bot_user_id": slack.bot_user_id,
                     "team_id": slack.team_id,
                 },
-                names=names,
+                prefix=prefix,
                 visibility_timeouts=VISIBILITY_TIMEOUTS,
             )
+            names = central.names
             roles = world.apply_terraform_iam(central, terraform_modules)
             environments = {
                 names.function(entry.key): _function_environment(entry, central, world, slack)
@@ -209,7 +207,8 @@ class LocalSystem:
             )
             notify_analyzer(setup, world.endpoint_url, world.config, lambdas.arn(names.function("analyzer")))
             # An event-source mapping reads and deletes messages with its function's execution role.
-            for key, queue in (("worker", "jobs"), ("notifier", "events")):
+            mappings: tuple[tuple[Function, str], ...] = (("worker", "jobs"), ("notifier", "events"))
+            for key, queue in mappings:
                 creds = service_credentials(roles[key], names.function(key), world.region)
                 sqs = creds.client("sqs", world.region, world.endpoint_url)
                 lambdas.map_sqs(names.function(key), central.queue_urls[queue], sqs)

@@ -41,11 +41,13 @@ from localworld.iam.gate import CallLog, IamGate
 from localworld.iam.model import Authorization, Decision, Effect
 from localworld.iam.policy import evaluate
 from localworld.iam.principals import identity_policies, principal_for
+from localworld.iam.simulate import install_simulation
 from localworld.iam.terraform import Bindings, apply_roles, read_terraform_iam
 from localworld.roots import fixture_names, materialise_root, remove_root
 from localworld.server import MotoServer
 from localworld.ssm import Clock, EmulatorSettings, SsmEmulator, install_ssm_emulator
 from scanner.config import Config
+from scanner.deployment import FUNCTIONS
 
 __all__ = ["World", "WorldHost"]
 
@@ -209,6 +211,7 @@ class World:
             stack.callback(install_key_range_query())
             stack.callback(install_atomic_items())
             stack.callback(judge_bucket_policies_in_the_gate())
+            stack.callback(install_simulation())
             stack.callback(gate.calls.close)
             yield cls(world_config, fleet, faults, base, server, accounts, hosts, notes, emulator, gate)
         finally:
@@ -285,8 +288,8 @@ class World:
         iam: Any = setup.client("iam", region_name=self.region, endpoint_url=self.endpoint_url)
         arns = apply_roles(iam, terraform.function_roles.values())
         roles = {key: arns[spec.name] for key, spec in terraform.function_roles.items()}
-        for key, arn in roles.items():
-            self.iam.name_role(arn, central.names.function(key))
+        for key in FUNCTIONS:
+            self.iam.name_role(roles[key], central.names.function(key))
         for account_id, spec in terraform.member_roles.items():
             member: Any = self.session_for(account_id).client(
                 "iam", region_name=self.region, endpoint_url=self.endpoint_url

@@ -22,7 +22,6 @@ from cce_scan.doctor.slack import manifest_scopes
 from cce_scan.document import render_document
 from localworld.central import CentralDeployment, deploy_central
 from localworld.fleet import FleetSpec
-from localworld.iam.simulate import install_simulation
 from localworld.slack.server import SlackApiServer
 from localworld.world import World
 from scanner.config import load_config
@@ -80,7 +79,6 @@ def deployed_world(base: Path, modules: Path = MODULES) -> Iterator[Deployed]:
     """The world with the bucket, document, central resources and IAM of ``modules``; the member
     accounts' OrganizationAccountAccessRole may administer them, as in an organization."""
     with contextlib.ExitStack() as stack:
-        stack.callback(install_simulation())
         world = stack.enter_context(World.start(CONFIG, FleetSpec(), base_dir=base, enforce_iam=True))
         bundle = b"cce-scan bundle"
         bucket = world.config.results_bucket

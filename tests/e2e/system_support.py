@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -12,6 +13,8 @@ from localworld.fleet import load_fleet
 from localworld.slack.server import Message
 from localworld.system import LocalSystem
 from scanner.config import Config, load_config
+from scanner.deployment import FUNCTIONS, Deployment
+from scanner.permissions import Facts, Need, function_needs, member_needs
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUESTER = "U01REQUESTER"
@@ -42,6 +45,42 @@ def running_system(tmp: Path, **scan: Any) -> Iterator[LocalSystem]:
         sweep_seconds=None,
     ) as system:
         yield system
+
+
+def uncatalogued_calls(system: LocalSystem) -> list[dict[str, Any]]:
+    """The functions' allowed calls that no need of the permissions catalog (scanner/permissions.py,
+    what `cce-scan doctor` checks a deployment for) covers: the catalog must name every call the
+    code makes."""
+    world = system.world
+    deployment = Deployment(config=system.config, prefix=system.names.prefix)
+    facts = Facts(
+        secret_arn=system.central.secret_arn,
+        kms_key_arn=system.central.kms_key_arn,
+        organization_id=world.accounts.organization_id,
+        management_account_id=system.config.central.account_id,
+    )
+    needs: dict[str, tuple[Need, ...]] = {
+        deployment.function(key): function_needs(deployment, facts, key) for key in FUNCTIONS
+    }
+    member_role = f":role/{system.config.member_role.name}"
+    for account in system.config.accounts:
+        needs[account.id] = member_needs(deployment, account.id, account.regions)
+
+    def covered(call: dict[str, Any]) -> bool:
+        owner = (
+            str(call["role"]).split(":")[4] if str(call["role"]).endswith(member_role) else call["function"]
+        )
+        return any(
+            call["action"] in need.actions
+            and any(fnmatch.fnmatchcase(call["resource"], pattern) for pattern in need.resources)
+            for need in needs.get(owner, ())
+        )
+
+    return [
+        call
+        for call in world.calls.entries()
+        if call["function"] in needs and call["allowed"] and call.get("because") is None and not covered(call)
+    ]
 
 
 def wait_for(condition: Callable[[], T | None], timeout: float = 60.0, what: str = "condition") -> T:
