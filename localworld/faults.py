@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AccountFaults", "FaultDecision", "Faults", "HostFaults"]
+__all__ = ["AccountFaults", "FaultDecision", "Faults", "HostFaults", "OneShot"]
 
 Clock = Callable[[], float]
 FaultKind = Literal["throttle", "http_500", "reset"]
@@ -66,6 +66,27 @@ class FaultDecision:
 _Scope = tuple[str, str | None, str | None]  # (account, service, action)
 
 
+@dataclass
+class OneShot:
+    """A fault for the next ``remaining`` calls in ``scope`` (an action, or every action of a service)."""
+
+    scope: _Scope
+    kind: FaultKind
+    remaining: int
+
+    def matches(self, account_id: str, service: str | None, action: str | None) -> bool:
+        account, wanted_service, wanted_action = self.scope
+        return (
+            account == account_id
+            and wanted_service == service
+            and (wanted_action is None or wanted_action == action)
+        )
+
+    def describe(self, action: str | None) -> str:
+        account, service, _ = self.scope
+        return f"{self.kind} on {service}:{action} in {account}"
+
+
 class _Bucket:
     __slots__ = ("capacity", "rate", "stamp", "tokens")
 
@@ -98,6 +119,9 @@ class Faults:
         self._hosts: dict[str, HostFaults] = {}
         self._expired_signatures: set[str] = set()
         self._counts: dict[tuple[str, FaultKind], int] = {}
+        self._one_shots: list[OneShot] = []
+        # Told of every one-shot fault as it fires (``cce-scan local --faults`` prints them).
+        self.on_fire: Callable[[str], None] | None = None
 
     # Account rules -------------------------------------------------------------------------
 
@@ -146,8 +170,43 @@ class Faults:
                 return scope, rule
         return (account_id, None, None), AccountFaults()
 
+    def fail_next(
+        self,
+        account_id: str,
+        *,
+        service: str,
+        action: str | None = None,
+        kind: FaultKind = "http_500",
+        times: int = 1,
+    ) -> None:
+        """Fail the next ``times`` calls of ``service`` (``action``, or any) in ``account_id`` with
+        ``kind``, before any rule applies; :attr:`on_fire` is told of each."""
+        with self._lock:
+            self._one_shots.append(OneShot((account_id, service, action), kind, times))
+
+    def pending_one_shots(self) -> int:
+        """How many one-shot faults have not fired yet."""
+        with self._lock:
+            return sum(shot.remaining for shot in self._one_shots)
+
+    def _one_shot(self, account_id: str, service: str | None, action: str | None) -> OneShot | None:
+        for shot in self._one_shots:
+            if shot.remaining > 0 and shot.matches(account_id, service, action):
+                shot.remaining -= 1
+                return shot
+        return None
+
     def decide(self, account_id: str, service: str | None, action: str | None) -> FaultDecision:
         """Decide the fate of one call; consumes a throttle token when the rule has a TPS."""
+        with self._lock:
+            shot = self._one_shot(account_id, service, action)
+        if shot is not None:
+            listener = self.on_fire
+            if listener is not None:
+                listener(shot.describe(action))
+            with self._lock:
+                self._counts[(account_id, shot.kind)] = self._counts.get((account_id, shot.kind), 0) + 1
+            return FaultDecision(kind=shot.kind)
         with self._lock:
             scope, rule = self._rule(account_id, service, action)
             kind: FaultKind | None = None

@@ -215,6 +215,9 @@ class LocalLambda:
     ) -> None:
         self.functions = {spec.name: spec for spec in functions}
         self._async_retry_delays = async_retry_delays
+        self._crashes: dict[str, int] = {}
+        # Told of every injected crash as it happens (``cce-scan local --faults`` prints them).
+        self.on_fire: Callable[[str], None] | None = None
         self.account_id = account_id
         self.region = region
         self.invocations: list[Invocation] = []
@@ -339,6 +342,24 @@ class LocalLambda:
             time.sleep(0.05)
         raise TimeoutError(f"local Lambda did not settle within {timeout} s")
 
+    def crash_after_next(self, name: str, times: int = 1) -> None:
+        """The next ``times`` invocations of ``name`` run to the end, then their runtime dies before
+        Lambda hears the result: the side effects are done, the invocation fails (an SQS batch is
+        not deleted and comes back; an asynchronous event is tried again)."""
+        with self._lock:
+            self._crashes[name] = self._crashes.get(name, 0) + times
+
+    def _crash_now(self, name: str) -> bool:
+        with self._lock:
+            left = self._crashes.get(name, 0)
+            if left <= 0:
+                return False
+            self._crashes[name] = left - 1
+        listener = self.on_fire
+        if listener is not None:
+            listener(f"crash of {name} after its handler returned")
+        return True
+
     def failures(self) -> list[Invocation]:
         with self._lock:
             return [record for record in self.invocations if record.error is not None]
@@ -365,6 +386,8 @@ class LocalLambda:
                 self._busy -= 1
         if pending.error is not None:
             record.error = pending.error
+        elif self._crash_now(name):
+            record.error = "Runtime.ExitError: the runtime died after the handler returned (injected)"
         else:
             try:
                 record.result = json.loads(pending.response or b"null")

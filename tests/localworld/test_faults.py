@@ -135,3 +135,25 @@ def test_a_decision_is_cheap() -> None:
     for _ in range(20_000):
         faults.decide("222222222222", "ssm", "SendCommand")
     assert time.process_time() - cpu < 1.0
+
+
+def test_a_one_shot_fault_fails_the_next_matching_calls_only_and_says_so() -> None:
+    faults = Faults()
+    fired: list[str] = []
+    faults.on_fire = fired.append
+    faults.fail_next("111111111111", service="s3", action="PutObject", kind="http_500", times=2)
+    assert faults.decide("111111111111", "s3", "GetObject").kind is None
+    assert faults.decide("222222222222", "s3", "PutObject").kind is None
+    assert faults.decide("111111111111", "s3", "PutObject").kind == "http_500"
+    assert faults.pending_one_shots() == 1
+    assert faults.decide("111111111111", "s3", "PutObject").kind == "http_500"
+    assert faults.decide("111111111111", "s3", "PutObject").kind is None
+    assert fired == ["http_500 on s3:PutObject in 111111111111"] * 2
+    assert faults.injected("111111111111", "http_500") == 2
+
+
+def test_a_one_shot_fault_on_a_service_takes_any_of_its_actions() -> None:
+    faults = Faults()
+    faults.fail_next("111111111111", service="dynamodb", kind="throttle")
+    assert faults.decide("111111111111", "dynamodb", "UpdateItem").kind == "throttle"
+    assert faults.decide("111111111111", "dynamodb", "UpdateItem").kind is None

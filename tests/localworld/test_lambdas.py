@@ -141,6 +141,18 @@ def test_a_handler_module_that_cannot_be_imported_fails_the_invocation_with_its_
         service.invoke("broken", {})
 
 
+def test_an_injected_crash_after_the_handler_fails_the_invocation_whose_work_was_done(
+    service: LocalLambda,
+) -> None:
+    fired: list[str] = []
+    service.on_fire = fired.append
+    service.crash_after_next("echo")
+    with pytest.raises(RuntimeError, match="died after the handler returned"):
+        service.invoke("echo", {"n": 1})
+    assert service.invoke("echo", {"n": 2})["echo"] == {"n": 2}
+    assert fired == ["crash of echo after its handler returned"]
+
+
 def test_unknown_function_is_resource_not_found(service: LocalLambda) -> None:
     with pytest.raises(ClientError) as info:
         _client(service).invoke(FunctionName="nope", Payload=b"{}")
