@@ -36,8 +36,9 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy bot scanner localworld cce_scan tests bench
 
+# Three worker processes, a test module's tests in one of them (module-scoped worlds and systems).
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 3 --dist loadscope
 
 # checkov lives in its own venv: its pins clash with the project's dev tools.
 $(CHECKOV_STAMP):

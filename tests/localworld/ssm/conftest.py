@@ -72,9 +72,12 @@ def endpoint() -> Iterator[str]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def sessions(endpoint: str) -> dict[str, boto3.Session]:
-    """Temporary credentials inside each test account (moto maps the key to the role's account)."""
+    """Temporary credentials inside each test account (moto maps the key to the role's account).
+
+    Made for each test: moto's state is process-wide, and a World started by another module in
+    this process resets it, sessions included."""
     base = boto3.Session(
         aws_access_key_id="AKIAEXAMPLEBASE00001", aws_secret_access_key="base", region_name=REGION
     )
