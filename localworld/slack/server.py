@@ -140,6 +140,9 @@ class SlackApiServer:
         self._response_urls: dict[str, tuple[float, int]] = {}
         self._views: dict[str, dict[str, Any]] = {}
         self._forced_429: dict[str, list[int]] = {}
+        self._failures: dict[str, list[tuple[int, str]]] = {}
+        # Told of every injected failure as it happens (``cce-scan local --faults`` prints them).
+        self.on_fire: Callable[[str], None] | None = None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -197,6 +200,23 @@ class SlackApiServer:
         """Answer the next ``times`` calls of ``method`` with HTTP 429."""
         with self._lock:
             self._forced_429.setdefault(method, []).extend([retry_after] * times)
+
+    def fail_next(
+        self, method: str, *, status: int = 500, error: str = "internal_error", times: int = 1
+    ) -> None:
+        """Fail the next ``times`` calls of ``method`` with HTTP ``status`` and ``error``, as Slack
+        does when it is having trouble. ``method`` may also be ``"upload"``: the file upload step
+        of ``files_upload_v2`` (the POST to the upload URL), between its two API calls."""
+        with self._lock:
+            self._failures.setdefault(method, []).extend([(status, error)] * times)
+
+    def _failure(self, method: str) -> tuple[int, str] | None:
+        with self._lock:
+            waiting = self._failures.get(method)
+            failure = waiting.pop(0) if waiting else None
+        if failure is not None and self.on_fire is not None:
+            self.on_fire(f"Slack {method} answered HTTP {failure[0]} {failure[1]}")
+        return failure
 
     # Reading what happened
 
@@ -268,6 +288,9 @@ class SlackApiServer:
         try:
             args = self._arguments(request)
             self._authenticate(request, args)
+            failure = self._failure(method)
+            if failure is not None:
+                raise _ApiError(failure[1], status=failure[0])
             retry_after = self._rate_check(method, args)
             if retry_after is not None:
                 headers["Retry-After"] = str(retry_after)
@@ -487,6 +510,9 @@ class SlackApiServer:
         return {"files": shared}
 
     def _upload(self, request: Request, file_id: str) -> Response:
+        failure = self._failure("upload")
+        if failure is not None:
+            return Response(failure[1], status=failure[0])
         with self._lock:
             uploaded = self.files.get(file_id)
             if uploaded is None:

@@ -174,6 +174,33 @@ def test_files_upload_v2_lands_the_bytes_in_the_thread(slack: SlackApiServer, cl
     assert slack.find("C01CCESCAN", parent["ts"]).files == [uploaded.id]
 
 
+def test_an_injected_failure_answers_the_next_call_of_its_method_and_is_told(
+    slack: SlackApiServer, client: WebClient
+) -> None:
+    fired: list[str] = []
+    slack.on_fire = fired.append
+    slack.fail_next("chat.postMessage", status=503, error="service_unavailable")
+    with pytest.raises(SlackApiError) as info:
+        client.chat_postMessage(channel="C01CCESCAN", text="first")
+    assert info.value.response.status_code == 503
+    assert info.value.response["error"] == "service_unavailable"
+    assert client.chat_postMessage(channel="C01CCESCAN", text="second")["ok"]
+    assert fired == ["Slack chat.postMessage answered HTTP 503 service_unavailable"]
+    assert [c.ok for c in slack.calls_to("chat.postMessage")] == [False, True]
+
+
+def test_an_injected_failure_of_the_upload_step_fails_files_upload_v2(
+    slack: SlackApiServer, client: WebClient
+) -> None:
+    parent = client.chat_postMessage(channel="C01CCESCAN", text="report")
+    slack.fail_next("upload", status=500)
+    with pytest.raises(Exception, match="500"):
+        client.files_upload_v2(
+            channel="C01CCESCAN", thread_ts=parent["ts"], content="x", filename="findings.csv"
+        )
+    assert not any(f.shared for f in slack.files.values())
+
+
 def test_response_url_allows_five_uses(slack: SlackApiServer) -> None:
     url = slack.issue_response_url()
 
