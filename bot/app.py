@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
 from bot.deps import BotDeps
 from bot.listeners import actions, commands, views
@@ -20,9 +20,11 @@ logger = logging.getLogger("cce_scan.bot")
 
 
 def slack_client(token: str, base_url: str, retries: int = 2) -> WebClient:
-    """A Web API client that waits out HTTP 429 (``Retry-After``) a couple of times."""
+    """A Web API client that waits out HTTP 429 (``Retry-After``) and tries again after a 500 or
+    503 (with backoff), a couple of times each; what still fails is the caller's to handle."""
     client = WebClient(token=token, base_url=base_url)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=retries))
+    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=retries))
     return client
 
 
