@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from rich.console import Console
 from rich.panel import Panel
 
+from localworld.fault_plan import arm, draw
 from localworld.fleet import FleetSpec
 from localworld.slack.render import message_text
 from localworld.slack.server import Message
@@ -136,13 +137,23 @@ def run_demo(
     approver: str,
     timeout: float = 240.0,
     terraform_modules: Path = TERRAFORM_MODULES,
+    faults_seed: int | None = None,
 ) -> DemoResult:
     """Start everything, play the story, copy the findings to ``out_dir``; stop everything.
 
     The functions run under the roles ``terraform_modules`` declare; a call IAM refuses ends the
-    demo with an error that names the function, its role and the action."""
+    demo with an error that names the function, its role and the action. With ``faults_seed``,
+    faults drawn from the seed are armed at the boundaries a scan crosses
+    (:mod:`localworld.fault_plan`), and each is printed as it fires."""
     started = time.monotonic()
     with LocalSystem.start(config, fleet, terraform_modules=terraform_modules) as system:
+        if faults_seed is not None:
+            boundaries = draw(faults_seed)
+            console.print(
+                f"[bold]faults[/] (seed {faults_seed}): "
+                + "; ".join(boundary.name for boundary in boundaries)
+            )
+            arm(system, boundaries, lambda text: console.print(f"[red]  fault[/] {text}"))
         try:
             return _play(system, config, out_dir, console, started, requester, approver, timeout)
         except DemoError as exc:

@@ -56,14 +56,16 @@ class FunctionEntry:
 
 FUNCTIONS = (
     FunctionEntry("bot", "bot.handler.handler", timeout_s=300),
-    FunctionEntry("notifier", "bot.notifier.handler", timeout_s=60),
-    FunctionEntry("worker", "scanner.entries.worker.handler", timeout_s=900),
+    FunctionEntry("notifier", "bot.notifier.handler", timeout_s=30),
+    FunctionEntry("worker", "scanner.entries.worker.handler", timeout_s=60),
     FunctionEntry("analyzer", "scanner.entries.analyzer.handler", timeout_s=300),
 )
 
-# The world's stand-in for the module's redelivery delays: a failed event or job comes back after
-# this many seconds, not after six times its function's timeout.
-VISIBILITY_TIMEOUTS = {"jobs": 900, "events": 120}
+# The world runs the worker and the notifier with shorter timeouts than the module (each of their
+# invocations here takes seconds) and their queues' visibility timeouts equal to them (Lambda needs
+# at least the function's timeout; the module gives six times), so a failed job or event comes back
+# within a test's patience.
+VISIBILITY_TIMEOUTS = {"jobs": 60, "events": 30}
 
 # Lambda retries a failed asynchronous invocation (the analyzer's S3 events, the bot's lazy
 # listeners) twice, about one and two minutes later; the world's tries come sooner.

@@ -32,6 +32,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--fleet", type=Path, default=ROOT / "examples" / "fleet.yaml")
     parser.add_argument("--out", type=Path, default=Path(".local-world"), help="where to copy the findings")
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for the scan")
+    parser.add_argument(
+        "--faults",
+        type=int,
+        metavar="SEED",
+        help="inject faults drawn from SEED at the boundaries a scan crosses (Slack, AWS, the "
+        "functions), printing each as it happens; the story must still end the same way",
+    )
     parser.set_defaults(run=run)
 
 
@@ -60,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         requester=requester,
         approver=approver,
         timeout=args.timeout,
+        faults_seed=args.faults,
     )
     console.print(result.summary_line(), soft_wrap=True)
     return 0
