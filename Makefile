@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 types: $(STAMP)
-	$(BIN)/mypy bot scanner localworld cce_scan tests bench
+	$(BIN)/mypy bot scanner localworld cce_scan ssm_documents tests bench
 
 # Three worker processes, a test module's tests in one of them (module-scoped worlds and systems).
 pytest: $(STAMP)

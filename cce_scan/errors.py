@@ -1,15 +1,8 @@
-"""Errors the ``cce_scan`` artefact builders raise; each says when it is raised."""
+"""Errors of the ``cce_scan`` CLI's artefact builders: they live with what they build
+(:mod:`ssm_documents.errors`)."""
 
 from __future__ import annotations
 
-from scanner.errors import CceScanError
+from ssm_documents.errors import BundleBuildError, DocumentError
 
 __all__ = ["BundleBuildError", "DocumentError"]
-
-
-class DocumentError(CceScanError):
-    """The Command document cannot be rendered: bad bucket, region or endpoint, or a broken template."""
-
-
-class BundleBuildError(CceScanError):
-    """The check bundle cannot be built: its sources are missing or the output cannot be written."""

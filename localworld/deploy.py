@@ -1,6 +1,6 @@
 """Seed the central account as Terraform would: results bucket, bundle, shared Command document.
 
-The caller builds the bundle and renders the document (``cce_scan.bundle``/``cce_scan.document``)
+The caller builds the bundle and renders the document (``ssm_documents.bundle_tar``/``ssm_documents.document``)
 and passes bytes and text in, so this module depends on neither.
 """
 

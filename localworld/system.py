@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cce_scan.bundle import bundle_bytes
-from cce_scan.document import render_document
 from localworld.accounts import service_credentials
 from localworld.central import (
     CentralDeployment,
@@ -40,6 +38,8 @@ from localworld.slack.server import SlackApiServer
 from localworld.world import TERRAFORM_MODULES, World
 from scanner.config import Config
 from scanner.deployment import Function
+from ssm_documents.bundle_tar import bundle_bytes
+from ssm_documents.document import render_document
 
 __all__ = ["FUNCTIONS", "LocalSystem"]
 

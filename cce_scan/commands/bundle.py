@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from cce_scan.bundle import build_bundle
+from ssm_documents.bundle_tar import build_bundle
 
 __all__ = ["register", "run"]
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cce_scan.document import render_document
+from ssm_documents.document import render_document
 
 __all__ = ["register", "run"]
 

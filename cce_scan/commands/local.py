@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
+from importlib.util import find_spec
 from pathlib import Path
 
 from rich.console import Console
 
-from cce_scan.demo import run_demo
-from localworld.fleet import load_fleet
 from scanner.config import load_config
 
 __all__ = ["register"]
@@ -49,7 +49,27 @@ def _quiet() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+# What the local world needs beyond cce-scan itself: the `local` extra.
+LOCAL_EXTRA = {"moto": "moto[server]", "awslambdaric": "awslambdaric", "hcl2": "python-hcl2"}
+
+
+def missing_local_extra() -> list[str]:
+    """The distributions of the ``local`` extra that are not installed."""
+    return [distribution for module, distribution in LOCAL_EXTRA.items() if find_spec(module) is None]
+
+
 def run(args: argparse.Namespace) -> int:
+    missing = missing_local_extra()
+    if missing:
+        print(
+            "cce-scan local runs the whole system on this machine and needs the local world: "
+            f"pip install 'cce-scan[local]' (missing: {', '.join(missing)})",
+            file=sys.stderr,
+        )
+        return 2
+    from cce_scan.demo import run_demo
+    from localworld.fleet import load_fleet
+
     _quiet()
     config = load_config(args.config)
     fleet = load_fleet(args.fleet)

@@ -108,10 +108,10 @@ def _by_account(scanner: InProcessScanner, record: ScanRecord) -> dict[str, Coun
 
 @contextlib.contextmanager
 def _local_world(config_path: Path, fleet_path: Path, console: Console) -> Iterator[tuple[Config, Any, str]]:
-    from cce_scan.bundle import bundle_bytes
-    from cce_scan.document import render_document
     from localworld.fleet import load_fleet
     from localworld.world import World
+    from ssm_documents.bundle_tar import bundle_bytes
+    from ssm_documents.document import render_document
 
     config = load_config(config_path)
     with (

@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 
 from cce_scan.cli import main
-from cce_scan.document import TEMPLATE_PATH, render_document
-from cce_scan.errors import DocumentError
+from ssm_documents.document import TEMPLATE_PATH, render_document
+from ssm_documents.errors import DocumentError
 from tests.bundle.support import (
     PARAM,
     SHA,

@@ -13,11 +13,11 @@ import pytest
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
-from cce_scan.bundle import build_bundle
-from cce_scan.document import render_document
 from localworld.fleet import FleetSpec, HostSpec
 from localworld.world import World
 from scanner.config import load_config
+from ssm_documents.bundle_tar import build_bundle
+from ssm_documents.document import render_document
 from tests.bundle.runner import BundleRun, read_result_tar
 
 REPO = Path(__file__).resolve().parents[2]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from cce_scan.bundle import build_bundle
 from cce_scan.cli import main
 from localworld.roots import materialise_root, remove_root
+from ssm_documents.bundle_tar import build_bundle
 from tests.bundle.runner import BUNDLE_DIR, STATUSES, run_bundle
 
 REPO = Path(__file__).resolve().parents[2]

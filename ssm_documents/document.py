@@ -1,4 +1,4 @@
-"""The Command document: render ``ssm_documents/document.template.yaml`` for one results bucket.
+"""The Command document: render ``ssm_documents/document.template.yaml`` (package data) for one results bucket.
 
 The template's parameters admit only presigned URLs of the bucket's endpoint; rendering replaces
 the placeholder with the endpoint's regular expression. With no endpoint the bucket's AWS
@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cce_scan.errors import DocumentError
+from ssm_documents.errors import DocumentError
 
 __all__ = ["PLACEHOLDER", "TEMPLATE_PATH", "endpoint_for", "endpoint_pattern", "render_document"]
 
-TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "ssm_documents" / "document.template.yaml"
+TEMPLATE_PATH = Path(__file__).resolve().parent / "document.template.yaml"
 PLACEHOLDER = "__BUCKET_ENDPOINT_RE__"
 
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")

@@ -1,4 +1,4 @@
-"""The check bundle: ``ssm_documents/bundle/`` packed as a reproducible ``script.tar``.
+"""The check bundle: ``ssm_documents/bundle/`` (package data) packed as a reproducible ``script.tar``.
 
 Entries are sorted, with fixed owner (0:0 root), mtime and modes (0755 for directories and
 ``script.sh``, 0644 for the rest), in USTAR format with no extended headers, so the same sources
@@ -16,11 +16,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from cce_scan.errors import BundleBuildError
+from ssm_documents.errors import BundleBuildError
 
 __all__ = ["BUNDLE_MTIME", "BUNDLE_SOURCE", "BuiltBundle", "build_bundle", "bundle_bytes", "bundle_files"]
 
-BUNDLE_SOURCE = Path(__file__).resolve().parent.parent / "ssm_documents" / "bundle"
+BUNDLE_SOURCE = Path(__file__).resolve().parent / "bundle"
 BUNDLE_MTIME = 1767225600  # 2026-01-01T00:00:00Z: fixed, and recent enough that tar does not warn
 BUNDLE_NAME = "script.tar"
 
