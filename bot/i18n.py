@@ -65,6 +65,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
             "Accounts that require approval start only after an approver other than the requester approves."
         ),
     },
+    "modal_failed": {
+        "ko": "Slack이 점검 요청 창을 열지 못했습니다 ({error}). 잠시 후 다시 시도하거나 `/cce-scan account <계정>` 형식으로 요청하세요. 점검은 만들어지지 않았습니다.",
+        "en": "Slack could not open the scan request form ({error}). Try again in a moment, or type `/cce-scan account <account>`. No scan was created.",
+    },
     "not_allowed_requester": {
         "ko": "죄송합니다. 점검 요청 권한이 없습니다. 보안팀에 요청 권한을 문의하세요.",
         "en": "Sorry, you are not allowed to request scans. Ask the security team for access.",

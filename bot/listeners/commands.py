@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.authz import Verdict
 from bot.commands import Cancel, Help, OpenModal, ScanRequest, Status, UsageError, parse_command
@@ -51,9 +52,16 @@ def register(app: App, deps: BotDeps) -> None:
             ack(text=t("not_allowed_requester", locale), response_type="ephemeral")
             return
         if isinstance(parsed, OpenModal):
-            client.views_open(
-                trigger_id=command["trigger_id"], view=modal_view(deps.config, command["channel_id"], locale)
-            )
+            try:
+                client.views_open(
+                    trigger_id=command["trigger_id"],
+                    view=modal_view(deps.config, command["channel_id"], locale),
+                )
+            except SlackApiError as exc:
+                error = str(exc.response.get("error") or exc.response.status_code)
+                logger.warning("views.open failed for %s: %s", user, error)
+                ack(text=t("modal_failed", locale, error=escape(error)), response_type="ephemeral")
+                return
             ack()
             return
         if isinstance(parsed, ScanRequest) and parsed.kind == "account":

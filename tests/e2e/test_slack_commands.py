@@ -74,6 +74,21 @@ def test_bare_command_opens_the_modal_within_the_ack(system: LocalSystem) -> Non
     assert [c.method for c in system.slack.calls if c.method == "views.open"]
 
 
+def test_a_modal_slack_cannot_open_is_a_clear_ephemeral_error_and_creates_no_scan(
+    system: LocalSystem,
+) -> None:
+    before = len(parents(system))
+    system.slack.fail_next("views.open", status=500, error="internal_error", times=3)
+    answer = system.driver.command(REQUESTER, "")
+    assert answer.status == 200
+    body = answer.json()
+    assert body["response_type"] == "ephemeral"
+    assert "internal_error" in body["text"]
+    assert "점검은 만들어지지 않았습니다" in body["text"]
+    system.settle()
+    assert len(parents(system)) == before
+
+
 def test_account_in_a_group_that_needs_approval_posts_the_parent_and_asks_for_approval(
     system: LocalSystem,
 ) -> None:
