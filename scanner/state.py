@@ -3,6 +3,9 @@
 Keys: ``pk`` = ``SCAN#<scan>``; ``sk`` = ``#SCAN`` (the scan), ``ACCOUNT#<account>#<region>``,
 ``HOST#<account>#<region>#<instance>`` and, once its command is sent,
 ``SENT#<account>#<region>#<instance>`` (the command ID and deadline). Idempotency keys live at ``pk`` = ``IDEMPOTENCY#<key>``.
+A host item also carries the analyzer's mark (``analysis``: ANALYSED, or REJECTED with the reason),
+and the scan item, once closed, the sequence number of its ``scan.finished`` (``finished_seq``), the
+report round working on it and, once the report is published and announced, ``report_published``.
 Every item carries ``ttl`` (epoch seconds; the table's TTL attribute). The scan item also
 carries the keys of two indexes (``scans_pk``, ``targets_pk``, ``created_sk``), through which
 :meth:`ScanStore.recent_scans` and :meth:`ScanStore.previous_finished` read without a table
@@ -68,10 +71,12 @@ __all__ = [
     "UNDECIDED",
     "AccountItem",
     "AccountPhase",
+    "AnalysisMark",
     "DispatchClaim",
     "FinalTally",
     "HostItem",
     "HostPhase",
+    "ReportClaim",
     "ScanStore",
     "create_table",
     "scan_partition",
@@ -88,6 +93,14 @@ class AccountPhase(StrEnum):
     PENDING = "PENDING"
     DISPATCHED = "DISPATCHED"
     DONE = "DONE"
+
+
+class AnalysisMark(StrEnum):
+    """What the analyzer made of a host's uploaded result: its findings are written (ANALYSED), or
+    the tar was refused (REJECTED, the host's outcome RESULT_INVALID)."""
+
+    ANALYSED = "ANALYSED"
+    REJECTED = "REJECTED"
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,8 @@ class HostItem:
     outcome: HostOutcome | None
     detail: OutcomeDetail | None
     skip: HostResult | None = None
+    analysis: AnalysisMark | None = None
+    analysis_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,6 +156,15 @@ class FinalTally:
         for account_id, outcome in self.hosts:
             tallies.setdefault(aliases.get(account_id, account_id), Counter())[outcome] += 1
         return {alias: dict(counts) for alias, counts in tallies.items()}
+
+
+@dataclass(frozen=True)
+class ReportClaim:
+    """A round of a closed scan's report, taken by :meth:`ScanStore.claim_report`: the scan as it
+    is now, and the sequence number its ``scan.finished`` was given when it closed."""
+
+    scan: ScanRecord
+    finished_seq: int
 
 
 @dataclass(frozen=True)
@@ -757,6 +781,8 @@ class ScanStore:
             outcome=HostOutcome(item["outcome"]) if item.get("outcome") else None,
             detail=OutcomeDetail.model_validate_json(item["detail"]) if item.get("detail") else None,
             skip=HostResult.model_validate_json(item["skip"]) if item.get("skip") else None,
+            analysis=AnalysisMark(item["analysis"]) if item.get("analysis") else None,
+            analysis_reason=item.get("analysis_reason", ""),
         )
 
     def hosts(self, scan_id: str, account_id: str | None = None, region: str | None = None) -> list[HostItem]:
@@ -994,6 +1020,45 @@ class ScanStore:
             {":r": _s(reason)},
         )
 
+    def mark_analysis(
+        self,
+        scan_id: str,
+        account_id: str,
+        region: str,
+        instance_id: str,
+        mark: AnalysisMark,
+        reason: str = "",
+    ) -> bool:
+        """For the analyzer: the host's result was analysed, or its tar rejected (with ``reason``).
+
+        Written once; a rejection replaces an earlier ANALYSED (a re-upload that fails the checks
+        turns a SUCCEEDED host into RESULT_INVALID as well), an analysis never replaces a rejection
+        (the host stays RESULT_INVALID). False when nothing changed: the mark was there already (a
+        redelivered event), or the scan has no such host in ``region``.
+        """
+        key = {"pk": _s(scan_partition(scan_id)), "sk": _s(_host_sk(account_id, region, instance_id))}
+        names = {"#a": "analysis"}
+        values: dict[str, Any] = {":m": _s(mark.value)}
+        if mark is AnalysisMark.ANALYSED:
+            return self._update_if(
+                key, "SET #a = :m", "attribute_exists(pk) AND attribute_not_exists(#a)", values, names
+            )
+        values.update({":r": _s(reason), ":analysed": _s(AnalysisMark.ANALYSED.value)})
+        return self._update_if(
+            key,
+            "SET #a = :m, analysis_reason = :r",
+            "attribute_exists(pk) AND (attribute_not_exists(#a) OR #a = :analysed)",
+            values,
+            names,
+        )
+
+    def account_regions(self, scan_id: str, account_id: str) -> list[str]:
+        """The regions in which the scan covers ``account_id`` (from its account items)."""
+        return [
+            str(item["region"])
+            for item in self._query(scan_id, f"ACCOUNT#{account_id}#", attributes=("region",))
+        ]
+
     def claim_finalize(self, scan_id: str, *, owner: str, now: float, lease: float) -> bool:
         """Take the scan's finalize claim, so that one of the finalize jobs racing at the scan's end
         recounts it and the others stop. A claim older than ``lease`` seconds (its holder died) is
@@ -1018,7 +1083,8 @@ class ScanStore:
     def finalize(
         self, scan_id: str, allowed: tuple[ScanStatus, ...], to: ScanStatus, finished_at: str
     ) -> FinalTally | None:
-        """Close the scan once, with its counters recounted from the host and account items.
+        """Close the scan once, with its counters recounted from the host and account items, and
+        draw the sequence number of its ``scan.finished`` (``finished_seq``).
 
         Returns the items it counted, or None when the scan's status was not in ``allowed``.
         """
@@ -1032,11 +1098,76 @@ class ScanStore:
         accounts_done = sum(1 for a in tally.accounts if a.phase == AccountPhase.DONE)
         hosts_total = sum(a.hosts for a in tally.accounts if a.discovered)
         names = {"#fin": "finished_at"}
-        values: dict[str, Any] = {":fin": _s(finished_at), ":ad": _n(accounts_done), ":ht": _n(hosts_total)}
-        sets = ["#fin = :fin", "accounts_done = :ad", "hosts_total = :ht"]
+        values: dict[str, Any] = {
+            ":fin": _s(finished_at),
+            ":ad": _n(accounts_done),
+            ":ht": _n(hosts_total),
+            ":zero": _n(0),
+            ":one": _n(1),
+        }
+        # The scan.finished event's number is drawn with the close, so every delivery that
+        # announces the closed scan announces it under the same number.
+        seq = "if_not_exists(event_seq, :zero) + :one"
+        sets = [
+            "#fin = :fin",
+            "accounts_done = :ad",
+            "hosts_total = :ht",
+            f"finished_seq = {seq}",
+            f"event_seq = {seq}",
+        ]
         for index, outcome in enumerate(HostOutcome):
             names[f"#c{index}"] = _count_attr(outcome)
             values[f":c{index}"] = _n(counts.get(outcome, 0))
             sets.append(f"#c{index} = :c{index}")
         update = self._status_update(scan_id, allowed, to, sets, names, values)
         return tally if self._try_update(update) else None
+
+    # -- the report of a closed scan -----------------------------------------------------------
+
+    def claim_report(self, scan_id: str, round_: int, *, now: float, lease: float) -> ReportClaim | None:
+        """Take round ``round_`` of the closed scan's report (waiting for the analyzer, then
+        publishing and announcing), so one delivery works each round; a round whose worker died is
+        taken over after ``lease`` seconds. None when the scan is not closed, its report is already
+        published, or the round is taken (or a later one)."""
+        try:
+            response = self._db.update_item(
+                TableName=self._table,
+                Key=_scan_key(scan_id),
+                UpdateExpression="SET report_round = :r, report_at = :now",
+                ConditionExpression=(
+                    "attribute_exists(finished_seq) AND attribute_not_exists(report_published) AND "
+                    "(attribute_not_exists(report_round) OR report_round < :r "
+                    "OR (report_round = :r AND report_at < :stale))"
+                ),
+                ExpressionAttributeValues={
+                    ":r": _n(round_),
+                    ":now": _n(round(now, 3)),
+                    ":stale": _n(round(now - lease, 3)),
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                return None
+            raise
+        item = {key: _plain(value) for key, value in response["Attributes"].items()}
+        return ReportClaim(scan=_record(item), finished_seq=int(item["finished_seq"]))
+
+    def release_report(self, scan_id: str, round_: int) -> None:
+        """Give round ``round_`` up after a failure, so the job's next delivery takes it at once."""
+        self._update_if(
+            _scan_key(scan_id),
+            "SET report_at = :zero",
+            "report_round = :r",
+            {":zero": _n(0), ":r": _n(round_)},
+        )
+
+    def mark_report_published(self, scan_id: str, at: datetime) -> bool:
+        """Record that the report is published and ``scan.finished`` sent: later finalize deliveries
+        stop. False when it was already recorded."""
+        return self._update_if(
+            _scan_key(scan_id),
+            "SET report_published = :at",
+            "attribute_exists(finished_seq) AND attribute_not_exists(report_published)",
+            {":at": _s(at.isoformat())},
+        )

@@ -14,7 +14,7 @@ import pytest
 from scanner.errors import LinkedWriteRefusedError
 from scanner.models import Host, HostResult, OutcomeDetail, ScanStatus
 from scanner.outcomes import HostOutcome
-from scanner.state import AccountPhase, HostPhase, ScanStore
+from scanner.state import AccountPhase, AnalysisMark, HostPhase, ScanStore
 from tests.scanner.conftest import REGION, scan_record
 
 ACCOUNT = "222222222222"
@@ -345,3 +345,83 @@ def test_a_running_scan_cannot_be_declined_and_only_denied_or_expired_are_declin
     assert store.transition(SCAN, (ScanStatus.AWAITING_APPROVAL,), ScanStatus.RUNNING)
     assert not store.decline(SCAN, ScanStatus.EXPIRED, decided_at=moment)
     assert store.get_scan(SCAN).status is ScanStatus.RUNNING
+
+
+def test_the_analysis_mark_is_written_once_and_a_rejection_replaces_an_analysis_never_the_reverse(
+    store: ScanStore,
+) -> None:
+    ids = _prepared(store)
+    mark = store.mark_analysis
+
+    assert mark(SCAN, ACCOUNT, REGION, ids[0], AnalysisMark.ANALYSED)
+    assert not mark(SCAN, ACCOUNT, REGION, ids[0], AnalysisMark.ANALYSED)  # a redelivery
+    assert mark(SCAN, ACCOUNT, REGION, ids[0], AnalysisMark.REJECTED, "a rejected re-upload")
+    assert not mark(SCAN, ACCOUNT, REGION, ids[0], AnalysisMark.REJECTED, "the same, redelivered")
+    assert not mark(SCAN, ACCOUNT, REGION, ids[0], AnalysisMark.ANALYSED)  # a valid re-upload
+    assert not mark(SCAN, ACCOUNT, "us-east-1", ids[1], AnalysisMark.ANALYSED)  # no such host item
+
+    marks = {h.instance_id: (h.analysis, h.analysis_reason) for h in store.hosts(SCAN)}
+    assert marks == {
+        ids[0]: (AnalysisMark.REJECTED, "a rejected re-upload"),
+        ids[1]: (None, ""),
+        ids[2]: (None, ""),
+    }
+    assert store.host(SCAN, ACCOUNT, "us-east-1", ids[1]) is None
+
+
+def test_the_regions_of_an_account_are_those_the_scan_covers_it_in(store: ScanStore) -> None:
+    _prepared(store)
+    store.put_account(SCAN, ACCOUNT, "a0", "us-east-1", None)
+    store.put_account(SCAN, "333333333333", "a1", REGION, None)
+
+    assert sorted(store.account_regions(SCAN, ACCOUNT)) == [REGION, "us-east-1"]
+    assert store.account_regions(SCAN, "444444444444") == []
+
+
+def _closed(store: ScanStore) -> None:
+    ids = _prepared(store)
+    store.transition(SCAN, (ScanStatus.CREATED,), ScanStatus.RUNNING)
+    store.record_outcomes(
+        SCAN, ACCOUNT, REGION, [(i, HostResult(outcome=HostOutcome.SUCCEEDED)) for i in ids]
+    )
+    store.finish_account(SCAN, ACCOUNT, REGION)
+    assert store.finalize(SCAN, (ScanStatus.RUNNING,), ScanStatus.FINISHED, "2026-11-26T00:00:00+00:00")
+
+
+def test_closing_the_scan_draws_the_number_of_its_finished_event_once(store: ScanStore) -> None:
+    _prepared(store)
+    store.transition(SCAN, (ScanStatus.CREATED,), ScanStatus.RUNNING)
+    before = store.next_event_seqs(SCAN, 3)
+    assert store.claim_report(SCAN, 1, now=1000.0, lease=120.0) is None  # not closed yet
+    store.finish_account(SCAN, ACCOUNT, REGION)
+    store.finalize(SCAN, (ScanStatus.RUNNING,), ScanStatus.FINISHED, "2026-11-26T00:00:00+00:00")
+    store.finalize(SCAN, (ScanStatus.RUNNING,), ScanStatus.FINISHED, "2026-11-26T00:00:01+00:00")
+
+    claim = store.claim_report(SCAN, 1, now=1000.0, lease=120.0)
+    assert claim is not None
+    assert claim.finished_seq == before[-1] + 1
+    assert claim.scan.status == ScanStatus.FINISHED
+    assert claim.scan.finished_at == datetime(2026, 11, 26, tzinfo=UTC)
+    assert store.next_event_seq(SCAN) == claim.finished_seq + 1  # later events come after it
+
+
+def test_a_report_round_is_worked_once_until_released_or_stale_and_never_after_publication(
+    store: ScanStore,
+) -> None:
+    _closed(store)
+    claim = store.claim_report
+    first = claim(SCAN, 1, now=1000.0, lease=120.0)
+    assert first is not None
+    assert claim(SCAN, 1, now=1010.0, lease=120.0) is None  # a copy of round 1
+    store.release_report(SCAN, 1)  # round 1 failed
+    assert claim(SCAN, 1, now=1011.0, lease=120.0) is not None  # its next delivery works it
+    assert claim(SCAN, 2, now=1020.0, lease=120.0) is not None  # the round it queued
+    assert claim(SCAN, 1, now=1030.0, lease=120.0) is None  # an earlier round, late
+    store.release_report(SCAN, 1)  # not the round held: nothing is given up
+    assert claim(SCAN, 2, now=1031.0, lease=120.0) is None
+    assert claim(SCAN, 2, now=1141.0, lease=120.0) is not None  # round 2's worker died: taken over
+
+    assert store.mark_report_published(SCAN, datetime(2026, 11, 26, 0, 1, tzinfo=UTC))
+    assert not store.mark_report_published(SCAN, datetime(2026, 11, 26, 0, 2, tzinfo=UTC))
+    assert claim(SCAN, 3, now=1200.0, lease=120.0) is None
+    assert claim(SCAN, 2, now=9999.0, lease=120.0) is None
