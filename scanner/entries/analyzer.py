@@ -9,10 +9,14 @@ through SQS (then failures are reported per message as ``batchItemFailures``). F
    (its CSV rows) and ``….summary.json`` (the host summary reports are built from); RESULT_INVALID
    → write the summary with the reason and remove any findings an earlier upload of the same key left;
 4. hand the verdict to the scan state (:class:`HostStatePort`) and, when the state says it is news,
-   to the scan events (:class:`ScanEventPort`).
+   to the scan events (:class:`ScanEventPort`);
+5. mark the host item ANALYSED, or REJECTED with the reason: the worker's finalize waits for these
+   marks before it writes the scan's report, so the mark comes after everything above.
 
 Idempotent: the outputs are a pure function of the tar (times come from the tar's summary), so a
-second delivery rewrites the same bytes; the state change is conditional, so its event goes out once.
+second delivery rewrites the same bytes; the state change and the mark are conditional, so the
+event goes out once. A re-upload that is rejected turns ANALYSED into REJECTED (and SUCCEEDED into
+RESULT_INVALID); a valid re-upload after a rejection leaves the host REJECTED and RESULT_INVALID.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from scanner.findings.ports import HostAnalysis, HostStatePort, ScanEventPort
 from scanner.models import OutcomeDetail
 from scanner.outcomes import HostOutcome
 from scanner.results import DEFAULT_LIMITS, Limits
-from scanner.state import ScanStore
+from scanner.state import AnalysisMark, ScanStore
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -189,6 +193,8 @@ class ObjectAnalyzer:
         news = self._state.record_analysis(analysis) if self._state is not None else None
         if news is not None and self._events is not None:
             self._events.announce(news)
+        if self._state is not None:
+            self._state.mark_judged(analysis)
         return analysis
 
     def _write(self, bucket: str, key: ResultKey, analyzed: AnalyzedHost) -> None:
@@ -242,7 +248,10 @@ class ScanStoreState:
     A rejected result turns the host's outcome into RESULT_INVALID (or marks it so tracking records
     RESULT_INVALID when the command finishes). It is news to announce only when this call moved an
     already recorded SUCCEEDED: otherwise tracking announces the host's outcome itself. An accepted
-    result changes nothing in the state: tracking records SUCCEEDED from the command's status.
+    result changes no outcome: tracking records SUCCEEDED from the command's status.
+
+    The result's key names the scan, account and instance but not the region: the host item is
+    looked for in each region the scan covers the account in (its account items), by key.
     """
 
     def __init__(self, store: ScanStore) -> None:
@@ -251,26 +260,47 @@ class ScanStoreState:
     def record_analysis(self, analysis: HostAnalysis) -> HostAnalysis | None:
         if analysis.outcome is not HostOutcome.RESULT_INVALID:
             return None
-        host = next(
+        found = next(
             (
-                h
-                for h in self._store.hosts(analysis.scan_id, analysis.account_id)
-                if h.instance_id == analysis.instance_id
+                (region, host)
+                for region in self._store.account_regions(analysis.scan_id, analysis.account_id)
+                if (
+                    host := self._store.host(
+                        analysis.scan_id, analysis.account_id, region, analysis.instance_id
+                    )
+                )
+                is not None
             ),
             None,
         )
-        if host is None:
+        if found is None:
             log.warning(
                 "result for %s/%s is not a host of the scan", analysis.account_id, analysis.instance_id
             )
             return None
+        region, host = found
         before = host.outcome
         changed = self._store.mark_result_invalid(
-            analysis.scan_id, analysis.account_id, host.region, analysis.instance_id, analysis.reason or ""
+            analysis.scan_id, analysis.account_id, region, analysis.instance_id, analysis.reason or ""
         )
         if changed and before is HostOutcome.SUCCEEDED:
-            return analysis.model_copy(update={"region": host.region})
+            return analysis.model_copy(update={"region": region})
         return None
+
+    def mark_judged(self, analysis: HostAnalysis) -> bool:
+        rejected = analysis.outcome is HostOutcome.RESULT_INVALID
+        mark = AnalysisMark.REJECTED if rejected else AnalysisMark.ANALYSED
+        return any(
+            self._store.mark_analysis(
+                analysis.scan_id,
+                analysis.account_id,
+                region,
+                analysis.instance_id,
+                mark,
+                (analysis.reason or "") if rejected else "",
+            )
+            for region in self._store.account_regions(analysis.scan_id, analysis.account_id)
+        )
 
 
 class ScanEventsAnnouncer:

@@ -18,7 +18,7 @@ from scanner.events import HostOutcomeEvent, InProcessBus
 from scanner.models import Host, HostResult
 from scanner.outcomes import HostOutcome
 from scanner.report import HostSummary
-from scanner.state import ScanStore, create_table
+from scanner.state import AnalysisMark, ScanStore, create_table
 from tests.findings.hostile import MIB
 from tests.findings.tarbuilder import INSTANCE, build_tar, statuses, valid_files
 
@@ -55,6 +55,7 @@ def store(aws: None) -> ScanStore:
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     create_table(dynamodb, TABLE)
     scans = ScanStore(dynamodb, TABLE)
+    scans.put_account(SCAN, ACCOUNT, "prod-web", REGION, None)
     scans.put_host(SCAN, ACCOUNT, REGION, Host(instance_id=INSTANCE, name="web-1"))
     return scans
 
@@ -165,6 +166,75 @@ def test_analyzer_marks_a_host_still_running_so_tracking_records_result_invalid(
         SCAN, ACCOUNT, REGION, INSTANCE, HostResult(outcome=HostOutcome.SUCCEEDED)
     )
     assert recorded is HostOutcome.RESULT_INVALID
+
+
+def _mark(store: ScanStore) -> tuple[AnalysisMark | None, str]:
+    host = store.host(SCAN, ACCOUNT, REGION, INSTANCE)
+    assert host is not None
+    return host.analysis, host.analysis_reason
+
+
+def test_analyzer_marks_the_host_analysed_once_its_findings_are_written(s3: Any, store: ScanStore) -> None:
+    analyzer = ObjectAnalyzer(s3, state=ScanStoreState(store))
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
+    assert _mark(store) == (None, "")
+
+    process_event(s3_event(KEY), analyzer)
+
+    assert _mark(store) == (AnalysisMark.ANALYSED, "")
+    assert len(read(s3, FINDINGS).splitlines()) == 67
+
+
+def test_a_redelivered_result_leaves_the_mark_as_it_was(s3: Any, store: ScanStore) -> None:
+    state = ScanStoreState(store)
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
+    process_event(s3_event(KEY), ObjectAnalyzer(s3, state=state))
+    analysis = ObjectAnalyzer(s3).analyze(entry.S3ObjectRef(bucket=BUCKET, key=KEY))
+    assert analysis is not None
+
+    assert not state.mark_judged(analysis)  # the second delivery's mark changes nothing
+    assert _mark(store) == (AnalysisMark.ANALYSED, "")
+
+
+def test_analyzer_marks_a_rejected_tar_with_its_reason(s3: Any, store: ScanStore) -> None:
+    store.record_outcome(SCAN, ACCOUNT, REGION, INSTANCE, HostResult(outcome=HostOutcome.SUCCEEDED))
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"not a tar at all" * 64)
+
+    process_event(s3_event(KEY), ObjectAnalyzer(s3, state=ScanStoreState(store)))
+
+    assert _mark(store) == (AnalysisMark.REJECTED, "not a tar archive")
+
+
+def test_a_rejected_re_upload_overrides_the_analysis_and_a_valid_one_does_not_undo_a_rejection(
+    s3: Any, store: ScanStore
+) -> None:
+    analyzer = ObjectAnalyzer(s3, state=ScanStoreState(store))
+    store.record_outcome(SCAN, ACCOUNT, REGION, INSTANCE, HostResult(outcome=HostOutcome.SUCCEEDED))
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
+    process_event(s3_event(KEY), analyzer)
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"not a tar at all" * 64)
+    process_event(s3_event(KEY), analyzer)
+    assert _mark(store) == (AnalysisMark.REJECTED, "not a tar archive")
+
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
+    process_event(s3_event(KEY), analyzer)
+
+    # As the outcome: the scan keeps the host RESULT_INVALID.
+    assert _mark(store) == (AnalysisMark.REJECTED, "not a tar archive")
+    host = store.host(SCAN, ACCOUNT, REGION, INSTANCE)
+    assert host is not None
+    assert host.outcome is HostOutcome.RESULT_INVALID
+
+
+def test_a_result_for_an_instance_the_scan_does_not_have_marks_nothing(s3: Any, store: ScanStore) -> None:
+    stranger = "i-0fedcba9876543210"
+    key = f"results/{SCAN}/{ACCOUNT}/{stranger}.tar"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=build_tar(valid_files(instance_id=stranger)))
+
+    process_event(s3_event(key), ObjectAnalyzer(s3, state=ScanStoreState(store)))
+
+    assert store.host(SCAN, ACCOUNT, REGION, stranger) is None  # no item was made up
+    assert _mark(store) == (None, "")
 
 
 def test_analyzer_rejects_an_oversized_object_without_downloading_it(s3: Any) -> None:
