@@ -236,6 +236,14 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "ko": "결과 파일: 이 스레드의 CSV·OCSF 첨부, 그리고 `s3://{bucket}/{prefix}`",
         "en": "Files: the CSV and OCSF attachments in this thread, and `s3://{bucket}/{prefix}`",
     },
+    "report_not_written": {
+        "ko": ":warning: 보고서 파일을 쓰지 못해 첨부가 없습니다: {reason}",
+        "en": ":warning: The report files could not be written, so nothing is attached: {reason}",
+    },
+    "report_not_analysed": {
+        "ko": ":hourglass: *분석되지 않은 호스트 {n}대* — 점검은 성공했지만 보고서를 쓸 때까지 결과가 분석되지 않아 발견 사항에 빠졌습니다",
+        "en": ":hourglass: *{n} hosts not analysed* — their checks succeeded, but their results were not analysed by the time the report was written, so they have no findings here",
+    },
     "checking": {
         "ko": "요청 권한을 확인한 뒤 진행합니다: {targets}",
         "en": "Checking that you may ask, then going ahead: {targets}",

@@ -6,8 +6,12 @@
 - Replies for what a reader must notice: an account that could not be entered, and failed hosts
   as their number crosses 1, 10, 50, 100, … (a burst gives one reply, not one per host).
 - ``scan.finished``: the final report as a reply broadcast to the channel, the findings files
-  attached with ``files_upload_v2``, and the parent's last update.
-Events may arrive twice or out of order (SQS): replies are de-duplicated by the event's ``seq``.
+  attached with ``files_upload_v2``, and the parent's last update. The worker has written the report
+  (``reports/<scan>/``) before it sends the event; the notifier reads the files the event names
+  (the summary and diff to render, the CSV and OCSF to attach) and computes nothing.
+Events may arrive twice or out of order (SQS): replies are de-duplicated by the event's ``seq``. A
+report whose message or files Slack refused is claimed back and the event fails, so SQS delivers
+it again; what was posted is not posted twice.
 """
 
 from __future__ import annotations
@@ -40,33 +44,24 @@ from scanner.errors import ScanNotFoundError
 from scanner.events import (
     AccountUnreachable,
     HostOutcomeEvent,
+    ReportFiles,
     ScanEvent,
     ScanFinished,
     parse_event,
 )
 from scanner.outcomes import FAILURES, HostOutcome
-from scanner.report import (
-    awaiting_analysis,
-    host_states,
-    publish_scan_report,
-    read_host_summaries,
-    report_keys,
-)
+from scanner.report import ScanDiff, ScanSummary
 from scanner.state import ScanStore
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_sqs import SQSClient
 
-__all__ = ["REFRESH_TYPE", "REPORT_TYPE", "Notifier", "handler"]
+__all__ = ["REFRESH_TYPE", "Notifier", "handler"]
 
 logger = logging.getLogger("cce_scan.notifier")
 
 REFRESH_TYPE = "notifier.refresh"
-REPORT_TYPE = "notifier.report"
-# How long the report waits for the analyzer (its own queue) to judge every uploaded result.
-ANALYSIS_WAIT_SECONDS = 180
-ANALYSIS_RETRY_SECONDS = 5
 FAILURE_THRESHOLDS = (1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
@@ -99,19 +94,11 @@ class Notifier:
             self.threads.clear_refresh(str(data["scan_id"]))
             self.refresh_parent(str(data["scan_id"]))
             return
-        if isinstance(data, dict) and data.get("type") == REPORT_TYPE:
-            finished = parse_event(json.dumps(data["event"]))
-            if isinstance(finished, ScanFinished):
-                self.handle(finished)
-            return
         self.handle(parse_event(body))
 
     def handle(self, event: ScanEvent) -> None:
         if isinstance(event, ScanFinished):
-            if self._analysis_pending(event):
-                return  # asked again in a few seconds
-            if self.threads.claim_event(event.scan_id, event.seq):
-                self.report(event)
+            self.report(event)
             self.refresh_parent(event.scan_id)
             return
         if isinstance(event, AccountUnreachable) and self.threads.claim_event(event.scan_id, event.seq):
@@ -222,14 +209,20 @@ class Notifier:
 
     # The final report
 
-    def _read_json(self, key: str) -> bytes | None:
+    def _read(self, key: str) -> bytes | None:
+        """A report file the event names; None when it is not there (or too large to attach)."""
         try:
             body = self.s3.get_object(Bucket=self.config.results_bucket, Key=key)["Body"]
-            return body.read(MAX_FILE_BYTES + 1)
+            try:
+                content: bytes = body.read(MAX_FILE_BYTES + 1)
+            finally:
+                body.close()
         except ClientError as exc:
             if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                logger.warning("report file %s is missing", key)
                 return None
             raise
+        return content if len(content) <= MAX_FILE_BYTES else None
 
     def _failed_hosts(self, scan_id: str, aliases: dict[str, str]) -> list[FailedHost]:
         hosts = []
@@ -263,67 +256,59 @@ class Notifier:
             )
         return hosts
 
-    def _analysis_pending(self, event: ScanFinished) -> bool:
-        """True (and a retry scheduled) while uploaded results still await the analyzer, for a while."""
-        if self.sqs is None or self.events_queue_url is None:
-            return False
-        waited = (datetime.now(UTC) - event.finished_at).total_seconds()
-        if waited >= ANALYSIS_WAIT_SECONDS:
-            return False
-        hosts = host_states(self.store.hosts(event.scan_id), self.store.accounts(event.scan_id))
-        summaries = read_host_summaries(self.s3, self.config.results_bucket, event.scan_id)
-        if not awaiting_analysis(hosts, summaries):
-            return False
-        self.sqs.send_message(
-            QueueUrl=self.events_queue_url,
-            MessageBody=json.dumps({"type": REPORT_TYPE, "event": json.loads(event.to_json())}),
-            DelaySeconds=ANALYSIS_RETRY_SECONDS,
-        )
-        return True
-
-    def _previous_scan(self, scan_id: str) -> str | None:
-        """The latest finished scan of the same targets before this one, for the diff."""
-        return self.store.previous_finished(self.store.get_scan(scan_id))
-
     def report(self, event: ScanFinished) -> None:
-        """Publish ``reports/<scan>/`` from every host's findings, then post it in the thread."""
+        """Post the report the event names in the thread (broadcast), then attach its files; each
+        once per event, and claimed back when Slack refuses it so the event's next delivery posts it."""
+        record = self.store.get_scan(event.scan_id)
+        channel, thread_ts = record.channel, record.thread_ts
+        if channel is None or thread_ts is None:
+            return
+        if self.threads.claim_event(event.scan_id, event.seq):
+            try:
+                self._post_report(event, channel, thread_ts)
+            except Exception:
+                self.threads.release_event(event.scan_id, event.seq)
+                raise
+        if event.report is not None and self.threads.claim_attachment(event.scan_id, event.seq):
+            try:
+                self._attach_files(event.scan_id, channel, thread_ts, event.report)
+            except Exception:
+                self.threads.release_attachment(event.scan_id, event.seq)
+                raise
+
+    def _post_report(self, event: ScanFinished, channel: str, thread_ts: str) -> None:
         aliases = {a.id: a.alias for a in self.config.accounts}
-        hosts = host_states(self.store.hosts(event.scan_id), self.store.accounts(event.scan_id))
-        published = publish_scan_report(
-            self.s3,
-            self.config.results_bucket,
-            event.scan_id,
-            hosts,
-            previous_scan_id=self._previous_scan(event.scan_id),
-        )
-        summary, diff = published
-        note = t(
-            "report_files", self.locale, bucket=self.config.results_bucket, prefix=f"reports/{event.scan_id}/"
-        )
+        summary: ScanSummary | None = None
+        diff: ScanDiff | None = None
+        note: str | None = None
+        if event.report is not None:
+            summary_json = self._read(event.report.summary)
+            summary = ScanSummary.model_validate_json(summary_json) if summary_json else None
+            diff_json = self._read(event.report.diff) if event.report.diff else None
+            diff = ScanDiff.model_validate_json(diff_json) if diff_json else None
+            prefix = f"reports/{event.scan_id}/"
+            note = t("report_files", self.locale, bucket=self.config.results_bucket, prefix=prefix)
+        elif event.report_error:
+            note = t("report_not_written", self.locale, reason=escape(truncate(event.report_error, 500)))
         blocks = report_blocks(
             event, summary, diff, self._failed_hosts(event.scan_id, aliases), aliases, self.locale, note
         )
-        self.reply(
-            event.scan_id,
-            report_text(event, self.locale),
+        self.slack.chat_postMessage(
+            channel=channel,
+            thread_ts=thread_ts,
+            text=report_text(event, self.locale),
             blocks=[b.to_dict() for b in blocks],
-            broadcast=True,
+            reply_broadcast=True,
         )
-        self._attach_files(event.scan_id, report_keys(event.scan_id))
 
-    def _attach_files(self, scan_id: str, keys: dict[str, str]) -> None:
-        record = self.store.get_scan(scan_id)
-        if record.channel is None or record.thread_ts is None:
-            return
+    def _attach_files(self, scan_id: str, channel: str, thread_ts: str, files: ReportFiles) -> None:
         uploads = []
-        for kind, filename in (("csv", f"cce-{scan_id}.csv"), ("ocsf", f"cce-{scan_id}.ocsf.jsonl")):
-            content = self._read_json(keys[kind])
-            if content and len(content) <= MAX_FILE_BYTES:
+        for key, filename in ((files.csv, f"cce-{scan_id}.csv"), (files.ocsf, f"cce-{scan_id}.ocsf.jsonl")):
+            content = self._read(key)
+            if content:
                 uploads.append({"content": content, "filename": filename, "title": filename})
         if uploads:
-            self.slack.files_upload_v2(
-                channel=record.channel, thread_ts=record.thread_ts, file_uploads=uploads
-            )
+            self.slack.files_upload_v2(channel=channel, thread_ts=thread_ts, file_uploads=uploads)
 
 
 # The Lambda entry: built once per cold start, nothing at import.

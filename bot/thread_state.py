@@ -1,8 +1,9 @@
 """What the notifier remembers per scan thread (``pk = SCAN#<scan>``, ``sk = #SLACK``).
 
 Lambda keeps no memory between invocations and SQS may deliver an event twice, so the notifier's
-throttle (one parent update per 3 s per scan), its de-duplication of replies (by event ``seq``)
-and its pending delayed refresh live here, each behind a conditional write.
+throttle (one parent update per 3 s per scan), its de-duplication of replies and of the report's
+attachments (by event ``seq``) and its pending delayed refresh live here, each behind a conditional
+write. A claim whose Slack call failed is released, so the event's next delivery makes the call.
 """
 
 from __future__ import annotations
@@ -77,11 +78,34 @@ class ThreadState:
 
     def claim_event(self, scan_id: str, seq: int) -> bool:
         """True the first time event ``seq`` of the scan is handled (SQS may deliver it again)."""
+        return self._claim(scan_id, "handled_seqs", seq)
+
+    def release_event(self, scan_id: str, seq: int) -> None:
+        """Undo :meth:`claim_event` after the reply failed, so a redelivery of the event replies."""
+        self._release(scan_id, "handled_seqs", seq)
+
+    def claim_attachment(self, scan_id: str, seq: int) -> bool:
+        """True the first time the files of event ``seq`` of the scan are attached."""
+        return self._claim(scan_id, "attached_seqs", seq)
+
+    def release_attachment(self, scan_id: str, seq: int) -> None:
+        """Undo :meth:`claim_attachment` after the upload failed."""
+        self._release(scan_id, "attached_seqs", seq)
+
+    def _claim(self, scan_id: str, attribute: str, seq: int) -> bool:
         return self._conditional(
             scan_id,
-            "ADD handled_seqs :seq",
-            "attribute_not_exists(handled_seqs) OR NOT contains(handled_seqs, :one)",
+            f"ADD {attribute} :seq",
+            f"attribute_not_exists({attribute}) OR NOT contains({attribute}, :one)",
             {":seq": {"NS": [str(seq)]}, ":one": {"N": str(seq)}},
+        )
+
+    def _release(self, scan_id: str, attribute: str, seq: int) -> None:
+        self._db.update_item(
+            TableName=self._table,
+            Key=_key(scan_id),
+            UpdateExpression=f"DELETE {attribute} :seq",
+            ExpressionAttributeValues={":seq": {"NS": [str(seq)]}},
         )
 
     def claim_threshold(self, scan_id: str, threshold: int) -> bool:

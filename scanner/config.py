@@ -166,6 +166,15 @@ class ScanSettings(_Strict):
     )
     approval_ttl_minutes: int = Field(default=60, ge=1, le=24 * 60)
     state_ttl_days: int = Field(default=90, ge=1, le=3650)
+    report_wait_seconds: int = Field(
+        default=180,
+        ge=0,
+        le=3600,
+        description=(
+            "How long after a scan closes its report waits for the analyzer to judge every uploaded "
+            "result; a host whose result is still not judged then is reported as not analysed."
+        ),
+    )
     working_directory: str = Field(
         default="/var/lib/cce-scan/{scan_id}",
         description="Where the host downloads, runs and packs; placeholders {scan_id} and {instance_id}.",

@@ -7,6 +7,11 @@ and ``at``. Parse any of them with :func:`parse_event`.
 
 Types: ``scan.started``, ``scan.progress``, ``scan.account_unreachable``, ``scan.host_outcome``,
 ``scan.finished`` (always the last one of a scan, also when every account failed).
+
+``scan.finished`` goes out once the scan's report is written (``reports/<scan>/``, named in its
+``report``), at least once: its ``seq`` is drawn when the scan closes, so every copy carries the same
+one and a consumer drops the copies by ``(scan_id, seq)``. A host outcome the analyzer corrects
+while the report waits for it is sent before ``scan.finished`` but numbered after it.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ __all__ = [
     "EventPort",
     "HostOutcomeEvent",
     "InProcessBus",
+    "ReportFiles",
     "ScanEvent",
     "ScanFinished",
     "ScanProgress",
@@ -103,8 +109,21 @@ class HostOutcomeEvent(_Event):
     command_id: str | None = None
 
 
+class ReportFiles(BaseModel):
+    """Where a scan's report is: object keys in the results bucket (``scanner.report.publish``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    summary: str = Field(description="ScanSummary JSON.")
+    diff: str | None = Field(default=None, description="ScanDiff JSON; None without a previous scan.")
+    csv: str
+    ocsf: str
+
+
 class ScanFinished(_Event):
-    """The scan is over: totals (adding up to every target) and the same by account."""
+    """The scan is over and its report written: totals (adding up to every target), the same by
+    account, and the report's files (None when no report is made, with ``report_error`` when writing
+    it failed)."""
 
     type: Literal["scan.finished"] = "scan.finished"
     status: Literal["FINISHED", "CANCELLED"]
@@ -113,6 +132,8 @@ class ScanFinished(_Event):
     by_account: dict[str, dict[HostOutcome, int]] = Field(description="Keyed by account alias.")
     started_at: datetime | None = None
     finished_at: datetime
+    report: ReportFiles | None = None
+    report_error: str | None = None
 
 
 ScanEvent = Annotated[

@@ -8,8 +8,13 @@
   hosts get their outcome after the sends. Queues round 1 of ``track``.
 - ``track``: one polling round per delivery, claimed per round so a duplicate does nothing; queues
   the next round after ``poll_interval_seconds`` until every host is final, then closes the account.
-- ``finalize``: when every account is closed, moves the scan to FINISHED (or CANCELLED) once and
-  emits ``scan.finished``.
+- ``finalize``: when every account is closed, moves the scan to FINISHED (or CANCELLED) once, drawing
+  the number of its ``scan.finished``. Then, in report rounds claimed one at a time: waits (re-queued
+  with a delay, never in the function) until the analyzer has judged every succeeded host's result or
+  ``scan.report_wait_seconds`` have passed since the close, writes ``reports/<scan>/`` (hosts not
+  judged by then are reported as not analysed), emits ``scan.finished`` naming the report's files,
+  and records the report published. A delivery that dies on the way is taken over; each step is
+  idempotent and the event keeps its number, so a copy is dropped by its consumer.
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from scanner.events import (
     AccountUnreachable,
     EventPort,
     HostOutcomeEvent,
+    ReportFiles,
     ScanFinished,
     ScanProgress,
 )
@@ -51,8 +57,18 @@ from scanner.models import HostResult, OutcomeDetail, ScanRecord, ScanStatus
 from scanner.outcomes import HostOutcome
 from scanner.presign import Presigner
 from scanner.ratelimit import RateLimiterRegistry
+from scanner.report import ReportError, ReportPort, awaiting_analysis, host_states, report_wait
 from scanner.sessions import AccountSession, SessionCache, warm_member_models
-from scanner.state import BATCH, AccountItem, AccountPhase, FinalTally, HostItem, HostPhase, ScanStore
+from scanner.state import (
+    BATCH,
+    AccountItem,
+    AccountPhase,
+    FinalTally,
+    HostItem,
+    HostPhase,
+    ReportClaim,
+    ScanStore,
+)
 from scanner.tracking import Pending, cancel, deadline_seconds, poll
 
 __all__ = ["JobHandlers", "Runtime"]
@@ -65,8 +81,17 @@ SWEEP_MARGIN = timedelta(minutes=5)
 TRACK_LEASE_SECONDS = 300.0
 # A recount takes seconds. The jobs queue's visibility timeout is six times the worker's timeout
 # (≥ 30 s), so at least 180 s: the next delivery of a job whose worker died finds its claim stale.
+# A report round takes its claim on the same terms (a round that writes a very large report for
+# longer than this may be taken over: writing it twice rewrites the same content).
 FINALIZE_LEASE_SECONDS = 120.0
 ACTIVE = (ScanStatus.RUNNING, ScanStatus.CANCELLING)
+CLOSED = (ScanStatus.FINISHED, ScanStatus.CANCELLED)
+# While the report waits for the analyzer, it looks again this often.
+REPORT_POLL_SECONDS = 5.0
+# A report that cannot be written is tried again this often, for this long after the wait is over;
+# then scan.finished goes out saying why there is no report.
+PUBLISH_RETRY_SECONDS = 30.0
+PUBLISH_GIVE_UP_SECONDS = 600.0
 
 
 @dataclass
@@ -79,6 +104,8 @@ class Runtime:
     jobs: JobQueue
     central_session: boto3.Session
     endpoint_url: str | None = None
+    # Where finalize writes the scan's report; None (in-process runs) writes none and waits for no analyzer.
+    reports: ReportPort | None = None
     partition: str = "aws"
     now: Callable[[], float] = time.time
     on_send: Callable[[str, str, SendResult], None] | None = None
@@ -126,9 +153,11 @@ class Runtime:
         events_queue_url: str,
         endpoint_url: str | None = None,
     ) -> Runtime:
-        """The runtime of a Lambda entry: state in DynamoDB, jobs and events through SQS."""
+        """The runtime of a Lambda entry: state in DynamoDB, jobs and events through SQS, reports in
+        the results bucket."""
         from scanner.events import SqsEventPublisher
         from scanner.jobs import SqsJobQueue
+        from scanner.report import S3Reports
 
         any_session: Any = session
         sqs = any_session.client("sqs")
@@ -140,6 +169,7 @@ class Runtime:
             central_session=session,
             endpoint_url=endpoint_url,
             partition=session.get_partition_for_region(session.region_name or config.central.region),
+            reports=S3Reports(any_session.client("s3"), config.results_bucket),
         )
 
 
@@ -573,43 +603,117 @@ class JobHandlers:
     # -- finalize ------------------------------------------------------------------------------
 
     def finalize(self, job: FinalizeJob) -> None:
+        """Close the scan once every account is done; then work a round of its report."""
+        scan = self.rt.store.get_scan(job.scan_id)
+        if scan.status in ACTIVE:
+            if not self._close_when_done(scan):
+                return
+        elif scan.status not in CLOSED:
+            return
+        # A job from before the close (tracking's, or the closing one delivered again) works round 1.
+        self._report(job.scan_id, max(job.round, 1))
+
+    def _close_when_done(self, scan: ScanRecord) -> bool:
+        """True when this delivery closed the scan: every account was done and it took the claim."""
         store = self.rt.store
-        scan = store.get_scan(job.scan_id)
-        if scan.status not in ACTIVE:
-            return
-        accounts = store.accounts(job.scan_id)
-        if any(a.phase != AccountPhase.DONE for a in accounts):
-            return
+        if any(a.phase != AccountPhase.DONE for a in store.accounts(scan.scan_id)):
+            return False
         owner = uuid.uuid4().hex
         if not store.claim_finalize(
-            job.scan_id, owner=owner, now=self.rt.now(), lease=FINALIZE_LEASE_SECONDS
+            scan.scan_id, owner=owner, now=self.rt.now(), lease=FINALIZE_LEASE_SECONDS
         ):
-            return  # another delivery is closing the scan
+            return False  # another delivery is closing the scan
         closed = None
         try:
             closed = self._close(scan)
         finally:
             if closed is None:  # failed, or another closed the scan: a later delivery may try
-                store.release_finalize(job.scan_id, owner=owner)
+                store.release_finalize(scan.scan_id, owner=owner)
         if closed is None:
-            return
-        tally, final, finished_at = closed
-        scan = store.get_scan(job.scan_id)
-        self.rt.events.publish(
-            ScanFinished(
-                scan_id=job.scan_id,
-                seq=store.next_event_seq(job.scan_id),
-                status="FINISHED" if final == ScanStatus.FINISHED else "CANCELLED",
-                total=scan.hosts_total,
-                counts=scan.counts,
-                by_account=tally.by_account(),
-                started_at=scan.started_at,
-                finished_at=finished_at,
-            )
-        )
-        self._forget(job.scan_id)
+            return False
+        self._forget(scan.scan_id)
+        return True
 
-    def _close(self, scan: ScanRecord) -> tuple[FinalTally, ScanStatus, datetime] | None:
+    def _report(self, scan_id: str, round_: int) -> None:
+        """Work report round ``round_`` if it is this delivery's to work (see the module docstring)."""
+        store = self.rt.store
+        claim = store.claim_report(scan_id, round_, now=self.rt.now(), lease=FINALIZE_LEASE_SECONDS)
+        if claim is None:
+            return  # published already, or the round is another delivery's
+        try:
+            self._report_round(claim, round_)
+        except BaseException:
+            store.release_report(scan_id, round_)  # the job's next delivery takes the round over
+            raise
+
+    def _report_round(self, claim: ReportClaim, round_: int) -> None:
+        scan, store = claim.scan, self.rt.store
+        hosts, accounts = store.hosts(scan.scan_id), store.accounts(scan.scan_id)
+        files: ReportFiles | None = None
+        error: str | None = None
+        if self.rt.reports is not None:
+            now = self.rt.utcnow()
+            closed_at = scan.finished_at or now
+            wait_seconds = self.rt.config.scan.report_wait_seconds
+            wait = report_wait(
+                len(awaiting_analysis(hosts)),
+                closed_at=closed_at,
+                now=now,
+                wait_seconds=wait_seconds,
+                poll_seconds=REPORT_POLL_SECONDS,
+            )
+            if wait is not None:
+                self._next_report_round(scan.scan_id, round_, wait)
+                return
+            try:
+                published = self.rt.reports.publish(
+                    scan.scan_id, host_states(hosts, accounts), previous_scan_id=store.previous_finished(scan)
+                )
+            except ReportError as exc:
+                if now < closed_at + timedelta(seconds=wait_seconds + PUBLISH_GIVE_UP_SECONDS):
+                    log.warning("scan %s: %s; trying again", scan.scan_id, exc)
+                    self._next_report_round(scan.scan_id, round_, PUBLISH_RETRY_SECONDS)
+                    return
+                log.error("scan %s: %s; giving up, scan.finished says so", scan.scan_id, exc)
+                error = str(exc)
+            else:
+                files = published.files
+        self.rt.events.publish(self._finished(scan, claim.finished_seq, hosts, accounts, files, error))
+        store.mark_report_published(scan.scan_id, self.rt.utcnow())
+
+    def _next_report_round(self, scan_id: str, round_: int, delay: float) -> None:
+        self.rt.jobs.submit(FinalizeJob(scan_id=scan_id, round=round_ + 1), delay_seconds=delay)
+
+    @staticmethod
+    def _finished(
+        scan: ScanRecord,
+        seq: int,
+        hosts: list[HostItem],
+        accounts: list[AccountItem],
+        files: ReportFiles | None,
+        error: str | None,
+    ) -> ScanFinished:
+        """``scan.finished`` counted from the items as they are now, the analyzer's corrections made
+        since the close included."""
+        tally = FinalTally(
+            tuple(accounts), tuple((h.account_id, h.outcome) for h in hosts if h.outcome is not None)
+        )
+        counts = tally.counts()
+        discovered = sum(a.hosts for a in accounts if a.discovered)
+        return ScanFinished(
+            scan_id=scan.scan_id,
+            seq=seq,
+            status="CANCELLED" if scan.status == ScanStatus.CANCELLED else "FINISHED",
+            total=discovered + counts.get(HostOutcome.ACCOUNT_UNREACHABLE, 0),
+            counts=dict(counts),
+            by_account=tally.by_account(),
+            started_at=scan.started_at,
+            finished_at=scan.finished_at or datetime.now(UTC),
+            report=files,
+            report_error=error,
+        )
+
+    def _close(self, scan: ScanRecord) -> ScanStatus | None:
         """Close the scan, recounted, from the active status it has: FINISHED when it was running,
         CANCELLED when it was being cancelled. A cancel may move it from RUNNING to CANCELLING
         meanwhile; it is then closed as CANCELLED. None when it is no longer active."""
@@ -617,9 +721,8 @@ class JobHandlers:
         for _ in range(len(ACTIVE)):  # the status only moves forward: RUNNING, then CANCELLING
             final = ScanStatus.FINISHED if scan.status == ScanStatus.RUNNING else ScanStatus.CANCELLED
             finished_at = self.rt.utcnow()
-            tally = store.finalize(scan.scan_id, (scan.status,), final, finished_at.isoformat())
-            if tally is not None:
-                return tally, final, finished_at
+            if store.finalize(scan.scan_id, (scan.status,), final, finished_at.isoformat()) is not None:
+                return final
             scan = store.get_scan(scan.scan_id)
             if scan.status not in ACTIVE:
                 return None

@@ -1,7 +1,8 @@
 """Job messages and their two transports: in-process worker threads (local) and SQS (AWS).
 
 A scan runs as ``dispatch(scan, account, region)`` per account and region, then ``track(…)``
-(re-queued with a delay until every host is final), then ``finalize(scan)``. Both transports
+(re-queued with a delay until every host is final), then ``finalize(scan)`` (re-queued with a delay
+while the report waits for the analyzer). Both transports
 deliver at least once; the handlers (:mod:`scanner.handlers`) are idempotent, so a job delivered
 twice changes nothing.
 """
@@ -64,9 +65,11 @@ class TrackJob(_Job):
 
 
 class FinalizeJob(_Job):
-    """Close the scan when every account is done (emits ``scan.finished`` once)."""
+    """Close the scan when every account is done, then write its report and emit ``scan.finished``;
+    ``round`` ≥ 1 is a report round re-queued while the report waits for the analyzer."""
 
     kind: Literal["finalize"] = "finalize"
+    round: int = Field(default=0, ge=0)
 
 
 Job = Annotated[DispatchJob | TrackJob | FinalizeJob, Field(discriminator="kind")]

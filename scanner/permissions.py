@@ -221,12 +221,6 @@ def _notifier(d: Deployment, facts: Facts) -> list[Need]:
         ),
         _need(
             ["dynamodb:Query"],
-            [d.index_arn(SCANS_BY_TARGETS.name)],
-            "scanner/state.py ScanStore.previous_finished (the report's diff)",
-            r,
-        ),
-        _need(
-            ["dynamodb:Query"],
             [d.index_arn(PENDING_APPROVALS.name)],
             "bot/approvals.py ApprovalStore.pending_due (the scheduled approval sweep)",
             r,
@@ -240,33 +234,20 @@ def _notifier(d: Deployment, facts: Facts) -> list[Need]:
         _need(
             ["sqs:SendMessage"],
             [events],
-            "bot/notifier.py schedules its delayed refreshes and report catch-ups on the events queue",
+            "bot/notifier.py schedules its delayed parent refreshes on the events queue",
             r,
         ),
         _need(
             ["s3:GetObject"],
-            [d.objects_arn("findings/*"), d.objects_arn("reports/*")],
-            "scanner/report (host summaries, findings into the report) and bot/notifier.py "
-            "(report files attached to the thread)",
-            r,
-        ),
-        _need(
-            ["s3:ListBucket"],
-            [d.bucket_arn],
-            "scanner/report/collect.py read_host_summaries lists findings/<scan>/",
-            r,
-            ContextValue(name="s3:prefix", values=("findings/",)),
-        ),
-        _need(
-            ["s3:ListBucket"],
-            [d.bucket_arn],
-            "a report file not written yet must read as NoSuchKey, not AccessDenied (bot/notifier.py)",
-            r,
-        ),
-        _need(
-            ["s3:PutObject", "s3:AbortMultipartUpload"],
             [d.objects_arn("reports/*")],
-            "scanner/report/publish.py publish_scan_report writes reports/<scan>/ (multipart uploads)",
+            "bot/notifier.py reads the report files scan.finished names (summary and diff to render, "
+            "CSV and OCSF to attach)",
+            r,
+        ),
+        _need(
+            ["s3:ListBucket"],
+            [d.bucket_arn],
+            "a report file that is missing must read as NoSuchKey, not AccessDenied (bot/notifier.py)",
             r,
         ),
     ]
@@ -313,6 +294,32 @@ def _worker(d: Deployment, facts: Facts) -> list[Need]:
             "scanner/presign.py signs each host's result upload with the worker's credentials",
             r,
         ),
+        _need(
+            ["dynamodb:Query"],
+            [d.index_arn(SCANS_BY_TARGETS.name)],
+            "scanner/handlers.py finalize: ScanStore.previous_finished (the report's diff)",
+            r,
+        ),
+        _need(
+            ["s3:ListBucket"],
+            [d.bucket_arn],
+            "scanner/report/collect.py read_host_summaries lists findings/<scan>/ (the scan's and "
+            "the previous scan's) when finalize writes the report",
+            r,
+            ContextValue(name="s3:prefix", values=("findings/",)),
+        ),
+        _need(
+            ["s3:GetObject"],
+            [d.objects_arn("findings/*")],
+            "scanner/report (host summaries, every host's findings into the report's files)",
+            r,
+        ),
+        _need(
+            ["s3:PutObject", "s3:AbortMultipartUpload"],
+            [d.objects_arn("reports/*")],
+            "scanner/report/publish.py publish_scan_report writes reports/<scan>/ (multipart uploads)",
+            r,
+        ),
     ]
 
 
@@ -320,10 +327,10 @@ def _analyzer(d: Deployment, facts: Facts) -> list[Need]:
     r = d.region
     return [
         _need(
-            ["dynamodb:Query", "dynamodb:UpdateItem"],
+            ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem"],
             [d.table_arn],
-            "scanner/entries/analyzer.py ScanStoreState (hosts, mark_result_invalid) and "
-            "ScanEventsAnnouncer (next_event_seq)",
+            "scanner/entries/analyzer.py ScanStoreState (account_regions, host, mark_result_invalid, "
+            "mark_analysis) and ScanEventsAnnouncer (next_event_seq)",
             r,
         ),
         _need(

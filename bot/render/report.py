@@ -1,9 +1,9 @@
 """The final report, posted as a reply broadcast to the channel: always within Slack's limits.
 
-Totals by outcome, failed hosts grouped by reason (top groups, "and M more"), pass rate per
-account, the items that fail on most hosts with Korean and English titles and severity, the
-high-severity failures, and what changed since the previous scan. Every string that came from a
-host (names, reasons, stderr) is escaped.
+Totals by outcome, failed hosts grouped by reason (top groups, "and M more"), the hosts whose result
+was not analysed in time, pass rate per account, the items that fail on most hosts with Korean and
+English titles and severity, the high-severity failures, and what changed since the previous scan.
+Every string that came from a host (names, reasons, stderr) is escaped.
 """
 
 from __future__ import annotations
@@ -109,6 +109,13 @@ def _failed_groups(hosts: Sequence[FailedHost], locale: Locale) -> list[str]:
     return lines
 
 
+def _not_analysed(summary: ScanSummary, locale: Locale) -> str:
+    hosts = summary.not_analysed
+    names = ", ".join(code(h.hostname or h.instance_id) for h in hosts[:HOSTS_PER_GROUP])
+    heading = t("report_not_analysed", locale, n=str(len(hosts)))
+    return f"{heading}\n{names}{_more(len(hosts) - HOSTS_PER_GROUP, locale)}"
+
+
 def _accounts(summary: ScanSummary, aliases: dict[str, str], locale: Locale) -> str:
     lines = []
     ranked = sorted(
@@ -194,6 +201,9 @@ def report_blocks(
         blocks.append(DividerBlock())
         blocks.append(_section(f"*{t('report_failed_hosts', locale)}*"))
         blocks.extend(_section(line) for line in groups)
+    if summary is not None and summary.not_analysed:
+        blocks.append(DividerBlock())
+        blocks.append(_section(_not_analysed(summary, locale)))
     if summary is not None:
         blocks.append(DividerBlock())
         blocks.append(_section(f"*{t('report_accounts', locale)}*\n{_accounts(summary, aliases, locale)}"))

@@ -2,23 +2,43 @@
 
 from __future__ import annotations
 
-from scanner.report.collect import HostState, awaiting_analysis, combine, read_host_summaries
+from scanner.report.collect import NOT_ANALYSED, HostState, combine, read_host_summaries
 from scanner.report.diff import diff_scans
 from scanner.report.errors import ReportError, ReportReadError, ReportWriteError
-from scanner.report.models import AccountSummary, HostSummary, ItemChange, ItemFailures, ScanDiff, ScanSummary
-from scanner.report.publish import PublishedReport, host_states, publish_scan_report, report_keys
+from scanner.report.models import (
+    AccountSummary,
+    HostRef,
+    HostSummary,
+    ItemChange,
+    ItemFailures,
+    ScanDiff,
+    ScanSummary,
+)
+from scanner.report.publish import (
+    PublishedReport,
+    ReportPort,
+    S3Reports,
+    host_states,
+    publish_scan_report,
+    report_keys,
+)
+from scanner.report.readiness import awaiting_analysis, report_wait
 from scanner.report.summary import ScanAggregator, summarize_host, summarize_outcome, summarize_scan
 
 __all__ = [
+    "NOT_ANALYSED",
     "AccountSummary",
+    "HostRef",
     "HostState",
     "HostSummary",
     "ItemChange",
     "ItemFailures",
     "PublishedReport",
     "ReportError",
+    "ReportPort",
     "ReportReadError",
     "ReportWriteError",
+    "S3Reports",
     "ScanAggregator",
     "ScanDiff",
     "ScanSummary",
@@ -29,6 +49,7 @@ __all__ = [
     "publish_scan_report",
     "read_host_summaries",
     "report_keys",
+    "report_wait",
     "summarize_host",
     "summarize_outcome",
     "summarize_scan",

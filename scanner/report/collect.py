@@ -23,12 +23,13 @@ from scanner.report.summary import summarize_outcome
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["HostState", "awaiting_analysis", "combine", "read_host_summaries"]
+__all__ = ["NOT_ANALYSED", "HostState", "combine", "read_host_summaries"]
 
 _SUMMARY_KEY = re.compile(
     r"^findings/[^/]+/(?P<account>\d{12})/(?P<instance>(?:i|mi)-[0-9a-f]{8,17})\.summary\.json$"
 )
 MAX_SUMMARY_BYTES = 256 * 1024
+NOT_ANALYSED = "not analysed: the analyzer had not judged the uploaded result when the report was written"
 
 
 class HostState(NamedTuple):
@@ -74,8 +75,8 @@ def combine(
     has one; hosts still running are left out, so pass only finished scans when totals matter).
 
     A host the state calls SUCCEEDED takes the analyzer's summary when there is one (whose outcome,
-    RESULT_INVALID included, wins); without one it stays SUCCEEDED with no counts and the reason
-    "findings not available". Every other host is its outcome and reason.
+    RESULT_INVALID included, wins); without one it stays SUCCEEDED, marked not analysed, with no
+    counts and the reason :data:`NOT_ANALYSED`. Every other host is its outcome and reason.
     """
     combined: list[HostSummary] = []
     for host in hosts:
@@ -93,7 +94,8 @@ def combine(
                     hostname=host.name,
                     region=host.region,
                     outcome=HostOutcome.SUCCEEDED,
-                    reason="findings not available",
+                    reason=NOT_ANALYSED,
+                    not_analysed=True,
                 )
             )
             continue
@@ -109,15 +111,3 @@ def combine(
             )
         )
     return combined
-
-
-def awaiting_analysis(
-    hosts: Iterable[HostState], summaries: Mapping[tuple[str, str], HostSummary]
-) -> list[HostState]:
-    """SUCCEEDED hosts whose result the analyzer has not judged yet (it runs on its own queue):
-    whoever finalizes a scan can wait for this to be empty, with a time limit, before publishing."""
-    return [
-        host
-        for host in hosts
-        if host.outcome is HostOutcome.SUCCEEDED and (host.account_id, host.instance_id) not in summaries
-    ]

@@ -37,12 +37,13 @@ def diff_scans(
     scan_id: str,
     previous_scan_id: str | None = None,
 ) -> ScanDiff:
-    """Compare per (account, instance, code). Only hosts with results now are compared; a host that
-    had results before but none now is counted in ``hosts_not_rescanned`` and changes nothing."""
+    """Compare per (account, instance, code). Only hosts with results now are compared (not one
+    whose result was not analysed); a host that had results before but none now is counted in
+    ``hosts_not_rescanned`` and changes nothing."""
     before: dict[tuple[str, str], HostSummary] = {
         (host.account_id, host.instance_id): host
         for host in previous
-        if host.outcome is HostOutcome.SUCCEEDED
+        if host.outcome is HostOutcome.SUCCEEDED and not host.not_analysed
     }
     new_failures: list[ItemChange] = []
     fixed: list[ItemChange] = []
@@ -51,7 +52,7 @@ def diff_scans(
     compared = hosts_new = 0
     seen: set[tuple[str, str]] = set()
     for host in current:
-        if host.outcome is not HostOutcome.SUCCEEDED:
+        if host.outcome is not HostOutcome.SUCCEEDED or host.not_analysed:
             continue
         key = (host.account_id, host.instance_id)
         seen.add(key)

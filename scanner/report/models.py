@@ -7,7 +7,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from scanner.outcomes import HostOutcome
 from scanner.results import Severity, Status
 
-__all__ = ["AccountSummary", "HostSummary", "ItemChange", "ItemFailures", "ScanDiff", "ScanSummary"]
+__all__ = [
+    "AccountSummary",
+    "HostRef",
+    "HostSummary",
+    "ItemChange",
+    "ItemFailures",
+    "ScanDiff",
+    "ScanSummary",
+]
 
 
 class _Frozen(BaseModel):
@@ -30,6 +38,21 @@ class HostSummary(_Frozen):
     statuses: dict[str, Status] = Field(
         default_factory=dict, description="Code → status; what diffs compare."
     )
+    not_analysed: bool = Field(
+        default=False,
+        description=(
+            "The host SUCCEEDED but the analyzer had not judged its result when the report was "
+            "written: it has no findings in this report."
+        ),
+    )
+
+
+class HostRef(_Frozen):
+    """A host, as a report lists it."""
+
+    account_id: str
+    instance_id: str
+    hostname: str | None = None
 
 
 class AccountSummary(_Frozen):
@@ -64,6 +87,9 @@ class ScanSummary(_Frozen):
     by_severity: dict[Severity, dict[Status, int]]
     accounts: tuple[AccountSummary, ...]
     top_failing: tuple[ItemFailures, ...]
+    not_analysed: tuple[HostRef, ...] = Field(
+        default=(), description="Succeeded hosts whose result was not analysed in time (no findings)."
+    )
 
 
 class ItemChange(_Frozen):

@@ -1,6 +1,8 @@
 """Write a finished scan's report to ``reports/<scan>/`` in the results bucket.
 
-What the bot's notifier attaches to the final Slack message (``bot.notifier.report_keys``):
+The worker writes it when it finalizes the scan (``scanner.handlers``), before ``scan.finished``
+names its files (:class:`scanner.events.ReportFiles`); the bot's notifier renders the summary and
+diff and attaches the two findings files:
 
 - ``summary.json`` — :class:`ScanSummary` over every targeted host (the analyzer's host summaries
   joined with the scan state's outcomes, see :func:`scanner.report.collect.combine`);
@@ -9,18 +11,20 @@ What the bot's notifier attaches to the final Slack message (``bot.notifier.repo
 - ``findings.csv`` — every host's rows, UTF-8 with a byte-order mark and one header.
 
 The two findings files are streamed host by host into a multipart upload, so memory stays flat
-whatever the fleet size. A result the analyzer has not processed yet when this runs is reported as
-SUCCEEDED with "findings not available".
+whatever the fleet size. A succeeded host whose result the analyzer has not judged when this runs
+is reported as not analysed. Writing again rewrites the same content.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from botocore.exceptions import ClientError
 
+from scanner.events import ReportFiles
 from scanner.findings.csvout import BOM, COLUMNS
 from scanner.outcomes import HostOutcome
 from scanner.report.collect import HostState, combine, read_host_summaries
@@ -32,11 +36,11 @@ from scanner.report.summary import summarize_scan
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["PublishedReport", "host_states", "publish_scan_report", "report_keys"]
+__all__ = ["PublishedReport", "ReportPort", "S3Reports", "host_states", "publish_scan_report", "report_keys"]
 
 
 def report_keys(scan_id: str) -> dict[str, str]:
-    """The report's object keys (the same names ``bot.notifier.report_keys`` reads)."""
+    """The report's object keys."""
     prefix = f"reports/{scan_id}/"
     return {
         "summary": prefix + "summary.json",
@@ -102,18 +106,13 @@ def host_states(hosts: Iterable[_HostLike], accounts: Iterable[_AccountLike] = (
     return states
 
 
-class PublishedReport(tuple[ScanSummary, ScanDiff | None]):
-    """The summary and the diff that were written."""
+@dataclass(frozen=True)
+class PublishedReport:
+    """The summary and the diff that were written, and the keys of every file written."""
 
-    __slots__ = ()
-
-    @property
-    def summary(self) -> ScanSummary:
-        return self[0]
-
-    @property
-    def diff(self) -> ScanDiff | None:
-        return self[1]
+    summary: ScanSummary
+    diff: ScanDiff | None
+    files: ReportFiles
 
 
 class _Chain(io.RawIOBase):
@@ -206,9 +205,36 @@ def publish_scan_report(
         )
     except ClientError as exc:
         raise ReportWriteError(f"cannot write the report of scan {scan_id}: {exc}") from exc
-    return PublishedReport((summary, diff))
+    files = ReportFiles(
+        summary=keys["summary"],
+        diff=keys["diff"] if diff is not None else None,
+        csv=keys["csv"],
+        ocsf=keys["ocsf"],
+    )
+    return PublishedReport(summary, diff, files)
 
 
 def _concat(*parts: Iterator[bytes]) -> Iterator[bytes]:
     for part in parts:
         yield from part
+
+
+class ReportPort(Protocol):
+    """Where a closed scan's report is written (the worker's finalize)."""
+
+    def publish(
+        self, scan_id: str, hosts: Iterable[HostState], *, previous_scan_id: str | None
+    ) -> PublishedReport: ...
+
+
+class S3Reports:
+    """:class:`ReportPort` over the results bucket: :func:`publish_scan_report`."""
+
+    def __init__(self, s3: S3Client, bucket: str) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+
+    def publish(
+        self, scan_id: str, hosts: Iterable[HostState], *, previous_scan_id: str | None
+    ) -> PublishedReport:
+        return publish_scan_report(self._s3, self._bucket, scan_id, hosts, previous_scan_id=previous_scan_id)

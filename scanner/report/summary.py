@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from scanner.findings.models import Finding
 from scanner.outcomes import HostOutcome
-from scanner.report.models import AccountSummary, HostSummary, ItemFailures, ScanSummary
+from scanner.report.models import AccountSummary, HostRef, HostSummary, ItemFailures, ScanSummary
 from scanner.results import ITEMS, Severity, Status
 
 __all__ = ["ScanAggregator", "summarize_host", "summarize_outcome", "summarize_scan"]
@@ -83,6 +83,7 @@ class ScanAggregator:
         self._by_severity: dict[Severity, Counter[Status]] = {severity: Counter() for severity in Severity}
         self._accounts: dict[str, Counter[str]] = {}
         self._failing: Counter[str] = Counter()
+        self._not_analysed: list[HostRef] = []
 
     def add(self, host: HostSummary) -> None:
         self._hosts += 1
@@ -91,6 +92,10 @@ class ScanAggregator:
         account["hosts"] += 1
         if host.outcome is not HostOutcome.SUCCEEDED:
             return
+        if host.not_analysed:
+            self._not_analysed.append(
+                HostRef(account_id=host.account_id, instance_id=host.instance_id, hostname=host.hostname)
+            )
         account["succeeded"] += 1
         account["good"] += host.counts.get(Status.GOOD, 0)
         account["vulnerable"] += host.counts.get(Status.VULNERABLE, 0)
@@ -137,6 +142,7 @@ class ScanAggregator:
             by_severity={s: _ordered(c) for s, c in self._by_severity.items() if c},
             accounts=tuple(accounts),
             top_failing=top_failing,
+            not_analysed=tuple(self._not_analysed),
         )
 
 

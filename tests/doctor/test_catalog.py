@@ -64,7 +64,6 @@ UNUSED_GRANTS: dict[tuple[str, str, str], str] = {
         ("worker", f"dynamodb:{action}", TABLE): "the worker neither creates scans nor lists them"
         for action in ("BatchGetItem", "PutItem")
     },
-    ("worker", "dynamodb:Query", f"{TABLE}/index/*"): "the worker reads no index",
     ("worker", "s3:ListBucket", BUCKET): "only the bot starts scans (finds the current bundle)",
     (
         "worker",
@@ -75,15 +74,10 @@ UNUSED_GRANTS: dict[tuple[str, str, str], str] = {
         "neither the worker's code nor its SQS trigger changes a message's visibility"
     ),
     **{
-        ("analyzer", f"dynamodb:{action}", TABLE): "the analyzer queries hosts and updates items only"
-        for action in ("BatchGetItem", "BatchWriteItem", "GetItem", "PutItem")
+        ("analyzer", f"dynamodb:{action}", TABLE): "the analyzer reads and updates single items only"
+        for action in ("BatchGetItem", "BatchWriteItem", "PutItem")
     },
     ("analyzer", "dynamodb:Query", f"{TABLE}/index/*"): "the analyzer reads no index",
-    ("analyzer", "s3:GetObject", f"{BUCKET}/findings/*"): "the analyzer writes findings, never reads them",
-    **{
-        ("analyzer", f"s3:{action}", f"{BUCKET}/reports/*"): "the notifier writes reports, not the analyzer"
-        for action in ("GetObject", "PutObject", "DeleteObject")
-    },
 }
 
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -13,8 +14,11 @@ import pytest
 from moto import mock_aws
 
 from scanner.entries.analyzer import ObjectAnalyzer, S3ObjectRef
+from scanner.events import ReportFiles
 from scanner.outcomes import HostOutcome
 from scanner.report import (
+    NOT_ANALYSED,
+    HostRef,
     HostState,
     ScanDiff,
     ScanSummary,
@@ -24,9 +28,11 @@ from scanner.report import (
     publish_scan_report,
     read_host_summaries,
     report_keys,
+    report_wait,
     summarize_scan,
 )
 from scanner.report.publish import _Chain
+from scanner.state import AnalysisMark, HostItem, HostPhase
 from tests.findings.tarbuilder import build_tar, statuses, valid_files
 
 REGION = "us-east-1"
@@ -64,7 +70,6 @@ def test_report_covers_every_targeted_host_and_diffs_against_the_previous_scan(s
     ]
 
     summaries = read_host_summaries(s3, BUCKET, "new")
-    assert [h.instance_id for h in awaiting_analysis(state, summaries)] == ["i-00000000000000004"]
     current = combine("new", state, summaries)
     scan = summarize_scan("new", current)
     diff = diff_scans(
@@ -79,10 +84,30 @@ def test_report_covers_every_targeted_host_and_diffs_against_the_previous_scan(s
     }
     by_instance = {h.instance_id: h for h in current}
     assert by_instance[BAD].reason == "not a tar archive"
-    assert by_instance["i-00000000000000004"].reason == "findings not available"
+    assert by_instance["i-00000000000000004"].reason == NOT_ANALYSED
+    assert scan.not_analysed == (HostRef(account_id=ACCOUNT, instance_id="i-00000000000000004"),)
     assert [(c.code, c.before) for c in diff.new_failures] == [("U-03", "GOOD")]
     assert [c.code for c in diff.fixed] == ["U-02"]
     assert diff.unchanged == 1
+    assert (diff.hosts_compared, diff.hosts_new) == (1, 0)  # the host not analysed is not compared
+
+
+def test_a_host_analysed_before_but_not_now_is_not_rescanned_rather_than_all_fixed(s3: Any) -> None:
+    analyze(s3, "old", OK, build_tar(valid_files(statuses(["U-01", "U-02"]), instance_id=OK)))
+    state = [HostState(ACCOUNT, OK, HostOutcome.SUCCEEDED, name="web-1")]
+
+    current = combine("new", state, read_host_summaries(s3, BUCKET, "new"))
+    diff = diff_scans(
+        current, read_host_summaries(s3, BUCKET, "old").values(), scan_id="new", previous_scan_id="old"
+    )
+
+    [host] = current
+    assert (host.outcome, host.not_analysed, host.counts) == (HostOutcome.SUCCEEDED, True, {})
+    assert diff.fixed == ()
+    assert (diff.hosts_compared, diff.hosts_not_rescanned) == (0, 1)
+    assert summarize_scan("new", current).not_analysed == (
+        HostRef(account_id=ACCOUNT, instance_id=OK, hostname="web-1"),
+    )
 
 
 def test_published_report_holds_summary_diff_and_exports_under_the_scans_keys(s3: Any) -> None:
@@ -101,6 +126,9 @@ def test_published_report_holds_summary_diff_and_exports_under_the_scans_keys(s3
     published = publish_scan_report(s3, BUCKET, "new", state, previous_scan_id="old")
 
     keys = report_keys("new")
+    assert published.files == ReportFiles(
+        summary=keys["summary"], diff=keys["diff"], csv=keys["csv"], ocsf=keys["ocsf"]
+    )
     summary = ScanSummary.model_validate_json(
         s3.get_object(Bucket=BUCKET, Key=keys["summary"])["Body"].read()
     )
@@ -120,6 +148,52 @@ def test_published_report_holds_summary_diff_and_exports_under_the_scans_keys(s3
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
     assert len(rows) == 134
     assert {row["instance_id"] for row in rows} == {OK, other}
+
+
+def test_a_report_without_a_previous_scan_names_no_diff_and_writes_none(s3: Any) -> None:
+    analyze(s3, "new", OK, build_tar(valid_files(statuses(["U-01"]), instance_id=OK)))
+
+    published = publish_scan_report(s3, BUCKET, "new", [HostState(ACCOUNT, OK, HostOutcome.SUCCEEDED)])
+
+    assert published.diff is None
+    assert published.files.diff is None
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=report_keys("new")["diff"])
+    assert published.summary.not_analysed == ()
+
+
+def _host(instance: str, outcome: HostOutcome | None, analysis: AnalysisMark | None) -> HostItem:
+    return HostItem(
+        ACCOUNT, REGION, instance, None, None, HostPhase.DONE, None, None, outcome, None, None, analysis
+    )
+
+
+def test_the_report_awaits_only_succeeded_hosts_the_analyzer_has_not_marked() -> None:
+    hosts = [
+        _host("i-00000000000000001", HostOutcome.SUCCEEDED, AnalysisMark.ANALYSED),
+        _host("i-00000000000000002", HostOutcome.SUCCEEDED, None),
+        _host("i-00000000000000003", HostOutcome.RESULT_INVALID, AnalysisMark.REJECTED),
+        _host("i-00000000000000004", HostOutcome.TIMED_OUT, None),
+        _host("i-00000000000000005", None, AnalysisMark.ANALYSED),
+    ]
+    assert [h.instance_id for h in awaiting_analysis(hosts)] == ["i-00000000000000002"]
+
+
+@pytest.mark.parametrize(
+    ("awaited", "elapsed", "wait"),
+    [
+        (0, 0.0, None),  # nothing awaited: written at once
+        (2, 0.0, 5.0),  # looked at again after the poll interval
+        (2, 178.0, 2.0),  # never past the end of the wait
+        (2, 180.0, None),  # the wait is over: written with the hosts not analysed
+        (2, 500.0, None),
+    ],
+)
+def test_the_report_waits_for_the_analyzer_no_longer_than_its_wait(
+    awaited: int, elapsed: float, wait: float | None
+) -> None:
+    closed = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    now = closed + timedelta(seconds=elapsed)
+    assert report_wait(awaited, closed_at=closed, now=now, wait_seconds=180, poll_seconds=5) == wait
 
 
 def test_report_stream_joins_parts_whatever_the_read_size() -> None:

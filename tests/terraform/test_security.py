@@ -170,19 +170,26 @@ def test_worker_assumes_only_the_member_role_in_organization_accounts() -> None:
     ]
 
 
-def test_worker_signs_only_bundle_gets_and_result_puts() -> None:
+def test_worker_signs_bundle_gets_and_result_puts_and_writes_only_reports() -> None:
     worker = (
         by_document(CENTRAL, "worker") + by_document(CENTRAL, "common") + by_document(CENTRAL, "start_scans")
     )
     object_grants = {(a, r) for s in worker for a in s.actions if a.startswith("s3:") for r in s.resources}
+    results = "${aws_s3_bucket.results.arn}"
 
     assert object_grants == {
-        ("s3:GetObject", "${aws_s3_bucket.results.arn}/bundles/*"),
-        ("s3:PutObject", "${aws_s3_bucket.results.arn}/results/*"),
-        ("s3:ListBucket", "${aws_s3_bucket.results.arn}"),
+        ("s3:GetObject", f"{results}/bundles/*"),
+        ("s3:PutObject", f"{results}/results/*"),
+        ("s3:ListBucket", results),
+        ("s3:GetObject", f"{results}/findings/*"),
+        ("s3:PutObject", f"{results}/reports/*"),
+        ("s3:AbortMultipartUpload", f"{results}/reports/*"),
     }
-    listing = granting(worker, "s3:ListBucket")[0]
-    assert listing.conditions == [("StringLike", "s3:prefix", ["bundles/", "bundles/*"])]
+    listings = sorted(s.conditions for s in granting(worker, "s3:ListBucket"))
+    assert listings == [
+        [("StringLike", "s3:prefix", ["bundles/", "bundles/*"])],
+        [("StringLike", "s3:prefix", ["findings/*"])],
+    ]
 
 
 def test_bot_invokes_itself_and_the_worker_sends_only_to_its_queues_and_uses_its_table() -> None:
@@ -423,15 +430,31 @@ def test_document_is_the_rendered_file_shared_only_with_the_member_accounts() ->
     assert not re.search(r"\bAll\b", str(document["permissions"]))
 
 
-def test_analyzer_reads_results_and_writes_only_findings_and_reports() -> None:
+def test_analyzer_reads_results_and_writes_only_findings() -> None:
     analyzer = by_document(CENTRAL, "analyzer") + by_document(CENTRAL, "common")
     grants = {(a, r) for s in analyzer for a in s.actions if a.startswith("s3:") for r in s.resources}
     results = "${aws_s3_bucket.results.arn}"
 
     writes = {r for a, r in grants if a in ("s3:PutObject", "s3:DeleteObject")}
-    assert writes == {f"{results}/findings/*", f"{results}/reports/*"}
+    assert writes == {f"{results}/findings/*"}
     assert ("s3:GetObject", f"{results}/results/*") in grants
     assert not [r for a, r in grants if r.endswith(("/bundles/*", "/results/*")) and a != "s3:GetObject"]
+
+
+def test_only_the_worker_writes_reports_and_the_notifier_only_reads_them() -> None:
+    results = "${aws_s3_bucket.results.arn}"
+    writers = {
+        s.document
+        for s in ALLOWS
+        if f"{results}/reports/*" in s.resources and {"s3:PutObject", "s3:DeleteObject"} & set(s.actions)
+    }
+    notifier = by_document(CENTRAL, "notifier")
+    notifier_objects = {
+        (a, r) for s in notifier for a in s.actions if a.startswith("s3:") for r in s.resources
+    }
+
+    assert writers == {"worker"}
+    assert notifier_objects == {("s3:GetObject", f"{results}/reports/*"), ("s3:ListBucket", results)}
 
 
 def test_bot_and_worker_include_exactly_their_documents() -> None:

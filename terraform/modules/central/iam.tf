@@ -185,7 +185,7 @@ data "aws_iam_policy_document" "notifier" {
     resources = [aws_secretsmanager_secret.slack.arn]
   }
 
-  # Delayed catch-ups on its own queue: a throttled parent refresh, a report waiting for the analyzer.
+  # A delayed catch-up on its own queue: a throttled parent refresh.
   statement {
     sid       = "ScheduleOwnCatchUps"
     effect    = "Allow"
@@ -193,18 +193,12 @@ data "aws_iam_policy_document" "notifier" {
     resources = [aws_sqs_queue.events.arn]
   }
 
+  # The worker writes reports/<scan>/ before scan.finished names its files: the notifier reads the
+  # summary and diff to render and the CSV and OCSF to attach (bot/notifier.py).
   statement {
-    sid       = "ReadFindingsAndReportsToUpload"
+    sid       = "ReadReportsToRenderAndAttach"
     effect    = "Allow"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.results.arn}/findings/*", "${aws_s3_bucket.results.arn}/reports/*"]
-  }
-
-  # The notifier publishes reports/<scan>/ (scanner/report/publish.py, a multipart upload).
-  statement {
-    sid       = "PublishScanReports"
-    effect    = "Allow"
-    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
     resources = ["${aws_s3_bucket.results.arn}/reports/*"]
   }
 
@@ -263,6 +257,35 @@ data "aws_iam_policy_document" "worker" {
     actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.jobs.arn, aws_sqs_queue.events.arn]
   }
+
+  # Finalize writes reports/<scan>/ (scanner/report/publish.py) from the analyzer's host summaries
+  # and findings of the scan, and the previous scan's summaries for the diff: it lists and reads
+  # findings/, and writes the report's files (the two findings files as multipart uploads).
+  statement {
+    sid       = "ListFindingsForReports"
+    effect    = "Allow"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.results.arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["findings/*"]
+    }
+  }
+
+  statement {
+    sid       = "ReadFindingsForReports"
+    effect    = "Allow"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.results.arn}/findings/*"]
+  }
+
+  statement {
+    sid       = "PublishScanReports"
+    effect    = "Allow"
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${aws_s3_bucket.results.arn}/reports/*"]
+  }
 }
 
 data "aws_iam_policy_document" "analyzer" {
@@ -284,13 +307,13 @@ data "aws_iam_policy_document" "analyzer" {
     resources = [aws_s3_bucket.results.arn]
   }
 
-  # findings/<scan>/<account>/<instance>.ocsf.jsonl and .summary.json; stale findings are removed
-  # when a re-uploaded result turns out invalid. Reports are built from the summaries.
+  # findings/<scan>/<account>/<instance>.ocsf.jsonl, .csv and .summary.json; stale findings are
+  # removed when a re-uploaded result turns out invalid. The worker builds reports from them.
   statement {
-    sid       = "WriteFindingsAndReports"
+    sid       = "WriteFindings"
     effect    = "Allow"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.results.arn}/findings/*", "${aws_s3_bucket.results.arn}/reports/*"]
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.results.arn}/findings/*"]
   }
 
   statement {
