@@ -210,6 +210,11 @@ class SlackApiServer:
         with self._lock:
             self._failures.setdefault(method, []).extend([(status, error)] * times)
 
+    def answer_again(self, method: str) -> None:
+        """Drop the failures :meth:`fail_next` still holds for ``method``: Slack answers it again."""
+        with self._lock:
+            self._failures.pop(method, None)
+
     def _failure(self, method: str) -> tuple[int, str] | None:
         with self._lock:
             waiting = self._failures.get(method)

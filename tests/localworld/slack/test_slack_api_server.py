@@ -189,6 +189,16 @@ def test_an_injected_failure_answers_the_next_call_of_its_method_and_is_told(
     assert [c.ok for c in slack.calls_to("chat.postMessage")] == [False, True]
 
 
+def test_a_method_failing_for_good_answers_again_when_told(slack: SlackApiServer, client: WebClient) -> None:
+    slack.fail_next("chat.postMessage", status=503, error="service_unavailable", times=1000)
+    for _ in range(3):
+        with pytest.raises(SlackApiError):
+            client.chat_postMessage(channel="C01CCESCAN", text="lost")
+    slack.answer_again("chat.postMessage")
+    assert client.chat_postMessage(channel="C01CCESCAN", text="answered")["ok"]
+    assert [m.text for m in slack.messages] == ["answered"]
+
+
 def test_an_injected_failure_of_the_upload_step_fails_files_upload_v2(
     slack: SlackApiServer, client: WebClient
 ) -> None:
