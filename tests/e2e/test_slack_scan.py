@@ -1,13 +1,17 @@
 """A scan from Slack to the report: the modal, progress in the parent, the broadcast report with files,
-status and cancel, and Slack's 429 on chat.update, all through the bot's and notifier's Lambda entries."""
+status and cancel, Slack's 429 on chat.update, and a Slack that fails every post while the scan
+ends, all through the bot's, worker's and notifier's Lambda entries."""
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
+from typing import Any
 
 import pytest
 
+from localworld.lambdas import Invocation
 from localworld.slack.render import message_text
 from localworld.slack.server import Message
 from localworld.system import LocalSystem
@@ -18,6 +22,33 @@ pytestmark = pytest.mark.e2e
 
 def _report(system: LocalSystem, parent: Message) -> Message | None:
     return next((m for m in replies(system, parent) if m.reply_broadcast), None)
+
+
+def _scan_id(parent: Message) -> str:
+    found = re.search(r"\d{8}T\d{6}-[0-9a-z]+", parent.text)
+    assert found is not None, parent.text
+    return found.group(0)
+
+
+def _report_files(system: LocalSystem, scan_id: str) -> set[str]:
+    """The objects under reports/<scan>/, read as an operator would (not as one of the functions)."""
+    session = system.world.session_for(system.config.central.account_id)
+    s3: Any = session.client("s3", region_name=system.world.region, endpoint_url=system.world.endpoint_url)
+    listing = s3.list_objects_v2(Bucket=system.config.results_bucket, Prefix=f"reports/{scan_id}/")
+    return {item["Key"].rsplit("/", 1)[1] for item in listing.get("Contents", [])}
+
+
+def _refused_event_deliveries(system: LocalSystem, scan_id: str) -> list[Invocation]:
+    """The notifier's SQS deliveries of the scan's events that handed an event back to the queue: a
+    partial batch failure, or an error when no event of the batch went through."""
+    notifier = system.names.function("notifier")
+    return [
+        i
+        for i in list(system.lambdas.invocations)
+        if i.function == notifier
+        and scan_id in json.dumps(i.payload)
+        and (i.error is not None or (isinstance(i.result, dict) and i.result.get("batchItemFailures")))
+    ]
 
 
 def _new_parent(system: LocalSystem, before: int) -> Message:
@@ -128,3 +159,47 @@ def test_a_429_on_chat_update_is_waited_out_and_the_parent_still_ends_up_current
     assert statuses.count(429) == 2
     assert "완료" in message_text(system.slack.find(parent.channel, parent.ts).blocks)
     assert not system.lambdas.failures()
+
+
+def test_with_slack_failing_every_post_the_report_is_still_written_and_posted_once_slack_answers(
+    system: LocalSystem,
+) -> None:
+    before = len(parents(system))
+    system.driver.command(REQUESTER, "account dev-app")
+    parent = _new_parent(system, before)
+    scan_id = _scan_id(parent)
+    system.slack.fail_next("chat.postMessage", status=503, error="service_unavailable", times=1000)
+    try:
+        written = wait_for(
+            lambda: {"summary.json", "findings.csv", "findings.ocsf.jsonl"} <= _report_files(system, scan_id),
+            timeout=180,
+            what="reports/<scan>/ written by the worker",
+        )
+        assert written
+        # Slack refused the report (the client's retries included): the notifier's event failed
+        # and waits in the events queue to come again.
+        wait_for(lambda: _refused_event_deliveries(system, scan_id), what="the notifier's event refused")
+        refused = [
+            c
+            for c in system.slack.calls_to("chat.postMessage")
+            if c.args.get("thread_ts") == parent.ts and c.args.get("reply_broadcast")
+        ]
+        assert refused
+        assert all(c.status == 503 for c in refused)
+        assert _report(system, parent) is None
+    finally:
+        system.slack.answer_again("chat.postMessage")
+    # The refused event comes back after the events queue's visibility timeout.
+    report = wait_for(lambda: _report(system, parent), timeout=200, what="the report once Slack answers")
+
+    def attached() -> set[str]:
+        return {f.filename for f in system.slack.files.values() if f.thread_ts == parent.ts and f.shared}
+
+    wait_for(lambda: len(attached()) == 2, what="the report's files")
+    system.settle()
+    assert len([m for m in replies(system, parent) if m.reply_broadcast]) == 1
+    assert attached() == {f"cce-{scan_id}.csv", f"cce-{scan_id}.ocsf.jsonl"}
+    assert "대상 3대" in message_text(report.blocks, report.text)
+    # The only failed invocations are the notifier's deliveries Slack refused.
+    refused_deliveries = {id(i) for i in _refused_event_deliveries(system, scan_id)}
+    assert {id(i) for i in system.lambdas.failures()} <= refused_deliveries
