@@ -1,4 +1,4 @@
-"""Host outcomes (DESIGN §3.4): exactly one per targeted host, in every report."""
+"""Host outcomes (docs/design.md, "Host outcomes"): exactly one per targeted host, in every report."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 class WorkerSettings(BaseSettings):
-    """The worker's environment (ENTRIES.md)."""
+    """The worker's environment (docs/design.md, "The Lambda entries")."""
 
     model_config = SettingsConfigDict(extra="ignore")
 

@@ -1,4 +1,5 @@
-"""Object keys of the results bucket (DESIGN §3.3) for one host's result and findings."""
+"""Object keys of the results bucket (docs/design.md, "The results bucket") for one host's result
+and findings."""
 
 from __future__ import annotations
 

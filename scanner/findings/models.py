@@ -1,4 +1,4 @@
-"""Normalized findings (DESIGN §3.3): one per (scan, account, instance, code)."""
+"""Normalized findings (docs/design.md, "Findings"): one per (scan, account, instance, code)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """OCSF Compliance Finding (class_uid 2003) export, schema version pinned to :data:`OCSF_VERSION`.
 
-Mapping (DESIGN §3.3):
+Mapping (docs/design.md, "Findings"):
 
 - severity 상/중/하 → ``severity_id`` 4 High / 3 Medium / 2 Low (for every status, so a SIEM can
   rank passing and failing controls alike);

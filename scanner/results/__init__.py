@@ -1,4 +1,5 @@
-"""Result tars from hosts: a safe reader and the validation of ``results.jsonl`` (DESIGN §3.1, §5)."""
+"""Result tars from hosts: a safe reader and the validation of ``results.jsonl`` (docs/design.md,
+"The result tar" and "Nothing from a host is trusted")."""
 
 from __future__ import annotations
 

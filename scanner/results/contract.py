@@ -1,4 +1,5 @@
-"""The lines of ``results.jsonl`` (DESIGN §3.1) as pydantic models, and the judged host result."""
+"""The lines of ``results.jsonl`` as pydantic models, and the judged host result: the contract of
+docs/design.md, "The result tar"."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ class Severity(StrEnum):
 
 
 class Status(StrEnum):
-    """What a check decided on a host (DESIGN §3.1)."""
+    """What a check decided on a host (docs/design.md, "The result tar")."""
 
     GOOD = "GOOD"
     VULNERABLE = "VULNERABLE"

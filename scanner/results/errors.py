@@ -20,7 +20,8 @@ class TarRejected(ResultRejected):
 
 
 class ContentRejected(ResultRejected):
-    """``results.jsonl`` or ``meta.json`` is missing or fails validation against DESIGN §3.1."""
+    """``results.jsonl`` or ``meta.json`` is missing or breaks the contract (the models of
+    :mod:`scanner.results.contract`, the rules of :mod:`scanner.results.validate`)."""
 
 
 class IdentityMismatch(ResultRejected):

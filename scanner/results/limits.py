@@ -1,4 +1,5 @@
-"""Caps applied to every result tar before anything in it is read (DESIGN §5)."""
+"""Caps applied to every result tar before anything in it is read (docs/design.md, "Nothing from a
+host is trusted")."""
 
 from __future__ import annotations
 

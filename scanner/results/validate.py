@@ -1,4 +1,5 @@
-"""Judge ``results.jsonl`` and ``meta.json`` line by line against the contract (DESIGN §3.1)."""
+"""Judge ``results.jsonl`` and ``meta.json`` line by line against the contract (the models of
+:mod:`scanner.results.contract`; docs/design.md, "The result tar")."""
 
 from __future__ import annotations
 
