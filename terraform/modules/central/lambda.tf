@@ -1,6 +1,6 @@
-# The four functions of docs ENTRIES (handler and environment names are fixed there and checked
-# against the code by tests/terraform): bot (Function URL), notifier (events queue), worker (jobs
-# queue) and analyzer (S3 ObjectCreated on results/).
+# The four functions of docs/design.md, "The Lambda entries" (handler and environment names are fixed
+# there and checked against the code by tests/terraform/test_entries.py): bot (Function URL), notifier
+# (events queue), worker (jobs queue) and analyzer (S3 ObjectCreated on results/).
 
 locals {
   config_env = "ssm:${local.config_parameter_name}"

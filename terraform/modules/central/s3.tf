@@ -1,5 +1,6 @@
-# The results bucket (DESIGN §3.3): bundles/<sha256>/script.tar, results/<scan>/<account>/<instance>.tar,
-# findings/<scan>/<account>/<instance>.ocsf.jsonl, reports/<scan>/...
+# The results bucket (docs/design.md, "The results bucket"): bundles/<sha256>/script.tar,
+# results/<scan>/<account>/<instance>.tar, findings/<scan>/<account>/<instance>.ocsf.jsonl (.csv,
+# .summary.json), reports/<scan>/...
 # Hosts never get S3 permissions: they use URLs the worker presigns (GET bundles/, PUT results/).
 
 resource "aws_s3_bucket" "results" {

@@ -1,9 +1,10 @@
-# The Command document (DESIGN §3.2) exactly as `cce-scan document render --bucket B --region R`
-# wrote it, shared with every member account, and the configuration file the functions read.
+# The Command document (docs/design.md, "The Command document") exactly as
+# `cce-scan document render --bucket B --region R` wrote it, shared with every member account, and
+# the configuration file the functions read.
 
 locals {
   # The bucket endpoint exactly as `cce-scan document render` writes it into the allowedPatterns
-  # (cce_scan/document.py: virtual-hosted https endpoint, dots escaped).
+  # (ssm_documents/document.py: virtual-hosted https endpoint, dots escaped).
   document_endpoint_pattern = replace("https://${var.results_bucket_name}.s3.${local.region}.amazonaws.com/", ".", "\\.")
 }
 

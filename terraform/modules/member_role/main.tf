@@ -1,6 +1,6 @@
-# The role the central scan worker assumes in this member account (DESIGN §5): trusted only by the
-# worker role and only with the ExternalId; it may send only the shared document to this account's
-# instances, plus the read calls tracking needs.
+# The role the central scan worker assumes in this member account (docs/design.md, "Least
+# privilege"): trusted only by the worker role and only with the ExternalId; it may send only the
+# shared document to this account's instances, plus the read calls discovery and tracking need.
 
 data "aws_partition" "current" {}
 
