@@ -382,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
         "--run-seconds",
         type=float,
         default=3.0,
-        help="how long a synthetic host's check run takes (DESIGN §3.1: ≤ 3 s on a typical host)",
+        help="how long a synthetic host's check run takes (the bundle: about 2.5 s, docs/performance.md)",
     )
     args = parser.parse_args(argv)
     if args.runs < 1:

@@ -38,7 +38,7 @@ class Deployment(BaseModel):
 
 
 def bundle_key(sha256: str) -> str:
-    """Where the bundle lives in the results bucket (DESIGN §3.3)."""
+    """Where the bundle lives in the results bucket (docs/design.md, "The results bucket")."""
     return f"bundles/{sha256}/script.tar"
 
 

@@ -2,10 +2,10 @@
 
 A synthetic host plans its whole timeline at once (each step's start and end in emulated time,
 see :mod:`localworld.ssm.state`), so thousands of hosts cost no waiting worker. On success it
-builds a small, valid result tar (``results.jsonl`` and ``meta.json`` as DESIGN §3.1 describes)
-and PUTs it through the command's presigned upload URL when its upload step starts, so the S3
-gate checks signature and expiry at the time a real host would upload; a refused upload fails the
-upload step as ``curl -f`` would (exit 22).
+builds a small, valid result tar (``results.jsonl`` and ``meta.json``: docs/design.md, "The result
+tar") and PUTs it through the command's presigned upload URL when its upload step starts, so the
+S3 gate checks signature and expiry at the time a real host would upload; a refused upload fails
+the upload step as ``curl -f`` would (exit 22).
 """
 
 from __future__ import annotations

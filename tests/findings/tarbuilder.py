@@ -1,4 +1,5 @@
-"""Build result tars the way the check bundle does (DESIGN §3.1), and break them on purpose."""
+"""Build result tars the way the check bundle does (docs/design.md, "The result tar"), and break them
+on purpose."""
 
 from __future__ import annotations
 
