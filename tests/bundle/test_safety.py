@@ -176,8 +176,7 @@ def test_runner_table_lists_the_67_items_and_agrees_with_the_reference_and_check
     assert (severities.count("high"), severities.count("medium"), severities.count("low")) == (40, 18, 9)
     for code, severity, legacy, title_ko, _title_en in rows:
         path = BUNDLE_DIR / "checks" / f"{code}.sh"
-        if not path.exists():
-            continue
+        assert path.is_file(), f"{code} has no check file"
         head: dict[str, str] = {}
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.startswith("# ") and ":" in line:

@@ -1,8 +1,9 @@
 """Terraform and the code agree on the Lambda entries: handlers exist, environment names are read.
 
-The contract (handler and environment variables per function) is fixed; Terraform must name exactly
-these, and each entry module must define the handler and a pydantic-settings class that reads every
-variable Terraform sets and needs none that Terraform does not set.
+The contract (handler and environment variables per function: docs/design.md, "The Lambda entries")
+is fixed; Terraform must name exactly these, and each entry module must exist and define the handler
+and a pydantic-settings class that reads every variable Terraform sets and needs none that Terraform
+does not set.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ class Entry:
 
 CONTRACT = {
     # The bot publishes scan.started when it starts a scan and asks the worker about member accounts
-    # (host targets, estimates); the notifier schedules its own delayed
-    # catch-ups (a throttled parent refresh, a report waiting for the analyzer) on the events queue.
+    # (host targets, estimates); the notifier schedules its own delayed parent refresh (a throttled
+    # one) on the events queue.
     "bot": Entry(
         "bot.handler.handler",
         frozenset(
@@ -72,21 +73,11 @@ CONTRACT = {
 }
 
 
-def entry_param(name: str) -> object:
+@pytest.mark.parametrize("name", list(CONTRACT))
+def test_every_entry_module_exists(name: str) -> None:
     entry = CONTRACT[name]
-    missing = not entry.path.is_file()
-    return pytest.param(
-        name,
-        id=name,
-        marks=pytest.mark.xfail(
-            missing,
-            reason=f"{entry.path.relative_to(ROOT)} ({entry.module}) does not exist yet",
-            strict=True,
-        ),
-    )
 
-
-ENTRY_PARAMS = [entry_param(name) for name in CONTRACT]
+    assert entry.path.is_file(), f"{entry.path.relative_to(ROOT)} ({entry.module}) is missing"
 
 
 @pytest.mark.parametrize("name", list(CONTRACT))
@@ -99,7 +90,7 @@ def test_terraform_names_exactly_the_contract(name: str) -> None:
     assert set(function["optional_environment"]) == entry.optional
 
 
-@pytest.mark.parametrize("name", ENTRY_PARAMS)
+@pytest.mark.parametrize("name", list(CONTRACT))
 def test_handler_is_defined_at_module_level(name: str) -> None:
     entry = CONTRACT[name]
     tree = ast.parse(entry.path.read_text(encoding="utf-8"))
@@ -113,7 +104,7 @@ def test_handler_is_defined_at_module_level(name: str) -> None:
     assert entry.function in defined, f"{entry.module} defines no {entry.function}"
 
 
-@pytest.mark.parametrize("name", ENTRY_PARAMS)
+@pytest.mark.parametrize("name", list(CONTRACT))
 def test_settings_read_every_variable_terraform_sets_and_need_no_other(name: str) -> None:
     entry = CONTRACT[name]
     fields = settings_fields(entry.path)
@@ -126,22 +117,7 @@ def test_settings_read_every_variable_terraform_sets_and_need_no_other(name: str
     assert required <= entry.environment, f"{entry.module} requires {sorted(required - entry.environment)}"
 
 
-# Known disagreements between an entry and the contract: strict, so a fix turns them into failures
-# that ask for the marker to go.
-UNSET_BUT_NEEDED: dict[str, str] = {}
-
-
-def needed_param(name: str) -> object:
-    entry = CONTRACT[name]
-    marks = []
-    if not entry.path.is_file():
-        marks.append(pytest.mark.xfail(reason=f"{entry.module} does not exist yet", strict=True))
-    elif name in UNSET_BUT_NEEDED:
-        marks.append(pytest.mark.xfail(reason=UNSET_BUT_NEEDED[name], strict=True))
-    return pytest.param(name, id=name, marks=marks)
-
-
-@pytest.mark.parametrize("name", [needed_param(name) for name in CONTRACT])
+@pytest.mark.parametrize("name", list(CONTRACT))
 def test_entry_names_no_variable_terraform_leaves_unset(name: str) -> None:
     """An entry that checks for a variable by name (``raise ...("needs X")``) must get it."""
     entry = CONTRACT[name]
