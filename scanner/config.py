@@ -1,4 +1,4 @@
-"""The one configuration file (DESIGN §3.5): a YAML document validated by pydantic.
+"""The one configuration file (docs/design.md, "Configuration"): a YAML document validated by pydantic.
 
 Read it once, at the edge (a Lambda cold start, the CLI), with :func:`load_config`; pass the
 resulting :class:`Config` inward. Every error names the field and the problem.

@@ -71,7 +71,7 @@ class AnalyzerError(CceScanError):
 
 
 class AnalyzerSettings(BaseSettings):
-    """Environment of the analyzer function (ENTRIES.md)."""
+    """Environment of the analyzer function (docs/design.md, "The Lambda entries")."""
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
 

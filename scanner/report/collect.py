@@ -1,9 +1,10 @@
 """Gather a scan's host summaries for a report: the analyzer's files plus every other host's outcome.
 
 The analyzer leaves ``findings/<scan>/<account>/<instance>.summary.json`` for every result it
-judged. A report covers every targeted host (DESIGN §3.4): hosts whose command never produced a
-result have only their outcome in the scan state. :func:`combine` joins the two so the totals add
-up to the targets; :func:`read_host_summaries` reads the files (also for the previous scan, to diff).
+judged. A report covers every targeted host (docs/design.md, "Host outcomes"): hosts whose command
+never produced a result have only their outcome in the scan state. :func:`combine` joins the two so
+the totals add up to the targets; :func:`read_host_summaries` reads the files (also for the previous
+scan, to diff).
 """
 
 from __future__ import annotations

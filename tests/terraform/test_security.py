@@ -1,4 +1,6 @@
-"""The security properties of DESIGN §5 and issue 7, read from the HCL itself."""
+"""The security properties of docs/design.md, "Least privilege", read from the HCL itself: no wildcard
+action or principal, each role only what its code does, the member role, the bucket, queues, key and
+table."""
 
 from __future__ import annotations
 
@@ -97,7 +99,7 @@ def test_kms_key_policy_trusts_only_this_account_and_its_own_log_groups() -> Non
     ]
 
 
-# Member role (DESIGN §5).
+# Member role (docs/design.md, "Least privilege").
 
 
 def test_member_role_is_assumed_only_by_the_worker_with_the_external_id() -> None:
