@@ -26,6 +26,10 @@ UPDATE_INTERVAL_MS = 3000
 Say = Callable[[str], object]
 
 
+# Slack's answers when the bot may not post in the channel (not a passing failure).
+CHANNEL_REFUSALS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
+
+
 def open_scan_request(
     deps: BotDeps,
     client: WebClient,
@@ -67,7 +71,11 @@ def open_scan_request(
                 blocks=parent_blocks(record, locale),
             )
         except SlackApiError as exc:
-            say_private(t("cannot_post", locale, error=str(exc.response.get("error"))))
+            # No thread, no scan: close it rather than leave it waiting where no one can see it.
+            deps.scans.cancel(record.scan_id, by=requester)
+            error = str(exc.response.get("error") or exc.response.status_code)
+            key = "cannot_post" if error in CHANNEL_REFUSALS else "slack_failed"
+            say_private(t(key, locale, error=escape(error), scan=record.scan_id))
             return None
         thread_ts = str(posted["ts"])
         if not deps.scans.attach_thread(record.scan_id, channel, thread_ts):

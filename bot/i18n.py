@@ -153,6 +153,14 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "ko": ":warning: 대상을 확인할 수 없습니다: {problem}",
         "en": ":warning: Cannot resolve the targets: {problem}",
     },
+    "slack_failed": {
+        "ko": ":warning: Slack이 응답하지 않아 점검 스레드를 만들지 못했습니다 ({error}). 점검 `{scan}`은(는) 취소되었습니다. 잠시 후 다시 요청하세요.",
+        "en": ":warning: Slack did not answer, so the scan's thread could not be posted ({error}). Scan `{scan}` was cancelled. Ask again in a moment.",
+    },
+    "request_failed": {
+        "ko": ":warning: 요청을 처리하지 못했습니다 ({error}). 잠시 후 다시 시도하세요.",
+        "en": ":warning: The request could not be handled ({error}). Try again in a moment.",
+    },
     "cannot_post": {
         "ko": ":warning: 이 채널에 글을 쓸 수 없습니다 ({error}). 봇을 채널에 초대한 뒤 다시 요청하세요.",
         "en": ":warning: Cannot post in this channel ({error}). Invite the bot to the channel and ask again.",

@@ -184,6 +184,11 @@ class Faults:
         with self._lock:
             self._one_shots.append(OneShot((account_id, service, action), kind, times))
 
+    def clear_one_shots(self) -> None:
+        """Forget the one-shot faults that have not fired."""
+        with self._lock:
+            self._one_shots.clear()
+
     def pending_one_shots(self) -> int:
         """How many one-shot faults have not fired yet."""
         with self._lock:

@@ -83,6 +83,15 @@ def register(app: App, deps: BotDeps) -> None:
         ack()
 
     def run_command(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        """The lazy part. Bolt logs and drops what a lazy listener raises (Lambda never sees it, so
+        never retries it): a failure is told to the person here, never lost in silence."""
+        try:
+            _run_command(body, client, respond)
+        except Exception as exc:
+            logger.exception("/cce-scan from %s failed", body.get("user_id"))
+            respond(text=t("request_failed", locale, error=type(exc).__name__), response_type="ephemeral")
+
+    def _run_command(body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         parsed = parse_command(body.get("text", ""))
         user = body["user_id"]
         if not isinstance(parsed, (ScanRequest, Status, Cancel)):

@@ -327,8 +327,11 @@ class SlackApiServer:
         """None when the call may go ahead, else the seconds for Retry-After."""
         with self._lock:
             forced = self._forced_429.get(method)
-            if forced:
-                return forced.pop(0)
+            retry_after = forced.pop(0) if forced else None
+        if retry_after is not None:
+            if self.on_fire is not None:
+                self.on_fire(f"Slack {method} answered HTTP 429 ratelimited (Retry-After {retry_after})")
+            return retry_after
         if method == "chat.postMessage":
             wait = self._limiter.acquire(method, POST_PER_CHANNEL, scope=str(args.get("channel", "")))
         else:

@@ -60,17 +60,20 @@ def _scan_id(parent: Message) -> str:
 
 
 def scan_under(system: LocalSystem, boundary: Boundary, timeout: float = 240.0) -> Outcome:
-    """Arm ``boundary``, scan dev-app from Slack, wait for the report and for the system to rest."""
+    """Scan dev-app from Slack and arm ``boundary`` once the scan has its thread (a failure before
+    that is the requester's to hear: tests/e2e/test_slack_commands.py), wait for the report and
+    for the system to rest."""
     fired: list[str] = []
-    arm(system, [boundary], fired.append)
     before = len(parents(system))
     system.driver.command(REQUESTER, "account dev-app", channel=CHANNEL)
     parent = wait_for(
         lambda: parents(system)[before] if len(parents(system)) > before else None, 60, "parent"
     )
+    arm(system, [boundary], fired.append)
     scan_id = _scan_id(parent)
     wait_for(lambda: [m for m in replies(system, parent) if m.reply_broadcast], timeout, "the final report")
     system.settle(timeout=timeout)
+    system.world.faults.clear_one_shots()
     setup = system.world.session_for(system.config.central.account_id)
     region, endpoint = system.world.region, system.world.endpoint_url
     store = ScanStore(setup.client("dynamodb", region_name=region, endpoint_url=endpoint), system.names.table)

@@ -7,6 +7,8 @@ import json
 import pytest
 
 from localworld.system import LocalSystem
+from scanner.models import ScanStatus
+from scanner.state import ScanStore
 from tests.e2e.system_support import (
     APPROVER,
     CHANNEL,
@@ -87,6 +89,39 @@ def test_a_modal_slack_cannot_open_is_a_clear_ephemeral_error_and_creates_no_sca
     assert "점검은 만들어지지 않았습니다" in body["text"]
     system.settle()
     assert len(parents(system)) == before
+
+
+def test_a_thread_slack_will_not_take_is_told_to_the_requester_and_its_scan_is_closed(
+    system: LocalSystem,
+) -> None:
+    before = len(parents(system))
+    system.slack.fail_next("chat.postMessage", status=503, error="service_unavailable", times=3)
+    system.driver.command(REQUESTER, "account dev-app")
+    told = wait_for(
+        lambda: [r for r in system.slack.responses if "점검 스레드를 만들지 못했습니다" in r.get("text", "")],
+        what="the requester is told",
+    )
+    scan_id = told[-1]["text"].split("`")[1]
+    system.settle()
+    assert len(parents(system)) == before
+    setup = system.world.session_for(system.config.central.account_id)
+    store = ScanStore(
+        setup.client("dynamodb", region_name=system.world.region, endpoint_url=system.world.endpoint_url),
+        system.names.table,
+    )
+    assert store.get_scan(scan_id).status is ScanStatus.CANCELLED
+
+
+def test_a_request_that_fails_in_aws_is_told_to_the_requester_not_dropped(system: LocalSystem) -> None:
+    central = system.config.central.account_id
+    system.world.faults.fail_next(central, service="dynamodb", action="TransactWriteItems", times=5)
+    system.driver.command(REQUESTER, "account dev-app")
+    told = wait_for(
+        lambda: [r for r in system.slack.responses if "요청을 처리하지 못했습니다" in r.get("text", "")],
+        what="the requester is told",
+    )
+    system.world.faults.clear_one_shots()
+    assert told[-1]["response_type"] == "ephemeral"
 
 
 def test_account_in_a_group_that_needs_approval_posts_the_parent_and_asks_for_approval(
