@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
+from botocore.exceptions import BotoCoreError, ClientError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -26,6 +27,7 @@ UPDATE_INTERVAL_MS = 3000
 Say = Callable[[str], object]
 
 
+START_ATTEMPTS = 3
 # Slack's answers when the bot may not post in the channel (not a passing failure).
 CHANNEL_REFUSALS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
 
@@ -92,9 +94,35 @@ def open_scan_request(
             )
             deps.approvals.set_message(record.scan_id, channel, str(message["ts"]))
         return record.scan_id
-    deps.scans.start(record.scan_id, approver=None)
+    try:
+        start_with_retries(lambda: deps.scans.start(record.scan_id, approver=None))
+    except (ClientError, BotoCoreError) as exc:
+        # Nothing will pick this scan up again (Bolt does not retry a lazy listener): close it.
+        logger.exception("scan %s could not be started", record.scan_id)
+        deps.scans.cancel(record.scan_id, by=requester)
+        say_private(t("start_failed", locale, scan=record.scan_id, error=type(exc).__name__))
+        refresh_parent(deps, client, record.scan_id)
+        return record.scan_id
     refresh_parent(deps, client, record.scan_id)
     return record.scan_id
+
+
+def start_with_retries(
+    start: Callable[[], object],
+    *,
+    attempts: int = START_ATTEMPTS,
+    pause: Callable[[float], None] = time.sleep,
+) -> None:
+    """Start a scan, trying again after AWS failures that outlast the SDK's own retries (1 s, then
+    2 s later): starting is idempotent, and nothing else would start it."""
+    for attempt in range(1, attempts + 1):
+        try:
+            start()
+            return
+        except (ClientError, BotoCoreError):
+            if attempt == attempts:
+                raise
+            pause(2.0 ** (attempt - 1))
 
 
 def refresh_parent(deps: BotDeps, client: WebClient, scan_id: str) -> None:

@@ -157,6 +157,10 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "ko": ":warning: Slack이 응답하지 않아 점검 스레드를 만들지 못했습니다 ({error}). 점검 `{scan}`은(는) 취소되었습니다. 잠시 후 다시 요청하세요.",
         "en": ":warning: Slack did not answer, so the scan's thread could not be posted ({error}). Scan `{scan}` was cancelled. Ask again in a moment.",
     },
+    "start_failed": {
+        "ko": ":warning: 점검 `{scan}`을(를) 시작하지 못해 취소했습니다 ({error}). 잠시 후 다시 요청하세요.",
+        "en": ":warning: Scan `{scan}` could not be started and was cancelled ({error}). Ask again in a moment.",
+    },
     "request_failed": {
         "ko": ":warning: 요청을 처리하지 못했습니다 ({error}). 잠시 후 다시 시도하세요.",
         "en": ":warning: The request could not be handled ({error}). Try again in a moment.",

@@ -9,10 +9,14 @@ import pytest
 
 from localworld.fault_plan import BOUNDARIES, Boundary
 from localworld.system import LocalSystem
-from tests.e2e.fault_matrix import assert_survived, matrix_system, scan_under
+from tests.e2e.fault_matrix import assert_survived, crossed_by_a_running_scan, matrix_system, scan_under
 from tests.e2e.system_support import uncatalogued_calls
 
-CASES = [boundary for boundary in BOUNDARIES if boundary.name.startswith(("central ", "member "))]
+CASES = [
+    boundary
+    for boundary in BOUNDARIES
+    if boundary.name.startswith(("central ", "member ")) and crossed_by_a_running_scan(boundary)
+]
 
 
 @pytest.fixture(scope="module")
