@@ -62,10 +62,11 @@ FUNCTIONS = (
 )
 
 # The world runs the worker and the notifier with shorter timeouts than the module (each of their
-# invocations here takes seconds) and their queues' visibility timeouts equal to them (Lambda needs
-# at least the function's timeout; the module gives six times), so a failed job or event comes back
-# within a test's patience.
-VISIBILITY_TIMEOUTS = {"jobs": 60, "events": 30}
+# invocations here takes seconds). The jobs queue's visibility timeout is six times the worker's
+# smallest timeout, as the module makes it (the finalize lease relies on it being at least 180 s);
+# the events queue's equals the notifier's timeout (the module: six times), so a failed event
+# comes back within a test's patience.
+VISIBILITY_TIMEOUTS = {"jobs": 180, "events": 30}
 
 # Lambda retries a failed asynchronous invocation (the analyzer's S3 events, the bot's lazy
 # listeners) twice, about one and two minutes later; the world's tries come sooner.

@@ -52,7 +52,7 @@ from scanner.events import (
     ScanFinished,
     ScanProgress,
 )
-from scanner.jobs import DispatchJob, FinalizeJob, Job, JobQueue, TrackJob
+from scanner.jobs import SQS_MAX_DELAY, DispatchJob, FinalizeJob, Job, JobQueue, TrackJob
 from scanner.models import HostResult, OutcomeDetail, ScanRecord, ScanStatus
 from scanner.outcomes import HostOutcome
 from scanner.presign import Presigner
@@ -386,7 +386,17 @@ class JobHandlers:
             self.rt.jobs.submit(
                 TrackJob(scan_id=job.scan_id, account_id=job.account_id, region=job.region, round=1)
             )
-        # Otherwise another delivery holds the lease and will queue tracking.
+        else:
+            self._after_the_lease(job, DISPATCH_LEASE_SECONDS)  # another delivery holds the lease
+
+    def _after_the_lease(self, job: Job, lease: float) -> None:
+        """Another delivery holds ``job``'s claim and its lease is fresh: look again once the lease
+        has gone stale. If that delivery finished, this finds nothing left to do; if its worker
+        died, this takes the work over. Dropping the job instead would lose the work whenever the
+        jobs queue brings a dead worker's message back before the lease ends: its visibility
+        timeout is six times the worker's timeout (at least 180 s), shorter than the dispatch and
+        tracking leases. It happens only to a job delivered twice."""
+        self.rt.jobs.submit(job, delay_seconds=min(float(SQS_MAX_DELAY), lease + 1.0))
 
     def _unreachable(self, scan: ScanRecord, account: AccountItem, reason: str) -> None:
         store = self.rt.store
@@ -544,6 +554,8 @@ class JobHandlers:
         if not store.claim_track_round(
             job.scan_id, job.account_id, job.region, job.round, now=self.rt.now(), lease=TRACK_LEASE_SECONDS
         ):
+            if store.account(job.scan_id, job.account_id, job.region).track_round == job.round:
+                self._after_the_lease(job, TRACK_LEASE_SECONDS)  # another delivery works this round
             return
         hosts = store.hosts(job.scan_id, job.account_id, job.region)
         open_hosts = [h for h in hosts if h.phase != HostPhase.DONE]
@@ -622,7 +634,9 @@ class JobHandlers:
         if not store.claim_finalize(
             scan.scan_id, owner=owner, now=self.rt.now(), lease=FINALIZE_LEASE_SECONDS
         ):
-            return False  # another delivery is closing the scan
+            # Another delivery is closing the scan. Should its worker die, the job's own message
+            # comes back after the lease (see FINALIZE_LEASE_SECONDS) and takes the claim over.
+            return False
         closed = None
         try:
             closed = self._close(scan)

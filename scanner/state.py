@@ -114,6 +114,7 @@ class AccountItem:
     instance_ids: tuple[str, ...] | None
     outcome: HostOutcome | None
     reason: str
+    track_round: int = 0  # the tracking round last claimed (0: none yet)
 
 
 @dataclass(frozen=True)
@@ -635,6 +636,7 @@ class ScanStore:
             instance_ids=tuple(item["instance_ids"]) if item.get("instance_ids") is not None else None,
             outcome=HostOutcome(item["outcome"]) if item.get("outcome") else None,
             reason=item.get("reason", ""),
+            track_round=int(item.get("track_round", 0) or 0),
         )
 
     def accounts(self, scan_id: str) -> list[AccountItem]:
