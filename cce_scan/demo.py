@@ -143,19 +143,23 @@ def run_demo(
 
     The functions run under the roles ``terraform_modules`` declare; a call IAM refuses ends the
     demo with an error that names the function, its role and the action. With ``faults_seed``,
-    faults drawn from the seed are armed at the boundaries a scan crosses
-    (:mod:`localworld.fault_plan`), and each is printed as it fires."""
+    faults drawn from the seed are armed at the boundaries a running scan crosses once it is
+    approved (:mod:`localworld.fault_plan`), and each is printed as it fires."""
     started = time.monotonic()
     with LocalSystem.start(config, fleet, terraform_modules=terraform_modules) as system:
-        if faults_seed is not None:
+
+        def arm_faults() -> None:
+            if faults_seed is None:
+                return
             boundaries = draw(faults_seed)
             console.print(
                 f"[bold]faults[/] (seed {faults_seed}): "
                 + "; ".join(boundary.name for boundary in boundaries)
             )
             arm(system, boundaries, lambda text: console.print(f"[red]  fault[/] {text}"))
+
         try:
-            return _play(system, config, out_dir, console, started, requester, approver, timeout)
+            return _play(system, config, out_dir, console, started, requester, approver, timeout, arm_faults)
         except DemoError as exc:
             records = out_dir / "failed-run"
             system.write_records(records)
@@ -173,6 +177,7 @@ def _play(
     requester: str,
     approver: str,
     timeout: float,
+    arm_faults: Callable[[], None],
 ) -> DemoResult:
     world = system.world
     real = sum(1 for h in world.hosts if h.sandbox is not None)
@@ -199,6 +204,7 @@ def _play(
     system.driver.click(approver, request, "cce_approve")
     _wait(lambda: not _has_buttons(system.slack.find(request.channel, request.ts)), 60, "the decision")
     story.show("after the click", system.slack.find(request.channel, request.ts))
+    arm_faults()  # the scan is running: its boundaries from here on
 
     shown = ""
     store = ScanStore(

@@ -23,7 +23,7 @@ from scanner.deployment import Function
 if TYPE_CHECKING:
     from localworld.system import LocalSystem
 
-__all__ = ["BOUNDARIES", "Boundary", "arm", "draw"]
+__all__ = ["BOUNDARIES", "RUNNING_SCAN_BOUNDARIES", "Boundary", "arm", "draw"]
 
 # botocore's default (legacy) retry mode makes up to five attempts.
 SDK_ATTEMPTS = 5
@@ -106,9 +106,17 @@ BOUNDARIES: tuple[Boundary, ...] = (
 )
 
 
-def draw(seed: int, count: int = 3) -> list[Boundary]:
-    """``count`` different boundaries, the same ones for the same seed."""
-    return random.Random(f"cce-scan faults {seed}").sample(BOUNDARIES, count)
+# Boundaries only a request crosses, before its scan has a thread and an approval: a failure there
+# is told to the person who asked (and who asks again), not survived by a running scan.
+REQUEST_ONLY = ("central dynamodb:TransactWriteItems", "central dynamodb:PutItem")
+RUNNING_SCAN_BOUNDARIES: tuple[Boundary, ...] = tuple(
+    boundary for boundary in BOUNDARIES if not boundary.name.startswith(REQUEST_ONLY)
+)
+
+
+def draw(seed: int, count: int = 3, among: tuple[Boundary, ...] = RUNNING_SCAN_BOUNDARIES) -> list[Boundary]:
+    """``count`` different boundaries of ``among``, the same ones for the same seed."""
+    return random.Random(f"cce-scan faults {seed}").sample(among, count)
 
 
 def arm(system: LocalSystem, boundaries: list[Boundary], tell: Callable[[str], None]) -> None:

@@ -28,15 +28,6 @@ ACCOUNT = "444444444444"  # dev-app
 REPORT_FILES = ("csv", "ocsf.jsonl")
 
 
-# Boundaries only a request crosses, before its scan has a thread: a failure there is the
-# requester's to hear (tests/e2e/test_slack_commands.py), not the running scan's.
-REQUEST_ONLY = ("central dynamodb:TransactWriteItems", "central dynamodb:PutItem")
-
-
-def crossed_by_a_running_scan(boundary: Boundary) -> bool:
-    return not boundary.name.startswith(REQUEST_ONLY)
-
-
 def matrix_fleet() -> FleetSpec:
     fleet = load_fleet(ROOT / "examples" / "fleet.yaml")
     return FleetSpec(hosts=tuple(host for host in fleet.hosts if host.account_id == ACCOUNT))
