@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from bot.approvals import Approval, ApprovalStatus, ApprovalStore
+from bot.starting import AwsFailure, start_with_retries
 from scanner.errors import LinkedWriteRefusedError, ScanStateError
 from scanner.models import ScanRecord, ScanStatus
 from scanner.state import UNDECIDED
@@ -83,7 +84,14 @@ def decide(
     write = approvals.decision_write(scan_id, user, approve=approve, now=now)
     try:
         if approve:
-            scans.start(scan_id, approver=user, linked_write=write)
+            try:
+                scans.start(scan_id, approver=user, linked_write=write)
+            except AwsFailure:
+                # The decision and the move to RUNNING are one write: if it was made, only queueing
+                # the jobs failed, and starting the running scan again queues them.
+                if scans.get(scan_id).status is not ScanStatus.RUNNING:
+                    raise
+                start_with_retries(lambda: scans.start(scan_id, approver=user))
             made = True
         else:
             made = scans.decline(

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from botocore.exceptions import BotoCoreError, ClientError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -15,6 +14,7 @@ from bot.deps import BotDeps
 from bot.i18n import t
 from bot.render.text import escape
 from bot.render.thread import approval_blocks, parent_blocks, parent_text
+from bot.starting import AwsFailure, start_with_retries
 from scanner.errors import ScanNotFoundError, TargetError
 
 __all__ = ["open_scan_request", "refresh_parent"]
@@ -27,7 +27,6 @@ UPDATE_INTERVAL_MS = 3000
 Say = Callable[[str], object]
 
 
-START_ATTEMPTS = 3
 # Slack's answers when the bot may not post in the channel (not a passing failure).
 CHANNEL_REFUSALS = frozenset({"not_in_channel", "channel_not_found", "is_archived", "restricted_action"})
 
@@ -96,7 +95,7 @@ def open_scan_request(
         return record.scan_id
     try:
         start_with_retries(lambda: deps.scans.start(record.scan_id, approver=None))
-    except (ClientError, BotoCoreError) as exc:
+    except AwsFailure as exc:
         # Nothing will pick this scan up again (Bolt does not retry a lazy listener): close it.
         logger.exception("scan %s could not be started", record.scan_id)
         deps.scans.cancel(record.scan_id, by=requester)
@@ -105,24 +104,6 @@ def open_scan_request(
         return record.scan_id
     refresh_parent(deps, client, record.scan_id)
     return record.scan_id
-
-
-def start_with_retries(
-    start: Callable[[], object],
-    *,
-    attempts: int = START_ATTEMPTS,
-    pause: Callable[[float], None] = time.sleep,
-) -> None:
-    """Start a scan, trying again after AWS failures that outlast the SDK's own retries (1 s, then
-    2 s later): starting is idempotent, and nothing else would start it."""
-    for attempt in range(1, attempts + 1):
-        try:
-            start()
-            return
-        except (ClientError, BotoCoreError):
-            if attempt == attempts:
-                raise
-            pause(2.0 ** (attempt - 1))
 
 
 def refresh_parent(deps: BotDeps, client: WebClient, scan_id: str) -> None:

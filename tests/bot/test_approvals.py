@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from bot.approvals import ApprovalStatus, ApprovalStore
@@ -25,7 +26,7 @@ from bot.scans import EngineScans
 from localworld.dynamodb_atomic import install_atomic_items
 from scanner.config import load_config
 from scanner.events import ScanStarted
-from scanner.jobs import DispatchJob
+from scanner.jobs import DispatchJob, Job
 from scanner.models import ScanStatus, ScanTargets
 from scanner.state import ScanStore, create_table
 from tests.dynamodb_reads import refuse_scans
@@ -111,6 +112,28 @@ def test_an_approval_starts_the_scan_with_the_approver_in_the_same_write(given: 
     assert scan.started_at is not None
     assert given.moto.jobs.submitted == [DispatchJob(scan_id=SCAN, account_id="333333333333", region=REGION)]
     assert [type(e) for e in given.moto.bus.log] == [ScanStarted]
+
+
+def test_an_approval_whose_jobs_could_not_be_queued_queues_them_again(
+    given: Given, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    submit = given.moto.jobs.submit
+    failures = iter([ClientError({"Error": {"Code": "InternalError", "Message": "x"}}, "SendMessage")])
+
+    def flaky(job: Job, delay_seconds: float = 0.0) -> None:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        submit(job, delay_seconds)
+
+    monkeypatch.setattr(given.moto.jobs, "submit", flaky)
+    monkeypatch.setattr("bot.starting.time.sleep", lambda seconds: None)
+    decision = decide(
+        given.approvals, given.scans, SCAN, APPROVER, approve=True, now=NOW + timedelta(minutes=1)
+    )
+    assert decision.won
+    assert given.states() == (ApprovalStatus.APPROVED, ScanStatus.RUNNING)
+    assert given.moto.jobs.submitted == [DispatchJob(scan_id=SCAN, account_id="333333333333", region=REGION)]
 
 
 def test_a_denial_closes_the_scan_as_denied_by_whom_and_when(given: Given) -> None:

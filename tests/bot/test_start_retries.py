@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from bot.flows import start_with_retries
+from bot.starting import start_with_retries
 
 
 def _failure() -> ClientError:
