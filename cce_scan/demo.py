@@ -32,6 +32,7 @@ from scanner.state import ScanStore
 __all__ = ["DemoError", "DemoResult", "run_demo"]
 
 T = TypeVar("T")
+SETTLE_SECONDS = 240.0
 
 
 class DemoError(CceScanError):
@@ -233,7 +234,12 @@ def _play(
         time.sleep(0.3)
     if report is None:
         raise DemoError(f"scan {scan_id} did not report within {timeout:.0f} s")
-    system.settle(timeout=60)
+    # A job or event that failed comes back after its queue's visibility timeout (the jobs queue:
+    # 180 s) and must find its work done before the story is told to the end.
+    try:
+        system.settle(timeout=SETTLE_SECONDS)
+    except TimeoutError as exc:
+        raise DemoError(f"scan {scan_id} reported, but the system did not come to rest: {exc}") from exc
     story.show("the thread parent", system.slack.find(parent.channel, parent.ts))
     for message in system.slack.thread(parent.channel, parent.ts):
         if message.thread_ts == parent.ts and message is not request and message is not report:
