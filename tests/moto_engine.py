@@ -37,9 +37,11 @@ class KeptJobs:
     """A job queue that keeps what is submitted."""
 
     submitted: list[Job] = field(default_factory=list)
+    delays: list[float] = field(default_factory=list)  # each submitted job's delay, in order
 
     def submit(self, job: Job, delay_seconds: float = 0.0) -> None:
         self.submitted.append(job)
+        self.delays.append(delay_seconds)
 
 
 @dataclass(frozen=True)

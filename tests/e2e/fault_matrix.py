@@ -111,6 +111,11 @@ def _commands_per_host(system: LocalSystem, scan_id: str) -> dict[str, int]:
     return counts
 
 
+def survives(system: LocalSystem, boundary: Boundary) -> None:
+    """The fault at ``boundary`` during a whole scan, and what must hold whatever failed."""
+    assert_survived(scan_under(system, boundary), boundary)
+
+
 def assert_survived(outcome: Outcome, boundary: Boundary) -> None:
     """What must hold whatever failed (see the module docstring)."""
     assert outcome.fired, f"the fault at {boundary.name} never fired: the scan did not cross it"

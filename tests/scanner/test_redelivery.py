@@ -12,19 +12,12 @@ from scanner.handlers import DISPATCH_LEASE_SECONDS, TRACK_LEASE_SECONDS, JobHan
 from scanner.jobs import DispatchJob, Job, TrackJob
 from scanner.models import Host, ScanStatus
 from scanner.state import ScanStore
+from tests.moto_engine import KeptJobs
 from tests.scanner.conftest import REGION, scan_record
 
 ACCOUNT = "222222222222"
 SCAN = "20261126T000000-abcdef"
 NOW = 1_800_000_000.0
-
-
-class _Jobs:
-    def __init__(self) -> None:
-        self.submitted: list[tuple[Job, float]] = []
-
-    def submit(self, job: Job, delay_seconds: float = 0.0) -> None:
-        self.submitted.append((job, delay_seconds))
 
 
 @pytest.fixture
@@ -40,7 +33,7 @@ def handlers(store: ScanStore, config: Config) -> JobHandlers:
         config=config,
         store=store,
         events=InProcessBus(),
-        jobs=_Jobs(),
+        jobs=KeptJobs(),
         central_session=boto3.Session(region_name=REGION),
         now=lambda: NOW,
     )
@@ -49,8 +42,8 @@ def handlers(store: ScanStore, config: Config) -> JobHandlers:
 
 def _submitted(handlers: JobHandlers) -> list[tuple[Job, float]]:
     jobs = handlers.rt.jobs
-    assert isinstance(jobs, _Jobs)
-    return jobs.submitted
+    assert isinstance(jobs, KeptJobs)
+    return list(zip(jobs.submitted, jobs.delays, strict=True))
 
 
 def test_a_tracking_round_another_delivery_holds_comes_back_after_the_lease(
