@@ -36,9 +36,10 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy bot scanner localworld cce_scan ssm_documents tests bench
 
-# Three worker processes, a test module's tests in one of them (module-scoped worlds and systems).
+# Four worker processes (on two cores: many tests wait on the local world); a test module's tests
+# run in one of them (module-scoped worlds and systems).
 pytest: $(STAMP)
-	$(BIN)/pytest -q -n 3 --dist loadscope
+	$(BIN)/pytest -q -n 4 --dist loadscope
 
 # checkov lives in its own venv: its pins clash with the project's dev tools.
 $(CHECKOV_STAMP):

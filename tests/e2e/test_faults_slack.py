@@ -1,4 +1,4 @@
-"""The fault matrix, Slack methods and the upload step failing: one fault at each boundary, and the scan still ends with
+"""The fault matrix, Slack's chat methods failing: one fault at each boundary, and the scan still ends with
 one report (tests/e2e/fault_matrix.py says what must hold). A failure before the scan has its
 thread is the requester's to hear: tests/e2e/test_slack_commands.py."""
 
@@ -10,7 +10,7 @@ from localworld.fault_plan import RUNNING_SCAN_BOUNDARIES, Boundary
 from localworld.system import LocalSystem
 from tests.e2e.fault_matrix import survives
 
-CASES = [boundary for boundary in RUNNING_SCAN_BOUNDARIES if boundary.name.startswith("Slack ")]
+CASES = [boundary for boundary in RUNNING_SCAN_BOUNDARIES if boundary.name.startswith("Slack chat.")]
 
 
 @pytest.mark.parametrize("boundary", CASES, ids=[boundary.name for boundary in CASES])
