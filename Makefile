@@ -12,7 +12,7 @@ LAMBDA_ARCH     ?= arm64
 LAMBDA_PYTHON   ?= 3.12
 CONFIG          ?= examples/cce-scan.yaml
 
-.PHONY: install demo test lint types pytest terraform-check terraform-fmt package clean
+.PHONY: install demo test test-faults lint types pytest terraform-check terraform-fmt package clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,12 @@ types: $(STAMP)
 # Four worker processes (on two cores: many tests wait on the local world); a test module's tests
 # run in one of them (module-scoped worlds and systems).
 pytest: $(STAMP)
-	$(BIN)/pytest -q -n 4 --dist loadscope
+	$(BIN)/pytest -q -n 4 --dist loadscope -m "not faults"
+
+# The fault matrix (tests/e2e/test_faults_*.py): a whole scan per fault, the slowest tests; kept
+# out of `make test` so that stays under ten minutes here, and run by .ci/run after it.
+test-faults: $(STAMP)
+	$(BIN)/pytest -q -n 4 --dist loadscope -m faults
 
 # checkov lives in its own venv: its pins clash with the project's dev tools.
 $(CHECKOV_STAMP):

@@ -10,6 +10,8 @@ from localworld.fault_plan import RUNNING_SCAN_BOUNDARIES, Boundary
 from localworld.system import LocalSystem
 from tests.e2e.fault_matrix import survives
 
+pytestmark = pytest.mark.faults
+
 CASES = [
     boundary for boundary in RUNNING_SCAN_BOUNDARIES if boundary.name.endswith("dies after its side effects")
 ]
