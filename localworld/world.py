@@ -37,10 +37,11 @@ from localworld.errors import WorldError
 from localworld.faults import Faults
 from localworld.fleet import FleetSpec, HostSpec, SyntheticBehaviour
 from localworld.iam.bucket_policies import judge_bucket_policies_in_the_gate
+from localworld.iam.denied import denial_message
 from localworld.iam.gate import CallLog, IamGate
-from localworld.iam.model import Authorization, Decision, Effect
-from localworld.iam.policy import evaluate
-from localworld.iam.principals import identity_policies, principal_for
+from localworld.iam.model import Authorization
+from localworld.iam.principals import principal_for
+from localworld.iam.requests import WireRequest, common_context, credential_scope
 from localworld.iam.simulate import install_simulation
 from localworld.iam.terraform import Bindings, apply_roles, read_terraform_iam
 from localworld.roots import fixture_names, materialise_root, remove_root
@@ -307,48 +308,15 @@ class World:
     def authorize_invoke(self, headers: Mapping[str, str], function_arn: str) -> str | None:
         """The Lambda service's IAM check of an Invoke signed with ``headers``: None when allowed,
         else AWS's AccessDenied message."""
-        authorization = headers.get("Authorization", "")
-        access_key = (
-            authorization.split("Credential=", 1)[-1].split("/", 1)[0]
-            if "Credential=" in authorization
-            else ""
-        )
-        key = lookup_key(access_key) if access_key else None
+        scope = credential_scope(headers.get("Authorization", ""), {})
+        key = lookup_key(scope[0]) if scope else None
         if key is None:
             return "The security token included in the request is invalid."
-        principal = principal_for(key)
-        action = "lambda:InvokeFunction"
-        request = Authorization(
-            action,
-            function_arn,
-            {
-                "aws:RequestedRegion": self.region,
-                "aws:PrincipalArn": principal.role_arn or principal.arn,
-                "aws:PrincipalAccount": principal.account_id,
-                "aws:SecureTransport": "true",
-            },
-        )
-        policies = identity_policies(principal)
-        if not policies and not self.iam.enforce:
-            decision = Decision(Effect.ALLOW)
-        else:
-            decision = evaluate(request, principal, policies)
-        self.iam.calls.record(
-            {
-                "function": self.iam.function_of(key),
-                "role": key.role_arn or key.principal_arn,
-                "service": "lambda",
-                "action": action,
-                "resource": function_arn,
-                "allowed": decision.allowed,
-            }
-        )
-        if decision.allowed:
-            return None
-        return (
-            f"User: {principal.arn} is not authorized to perform: {action} on resource: {function_arn} "
-            + decision.reason(action)
-        )
+        region = scope[2] if len(scope) > 2 else self.region
+        request = WireRequest(service="lambda", region=region, principal=principal_for(key))
+        auth = Authorization("lambda:InvokeFunction", function_arn, common_context(request))
+        decision = self.iam.judge_one(request, key, auth)
+        return None if decision.allowed else denial_message(request, auth, decision)
 
     def host(self, instance_id: str) -> WorldHost:
         found = next((h for h in self.hosts if h.instance_id == instance_id), None)

@@ -263,14 +263,27 @@ class IamGate:
         read = next(auth for auth in checked.judgement.authorizations if auth.action in _OBJECT_READS)
         context = {name: value for name, value in read.context.items() if name != "s3:versionid"}
         auth = Authorization("s3:ListBucket", f"arn:aws:s3:::{bucket}", context)
+        decision = self.judge_one(request, checked.key, auth, via=checked.via, because="NoSuchKey")
+        return None if decision.allowed else access_denied(request, auth, decision)
+
+    def judge_one(
+        self,
+        request: WireRequest,
+        key: KeyInfo,
+        auth: Authorization,
+        *,
+        via: str | None = None,
+        because: str | None = None,
+    ) -> Decision:
+        """Judge and log one authorization beside a request's own: S3's missing-key rule, or a call
+        to a service the world serves outside moto (Lambda's Invoke)."""
         policies = self._identity_policies(request.principal)
         if not policies and not self.enforce:
             judgement = Judgement((auth,), (_ALLOW,), enforced=False)
         else:
             judgement = Judgement((auth,), (self._decide(auth, request.principal, policies, {}),))
-        self._log(judgement, request.service, checked.key, checked.via, because="NoSuchKey")
-        decision = judgement.decisions[0]
-        return None if decision.allowed else access_denied(request, auth, decision)
+        self._log(judgement, request.service, key, via, because=because)
+        return judgement.decisions[0]
 
     # --- the call log ------------------------------------------------------------------------
 

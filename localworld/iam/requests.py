@@ -190,7 +190,7 @@ def authorizations(request: WireRequest, lookups: Lookups = NO_LOOKUPS) -> list[
     mapper = _MAPPERS.get(request.service)
     op = operation(request)
     needs = mapper(request, op, lookups) if mapper is not None else [_Need(op or "UnknownOperation", "*")]
-    base = _common_context(request)
+    base = common_context(request)
     seen: set[tuple[str, str]] = set()
     result: list[Authorization] = []
     for need in needs:
@@ -202,7 +202,7 @@ def authorizations(request: WireRequest, lookups: Lookups = NO_LOOKUPS) -> list[
     return result
 
 
-def _common_context(request: WireRequest) -> dict[str, str | Sequence[str]]:
+def common_context(request: WireRequest) -> dict[str, str | Sequence[str]]:
     principal = request.principal
     context: dict[str, str | Sequence[str]] = {
         "aws:RequestedRegion": _GLOBAL_REGION.get(request.service, request.region),
