@@ -10,7 +10,7 @@ from scanner.findings.normalize import normalize
 from scanner.findings.ports import HostAnalysis
 from scanner.outcomes import HostOutcome
 from scanner.report.summary import summarize_host, summarize_outcome
-from scanner.results import DEFAULT_LIMITS, HostResult, Limits, ResultRejected, read_result_tar
+from scanner.results import DEFAULT_LIMITS, AcceptedResult, Limits, ResultRejected, read_result_tar
 
 __all__ = ["AnalyzedHost", "analyze_result", "analyze_tar", "rejected"]
 
@@ -22,7 +22,7 @@ class AnalyzedHost(NamedTuple):
     findings: tuple[Finding, ...]
 
 
-def analyze_result(result: HostResult, key: ResultKey) -> AnalyzedHost:
+def analyze_result(result: AcceptedResult, key: ResultKey) -> AnalyzedHost:
     """Findings and summary of a result the reader accepted, filed under ``key``."""
     context = HostContext.for_result(
         result, scan_id=key.scan_id, account_id=key.account_id, instance_id=key.instance_id

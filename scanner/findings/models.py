@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scanner.results import HostResult, Severity, Status
+from scanner.results import AcceptedResult, Severity, Status
 
 __all__ = ["ACCOUNT_ID", "Finding", "HostContext"]
 
@@ -31,7 +31,7 @@ class HostContext(BaseModel):
 
     @classmethod
     def for_result(
-        cls, result: HostResult, *, scan_id: str, account_id: str, instance_id: str
+        cls, result: AcceptedResult, *, scan_id: str, account_id: str, instance_id: str
     ) -> HostContext:
         """The context of ``result`` uploaded under ``scan_id/account_id/instance_id``."""
         region = result.summary.host.model_extra.get("region") if result.summary.host.model_extra else None

@@ -1,14 +1,14 @@
-"""Turn a judged :class:`HostResult` into normalized :class:`Finding` records."""
+"""Turn an :class:`AcceptedResult` into normalized :class:`Finding` records."""
 
 from __future__ import annotations
 
 from scanner.findings.models import Finding, HostContext
-from scanner.results import EDITION, ITEMS, HostResult
+from scanner.results import EDITION, ITEMS, AcceptedResult
 
 __all__ = ["normalize"]
 
 
-def normalize(result: HostResult, context: HostContext) -> tuple[Finding, ...]:
+def normalize(result: AcceptedResult, context: HostContext) -> tuple[Finding, ...]:
     """One finding per item, in code order; titles and severities come from the edition.
 
     The items and the context were validated at the edge, so nothing is validated again here.

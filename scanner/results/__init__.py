@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from scanner.results.contract import (
     INSTANCE_ID_PATTERN,
+    AcceptedResult,
     BundleInfo,
     HostInfo,
-    HostResult,
     ItemLine,
     SummaryLine,
 )
@@ -27,11 +27,11 @@ __all__ = [
     "EDITION",
     "INSTANCE_ID_PATTERN",
     "ITEMS",
+    "AcceptedResult",
     "BundleInfo",
     "CatalogItem",
     "ContentRejected",
     "HostInfo",
-    "HostResult",
     "IdentityMismatch",
     "ItemLine",
     "Limits",

@@ -1,4 +1,4 @@
-"""The lines of ``results.jsonl`` as pydantic models, and the judged host result: the contract of
+"""The lines of ``results.jsonl`` as pydantic models, and the accepted result tar: the contract of
 docs/design.md, "The result tar"."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from scanner.results.edition import EDITION, ITEMS, Severity, Status
 __all__ = [
     "INSTANCE_ID",
     "INSTANCE_ID_PATTERN",
+    "AcceptedResult",
     "BundleInfo",
     "HostInfo",
-    "HostResult",
     "ItemLine",
     "ResultLine",
     "SummaryLine",
@@ -98,7 +98,7 @@ ResultLine = Annotated[ItemLine | SummaryLine, Field(discriminator="type")]
 line_adapter: TypeAdapter[ItemLine | SummaryLine] = TypeAdapter(ResultLine)
 
 
-class HostResult(BaseModel):
+class AcceptedResult(BaseModel):
     """A result tar that passed every check: the 67 items in code order, the summary and meta.json."""
 
     model_config = ConfigDict(frozen=True)

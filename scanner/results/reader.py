@@ -1,4 +1,4 @@
-"""Read a result tar safely and judge it: a :class:`HostResult`, or RESULT_INVALID with the reason."""
+"""Read a result tar safely and judge it: an :class:`AcceptedResult`, or RESULT_INVALID with the reason."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from scanner.outcomes import HostOutcome
-from scanner.results.contract import HostResult
+from scanner.results.contract import AcceptedResult
 from scanner.results.errors import ContentRejected, IdentityMismatch, ResultRejected, TarRejected
 from scanner.results.limits import DEFAULT_LIMITS, Limits
 from scanner.results.tarsafe import read_tar, shown
@@ -30,7 +30,7 @@ def read_result_tar(
     *,
     expected_instance_id: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
-) -> HostResult:
+) -> AcceptedResult:
     """Judge the bytes of one uploaded tar; raise :class:`ResultRejected` (with ``reason``) if bad.
 
     ``expected_instance_id`` is the instance the upload URL was made for; when given, a tar that
@@ -55,7 +55,7 @@ def read_result_tar(
                 f"the tar does not say which host it comes from (expected {expected_instance_id})"
             )
     # Every part was validated above; the container is assembled without validating it again.
-    return HostResult.model_construct(items=items, summary=summary, meta=meta)
+    return AcceptedResult.model_construct(items=items, summary=summary, meta=meta)
 
 
 def read_result_file(
@@ -63,7 +63,7 @@ def read_result_file(
     *,
     expected_instance_id: str | None = None,
     limits: Limits = DEFAULT_LIMITS,
-) -> HostResult:
+) -> AcceptedResult:
     """Like :func:`read_result_tar` for a file: its size is checked before a byte is read."""
     file = Path(path)
     try:
@@ -83,7 +83,7 @@ class Verdict(BaseModel):
 
     outcome: HostOutcome
     reason: str | None = None
-    result: HostResult | None = None
+    result: AcceptedResult | None = None
 
 
 def _verdict(error: ResultRejected) -> Verdict:
