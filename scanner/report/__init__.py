@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scanner.report.collect import NOT_ANALYSED, HostState, combine, read_host_summaries
+from scanner.report.collect import NOT_ANALYSED, HostState, combine, host_states, read_host_summaries
 from scanner.report.diff import diff_scans
 from scanner.report.errors import ReportError, ReportReadError, ReportWriteError
 from scanner.report.models import (
@@ -18,7 +18,6 @@ from scanner.report.publish import (
     PublishedReport,
     ReportPort,
     S3Reports,
-    host_states,
     publish_scan_report,
     report_keys,
 )

@@ -2,9 +2,9 @@
 
 The analyzer leaves ``findings/<scan>/<account>/<instance>.summary.json`` for every result it
 judged. A report covers every targeted host (docs/design.md, "Host outcomes"): hosts whose command
-never produced a result have only their outcome in the scan state. :func:`combine` joins the two so
-the totals add up to the targets; :func:`read_host_summaries` reads the files (also for the previous
-scan, to diff).
+never produced a result have only their outcome in the scan state (:func:`host_states` reads it off
+the state's items). :func:`combine` joins the two so the totals add up to the targets;
+:func:`read_host_summaries` reads the files (also for the previous scan, to diff).
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ from scanner.report.summary import summarize_outcome
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["NOT_ANALYSED", "HostState", "combine", "read_host_summaries"]
+    from scanner.state import AccountItem, HostItem
+
+__all__ = ["NOT_ANALYSED", "HostState", "combine", "host_states", "read_host_summaries"]
 
 _SUMMARY_KEY = re.compile(
     r"^findings/[^/]+/(?P<account>\d{12})/(?P<instance>(?:i|mi)-[0-9a-f]{8,17})\.summary\.json$"
@@ -34,7 +36,8 @@ NOT_ANALYSED = "not analysed: the analyzer had not judged the uploaded result wh
 
 
 class HostState(NamedTuple):
-    """A targeted host as the scan state knows it (``scanner.state.HostItem`` fits)."""
+    """A targeted host as the scan state knows it, as much as a report reads: a
+    ``scanner.state.HostItem`` or an unreachable account flattened by :func:`host_states`."""
 
     account_id: str
     instance_id: str
@@ -42,6 +45,31 @@ class HostState(NamedTuple):
     reason: str = ""
     name: str | None = None
     region: str | None = None
+
+
+def host_states(hosts: Iterable[HostItem], accounts: Iterable[AccountItem] = ()) -> list[HostState]:
+    """:class:`HostState` records from ``ScanStore.hosts(scan)`` and ``ScanStore.accounts(scan)``.
+
+    An account that could not be entered counts once, as ACCOUNT_UNREACHABLE with an empty
+    instance ID, as the scan's own counters do.
+    """
+    states = [
+        HostState(
+            account_id=host.account_id,
+            instance_id=host.instance_id,
+            outcome=host.outcome,
+            reason=host.detail.reason if host.detail is not None else "",
+            name=host.name,
+            region=host.region,
+        )
+        for host in hosts
+    ]
+    states.extend(
+        HostState(account.account_id, "", account.outcome, account.reason, None, account.region)
+        for account in accounts
+        if account.outcome is HostOutcome.ACCOUNT_UNREACHABLE
+    )
+    return states
 
 
 def read_host_summaries(s3: S3Client, bucket: str, scan_id: str) -> dict[tuple[str, str], HostSummary]:

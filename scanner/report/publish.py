@@ -36,7 +36,7 @@ from scanner.report.summary import summarize_scan
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-__all__ = ["PublishedReport", "ReportPort", "S3Reports", "host_states", "publish_scan_report", "report_keys"]
+__all__ = ["PublishedReport", "ReportPort", "S3Reports", "publish_scan_report", "report_keys"]
 
 
 def report_keys(scan_id: str) -> dict[str, str]:
@@ -48,62 +48,6 @@ def report_keys(scan_id: str) -> dict[str, str]:
         "csv": prefix + "findings.csv",
         "ocsf": prefix + "findings.ocsf.jsonl",
     }
-
-
-class _Detail(Protocol):
-    @property
-    def reason(self) -> str: ...
-
-
-class _HostLike(Protocol):
-    @property
-    def account_id(self) -> str: ...
-    @property
-    def instance_id(self) -> str: ...
-    @property
-    def outcome(self) -> HostOutcome | None: ...
-    @property
-    def name(self) -> str | None: ...
-    @property
-    def region(self) -> str: ...
-    @property
-    def detail(self) -> _Detail | None: ...
-
-
-class _AccountLike(Protocol):
-    @property
-    def account_id(self) -> str: ...
-    @property
-    def region(self) -> str: ...
-    @property
-    def outcome(self) -> HostOutcome | None: ...
-    @property
-    def reason(self) -> str: ...
-
-
-def host_states(hosts: Iterable[_HostLike], accounts: Iterable[_AccountLike] = ()) -> list[HostState]:
-    """:class:`HostState` records from ``ScanStore.hosts(scan)`` and ``ScanStore.accounts(scan)``.
-
-    An account that could not be entered counts once, as ACCOUNT_UNREACHABLE with an empty
-    instance ID, as the scan's own counters do.
-    """
-    states = [
-        HostState(
-            account_id=host.account_id,
-            instance_id=host.instance_id,
-            outcome=host.outcome,
-            reason=host.detail.reason if host.detail is not None else "",
-            name=host.name,
-            region=host.region,
-        )
-        for host in hosts
-    ]
-    states.extend(
-        HostState(account.account_id, "", account.outcome, account.reason, None, account.region)
-        for account in accounts
-        if account.outcome is HostOutcome.ACCOUNT_UNREACHABLE
-    )
-    return states
 
 
 @dataclass(frozen=True)

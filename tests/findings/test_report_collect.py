@@ -15,6 +15,7 @@ from moto import mock_aws
 
 from scanner.entries.analyzer import ObjectAnalyzer, S3ObjectRef
 from scanner.events import ReportFiles
+from scanner.models import OutcomeDetail
 from scanner.outcomes import HostOutcome
 from scanner.report import (
     NOT_ANALYSED,
@@ -25,6 +26,7 @@ from scanner.report import (
     awaiting_analysis,
     combine,
     diff_scans,
+    host_states,
     publish_scan_report,
     read_host_summaries,
     report_keys,
@@ -32,7 +34,7 @@ from scanner.report import (
     summarize_scan,
 )
 from scanner.report.publish import _Chain
-from scanner.state import AnalysisMark, HostItem, HostPhase
+from scanner.state import AccountItem, AccountPhase, AnalysisMark, HostItem, HostPhase
 from tests.findings.tarbuilder import build_tar, statuses, valid_files
 
 REGION = "us-east-1"
@@ -205,3 +207,35 @@ def test_report_stream_joins_parts_whatever_the_read_size() -> None:
         while chunk := stream.read(size):
             chunks.append(chunk)
         assert b"".join(chunks) == expected
+
+
+def test_host_states_flatten_the_state_items_and_count_an_unreachable_account_once() -> None:
+    timed_out = HostItem(
+        ACCOUNT,
+        REGION,
+        BAD,
+        "web-2",
+        None,
+        HostPhase.DONE,
+        "cmd-1",
+        None,
+        HostOutcome.TIMED_OUT,
+        OutcomeDetail(step="run", reason="no answer in 600 s"),
+    )
+    running = _host(OK, None, None)
+
+    def account(account_id: str, outcome: HostOutcome | None, reason: str = "") -> AccountItem:
+        return AccountItem(
+            account_id, "alias", "eu-west-1", AccountPhase.DONE, True, 0, None, outcome, reason
+        )
+
+    states = host_states(
+        [timed_out, running],
+        [account(ACCOUNT, None), account("333333333333", HostOutcome.ACCOUNT_UNREACHABLE, "AccessDenied")],
+    )
+
+    assert states == [
+        HostState(ACCOUNT, BAD, HostOutcome.TIMED_OUT, "no answer in 600 s", "web-2", REGION),
+        HostState(ACCOUNT, OK, None, "", None, REGION),
+        HostState("333333333333", "", HostOutcome.ACCOUNT_UNREACHABLE, "AccessDenied", None, "eu-west-1"),
+    ]
