@@ -10,7 +10,7 @@ CHECKOV_VERSION := 3.3.30
 CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 LAMBDA_ARCH     ?= arm64
 LAMBDA_PYTHON   ?= 3.12
-CONFIG          ?= examples/cce-scan.yaml
+CONFIG          ?= cce_scan/examples/cce-scan.yaml
 
 .PHONY: install demo test test-faults lint types pytest terraform-check terraform-fmt package clean
 

@@ -93,7 +93,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp, SlackApiServer(channels={"C01CCESCAN"}) as slack:
         config = Path(tmp) / "cce-scan.yaml"
-        config.write_text((ROOT / "examples" / "cce-scan.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+        config.write_text(
+            (ROOT / "cce_scan" / "examples" / "cce-scan.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+        )
         sink = FunctionSpec("cce-scan-bot", "bench.bot_sink.accept")
         with LocalLambda([sink], account_id="111111111111", region="ap-northeast-2") as lambdas:
             env = _environment(slack, lambdas.endpoint_url, config)

@@ -77,7 +77,7 @@ mainSteps:
 
 
 def bench_config(accounts: int, tps: float) -> Config:
-    base = load_config(ROOT / "examples" / "cce-scan.yaml").model_dump()
+    base = load_config(ROOT / "cce_scan" / "examples" / "cce-scan.yaml").model_dump()
     base["groups"] = {}
     base["accounts"] = [
         {

@@ -11,11 +11,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+from cce_scan.examples import EXAMPLE_CONFIG, EXAMPLE_FLEET
 from scanner.config import load_config
 
 __all__ = ["register"]
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,8 +27,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "by a second person, progress, the report, and the findings files."
         ),
     )
-    parser.add_argument("--config", type=Path, default=ROOT / "examples" / "cce-scan.yaml")
-    parser.add_argument("--fleet", type=Path, default=ROOT / "examples" / "fleet.yaml")
+    parser.add_argument("--config", type=Path, default=EXAMPLE_CONFIG)
+    parser.add_argument("--fleet", type=Path, default=EXAMPLE_FLEET)
     parser.add_argument("--out", type=Path, default=Path(".local-world"), help="where to copy the findings")
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds to wait for the scan")
     parser.add_argument(

@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cce_scan.examples import EXAMPLE_CONFIG, EXAMPLE_FLEET
 from scanner.config import Config, load_config
 from scanner.events import AccountUnreachable, HostOutcomeEvent, ScanEvent, ScanProgress
 from scanner.local import DEFAULT_TABLE, InProcessScanner
@@ -32,10 +33,6 @@ from scanner.outcomes import FAILURES, HostOutcome
 from scanner.sessions import source_identity
 
 __all__ = ["outcome_table", "register", "run", "status_text"]
-
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE_CONFIG = ROOT / "examples" / "cce-scan.yaml"
-EXAMPLE_FLEET = ROOT / "examples" / "fleet.yaml"
 
 
 def register(subparsers: Any) -> None:

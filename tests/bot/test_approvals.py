@@ -37,7 +37,7 @@ REGION = "ap-northeast-2"
 TABLE = "cce-scan"
 SCAN = "20261126T090000-000001"
 REQUESTER, APPROVER, SECOND = "U01REQUESTER", "U02APPROVER", "U03APPROVER"
-CONFIG = load_config(Path(__file__).resolve().parents[2] / "examples" / "cce-scan.yaml")
+CONFIG = load_config(Path(__file__).resolve().parents[2] / "cce_scan" / "examples" / "cce-scan.yaml")
 # The scan that goes with each state of its request.
 AGREEING = {
     ApprovalStatus.PENDING: ScanStatus.AWAITING_APPROVAL,

@@ -39,7 +39,7 @@ FILES = ReportFiles(summary=KEYS["summary"], csv=KEYS["csv"], ocsf=KEYS["ocsf"])
 
 @pytest.fixture
 def config() -> Config:
-    return load_config(ROOT / "examples" / "cce-scan.yaml")
+    return load_config(ROOT / "cce_scan" / "examples" / "cce-scan.yaml")
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def _wait(ssm: Any, command_id: str, deadline: float) -> list[dict[str, Any]]:
 
 
 def test_document_and_bundle_run_end_to_end_and_refuse_injection(tmp_path: Path) -> None:
-    config = load_config(REPO / "examples" / "cce-scan.yaml")
+    config = load_config(REPO / "cce_scan" / "examples" / "cce-scan.yaml")
     account = config.accounts[0]
     fleet = FleetSpec(
         hosts=(
@@ -120,7 +120,7 @@ def test_document_and_bundle_run_end_to_end_and_refuse_injection(tmp_path: Path)
 
 
 def test_a_tampered_bundle_is_never_extracted_or_run(tmp_path: Path) -> None:
-    config = load_config(REPO / "examples" / "cce-scan.yaml")
+    config = load_config(REPO / "cce_scan" / "examples" / "cce-scan.yaml")
     account = config.accounts[0]
     fleet = FleetSpec(
         hosts=(

@@ -18,7 +18,7 @@ from scanner.deployment import FUNCTIONS, Deployment, Function
 from scanner.permissions import Facts, Need, function_needs, member_needs
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG = load_config(ROOT / "examples" / "cce-scan.yaml")
+CONFIG = load_config(ROOT / "cce_scan" / "examples" / "cce-scan.yaml")
 CENTRAL, REGION = CONFIG.central.account_id, CONFIG.central.region
 BINDINGS = Bindings.from_config(
     CONFIG,

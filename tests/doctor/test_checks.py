@@ -146,7 +146,7 @@ def test_an_unreachable_endpoint_is_a_failed_check_with_the_reason() -> None:
         def head_bucket(self, **_: Any) -> None:
             raise EndpointConnectionError(endpoint_url="https://s3.ap-northeast-2.amazonaws.com")
 
-    config = load_config(ROOT / "examples" / "cce-scan.yaml")
+    config = load_config(ROOT / "cce_scan" / "examples" / "cce-scan.yaml")
     check = check_bucket(Deployment(config=config), Unreachable())
     assert check.line().startswith(
         "✗ the results bucket cce-scan-results-111111111111 exists: Could not connect"
@@ -218,7 +218,7 @@ def test_without_credentials_the_doctor_stops_at_one_failed_check(monkeypatch: p
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    config = load_config(ROOT / "examples" / "cce-scan.yaml")
+    config = load_config(ROOT / "cce_scan" / "examples" / "cce-scan.yaml")
     session = boto3.Session(region_name=config.central.region)
     report = run_doctor(
         Deployment(config=config),

@@ -28,7 +28,7 @@ from scanner.deployment import Deployment
 from ssm_documents.document import render_document
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG = load_config(ROOT / "examples" / "cce-scan.yaml")
+CONFIG = load_config(ROOT / "cce_scan" / "examples" / "cce-scan.yaml")
 MODULES = ROOT / "terraform" / "modules"
 MANIFEST_SCOPES = manifest_scopes(ROOT / "bot" / "manifest.yaml")
 ACCESS_ROLE = "OrganizationAccountAccessRole"

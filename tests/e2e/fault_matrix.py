@@ -30,7 +30,7 @@ REPORT_FILES = ("csv", "ocsf.jsonl")
 
 def matrix_fleet() -> FleetSpec:
     """Two of dev-app's hosts: enough to see a second command, light enough for many scans."""
-    fleet = load_fleet(ROOT / "examples" / "fleet.yaml")
+    fleet = load_fleet(ROOT / "cce_scan" / "examples" / "fleet.yaml")
     return FleetSpec(hosts=tuple(host for host in fleet.hosts if host.account_id == ACCOUNT)[:2])
 
 

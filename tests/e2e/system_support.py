@@ -1,4 +1,4 @@
-"""The whole system for end-to-end tests: examples/cce-scan.yaml with short timeouts and the demo fleet."""
+"""The whole system for end-to-end tests: cce_scan/examples/cce-scan.yaml with short timeouts and the demo fleet."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 
 def fast_config(**scan: Any) -> Config:
-    data = load_config(ROOT / "examples" / "cce-scan.yaml").model_dump()
+    data = load_config(ROOT / "cce_scan" / "examples" / "cce-scan.yaml").model_dump()
     data["scan"].update({"delivery_timeout_seconds": 60, "execution_timeout_seconds": 120, **scan})
     data["rate_limits"].update(poll_interval_seconds=0.5)
     return Config.model_validate(data)
@@ -36,7 +36,7 @@ def fast_config(**scan: Any) -> Config:
 
 @contextlib.contextmanager
 def running_system(tmp: Path, **scan: Any) -> Iterator[LocalSystem]:
-    fleet = load_fleet(ROOT / "examples" / "fleet.yaml")
+    fleet = load_fleet(ROOT / "cce_scan" / "examples" / "fleet.yaml")
     with LocalSystem.start(
         fast_config(**scan),
         fleet,

@@ -23,8 +23,8 @@ APPROVER = "U02APPROVER"
 
 def _demo(out: Path, modules: Path = TERRAFORM_MODULES, timeout: float = 240.0) -> DemoResult:
     return run_demo(
-        load_config(ROOT / "examples" / "cce-scan.yaml"),
-        load_fleet(ROOT / "examples" / "fleet.yaml"),
+        load_config(ROOT / "cce_scan" / "examples" / "cce-scan.yaml"),
+        load_fleet(ROOT / "cce_scan" / "examples" / "fleet.yaml"),
         out,
         Console(file=(out / "console.txt").open("w", encoding="utf-8"), width=120),
         requester=REQUESTER,

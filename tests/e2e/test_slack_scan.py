@@ -111,7 +111,7 @@ def test_a_scan_without_approval_runs_from_the_modal_to_the_broadcast_report(sys
         raise AssertionError(f"{exc}: failures {system.lambdas.failures()} invocations {kinds}") from exc
     text = message_text(report.blocks, report.text)
     assert "점검 결과" in text
-    assert "대상 3대" in text  # dev-app: three Linux hosts (examples/fleet.yaml)
+    assert "대상 3대" in text  # dev-app: three Linux hosts (cce_scan/examples/fleet.yaml)
     assert "성공 3" in text
     assert "취약 호스트가 가장 많은 항목" in text
     system.settle()

@@ -31,7 +31,7 @@ KEY = f"results/{SCAN}/{ACCOUNT}/{INSTANCE}.tar"
 FINDINGS = f"findings/{SCAN}/{ACCOUNT}/{INSTANCE}.ocsf.jsonl"
 SUMMARY = f"findings/{SCAN}/{ACCOUNT}/{INSTANCE}.summary.json"
 CSV = f"findings/{SCAN}/{ACCOUNT}/{INSTANCE}.csv"
-CONFIG = Path(__file__).resolve().parents[2] / "examples" / "cce-scan.yaml"
+CONFIG = Path(__file__).resolve().parents[2] / "cce_scan" / "examples" / "cce-scan.yaml"
 
 
 @pytest.fixture

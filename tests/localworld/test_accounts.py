@@ -17,7 +17,7 @@ from localworld.fleet import FleetSpec
 from localworld.world import World
 from scanner.config import Config, load_config
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cce-scan.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "cce_scan" / "examples" / "cce-scan.yaml"
 CENTRAL, PROD_WEB, PROD_DB, DEV_APP = "111111111111", "222222222222", "333333333333", "444444444444"
 ONE_TRY = BotoConfig(retries={"max_attempts": 1})
 

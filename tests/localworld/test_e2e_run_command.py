@@ -139,7 +139,7 @@ def wait_terminal(ssm: Any, command_id: str, timeout: float = 60.0) -> dict[str,
 
 @pytest.fixture(scope="module")
 def config() -> Config:
-    return load_config(REPO / "examples" / "cce-scan.yaml")
+    return load_config(REPO / "cce_scan" / "examples" / "cce-scan.yaml")
 
 
 @pytest.mark.e2e

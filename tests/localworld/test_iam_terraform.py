@@ -31,7 +31,7 @@ from scanner.config import load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ROOT / "terraform" / "modules"
-CONFIG = load_config(ROOT / "examples" / "cce-scan.yaml")
+CONFIG = load_config(ROOT / "cce_scan" / "examples" / "cce-scan.yaml")
 CENTRAL, PROD_WEB, DEV_APP = "111111111111", "222222222222", "444444444444"
 REGION = "ap-northeast-2"
 KMS_KEY = f"arn:aws:kms:{REGION}:{CENTRAL}:key/1234abcd-12ab-34cd-56ef-1234567890ab"

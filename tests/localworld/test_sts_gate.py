@@ -19,7 +19,7 @@ from localworld.sts_gate import trust_allows
 from localworld.world import World
 from scanner.config import load_config
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cce-scan.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "cce_scan" / "examples" / "cce-scan.yaml"
 CENTRAL, PROD_WEB, DEV_APP = "111111111111", "222222222222", "444444444444"
 STS_NS = "{https://sts.amazonaws.com/doc/2011-06-15/}"
 

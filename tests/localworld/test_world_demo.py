@@ -22,12 +22,12 @@ S3V4 = BotoConfig(signature_version="s3v4", s3={"addressing_style": "path"})
 
 @pytest.fixture(scope="module")
 def config() -> Config:
-    return load_config(REPO / "examples" / "cce-scan.yaml")
+    return load_config(REPO / "cce_scan" / "examples" / "cce-scan.yaml")
 
 
 @pytest.fixture(scope="module")
 def fleet() -> FleetSpec:
-    return load_fleet(REPO / "examples" / "fleet.yaml")
+    return load_fleet(REPO / "cce_scan" / "examples" / "fleet.yaml")
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from ssm_documents.bundle_tar import build_bundle
 from ssm_documents.document import render_document
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE_CONFIG = ROOT / "examples" / "cce-scan.yaml"
+EXAMPLE_CONFIG = ROOT / "cce_scan" / "examples" / "cce-scan.yaml"
 
 
 def document_text(world: World) -> str:

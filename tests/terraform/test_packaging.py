@@ -168,7 +168,7 @@ def test_handler_module_imports_from_the_unpacked_zip_alone(
     unpacked = built[PACKAGE_OF[function]]
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "CCE_SCAN_CONFIG": str(ROOT / "examples" / "cce-scan.yaml"),
+        "CCE_SCAN_CONFIG": str(ROOT / "cce_scan" / "examples" / "cce-scan.yaml"),
         "CCE_SCAN_TABLE": "cce-scan-state",
         "CCE_SCAN_JOBS_QUEUE_URL": "http://127.0.0.1:9/000000000000/cce-scan-jobs",
         "CCE_SCAN_EVENTS_QUEUE_URL": "http://127.0.0.1:9/000000000000/cce-scan-events",

@@ -11,7 +11,7 @@ import yaml
 from scanner.config import load_config, parse_config
 from scanner.errors import ConfigError
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cce-scan.yaml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "cce_scan" / "examples" / "cce-scan.yaml"
 
 
 def _example() -> dict[str, Any]:
