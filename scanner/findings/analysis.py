@@ -28,16 +28,7 @@ def analyze_result(result: AcceptedResult, key: ResultKey) -> AnalyzedHost:
         result, scan_id=key.scan_id, account_id=key.account_id, instance_id=key.instance_id
     )
     findings = normalize(result, context)
-    analysis = HostAnalysis(
-        scan_id=key.scan_id,
-        account_id=key.account_id,
-        instance_id=key.instance_id,
-        region=context.region,
-        outcome=HostOutcome.SUCCEEDED,
-        findings_key=key.findings,
-        summary=summarize_host(findings),
-    )
-    return AnalyzedHost(analysis, findings)
+    return AnalyzedHost(HostAnalysis(summary=summarize_host(findings), region=context.region), findings)
 
 
 def rejected(key: ResultKey, reason: str) -> AnalyzedHost:
@@ -49,15 +40,7 @@ def rejected(key: ResultKey, reason: str) -> AnalyzedHost:
         outcome=HostOutcome.RESULT_INVALID,
         reason=reason,
     )
-    analysis = HostAnalysis(
-        scan_id=key.scan_id,
-        account_id=key.account_id,
-        instance_id=key.instance_id,
-        outcome=HostOutcome.RESULT_INVALID,
-        reason=reason,
-        summary=summary,
-    )
-    return AnalyzedHost(analysis, ())
+    return AnalyzedHost(HostAnalysis(summary=summary), ())
 
 
 def analyze_tar(data: bytes, key: ResultKey, *, limits: Limits = DEFAULT_LIMITS) -> AnalyzedHost:

@@ -19,18 +19,37 @@ __all__ = ["HostAnalysis", "HostStatePort", "ScanEventPort"]
 
 
 class HostAnalysis(BaseModel):
-    """The analyzer's verdict on one host's result tar."""
+    """The analyzer's verdict on one host's result tar: the host's summary (whose outcome is SUCCEEDED
+    or RESULT_INVALID) and the region the host is in.
+
+    ``region`` is what the host said until the scan state, which files hosts by region (the result's
+    key does not name it), fills in its own (:meth:`HostStatePort.record_analysis`).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    scan_id: str
-    account_id: str
-    instance_id: str
-    region: str | None = None
-    outcome: HostOutcome
-    reason: str | None = None
-    findings_key: str | None = None
     summary: HostSummary
+    region: str | None = None
+
+    @property
+    def scan_id(self) -> str:
+        return self.summary.scan_id
+
+    @property
+    def account_id(self) -> str:
+        return self.summary.account_id
+
+    @property
+    def instance_id(self) -> str:
+        return self.summary.instance_id
+
+    @property
+    def outcome(self) -> HostOutcome:
+        return self.summary.outcome
+
+    @property
+    def reason(self) -> str | None:
+        return self.summary.reason
 
 
 class HostStatePort(Protocol):
