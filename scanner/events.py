@@ -98,7 +98,8 @@ class AccountUnreachable(_Event):
 
 
 class HostOutcomeEvent(_Event):
-    """One host's final outcome (exactly one per host)."""
+    """One host's final outcome (exactly one per host): ``scanner.models.HostResult`` on the wire,
+    with the account and host it belongs to."""
 
     type: Literal["scan.host_outcome"] = "scan.host_outcome"
     account: AccountRef

@@ -76,7 +76,7 @@ class OutcomeDetail(_Frozen):
 
 
 class HostResult(_Frozen):
-    """A host's final outcome."""
+    """A host's final outcome (its result tar, once accepted, is ``scanner.results.AcceptedResult``)."""
 
     outcome: HostOutcome
     detail: OutcomeDetail = OutcomeDetail()

@@ -42,7 +42,11 @@ SEVERITY_KO = {Severity.HIGH: "상", Severity.MEDIUM: "중", Severity.LOW: "하"
 
 @dataclass(frozen=True)
 class FailedHost:
-    """A host that did not succeed (or was skipped), with why."""
+    """A host that did not succeed (or was skipped), with why.
+
+    The notifier's own row rather than ``scanner.report.HostState``: it names the account by alias
+    and words the reason as Slack shows it (the failed step first; an unreachable account by region).
+    """
 
     instance_id: str
     name: str | None

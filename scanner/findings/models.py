@@ -17,8 +17,9 @@ REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 
 
 class HostContext(BaseModel):
-    """Where a result came from. ``scan_id``, ``account_id`` and ``instance_id`` come from the upload
-    key (trusted); ``hostname`` and ``region`` are what the host said (shown, never used as keys)."""
+    """Where a result came from, as every :class:`Finding` of it repeats. ``scan_id``, ``account_id``
+    and ``instance_id`` come from the upload key (trusted); ``hostname`` and ``region`` are what the
+    host said (shown, never used as keys)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -23,7 +23,8 @@ class _Frozen(BaseModel):
 
 
 class HostSummary(_Frozen):
-    """One host of a scan: its outcome and, when it succeeded, what its checks found."""
+    """One host of a scan: its outcome and, when it succeeded, what its checks found (the analyzer's
+    ``<instance>.summary.json``, and a report's row for every host)."""
 
     scan_id: str
     account_id: str
@@ -48,7 +49,7 @@ class HostSummary(_Frozen):
 
 
 class HostRef(_Frozen):
-    """A host, as a report lists it."""
+    """A host, as a report lists it (``ScanSummary.not_analysed``): its name, not a whole summary."""
 
     account_id: str
     instance_id: str

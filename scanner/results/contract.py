@@ -64,7 +64,8 @@ class ItemLine(_Line):
 
 
 class HostInfo(BaseModel):
-    """What the host says about itself; only ``instance_id`` is checked against the upload."""
+    """What the host says about itself (the summary line's ``host``, as the bundle writes it); only
+    ``instance_id`` is checked against the upload."""
 
     model_config = ConfigDict(frozen=True, extra="allow")
 
