@@ -83,7 +83,7 @@ class HostSpec(_Model):
     agent_version: str = "3.3.1142.0"
     resource_type: Literal["EC2Instance", "ManagedInstance"] = "EC2Instance"
     tags: dict[str, str] = Field(default_factory=dict, description="Instance tags (Name is added).")
-    root: str | None = Field(default=None, description="Fixture root under tests/fixtures/roots/.")
+    root: str | None = Field(default=None, description="Fixture root under localworld/fixture_roots/.")
     synthetic: SyntheticBehaviour | None = None
 
     @field_validator("instance_id")

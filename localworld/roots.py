@@ -1,10 +1,14 @@
-"""Fixture roots: materialise ``tests/fixtures/roots/<name>/`` into a directory the bundle can scan.
+"""Fixture roots: materialise ``localworld/fixture_roots/<name>/`` into a directory the bundle can scan.
 
 A fixture root is a folder holding ``root/`` (the files, as git keeps them) and ``spec.yaml``: the
 distribution and, per path, what git cannot hold (mode bits beyond 644/755, numeric owners, empty
 directories, symlinks, FIFOs, device nodes, generated content). ``materialise_root`` copies the
 files and applies the spec. Without root privileges, ownership and device nodes cannot be
 reproduced: those are reported as notes instead of failing.
+
+The roots are the world's package data (its hosts run the checks against them), read with
+:mod:`importlib.resources`; each also holds the verdicts the golden tests expect of it
+(``expected-*.yaml``), which stay out of the wheel (MANIFEST.in).
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from localworld.packaged import package_path
+
 __all__ = [
     "FIXTURE_ROOTS_DIR",
     "Distribution",
@@ -30,7 +36,7 @@ __all__ = [
     "remove_root",
 ]
 
-FIXTURE_ROOTS_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "roots"
+FIXTURE_ROOTS_DIR = package_path("localworld", "fixture_roots")
 
 PathType = Literal["file", "dir", "symlink", "fifo", "char", "block"]
 

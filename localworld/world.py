@@ -356,7 +356,7 @@ def _check_fleet(config: Config, fleet: FleetSpec) -> None:
     missing = sorted({h.root for h in fleet.hosts if h.root is not None and h.root not in available})
     if missing:
         raise WorldError(
-            f"fixture root {', '.join(map(repr, missing))} does not exist under tests/fixtures/roots/"
+            f"fixture root {', '.join(map(repr, missing))} does not exist under localworld/fixture_roots/"
         )
 
 

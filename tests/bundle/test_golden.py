@@ -1,6 +1,6 @@
 """Golden fixture roots: the real bundle's verdicts on each root match its expected-*.yaml files.
 
-Every directory under tests/fixtures/roots/ with a spec.yaml is a test; its expected verdicts are the
+Every directory under localworld/fixture_roots/ with a spec.yaml is a test; its expected verdicts are the
 union of its expected-<part>.yaml files (accounts U-01..U-13, files U-14..U-33, services U-34..U-67).
 """
 

@@ -19,7 +19,7 @@ from scanner.results.tarsafe import byte_sum
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "ssm_documents" / "bundle" / "script.sh"
-FIXTURES = ROOT / "tests" / "fixtures" / "roots"
+FIXTURES = ROOT / "localworld" / "fixture_roots"
 SCHEMA = json.loads(
     (Path(__file__).parent / "schemas" / "ocsf-1.5.0-compliance_finding.schema.json").read_text()
 )

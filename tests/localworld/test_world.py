@@ -26,7 +26,7 @@ from scanner.config import Config, load_config
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE_CONFIG = REPO / "cce_scan" / "examples" / "cce-scan.yaml"
 EXAMPLE_FLEET = REPO / "cce_scan" / "examples" / "fleet.yaml"
-FIXTURE_ROOTS = REPO / "tests" / "fixtures" / "roots"
+FIXTURE_ROOTS = REPO / "localworld" / "fixture_roots"
 S3V4 = BotoConfig(signature_version="s3v4", s3={"addressing_style": "path"})
 
 
