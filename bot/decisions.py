@@ -9,19 +9,19 @@ told why, read back from the request (:func:`refusal`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.approvals import Approval, ApprovalStatus, ApprovalStore
+from bot.ports import ScanOps
 from bot.starting import AwsFailure, start_with_retries
 from scanner.errors import LinkedWriteRefusedError, ScanStateError
-from scanner.models import ScanRecord, ScanStatus
+from scanner.models import ScanStatus
 from scanner.state import UNDECIDED
 
-__all__ = ["Decides", "Decision", "Declines", "Refusal", "decide", "expire", "refusal"]
+__all__ = ["Decision", "Refusal", "decide", "expire", "refusal"]
 
 # self_approval: the requester clicked; already_decided: someone decided first; expired: the
 # request's time is up; scan_closed: the scan awaits the request no more (it was cancelled).
@@ -36,30 +36,6 @@ class Decision(BaseModel):
     approval: Approval
     won: bool
     refused: Refusal | None = None
-
-
-class Declines(Protocol):
-    """The scan's side of a denial or an expiry (:meth:`scanner.state.ScanStore.decline`)."""
-
-    def decline(
-        self,
-        scan_id: str,
-        to: ScanStatus,
-        *,
-        decided_at: datetime,
-        decided_by: str | None = None,
-        linked_write: Mapping[str, Any] | None = None,
-    ) -> bool: ...
-
-
-class Decides(Declines, Protocol):
-    """The scan's side of every decision: an approval starts the scan."""
-
-    def start(
-        self, scan_id: str, approver: str | None, linked_write: Mapping[str, Any] | None = None
-    ) -> None: ...
-
-    def get(self, scan_id: str) -> ScanRecord: ...
 
 
 def refusal(approval: Approval, user: str, now: datetime) -> Refusal | None:
@@ -77,7 +53,7 @@ def refusal(approval: Approval, user: str, now: datetime) -> Refusal | None:
 
 
 def decide(
-    approvals: ApprovalStore, scans: Decides, scan_id: str, user: str, *, approve: bool, now: datetime
+    approvals: ApprovalStore, scans: ScanOps, scan_id: str, user: str, *, approve: bool, now: datetime
 ) -> Decision:
     """``user`` approves (the scan starts) or denies (the scan is DENIED); only the first valid
     decision before the request expires is kept, together with the scan's change."""
@@ -104,7 +80,7 @@ def decide(
     return _refused(approvals, scans, scan_id, user, now)
 
 
-def _refused(approvals: ApprovalStore, scans: Decides, scan_id: str, user: str, now: datetime) -> Decision:
+def _refused(approvals: ApprovalStore, scans: ScanOps, scan_id: str, user: str, now: datetime) -> Decision:
     approval = approvals.get(scan_id)
     reason = refusal(approval, user, now)
     if reason == "expired" and approval.status is ApprovalStatus.PENDING:
@@ -120,7 +96,7 @@ def _refused(approvals: ApprovalStore, scans: Decides, scan_id: str, user: str, 
     return Decision(approval=approval, won=False, refused="scan_closed")
 
 
-def expire(approvals: ApprovalStore, scans: Declines, scan_id: str, now: datetime) -> Decision:
+def expire(approvals: ApprovalStore, scans: ScanOps, scan_id: str, now: datetime) -> Decision:
     """Expire a pending request whose time is up, and its scan with it; ``won`` when this call did.
 
     A scan cancelled while it awaited the request keeps its status: the request expires alone (a

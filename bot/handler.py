@@ -16,66 +16,62 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
 
 if TYPE_CHECKING:
-    import boto3
-
     from bot.approvals import ApprovalStore
     from bot.ports import ScanOps
     from bot.settings import BotSettings
     from bot.thread_state import ThreadState
     from scanner.config import Config
+    from scanner.runtime import Runtime
 
 __all__ = ["handler"]
 
 
 @cache
-def _session() -> boto3.Session:
-    import boto3
+def _settings() -> BotSettings:
+    from bot.settings import BotSettings
 
-    return boto3.Session()
+    return BotSettings()  # read from the environment
 
 
-def _scans(settings: BotSettings, config: Config) -> ScanOps:
+@cache
+def _config() -> Config:
+    from scanner.config import load_config_source
+
+    return load_config_source(_settings().cce_scan_config)
+
+
+@cache
+def _runtime() -> Runtime:
+    from scanner.runtime import Runtime
+
+    return Runtime.from_env(config=_config())
+
+
+def _scans(settings: BotSettings) -> ScanOps:
     from bot.errors import SettingsError
-    from bot.scans import EngineScans, WorkerInvoker
+    from bot.scans import WorkerInvoker
     from scanner.engine import ScanEngine
-    from scanner.handlers import Runtime
 
-    if (
-        settings.cce_scan_jobs_queue_url is None
-        or settings.cce_scan_events_queue_url is None
-        or settings.cce_scan_worker_function is None
-    ):
-        raise SettingsError(
-            "the bot needs CCE_SCAN_JOBS_QUEUE_URL, CCE_SCAN_EVENTS_QUEUE_URL and CCE_SCAN_WORKER_FUNCTION"
-        )
-    session = _session()
-    runtime = Runtime.on_sqs(
-        config,
-        session,
-        table=settings.cce_scan_table,
-        jobs_queue_url=settings.cce_scan_jobs_queue_url,
-        events_queue_url=settings.cce_scan_events_queue_url,
-        endpoint_url=settings.aws_endpoint_url,
-    )
-    return EngineScans(
-        ScanEngine(runtime), WorkerInvoker(session.client("lambda"), settings.cce_scan_worker_function)
+    if settings.cce_scan_worker_function is None:
+        raise SettingsError("the bot needs CCE_SCAN_WORKER_FUNCTION")
+    runtime = _runtime()
+    return ScanEngine(
+        runtime, members=WorkerInvoker(runtime.client("lambda"), settings.cce_scan_worker_function)
     )
 
 
-def _threads(settings: BotSettings, config: Config) -> ThreadState:
+def _threads() -> ThreadState:
     from bot.thread_state import ThreadState
 
-    return ThreadState(
-        _session().client("dynamodb"), settings.cce_scan_table, ttl_days=config.scan.state_ttl_days
-    )
+    runtime = _runtime()
+    return ThreadState(runtime.client("dynamodb"), runtime.store.table, ttl_days=runtime.store.ttl_days)
 
 
-def _approvals(settings: BotSettings, config: Config) -> ApprovalStore:
+def _approvals() -> ApprovalStore:
     from bot.approvals import ApprovalStore
 
-    return ApprovalStore(
-        _session().client("dynamodb"), settings.cce_scan_table, ttl_days=config.scan.state_ttl_days
-    )
+    runtime = _runtime()
+    return ApprovalStore(runtime.client("dynamodb"), runtime.store.table, ttl_days=runtime.store.ttl_days)
 
 
 @cache
@@ -83,19 +79,17 @@ def _slack_handler() -> SlackRequestHandler:
     from bot.app import build_app
     from bot.authz import Authorizer
     from bot.deps import BotDeps
-    from bot.settings import BotSettings, load_slack_secrets
-    from scanner.config import load_config_source
+    from bot.settings import load_slack_secrets
 
-    settings = BotSettings()  # read from the environment
-    config = load_config_source(settings.cce_scan_config)
+    settings, config = _settings(), _config()
     deps = BotDeps(
         config=config,
         secrets=load_slack_secrets(settings),
         authorizer=Authorizer(config.slack.requesters, config.slack.approvers),
         slack_api_url=settings.slack_api_url,
-        build_scans=lambda: _scans(settings, config),
-        build_approvals=lambda: _approvals(settings, config),
-        build_threads=lambda: _threads(settings, config),
+        build_scans=lambda: _scans(settings),
+        build_approvals=_approvals,
+        build_threads=_threads,
     )
     return SlackRequestHandler(build_app(deps))
 

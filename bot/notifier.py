@@ -35,6 +35,7 @@ from bot.approvals import ApprovalStore
 from bot.decisions import expire
 from bot.flows import UPDATE_INTERVAL_MS
 from bot.i18n import Locale, t
+from bot.ports import ScanOps
 from bot.render.report import FailedHost, report_blocks, report_text
 from bot.render.text import code, escape, truncate
 from bot.render.thread import approval_blocks, parent_blocks, parent_text
@@ -51,7 +52,6 @@ from scanner.events import (
 )
 from scanner.outcomes import FAILURES, HostOutcome
 from scanner.report import ScanDiff, ScanSummary
-from scanner.state import ScanStore
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -72,7 +72,7 @@ class Notifier:
 
     config: Config
     slack: WebClient
-    store: ScanStore
+    scans: ScanOps
     approvals: ApprovalStore
     threads: ThreadState
     s3: S3Client
@@ -122,7 +122,7 @@ class Notifier:
     def refresh_parent(self, scan_id: str) -> None:
         """Re-render the parent now if the 3-second window allows it, else schedule one refresh."""
         try:
-            record = self.store.get_scan(scan_id)
+            record = self.scans.get(scan_id)
         except ScanNotFoundError:
             logger.warning("event for unknown scan %s", scan_id)
             return
@@ -152,7 +152,7 @@ class Notifier:
     def reply(
         self, scan_id: str, text: str, *, blocks: list[Any] | None = None, broadcast: bool = False
     ) -> None:
-        record = self.store.get_scan(scan_id)
+        record = self.scans.get(scan_id)
         if record.channel is None or record.thread_ts is None:
             return
         self.slack.chat_postMessage(
@@ -164,7 +164,7 @@ class Notifier:
         )
 
     def _failure_burst(self, event: HostOutcomeEvent) -> None:
-        record = self.store.get_scan(event.scan_id)
+        record = self.scans.get(event.scan_id)
         failed = sum(count for outcome, count in record.counts.items() if outcome in FAILURES)
         crossed = [threshold for threshold in FAILURE_THRESHOLDS if threshold <= failed]
         if not crossed or not self.threads.claim_threshold(event.scan_id, crossed[-1]):
@@ -191,11 +191,11 @@ class Notifier:
         now = datetime.now(UTC)
         expired = 0
         for approval in self.approvals.pending_due(now):
-            decision = expire(self.approvals, self.store, approval.scan_id, now)
+            decision = expire(self.approvals, self.scans, approval.scan_id, now)
             if not decision.won:
                 continue
             expired += 1
-            record = self.store.get_scan(approval.scan_id)
+            record = self.scans.get(approval.scan_id)
             current = decision.approval
             if current.channel is not None and current.message_ts is not None:
                 self.slack.chat_update(
@@ -226,7 +226,7 @@ class Notifier:
 
     def _failed_hosts(self, scan_id: str, aliases: dict[str, str]) -> list[FailedHost]:
         hosts = []
-        for account in self.store.accounts(scan_id):
+        for account in self.scans.accounts(scan_id):
             if account.outcome is not None:
                 hosts.append(
                     FailedHost(
@@ -237,7 +237,7 @@ class Notifier:
                         reason=account.reason,
                     )
                 )
-        for host in self.store.hosts(scan_id):
+        for host in self.scans.hosts(scan_id):
             if host.outcome is None or host.outcome is HostOutcome.SUCCEEDED:
                 continue
             detail = host.detail
@@ -259,7 +259,7 @@ class Notifier:
     def report(self, event: ScanFinished) -> None:
         """Post the report the event names in the thread (broadcast), then attach its files; each
         once per event, and claimed back when Slack refuses it so the event's next delivery posts it."""
-        record = self.store.get_scan(event.scan_id)
+        record = self.scans.get(event.scan_id)
         channel, thread_ts = record.channel, record.thread_ts
         if channel is None or thread_ts is None:
             return
@@ -316,26 +316,24 @@ class Notifier:
 
 @cache
 def _notifier() -> Notifier:
-    import boto3
-
     from bot.app import slack_client
     from bot.settings import BotSettings, load_slack_secrets
-    from scanner.config import load_config_source
+    from scanner.engine import ScanEngine
+    from scanner.runtime import Runtime
 
     settings = BotSettings()  # read from the environment
-    config = load_config_source(settings.cce_scan_config)
-    secrets = load_slack_secrets(settings)
-    session = boto3.Session()
-    dynamodb = session.client("dynamodb")
+    runtime = Runtime.from_env()
+    secrets = load_slack_secrets(settings, runtime.client("secretsmanager"))
+    dynamodb, ttl_days = runtime.client("dynamodb"), runtime.store.ttl_days
     return Notifier(
-        config=config,
+        config=runtime.config,
         slack=slack_client(secrets.bot_token.get_secret_value(), settings.slack_api_url),
-        store=ScanStore(dynamodb, settings.cce_scan_table, ttl_days=config.scan.state_ttl_days),
-        approvals=ApprovalStore(dynamodb, settings.cce_scan_table, ttl_days=config.scan.state_ttl_days),
-        threads=ThreadState(dynamodb, settings.cce_scan_table, ttl_days=config.scan.state_ttl_days),
-        s3=session.client("s3"),
-        sqs=session.client("sqs"),
-        events_queue_url=settings.cce_scan_events_queue_url,
+        scans=ScanEngine(runtime),
+        approvals=ApprovalStore(dynamodb, runtime.store.table, ttl_days=ttl_days),
+        threads=ThreadState(dynamodb, runtime.store.table, ttl_days=ttl_days),
+        s3=runtime.client("s3"),
+        sqs=runtime.client("sqs"),
+        events_queue_url=runtime.events_queue_url,
     )
 
 

@@ -1,4 +1,4 @@
-"""What the bot needs from the scanner, as one narrow interface (implemented in ``bot.scans``)."""
+"""What the bot needs from the scanner, as one narrow interface (``scanner.engine.ScanEngine``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from scanner.models import ScanRecord, ScanStatus, ScanTargets
+from scanner.state import AccountItem, HostItem
 
 __all__ = ["ScanOps"]
 
@@ -28,13 +29,13 @@ class ScanOps(Protocol):
 
     def needs_approval(self, targets: ScanTargets) -> bool: ...
 
-    def estimate_hosts(self, targets: ScanTargets) -> dict[str, int | None]:
+    def estimate_hosts(self, targets: ScanTargets, requester: str = ...) -> dict[str, int | None]:
         """Managed Linux hosts per account alias now (None where it could not be counted)."""
         ...
 
     def start(
-        self, scan_id: str, approver: str | None, linked_write: Mapping[str, Any] | None = None
-    ) -> None:
+        self, scan_id: str, *, approver: str | None = None, linked_write: Mapping[str, Any] | None = None
+    ) -> ScanRecord:
         """Queue the scan's jobs (idempotent); a scan awaiting approval needs an ``approver`` who is
         not its requester, and ``linked_write`` is made with the move to RUNNING or not at all."""
         ...
@@ -54,5 +55,9 @@ class ScanOps(Protocol):
     def cancel(self, scan_id: str, by: str) -> ScanRecord: ...
 
     def get(self, scan_id: str) -> ScanRecord: ...
+
+    def accounts(self, scan_id: str) -> list[AccountItem]: ...
+
+    def hosts(self, scan_id: str) -> list[HostItem]: ...
 
     def recent(self, limit: int = 5) -> list[ScanRecord]: ...

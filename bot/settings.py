@@ -23,10 +23,7 @@ class BotSettings(BaseSettings):
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
 
-    cce_scan_config: str
-    cce_scan_table: str
-    cce_scan_jobs_queue_url: str | None = None
-    cce_scan_events_queue_url: str | None = None
+    cce_scan_config: str  # read before the runtime (scanner.runtime), which reads the rest of CCE_SCAN_*
     cce_scan_worker_function: str | None = None
     slack_secret_arn: str | None = None
     slack_signing_secret: SecretStr | None = None
@@ -34,7 +31,6 @@ class BotSettings(BaseSettings):
     slack_bot_user_id: str | None = None
     slack_team_id: str | None = None
     slack_api_url: str = SLACK_API_URL
-    aws_endpoint_url: str | None = None  # the local world's endpoint; AWS's own when unset
 
 
 class SlackSecrets(BaseModel):

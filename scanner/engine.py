@@ -1,125 +1,105 @@
-"""The scan engine facade: what the command line and the bot call.
+r"""The scanner's one interface: what the bot, the worker and the command line call.
 
-    engine = ScanEngine(runtime)                      # see scanner.handlers.Runtime
-    scan = engine.create_scan("account", ["prod"], requester="U01…", channel="C01…",
-                              thread_ts=None, idempotency_key=trigger_id)   # resolves targets; writes
+    engine = ScanEngine(runtime)                      # see scanner.runtime.Runtime
+    scan = engine.create("account", ["prod"], "U01…", "C01…", trigger_id)   # resolves targets; writes
     engine.start(scan.scan_id, approver="U02…")        # queues the jobs; idempotent
-    engine.cancel(scan.scan_id)                        # running commands are cancelled
-    engine.status(scan.scan_id)                        # ScanRecord with counts
+    engine.cancel(scan.scan_id, by="U01…")             # running commands are cancelled
+    engine.get(scan.scan_id)                           # ScanRecord with counts
 
-``create_scan`` resolves the targets first: unknown, malformed or empty input raises
-:class:`~scanner.errors.TargetError` and nothing is written. Approval is the caller's business:
-create the scan ``awaiting_approval``, ask, then ``start`` it with the approver, the approval's
-write linked to the start (or have the store decline it as DENIED or EXPIRED).
+``create`` resolves the targets first: unknown, malformed or empty input raises
+:class:`~scanner.errors.TargetError` and nothing is written. A scan whose targets need approval is
+created AWAITING_APPROVAL; the caller asks for the approval, then ``start``\s it with the approver,
+the approval's write linked to the start (or ``decline``\s it as DENIED or EXPIRED). The jobs it
+queues are run by :class:`scanner.handlers.JobHandlers` in the worker.
+
+Host targets need the member accounts, which only the worker may enter: the engine asks its
+:class:`~scanner.members.MemberAccess` (the bot's asks the worker function).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scanner.artifacts import current_bundle_sha256, document_hash
-from scanner.discovery import managed_instances
 from scanner.errors import CceScanError, ScanStateError
 from scanner.events import AccountRef, ScanStarted
-from scanner.handlers import JobHandlers, Runtime
 from scanner.jobs import DispatchJob, FinalizeJob
-from scanner.models import AccountTarget, ScanRecord, ScanStatus, ScanTargets, new_scan_id
-from scanner.state import UNDECIDED, AccountPhase, HostItem
-from scanner.targets import OrganizationDirectory, OuLookup, resolve_targets
+from scanner.members import DirectMembers, MemberAccess
+from scanner.models import ScanRecord, ScanStatus, ScanTargets, new_scan_id
+from scanner.runtime import Runtime
+from scanner.state import UNDECIDED, AccountItem, AccountPhase, HostItem
+from scanner.targets import OuLookup
 
 __all__ = ["ScanEngine"]
 
-ESTIMATE_WORKERS = 8
-ONLINE_LINUX = [
-    {"Key": "PingStatus", "Values": ["Online"]},
-    {"Key": "PlatformTypes", "Values": ["Linux"]},
-]
+log = logging.getLogger(__name__)
 
 
 class ScanEngine:
-    """Create, start, cancel and read scans; the jobs it queues run through :class:`JobHandlers`."""
+    """Create, start, decline, cancel and read scans (the bot's ``bot.ports.ScanOps``)."""
 
-    def __init__(self, runtime: Runtime, *, ous: OuLookup | None = None) -> None:
+    def __init__(
+        self, runtime: Runtime, *, members: MemberAccess | None = None, ous: OuLookup | None = None
+    ) -> None:
         self.rt = runtime
-        self.handlers = JobHandlers(runtime)
-        self._ous = ous
+        self._central = DirectMembers(runtime, ous=ous)
+        self._members: MemberAccess = members or self._central
 
-    def _ou_lookup(self) -> OuLookup:
-        if self._ous is None:
-            client: Any = self.rt.central_session.client(
-                "organizations", region_name=self.rt.config.central.region, endpoint_url=self.rt.endpoint_url
-            )
-            self._ous = OrganizationDirectory(client)
-        return self._ous
+    def resolve(self, kind: str, names: Sequence[str], requester: str) -> ScanTargets:
+        """Resolve ``kind`` (``account``/``host``) ``names``; host targets through the member accounts."""
+        if kind == "host":
+            return self._members.resolve(kind, tuple(names), requester)
+        return self._central.resolve(kind, names, requester)
 
-    def resolve(
-        self, kind: str, names: Sequence[str], *, requester: str, scan_id: str = "resolve"
-    ) -> ScanTargets:
-        """Resolve ``kind`` (``account``/``host``) ``names``; host targets enter member accounts."""
-        sessions = self.rt.session_cache(scan_id, requester)
+    def needs_approval(self, targets: ScanTargets) -> bool:
+        """Whether a second person must approve a scan of ``targets`` (an account the configuration
+        does not know counts as one that needs it)."""
+        config = self.rt.config
+        for target in targets.accounts:
+            account = config.account_by_id(target.account_id)
+            if account is None or config.requires_approval(account):
+                return True
+        return False
 
-        def clients_for(account_id: str, region: str) -> tuple[Any, Any]:
-            return (
-                sessions.client(account_id, "ssm", region),
-                sessions.client(account_id, "ec2", region),
-            )
-
-        return resolve_targets(
-            self.rt.config,
-            kind,
-            names,
-            ous=self._ou_lookup() if kind == "account" else None,
-            clients_for=clients_for,
-        )
-
-    def estimate_hosts(self, targets: ScanTargets, *, requester: str = "cce-scan") -> dict[str, int | None]:
+    def estimate_hosts(self, targets: ScanTargets, requester: str = "cce-scan") -> dict[str, int | None]:
         """Online Linux managed hosts per account alias now (None where the account cannot be counted)."""
-        sessions = self.rt.session_cache("estimate", requester)
+        try:
+            return self._members.estimate(targets, requester)
+        except (CceScanError, ClientError, BotoCoreError) as exc:  # an estimate is best effort
+            log.warning("host estimate failed: %s", exc)
+            return {target.alias: None for target in targets.accounts}
 
-        def count(target: AccountTarget) -> tuple[str, int | None]:
-            if target.instance_ids is not None:
-                return target.alias, len(target.instance_ids)
-            try:
-                ssm = sessions.client(target.account_id, "ssm", target.region)
-                return target.alias, len(managed_instances(ssm, ONLINE_LINUX))
-            except (ClientError, BotoCoreError, CceScanError):  # an estimate is best effort
-                return target.alias, None
-
-        estimate: dict[str, int | None] = {}
-        with ThreadPoolExecutor(max_workers=ESTIMATE_WORKERS) as pool:
-            for alias, found in pool.map(count, targets.accounts):
-                previous = estimate.get(alias, 0)
-                estimate[alias] = None if found is None or previous is None else previous + found
-        return estimate
-
-    def create_scan(
+    def create(
         self,
         kind: str,
         names: Sequence[str],
-        *,
         requester: str,
         channel: str | None = None,
-        thread_ts: str | None = None,
         idempotency_key: str | None = None,
+        *,
+        thread_ts: str | None = None,
         targets: ScanTargets | None = None,
-        awaiting_approval: bool = False,
+        awaiting_approval: bool | None = None,
     ) -> ScanRecord:
-        """Resolve ``kind`` (``account``/``host``) ``names`` and record a scan in CREATED, or in
-        AWAITING_APPROVAL when it may start only once someone other than the requester approves it.
+        """Resolve ``kind`` (``account``/``host``) ``names`` and record a scan: AWAITING_APPROVAL when
+        its targets need a second person's approval (:meth:`needs_approval`), else CREATED.
 
-        ``targets`` already resolved elsewhere (the bot has the worker resolve host targets, as only
-        the worker may enter member accounts) are recorded as given. With ``idempotency_key`` (e.g.
-        Slack's ``trigger_id``) a repeated call returns the first scan, as it is now.
+        ``targets`` already resolved are recorded as given. ``awaiting_approval`` decides the status
+        instead of the targets: the command line, run with the operator's own credentials, records
+        its scans CREATED. With ``idempotency_key`` (Slack's ``trigger_id``) a repeated call returns
+        the first scan, as it is now.
         """
-        scan_id = new_scan_id(self.rt.utcnow())
         if targets is None:
-            targets = self.resolve(kind, names, requester=requester, scan_id=scan_id)
+            targets = self.resolve(kind, names, requester)
+        if awaiting_approval is None:
+            awaiting_approval = self.needs_approval(targets)
         record = ScanRecord(
-            scan_id=scan_id,
+            scan_id=new_scan_id(self.rt.utcnow()),
             requester=requester,
             targets=targets,
             channel=channel,
@@ -128,6 +108,10 @@ class ScanEngine:
             created_at=self.rt.utcnow(),
         )
         return self.rt.store.create_scan(record, idempotency_key)
+
+    def attach_thread(self, scan_id: str, channel: str, thread_ts: str) -> bool:
+        """Remember the scan's thread parent; False when it already had one (a retry lost the race)."""
+        return self.rt.store.attach_thread(scan_id, channel, thread_ts)
 
     def start(
         self, scan_id: str, *, approver: str | None = None, linked_write: Mapping[str, Any] | None = None
@@ -150,13 +134,10 @@ class ScanEngine:
             store.put_account(scan_id, target.account_id, target.alias, target.region, target.instance_ids)
         started = False
         if scan.status in UNDECIDED:
-            central: Any = self.rt.central_session
-            s3 = central.client("s3", region_name=config.central.region, endpoint_url=self.rt.endpoint_url)
-            ssm = central.client("ssm", region_name=config.central.region, endpoint_url=self.rt.endpoint_url)
             fields = {
                 "started_at": self.rt.utcnow().isoformat(),
-                "bundle_sha256": current_bundle_sha256(s3, config.results_bucket),
-                "document_hash": document_hash(ssm, config.document.name),
+                "bundle_sha256": current_bundle_sha256(self.rt.client("s3"), config.results_bucket),
+                "document_hash": document_hash(self.rt.client("ssm"), config.document.name),
             }
             if approver is not None:
                 fields["approver"] = approver
@@ -186,9 +167,25 @@ class ScanEngine:
                 )
         return store.get_scan(scan_id)
 
-    def cancel(self, scan_id: str) -> ScanRecord:
+    def decline(
+        self,
+        scan_id: str,
+        to: ScanStatus,
+        *,
+        decided_at: datetime,
+        decided_by: str | None = None,
+        linked_write: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """Close a scan awaiting approval as DENIED or EXPIRED, with ``linked_write`` or not at all."""
+        log.info("scan %s %s (decided by %s)", scan_id, to.value, decided_by or "its request's expiry")
+        return self.rt.store.decline(
+            scan_id, to, decided_at=decided_at, decided_by=decided_by, linked_write=linked_write
+        )
+
+    def cancel(self, scan_id: str, by: str) -> ScanRecord:
         """Stop a scan: one not started yet (CREATED or AWAITING_APPROVAL) is CANCELLED at once; a
         RUNNING one cancels its commands. A scan already ended is left as it is."""
+        log.info("scan %s cancelled by %s", scan_id, by)
         store = self.rt.store
         if store.transition(
             scan_id, UNDECIDED, ScanStatus.CANCELLED, finished_at=self.rt.utcnow().isoformat()
@@ -203,9 +200,17 @@ class ScanEngine:
             self.rt.jobs.submit(FinalizeJob(scan_id=scan_id))
         return store.get_scan(scan_id)
 
-    def status(self, scan_id: str) -> ScanRecord:
+    def get(self, scan_id: str) -> ScanRecord:
         """The scan item: status, counts so far, totals."""
         return self.rt.store.get_scan(scan_id)
+
+    def recent(self, limit: int = 5) -> list[ScanRecord]:
+        """The newest scans, newest first (a Query of the table's index of scans, not a Scan)."""
+        return self.rt.store.recent_scans(limit)
+
+    def accounts(self, scan_id: str) -> list[AccountItem]:
+        """Every account item of the scan (one per account and region), with its phase."""
+        return self.rt.store.accounts(scan_id)
 
     def hosts(self, scan_id: str) -> list[HostItem]:
         """Every host item of the scan, with its outcome once it has one."""

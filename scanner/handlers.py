@@ -1,4 +1,4 @@
-"""The job handlers: dispatch, track and finalize. Idempotent, so at-least-once delivery is safe.
+"""The job handlers (the worker's part of the scanner): dispatch, track and finalize. Idempotent, so at-least-once delivery is safe.
 
 - ``dispatch``: enter the account (AssumeRole), take the account's dispatch lease (a duplicate
   delivery stops here), discover once and create a host item per host, then per host without a
@@ -21,21 +21,15 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
-
-from scanner.config import Config
 from scanner.discovery import discover
 from scanner.dispatch import (
     Sender,
-    SendResult,
     comment_for,
     find_sent_command,
     pace_client,
@@ -46,18 +40,17 @@ from scanner.errors import AccountUnreachableError, ScanStateError
 from scanner.events import (
     AccountRef,
     AccountUnreachable,
-    EventPort,
     HostOutcomeEvent,
     ReportFiles,
     ScanFinished,
     ScanProgress,
 )
-from scanner.jobs import SQS_MAX_DELAY, DispatchJob, FinalizeJob, Job, JobQueue, TrackJob
+from scanner.jobs import SQS_MAX_DELAY, DispatchJob, FinalizeJob, Job, TrackJob
 from scanner.models import HostResult, OutcomeDetail, ScanRecord, ScanStatus
 from scanner.outcomes import HostOutcome
 from scanner.presign import Presigner
-from scanner.ratelimit import RateLimiterRegistry
-from scanner.report import ReportError, ReportPort, awaiting_analysis, host_states, report_wait
+from scanner.report import ReportError, awaiting_analysis, host_states, report_wait
+from scanner.runtime import Runtime
 from scanner.sessions import AccountSession, SessionCache, warm_member_models
 from scanner.state import (
     BATCH,
@@ -67,11 +60,10 @@ from scanner.state import (
     HostItem,
     HostPhase,
     ReportClaim,
-    ScanStore,
 )
 from scanner.tracking import Pending, cancel, deadline_seconds, poll
 
-__all__ = ["JobHandlers", "Runtime"]
+__all__ = ["JobHandlers"]
 
 log = logging.getLogger(__name__)
 
@@ -92,85 +84,6 @@ REPORT_POLL_SECONDS = 5.0
 # then scan.finished goes out saying why there is no report.
 PUBLISH_RETRY_SECONDS = 30.0
 PUBLISH_GIVE_UP_SECONDS = 600.0
-
-
-@dataclass
-class Runtime:
-    """What the handlers need, built once per process (a Lambda cold start, a CLI run, a test)."""
-
-    config: Config
-    store: ScanStore
-    events: EventPort
-    jobs: JobQueue
-    central_session: boto3.Session
-    endpoint_url: str | None = None
-    # Where finalize writes the scan's report; None (in-process runs) writes none and waits for no analyzer.
-    reports: ReportPort | None = None
-    partition: str = "aws"
-    now: Callable[[], float] = time.time
-    on_send: Callable[[str, str, SendResult], None] | None = None
-    limiters: RateLimiterRegistry = field(init=False)
-    _sts: Any = field(default=None, init=False, repr=False)
-    _sts_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        limits = self.config.rate_limits
-        self.limiters = RateLimiterRegistry(limits.send_command_per_second, limits.send_command_burst)
-
-    def sts(self) -> Any:
-        """The central STS client every scan enters member accounts with, built once."""
-        with self._sts_lock:
-            if self._sts is None:
-                session: Any = self.central_session
-                self._sts = session.client(
-                    "sts", region_name=self.config.central.region, endpoint_url=self.endpoint_url
-                )
-            return self._sts
-
-    def session_cache(self, scan_id: str, requester: str) -> SessionCache:
-        """Member-account credentials for one scan (or one target lookup), through :meth:`sts`."""
-        return SessionCache(
-            self.config,
-            scan_id=scan_id,
-            requester=requester,
-            central_session=self.central_session,
-            endpoint_url=self.endpoint_url,
-            sts=self.sts(),
-            partition=self.partition,
-        )
-
-    def utcnow(self) -> datetime:
-        return datetime.fromtimestamp(self.now(), UTC)
-
-    @classmethod
-    def on_sqs(
-        cls,
-        config: Config,
-        session: boto3.Session,
-        *,
-        table: str,
-        jobs_queue_url: str,
-        events_queue_url: str,
-        endpoint_url: str | None = None,
-    ) -> Runtime:
-        """The runtime of a Lambda entry: state in DynamoDB, jobs and events through SQS, reports in
-        the results bucket."""
-        from scanner.events import SqsEventPublisher
-        from scanner.jobs import SqsJobQueue
-        from scanner.report import S3Reports
-
-        any_session: Any = session
-        sqs = any_session.client("sqs")
-        return cls(
-            config=config,
-            store=ScanStore(any_session.client("dynamodb"), table, ttl_days=config.scan.state_ttl_days),
-            events=SqsEventPublisher(sqs, events_queue_url),
-            jobs=SqsJobQueue(sqs, jobs_queue_url),
-            central_session=session,
-            endpoint_url=endpoint_url,
-            partition=session.get_partition_for_region(session.region_name or config.central.region),
-            reports=S3Reports(any_session.client("s3"), config.results_bucket),
-        )
 
 
 @dataclass
@@ -234,7 +147,7 @@ class JobHandlers:
         models, the sender threads) now, so that a process dispatching many accounts at once does
         not build it in the middle of their first dispatches, each waiting for the one that does."""
         self.presigner()
-        self.rt.sts()
+        self.rt.client("sts")
         warm_member_models(self.rt.config.central.region)
         pool, size = self._sender_pool()
         # Every thread is started now: each of these waits until all have been handed one.

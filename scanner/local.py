@@ -22,11 +22,12 @@ from scanner.dispatch import SendResult
 from scanner.engine import ScanEngine
 from scanner.errors import CceScanError
 from scanner.events import InProcessBus, ScanEvent, ScanFinished
-from scanner.handlers import Runtime
+from scanner.handlers import JobHandlers
 from scanner.jobs import ThreadJobQueue
 from scanner.models import ScanRecord
+from scanner.runtime import Runtime
 from scanner.sessions import thread_session
-from scanner.state import ScanStore, create_table
+from scanner.state import create_table
 from scanner.targets import OuLookup
 
 __all__ = ["DEFAULT_TABLE", "InProcessScanner", "ScanTimeoutError"]
@@ -54,10 +55,12 @@ class InProcessScanner:
         on_send: Callable[[str, str, SendResult], None] | None = None,
         ous: OuLookup | None = None,
     ) -> None:
-        session: Any = central_session
-        dynamodb = session.client("dynamodb", region_name=config.central.region, endpoint_url=endpoint_url)
         if create:
-            create_table(dynamodb, table)
+            session: Any = central_session
+            create_table(
+                session.client("dynamodb", region_name=config.central.region, endpoint_url=endpoint_url),
+                table,
+            )
         self.bus = InProcessBus()
         self.queue = ThreadJobQueue(
             workers=workers or config.rate_limits.max_parallel_accounts + 2,
@@ -66,19 +69,19 @@ class InProcessScanner:
             # as a Lambda does at init, rather than in the middle of its first dispatch.
             initializer=thread_session,
         )
-        self.runtime = Runtime(
-            config=config,
-            store=ScanStore(dynamodb, table, ttl_days=config.scan.state_ttl_days),
+        self.runtime = Runtime.in_process(
+            config,
+            central_session,
+            table=table,
             events=self.bus,
             jobs=self.queue,
-            central_session=central_session,
             endpoint_url=endpoint_url,
-            partition=session.get_partition_for_region(config.central.region),
             on_send=on_send,
         )
         self.engine = ScanEngine(self.runtime, ous=ous)
-        self.engine.handlers.prepare()
-        self.queue.bind(self.engine.handlers)
+        self.handlers = JobHandlers(self.runtime)
+        self.handlers.prepare()
+        self.queue.bind(self.handlers)
         self._finished: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         self.bus.subscribe(self._watch)
@@ -97,7 +100,7 @@ class InProcessScanner:
         if not self._event_for(scan_id).wait(timeout):
             raise ScanTimeoutError(f"scan {scan_id} did not finish within {timeout} s")
         self.queue.wait_idle(timeout=30)
-        return self.engine.status(scan_id)
+        return self.engine.get(scan_id)
 
     def run(
         self,
@@ -108,15 +111,15 @@ class InProcessScanner:
         approver: str | None = None,
         timeout: float | None = None,
     ) -> ScanRecord:
-        """Create, start and wait for one scan."""
-        record = self.engine.create_scan(kind, names, requester=requester)
+        """Create, start and wait for one scan (recorded CREATED: see :meth:`ScanEngine.create`)."""
+        record = self.engine.create(kind, names, requester, awaiting_approval=False)
         self._event_for(record.scan_id)
         self.engine.start(record.scan_id, approver=approver)
         return self.wait(record.scan_id, timeout)
 
     def close(self) -> None:
         self.queue.close()
-        self.engine.handlers.close()
+        self.handlers.close()
 
     def __enter__(self) -> InProcessScanner:
         return self

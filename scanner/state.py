@@ -285,6 +285,15 @@ class ScanStore:
         self._ttl_days = ttl_days
         self._now = now
 
+    @property
+    def table(self) -> str:
+        """The table's name (the approvals and thread state share it)."""
+        return self._table
+
+    @property
+    def ttl_days(self) -> int:
+        return self._ttl_days
+
     # -- helpers -------------------------------------------------------------------------------
 
     def _ttl(self) -> dict[str, Any]:

@@ -17,9 +17,10 @@ import boto3
 from scanner.config import Config
 from scanner.engine import ScanEngine
 from scanner.events import InProcessBus
-from scanner.handlers import Runtime
 from scanner.jobs import Job
+from scanner.members import MemberAccess
 from scanner.models import AccountTarget, ScanRecord, ScanStatus, ScanTargets
+from scanner.runtime import Runtime
 from scanner.state import ScanStore
 
 __all__ = ["BUNDLE_SHA256", "KeptJobs", "MotoEngine", "engine_on_moto", "prod_scan"]
@@ -52,7 +53,7 @@ class MotoEngine:
     bus: InProcessBus
 
 
-def engine_on_moto(config: Config, store: ScanStore) -> MotoEngine:
+def engine_on_moto(config: Config, store: ScanStore, *, members: MemberAccess | None = None) -> MotoEngine:
     """An engine whose scans can start: the bundle and the document are deployed in moto."""
     region = config.central.region
     session = boto3.Session(region_name=region)
@@ -63,7 +64,7 @@ def engine_on_moto(config: Config, store: ScanStore) -> MotoEngine:
     ssm.create_document(Name=config.document.name, Content=json.dumps(_DOCUMENT), DocumentType="Command")
     jobs, bus = KeptJobs(), InProcessBus()
     runtime = Runtime(config=config, store=store, events=bus, jobs=jobs, central_session=session)
-    return MotoEngine(ScanEngine(runtime), store, jobs, bus)
+    return MotoEngine(ScanEngine(runtime, members=members), store, jobs, bus)
 
 
 def prod_scan(

@@ -173,7 +173,7 @@ def run(args: argparse.Namespace) -> int:
                 )
 
         scanner.bus.subscribe(show)
-        record = scanner.engine.create_scan(kind, names, requester=requester)
+        record = scanner.engine.create(kind, names, requester, awaiting_approval=False)
         progress.update(task, description=f"scan {record.scan_id}")
         scanner.engine.start(record.scan_id)
         record = scanner.wait(record.scan_id, args.timeout)

@@ -29,14 +29,12 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
-import boto3
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from scanner.config import Config, load_config_source
+from scanner.config import Config
 from scanner.errors import CceScanError
-from scanner.events import AccountRef, EventPort, HostOutcomeEvent, SqsEventPublisher
+from scanner.events import AccountRef, EventPort, HostOutcomeEvent
 from scanner.findings.analysis import AnalyzedHost, analyze_tar, rejected
 from scanner.findings.csvout import write_csv
 from scanner.findings.errors import ObjectKeyError
@@ -46,6 +44,7 @@ from scanner.findings.ports import HostAnalysis, HostStatePort, ScanEventPort
 from scanner.models import OutcomeDetail
 from scanner.outcomes import HostOutcome
 from scanner.results import DEFAULT_LIMITS, Limits
+from scanner.runtime import Runtime
 from scanner.state import AnalysisMark, ScanStore
 
 if TYPE_CHECKING:
@@ -53,7 +52,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AnalyzerError",
-    "AnalyzerSettings",
     "ObjectAnalyzer",
     "S3ObjectRef",
     "ScanEventsAnnouncer",
@@ -68,16 +66,6 @@ log = logging.getLogger(__name__)
 
 class AnalyzerError(CceScanError):
     """Reading the result or writing the findings failed for a reason worth retrying (S3 errors)."""
-
-
-class AnalyzerSettings(BaseSettings):
-    """Environment of the analyzer function (docs/design.md, "The Lambda entries")."""
-
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
-
-    cce_scan_config: str
-    cce_scan_table: str
-    cce_scan_events_queue_url: str | None = None
 
 
 class S3ObjectRef(BaseModel):
@@ -334,15 +322,10 @@ class ScanEventsAnnouncer:
 
 @cache
 def _analyzer() -> ObjectAnalyzer:
-    """Built once per cold start from the environment."""
-    settings = AnalyzerSettings()  # filled from the environment
-    config = load_config_source(settings.cce_scan_config)
-    store = ScanStore(boto3.client("dynamodb"), settings.cce_scan_table, ttl_days=config.scan.state_ttl_days)
-    events: ScanEventPort | None = None
-    if settings.cce_scan_events_queue_url:
-        publisher = SqsEventPublisher(boto3.client("sqs"), settings.cce_scan_events_queue_url)
-        events = ScanEventsAnnouncer(store, publisher, config)
-    return ObjectAnalyzer(boto3.client("s3"), state=ScanStoreState(store), events=events)
+    """Built once per cold start from the environment (:meth:`Runtime.from_env`)."""
+    runtime = Runtime.from_env()
+    events = ScanEventsAnnouncer(runtime.store, runtime.events, runtime.config)
+    return ObjectAnalyzer(runtime.client("s3"), state=ScanStoreState(runtime.store), events=events)
 
 
 def handler(event: dict[str, Any], context: object) -> dict[str, Any]:

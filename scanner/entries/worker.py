@@ -2,10 +2,9 @@
 
 Handler: ``scanner.entries.worker.handler``. Also invoked directly by the bot (``{"action": ...}``,
 :class:`MemberRequest`) to resolve host targets and estimate host counts: the member roles trust
-only this function's role. Settings (environment, read once per cold start):
-``CCE_SCAN_CONFIG`` (a file path or ``ssm:<parameter>``), ``CCE_SCAN_TABLE``,
-``CCE_SCAN_JOBS_QUEUE_URL``, ``CCE_SCAN_EVENTS_QUEUE_URL``; ``AWS_ENDPOINT_URL`` when set (the local
-world) also decides how presigned URLs are addressed. A record whose job fails is reported back to
+only this function's role. Everything comes from the environment, once per cold start
+(:meth:`scanner.runtime.Runtime.from_env`); ``AWS_ENDPOINT_URL`` when set (the local world) also
+decides how presigned URLs are addressed. A record whose job fails is reported back to
 SQS as a partial batch failure and comes again; the handlers are idempotent.
 """
 
@@ -14,52 +13,32 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Literal
 
-import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, ConfigDict
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from scanner.config import load_config_source
 from scanner.engine import ScanEngine
 from scanner.errors import TargetError
-from scanner.handlers import JobHandlers, Runtime
+from scanner.handlers import JobHandlers
 from scanner.jobs import parse_job
 from scanner.models import ScanTargets
+from scanner.runtime import Runtime
 
-__all__ = ["MemberRequest", "WorkerSettings", "handler", "member_request"]
+__all__ = ["MemberRequest", "handler", "member_request"]
 
 logger = Logger(service="cce-scan-worker")
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-class WorkerSettings(BaseSettings):
-    """The worker's environment (docs/design.md, "The Lambda entries")."""
-
-    model_config = SettingsConfigDict(extra="ignore")
-
-    cce_scan_config: str
-    cce_scan_table: str
-    cce_scan_jobs_queue_url: str
-    cce_scan_events_queue_url: str
-    aws_endpoint_url: str | None = None
+@cache
+def _runtime() -> Runtime:
+    return Runtime.from_env()
 
 
 @cache
 def _handlers() -> JobHandlers:
-    settings = WorkerSettings()
-    session: Any = boto3.Session()
-    config = load_config_source(settings.cce_scan_config, session.client("ssm"))
-    runtime = Runtime.on_sqs(
-        config,
-        session,
-        table=settings.cce_scan_table,
-        jobs_queue_url=settings.cce_scan_jobs_queue_url,
-        events_queue_url=settings.cce_scan_events_queue_url,
-        endpoint_url=settings.aws_endpoint_url,
-    )
-    return JobHandlers(runtime)
+    return JobHandlers(_runtime())
 
 
 def record_handler(record: SQSRecord) -> None:
@@ -83,7 +62,7 @@ class MemberRequest(BaseModel):
 
 @cache
 def _engine() -> ScanEngine:
-    return ScanEngine(_handlers().rt)
+    return ScanEngine(_runtime())
 
 
 def member_request(event: dict[str, Any]) -> dict[str, Any]:
@@ -92,11 +71,11 @@ def member_request(event: dict[str, Any]) -> dict[str, Any]:
     engine = _engine()
     try:
         if request.action == "resolve":
-            targets = engine.resolve(request.kind, request.names, requester=request.requester)
+            targets = engine.resolve(request.kind, request.names, request.requester)
             return {"ok": True, "targets": targets.model_dump(mode="json")}
         if request.targets is None:
             raise TargetError("estimate needs resolved targets")
-        return {"ok": True, "estimate": engine.estimate_hosts(request.targets, requester=request.requester)}
+        return {"ok": True, "estimate": engine.estimate_hosts(request.targets, request.requester)}
     except TargetError as exc:
         return {"ok": False, "error": str(exc)}
 

@@ -8,7 +8,7 @@ requests with a Query of an index."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,9 +22,9 @@ from moto import mock_aws
 
 from bot.approvals import ApprovalStatus, ApprovalStore
 from bot.decisions import decide, expire, refusal
-from bot.scans import EngineScans
 from localworld.dynamodb_atomic import install_atomic_items
 from scanner.config import load_config
+from scanner.engine import ScanEngine
 from scanner.events import ScanStarted
 from scanner.jobs import DispatchJob, Job
 from scanner.models import ScanStatus, ScanTargets
@@ -50,7 +50,7 @@ AGREEING = {
 class _NoMemberAccounts:
     """Deciding on a request never enters a member account."""
 
-    def resolve(self, kind: str, names: tuple[str, ...], requester: str) -> ScanTargets:
+    def resolve(self, kind: str, names: Sequence[str], requester: str) -> ScanTargets:
         raise AssertionError("a decision resolved targets")
 
     def estimate(self, targets: ScanTargets, requester: str) -> dict[str, int | None]:
@@ -62,7 +62,7 @@ class Given:
     """A scan of prod-db awaiting the request U01REQUESTER opened at NOW for 60 minutes."""
 
     approvals: ApprovalStore
-    scans: EngineScans
+    scans: ScanEngine
     moto: MotoEngine
     client: Any
 
@@ -80,12 +80,12 @@ def given() -> Iterator[Given]:
         client = refuse_scans(boto3.client("dynamodb", region_name=REGION))
         create_table(client, TABLE)
         store = ScanStore(client, TABLE)
-        moto = engine_on_moto(CONFIG, store)
+        moto = engine_on_moto(CONFIG, store, members=_NoMemberAccounts())
         approvals = ApprovalStore(client, TABLE)
         store.create_scan(prod_scan(SCAN))
         approvals.request(SCAN, REQUESTER, NOW, NOW + timedelta(minutes=60))
         undo = install_atomic_items()
-        yield Given(approvals, EngineScans(moto.engine, _NoMemberAccounts()), moto, client)
+        yield Given(approvals, moto.engine, moto, client)
         undo()
 
 
@@ -209,7 +209,7 @@ def test_a_crash_at_any_write_leaves_the_request_and_the_scan_agreeing(
     given.client.meta.events.register("before-call.dynamodb", crash)
     with pytest.raises(ConnectionError) if crash_at <= _writes_of(action) else contextlib.nullcontext():
         if action == "expire":
-            expire(given.approvals, given.store, SCAN, NOW + timedelta(minutes=60))
+            expire(given.approvals, given.scans, SCAN, NOW + timedelta(minutes=60))
         else:
             decide(given.approvals, given.scans, SCAN, APPROVER, approve=action == "approve", now=NOW)
     given.client.meta.events.unregister("before-call.dynamodb", crash)
@@ -227,26 +227,26 @@ def test_the_sweep_expires_the_request_and_its_scan_together_once(given: Given) 
     _awaiting(given, "20261126T090000-000002", expires_in=timedelta(minutes=10))
     due = list(given.approvals.pending_due(NOW + timedelta(minutes=30)))
     assert [a.scan_id for a in due] == ["20261126T090000-000002"]
-    assert expire(given.approvals, given.store, "20261126T090000-000002", NOW + timedelta(minutes=30)).won
-    assert not expire(given.approvals, given.store, "20261126T090000-000002", NOW + timedelta(minutes=31)).won
+    assert expire(given.approvals, given.scans, "20261126T090000-000002", NOW + timedelta(minutes=30)).won
+    assert not expire(given.approvals, given.scans, "20261126T090000-000002", NOW + timedelta(minutes=31)).won
     assert given.states("20261126T090000-000002") == (ApprovalStatus.EXPIRED, ScanStatus.EXPIRED)
     assert given.store.get_scan("20261126T090000-000002").decided_at == NOW + timedelta(minutes=30)
 
 
 def test_a_request_not_yet_due_is_not_expired(given: Given) -> None:
-    assert not expire(given.approvals, given.store, SCAN, NOW + timedelta(minutes=59)).won
+    assert not expire(given.approvals, given.scans, SCAN, NOW + timedelta(minutes=59)).won
     assert given.states() == (ApprovalStatus.PENDING, ScanStatus.AWAITING_APPROVAL)
 
 
 def test_the_request_of_a_cancelled_scan_expires_alone_and_the_scan_stays_cancelled(given: Given) -> None:
-    assert given.moto.engine.cancel(SCAN).status is ScanStatus.CANCELLED
-    assert expire(given.approvals, given.store, SCAN, NOW + timedelta(minutes=60)).won
+    assert given.moto.engine.cancel(SCAN, by=REQUESTER).status is ScanStatus.CANCELLED
+    assert expire(given.approvals, given.scans, SCAN, NOW + timedelta(minutes=60)).won
     assert given.states() == (ApprovalStatus.EXPIRED, ScanStatus.CANCELLED)
     assert list(given.approvals.pending_due(NOW + timedelta(days=1))) == []
 
 
 def test_a_click_on_the_request_of_a_cancelled_scan_is_told_the_scan_is_closed(given: Given) -> None:
-    given.moto.engine.cancel(SCAN)
+    given.moto.engine.cancel(SCAN, by=REQUESTER)
     decision = decide(given.approvals, given.scans, SCAN, APPROVER, approve=True, now=NOW)
     assert not decision.won
     assert decision.refused == "scan_closed"
@@ -277,7 +277,7 @@ def test_a_decided_or_expired_request_is_no_longer_due(given: Given) -> None:
     _awaiting(given, "20261126T090000-000003", expires_in=timedelta(minutes=10))
     decide(given.approvals, given.scans, SCAN, APPROVER, approve=False, now=NOW)
     decide(given.approvals, given.scans, "20261126T090000-000002", APPROVER, approve=True, now=NOW)
-    assert expire(given.approvals, given.store, "20261126T090000-000003", NOW + timedelta(minutes=10)).won
+    assert expire(given.approvals, given.scans, "20261126T090000-000003", NOW + timedelta(minutes=10)).won
     assert list(given.approvals.pending_due(NOW + timedelta(days=1))) == []
 
 

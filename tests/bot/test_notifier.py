@@ -22,11 +22,14 @@ from localworld.slack import SlackApiServer
 from localworld.slack.render import message_text
 from localworld.slack.server import Message
 from scanner.config import Config, load_config
-from scanner.events import ReportFiles, ScanFinished
+from scanner.engine import ScanEngine
+from scanner.events import InProcessBus, ReportFiles, ScanFinished
 from scanner.models import AccountTarget, ScanRecord, ScanStatus, ScanTargets
 from scanner.outcomes import HostOutcome
 from scanner.report import HostRef, ScanSummary, report_keys
+from scanner.runtime import Runtime
 from scanner.state import ScanStore, create_table
+from tests.moto_engine import KeptJobs
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "ap-northeast-2"
@@ -100,7 +103,11 @@ def parts(aws: None, config: Config, slack: SlackApiServer) -> dict[str, Any]:
     notifier = Notifier(
         config=config,
         slack=slack_client(slack.bot_token, slack.base_url),
-        store=store,
+        scans=ScanEngine(
+            Runtime.in_process(
+                config, boto3.Session(region_name=REGION), table=TABLE, events=InProcessBus(), jobs=KeptJobs()
+            )
+        ),
         approvals=ApprovalStore(dynamodb, TABLE),
         threads=ThreadState(dynamodb, TABLE),
         s3=s3,

@@ -26,13 +26,16 @@ def moto(store: ScanStore, config: Config) -> MotoEngine:
     return engine_on_moto(config, store)
 
 
-def test_a_scan_is_created_awaiting_approval_when_asked_and_created_otherwise(moto: MotoEngine) -> None:
+def test_a_scan_of_targets_that_need_approval_is_created_awaiting_it(moto: MotoEngine) -> None:
     targets = prod_scan(SCAN).targets
-    awaiting = moto.engine.create_scan(
-        "account", ["prod-db"], requester=REQUESTER, targets=targets, awaiting_approval=True
-    )
-    plain = moto.engine.create_scan("account", ["prod-db"], requester=REQUESTER, targets=targets)
+    assert moto.engine.needs_approval(targets)
+    awaiting = moto.engine.create("account", ["prod-db"], REQUESTER, targets=targets)
     assert awaiting.status is ScanStatus.AWAITING_APPROVAL
+
+
+def test_the_command_line_records_its_scans_created_when_it_says_so(moto: MotoEngine) -> None:
+    targets = prod_scan(SCAN).targets
+    plain = moto.engine.create("account", ["prod-db"], REQUESTER, targets=targets, awaiting_approval=False)
     assert plain.status is ScanStatus.CREATED
 
 
@@ -67,7 +70,7 @@ def test_a_scan_that_needs_no_approval_starts_without_an_approver(moto: MotoEngi
 
 def test_a_scan_awaiting_approval_is_cancelled_at_once(moto: MotoEngine) -> None:
     moto.store.create_scan(prod_scan(SCAN))
-    scan = moto.engine.cancel(SCAN)
+    scan = moto.engine.cancel(SCAN, by=REQUESTER)
     assert scan.status is ScanStatus.CANCELLED
     assert scan.finished_at is not None
     assert moto.jobs.submitted == []
@@ -81,5 +84,5 @@ def test_a_denied_or_expired_scan_is_final(moto: MotoEngine, ended: ScanStatus) 
     assert moto.store.decline(SCAN, ended, decided_at=DECIDED, decided_by=APPROVER)
     with pytest.raises(ScanStateError, match=ended.value):
         moto.engine.start(SCAN, approver=APPROVER)
-    assert moto.engine.cancel(SCAN).status is ended
+    assert moto.engine.cancel(SCAN, by=REQUESTER).status is ended
     assert moto.jobs.submitted == []

@@ -11,10 +11,11 @@ import pytest
 
 from scanner.config import Config
 from scanner.events import InProcessBus, ScanFinished
-from scanner.handlers import JobHandlers, Runtime
+from scanner.handlers import JobHandlers
 from scanner.jobs import FinalizeJob, Job
 from scanner.models import Host, HostResult, ScanStatus
 from scanner.outcomes import HostOutcome
+from scanner.runtime import Runtime
 from scanner.state import FinalTally, ScanStore
 from tests.scanner.conftest import REGION, scan_record
 

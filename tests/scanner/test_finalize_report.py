@@ -15,7 +15,7 @@ import pytest
 from scanner.config import Config
 from scanner.entries.analyzer import ObjectAnalyzer, S3ObjectRef, ScanStoreState
 from scanner.events import InProcessBus, ReportFiles, ScanFinished
-from scanner.handlers import PUBLISH_RETRY_SECONDS, REPORT_POLL_SECONDS, JobHandlers, Runtime
+from scanner.handlers import PUBLISH_RETRY_SECONDS, REPORT_POLL_SECONDS, JobHandlers
 from scanner.jobs import FinalizeJob, Job
 from scanner.models import Host, HostResult, ScanStatus
 from scanner.outcomes import HostOutcome
@@ -27,6 +27,7 @@ from scanner.report import (
     ScanSummary,
     report_keys,
 )
+from scanner.runtime import Runtime
 from scanner.state import AnalysisMark, ScanStore
 from tests.findings.tarbuilder import build_tar, statuses, valid_files
 from tests.scanner.conftest import REGION, scan_record

@@ -8,9 +8,10 @@ import pytest
 
 from scanner.config import Config
 from scanner.events import InProcessBus
-from scanner.handlers import DISPATCH_LEASE_SECONDS, TRACK_LEASE_SECONDS, JobHandlers, Runtime
+from scanner.handlers import DISPATCH_LEASE_SECONDS, TRACK_LEASE_SECONDS, JobHandlers
 from scanner.jobs import DispatchJob, Job, TrackJob
 from scanner.models import Host, ScanStatus
+from scanner.runtime import Runtime
 from scanner.state import ScanStore
 from tests.moto_engine import KeptJobs
 from tests.scanner.conftest import REGION, scan_record

@@ -33,7 +33,7 @@ def test_cancelling_a_running_scan_cancels_its_commands_and_finishes_cancelled(t
         deployed_world(fast_config(), fleet, tmp_path, synthetic=True) as world,
         InProcessScanner(world.config, world.central_session(), endpoint_url=world.endpoint_url) as scanner,
     ):
-        record = scanner.engine.create_scan("account", ["prod-web"], requester="U01REQUESTER")
+        record = scanner.engine.create("account", ["prod-web"], "U01REQUESTER", awaiting_approval=False)
         scanner.engine.start(record.scan_id)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -41,7 +41,7 @@ def test_cancelling_a_running_scan_cancels_its_commands_and_finishes_cancelled(t
             if hosts and all(h.phase == HostPhase.SENT for h in hosts):
                 break
             time.sleep(0.1)
-        assert scanner.engine.cancel(record.scan_id).status == ScanStatus.CANCELLING
+        assert scanner.engine.cancel(record.scan_id, by="U01REQUESTER").status == ScanStatus.CANCELLING
         record = scanner.wait(record.scan_id, timeout=60)
         events = list(scanner.bus.log)
         ssm: Any = world.session_for(PROD_WEB).client("ssm", endpoint_url=world.endpoint_url)

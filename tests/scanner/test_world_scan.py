@@ -288,10 +288,11 @@ def test_host_targets_are_found_by_instance_id_name_tag_and_private_ip(world: Wo
     with InProcessScanner(
         world.config, world.central_session(), endpoint_url=world.endpoint_url, table="scan-hosts"
     ) as scanner:
-        record = scanner.engine.create_scan(
+        record = scanner.engine.create(
             "host",
             [web[0].instance_id, dev[2].name, dev[3].private_ip],
-            requester="U01REQUESTER",
+            "U01REQUESTER",
+            awaiting_approval=False,
         )
         scanner.engine.start(record.scan_id)
         record = scanner.wait(record.scan_id, timeout=120)
@@ -325,7 +326,7 @@ def test_bad_targets_are_a_clear_error_and_write_nothing(
         ) as scanner,
         pytest.raises(TargetError, match=message) as info,
     ):
-        scanner.engine.create_scan(kind, names, requester="U01REQUESTER")
+        scanner.engine.create(kind, names, "U01REQUESTER")
     assert _table_items(world, table) == 0
     if "not found" in message:
         assert "looked in prod-web/ap-northeast-2" in str(info.value)
@@ -341,7 +342,7 @@ def test_a_name_two_accounts_share_is_ambiguous_names_both_hosts_and_writes_noth
         ) as scanner,
         pytest.raises(TargetError, match="'bastion' is ambiguous") as info,
     ):
-        scanner.engine.create_scan("host", [SHARED_NAME], requester="U01REQUESTER")
+        scanner.engine.create("host", [SHARED_NAME], "U01REQUESTER")
     assert len(bastions) == 2
     for host, alias in zip(bastions, ("prod-web", "dev-app"), strict=True):
         assert f"{host.instance_id} (bastion) in {alias}/ap-northeast-2" in str(info.value)
