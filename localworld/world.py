@@ -44,6 +44,7 @@ from localworld.iam.principals import principal_for
 from localworld.iam.requests import WireRequest, common_context, credential_scope
 from localworld.iam.simulate import install_simulation
 from localworld.iam.terraform import Bindings, apply_roles, read_terraform_iam
+from localworld.packaged import package_path
 from localworld.roots import fixture_names, materialise_root, remove_root
 from localworld.server import MotoServer
 from localworld.ssm import Clock, EmulatorSettings, SsmEmulator, install_ssm_emulator
@@ -53,8 +54,8 @@ from scanner.deployment import FUNCTIONS
 __all__ = ["World", "WorldHost"]
 
 _ONE_WORLD = threading.Lock()
-# The Terraform modules whose IAM the world applies (a checkout's terraform/modules).
-TERRAFORM_MODULES = Path(__file__).resolve().parents[1] / "terraform" / "modules"
+# The Terraform modules whose IAM the world applies: terraform/modules, the `terraform` package's data.
+TERRAFORM_MODULES = package_path("terraform", "modules")
 
 
 @dataclass(frozen=True)
