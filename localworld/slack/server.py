@@ -28,6 +28,7 @@ import yaml
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
+from localworld.packaged import package_path
 from localworld.slack.limits import MESSAGE_TEXT_MAX, BlockLimitError, check_message_blocks, check_view_blocks
 from localworld.slack.ratelimit import METHOD_TIERS, POST_PER_CHANNEL, RateLimiter
 
@@ -36,7 +37,7 @@ __all__ = ["Message", "RecordedCall", "SlackApiServer", "UploadedFile", "manifes
 TRIGGER_ID_TTL_S = 3.0
 RESPONSE_URL_USES = 5
 RESPONSE_URL_TTL_S = 30 * 60.0
-MANIFEST = Path(__file__).resolve().parents[2] / "bot" / "manifest.yaml"
+MANIFEST = package_path("bot", "manifest.yaml")  # the Slack app manifest, the bot package's data
 
 
 def manifest_bot_scopes(path: Path = MANIFEST) -> tuple[str, ...]:
