@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 
 from scanner.errors import CceScanError
+from ssm_documents.errors import HostPartError
 
 __all__ = ["build_parser", "main"]
 
@@ -35,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
-    except CceScanError as exc:
+    except (CceScanError, HostPartError) as exc:
         print(f"cce-scan: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

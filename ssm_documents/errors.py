@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from scanner.errors import CceScanError
-
-__all__ = ["BundleBuildError", "DocumentError"]
+__all__ = ["BundleBuildError", "DocumentError", "HostPartError"]
 
 
-class DocumentError(CceScanError):
+class HostPartError(Exception):
+    """Base class: the host part (the bundle, the document) cannot be built."""
+
+
+class DocumentError(HostPartError):
     """The Command document cannot be rendered: bad bucket, region or endpoint, or a broken template."""
 
 
-class BundleBuildError(CceScanError):
+class BundleBuildError(HostPartError):
     """The check bundle cannot be built: its sources are missing or the output cannot be written."""
