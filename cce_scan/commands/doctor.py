@@ -10,6 +10,7 @@ exit code is 1 when any check failed.
 from __future__ import annotations
 
 import argparse
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from scanner.deployment import Deployment
 
 __all__ = ["register", "run"]
 
-ROOT = Path(__file__).resolve().parents[2]
+# The manifest travels with the bot package (package data), so the default works from an install.
+MANIFEST = Path(str(files("bot").joinpath("manifest.yaml")))
 SLACK_API_URL = "https://slack.com/api/"
 
 
@@ -45,7 +47,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--manifest",
         type=Path,
-        default=ROOT / "bot" / "manifest.yaml",
+        default=MANIFEST,
         help="the Slack app manifest whose bot scopes the token must have",
     )
     parser.add_argument("--endpoint-url", default=None, help=argparse.SUPPRESS)  # a local world's

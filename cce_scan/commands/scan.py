@@ -2,9 +2,10 @@
 
 Without ``--local`` the scan runs from this process against AWS with the current credentials (the
 central account's), state in the DynamoDB table ``--table``. With ``--local`` it starts the local
-world with ``examples/cce-scan.yaml`` and ``examples/fleet.yaml`` (or ``--config``/``--fleet``),
-deploys the bundle and document, and scans there. A live progress bar while hosts finish, then a
-table by account and outcome; the exit code is 1 when any host failed, 2 on a usage error.
+world with ``cce_scan/examples/cce-scan.yaml`` and ``cce_scan/examples/fleet.yaml`` (or
+``--config``/``--fleet``), deploys the bundle and document, and scans there. A live progress bar
+while hosts finish, then a table by account and outcome; the exit code is 1 when any host failed,
+2 on a usage error.
 """
 
 from __future__ import annotations
