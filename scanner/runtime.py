@@ -4,8 +4,11 @@ event transports, the report store and the central account's clients.
 - :meth:`Runtime.from_env` is the Lambda entries' (bot, notifier, worker, analyzer): everything from
   the function's environment (docs/design.md, "The Lambda entries"). A transport whose queue the
   function is not given (the analyzer has no jobs queue) raises :class:`NotConfiguredError` if used.
+  Its metrics are the process's EMF metrics (:func:`scanner.metrics.emf_metrics`, flushed by the
+  entry's handler), and its events are counted as they are published
+  (:class:`scanner.metrics.CountingEvents`: scans started and finished, hosts by outcome).
 - :meth:`Runtime.in_process` is the command line's and the tests': jobs run on threads of this
-  process and events go to an in-process bus.
+  process and events go to an in-process bus; nothing is counted (:class:`scanner.metrics.NoMetrics`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from scanner.dispatch import SendResult
 from scanner.errors import CceScanError
 from scanner.events import EventPort, ScanEvent, SqsEventPublisher
 from scanner.jobs import Job, JobQueue, SqsJobQueue
+from scanner.metrics import CountingEvents, MetricsPort, NoMetrics, emf_metrics
 from scanner.ratelimit import RateLimiterRegistry
 from scanner.report import ReportPort, S3Reports
 from scanner.sessions import SessionCache
@@ -82,6 +86,8 @@ class Runtime:
     events_queue_url: str | None = None
     now: Callable[[], float] = time.time
     on_send: Callable[[str, str, SendResult], None] | None = None
+    # What the product counts (scanner/metrics.py): EMF in a Lambda entry, nothing in-process.
+    metrics: MetricsPort = field(default_factory=NoMetrics)
     limiters: RateLimiterRegistry = field(init=False)
     _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -97,11 +103,14 @@ class Runtime:
         *,
         settings: RuntimeSettings | None = None,
         config: Config | None = None,
+        metrics: MetricsPort | None = None,
     ) -> Runtime:
         """The runtime of a Lambda entry, from its environment: state in DynamoDB, jobs and events
         through SQS, reports in the results bucket, the configuration from its file or SSM parameter
-        (or ``config``, when the entry has read it already)."""
+        (or ``config``, when the entry has read it already); counted into ``metrics`` (the
+        process's EMF metrics when None), its published events included."""
         settings = settings or RuntimeSettings()  # filled from the environment
+        metrics = metrics if metrics is not None else emf_metrics()
         any_session: Any = session or boto3.Session()
         if config is None:
             config = load_config_source(settings.cce_scan_config, any_session.client("ssm"))
@@ -112,15 +121,17 @@ class Runtime:
             store=ScanStore(
                 any_session.client("dynamodb"), settings.cce_scan_table, ttl_days=config.scan.state_ttl_days
             ),
-            events=SqsEventPublisher(sqs, events_url)
-            if events_url
-            else _Missing("CCE_SCAN_EVENTS_QUEUE_URL"),
+            events=CountingEvents(
+                SqsEventPublisher(sqs, events_url) if events_url else _Missing("CCE_SCAN_EVENTS_QUEUE_URL"),
+                metrics,
+            ),
             jobs=SqsJobQueue(sqs, jobs_url) if jobs_url else _Missing("CCE_SCAN_JOBS_QUEUE_URL"),
             central_session=any_session,
             endpoint_url=settings.aws_endpoint_url,
             reports=S3Reports(any_session.client("s3"), config.results_bucket),
             partition=any_session.get_partition_for_region(any_session.region_name or config.central.region),
             events_queue_url=events_url,
+            metrics=metrics,
         )
 
     @classmethod
