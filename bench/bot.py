@@ -105,10 +105,13 @@ def main() -> None:
 
             class Context:
                 function_name = "cce-scan-bot"
+                memory_limit_in_mb = 512
                 invoked_function_arn = lambdas.arn("cce-scan-bot")
+                aws_request_id = "bench"
 
             def invoke(event: dict[str, Any]) -> dict[str, Any]:
-                return bot.handler.handler(event, Context())
+                response: dict[str, Any] = bot.handler.handler(event, Context())
+                return response
 
             driver = SlackDriver(slack, env["SLACK_SIGNING_SECRET"], invoke)
             driver.command("U01REQUESTER", "help")  # warm: the cold start happened above, in other processes

@@ -6,6 +6,10 @@ the Bolt app; the bot's identity comes from that secret, so no request ever wait
 ``auth.test``. What only the lazy listeners need — the scan engine, its AWS clients, the approval
 store — is built on first use. Bolt's lazy listeners re-invoke this same function asynchronously
 (``lambda:InvokeFunction``).
+
+Logs are Powertools JSON (:mod:`scanner.logs`; a Slack request names no scan, so no correlation id);
+what the invocation counted (:mod:`scanner.metrics`: scans started, Slack's error answers) is
+printed as EMF when it returns.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.adapter.aws_lambda import SlackRequestHandler
+
+from scanner.logs import entry_logger
+from scanner.metrics import emf_metrics
 
 if TYPE_CHECKING:
     from bot.approvals import ApprovalStore
@@ -24,6 +31,9 @@ if TYPE_CHECKING:
     from scanner.runtime import Runtime
 
 __all__ = ["handler"]
+
+logger = entry_logger()
+metrics = emf_metrics()
 
 
 @cache
@@ -44,7 +54,7 @@ def _config() -> Config:
 def _runtime() -> Runtime:
     from scanner.runtime import Runtime
 
-    return Runtime.from_env(config=_config())
+    return Runtime.from_env(config=_config(), metrics=metrics)
 
 
 def _scans(settings: BotSettings) -> ScanOps:
@@ -76,7 +86,7 @@ def _approvals() -> ApprovalStore:
 
 @cache
 def _slack_handler() -> SlackRequestHandler:
-    from bot.app import build_app
+    from bot.app import build_app, count_slack_errors
     from bot.authz import Authorizer
     from bot.deps import BotDeps
     from bot.settings import load_slack_secrets
@@ -91,9 +101,13 @@ def _slack_handler() -> SlackRequestHandler:
         build_approvals=_approvals,
         build_threads=_threads,
     )
-    return SlackRequestHandler(build_app(deps))
+    app = build_app(deps)
+    count_slack_errors(app.client, metrics)  # Bolt's per-request clients copy its retry handlers
+    return SlackRequestHandler(app)
 
 
+@metrics.log_metrics(raise_on_empty_metrics=False)
+@logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Function URL / API Gateway event → Bolt → HTTP response for Slack."""
     response: dict[str, Any] = _slack_handler().handle(event, context)  # type: ignore[no-untyped-call]

@@ -12,6 +12,10 @@
 Events may arrive twice or out of order (SQS): replies are de-duplicated by the event's ``seq``. A
 report whose message or files Slack refused is claimed back and the event fails, so SQS delivers
 it again; what was posted is not posted twice.
+
+Logs are Powertools JSON (:mod:`scanner.logs`), each message's under its scan ID as the correlation
+id; what the invocation counted (:mod:`scanner.metrics`: Slack's error answers, the events it
+published) is printed as EMF when it returns.
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ from scanner.events import (
     ScanFinished,
     parse_event,
 )
+from scanner.logs import correlated, entry_logger
+from scanner.metrics import emf_metrics
 from scanner.outcomes import FAILURES, HostOutcome
 from scanner.report import ScanDiff, ScanSummary
 
@@ -59,7 +65,9 @@ if TYPE_CHECKING:
 
 __all__ = ["REFRESH_TYPE", "Notifier", "handler"]
 
-logger = logging.getLogger("cce_scan.notifier")
+log = logging.getLogger("cce_scan.notifier")
+logger = entry_logger()
+metrics = emf_metrics()
 
 REFRESH_TYPE = "notifier.refresh"
 FAILURE_THRESHOLDS = (1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000)
@@ -124,7 +132,7 @@ class Notifier:
         try:
             record = self.scans.get(scan_id)
         except ScanNotFoundError:
-            logger.warning("event for unknown scan %s", scan_id)
+            log.warning("event for unknown scan %s", scan_id)
             return
         if record.channel is None or record.thread_ts is None:
             return
@@ -219,7 +227,7 @@ class Notifier:
                 body.close()
         except ClientError as exc:
             if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
-                logger.warning("report file %s is missing", key)
+                log.warning("report file %s is missing", key)
                 return None
             raise
         return content if len(content) <= MAX_FILE_BYTES else None
@@ -316,18 +324,20 @@ class Notifier:
 
 @cache
 def _notifier() -> Notifier:
-    from bot.app import slack_client
+    from bot.app import count_slack_errors, slack_client
     from bot.settings import BotSettings, load_slack_secrets
     from scanner.engine import ScanEngine
     from scanner.runtime import Runtime
 
     settings = BotSettings()  # read from the environment
-    runtime = Runtime.from_env()
+    runtime = Runtime.from_env(metrics=metrics)
     secrets = load_slack_secrets(settings, runtime.client("secretsmanager"))
     dynamodb, ttl_days = runtime.client("dynamodb"), runtime.store.ttl_days
     return Notifier(
         config=runtime.config,
-        slack=slack_client(secrets.bot_token.get_secret_value(), settings.slack_api_url),
+        slack=count_slack_errors(
+            slack_client(secrets.bot_token.get_secret_value(), settings.slack_api_url), runtime.metrics
+        ),
         scans=ScanEngine(runtime),
         approvals=ApprovalStore(dynamodb, runtime.store.table, ttl_days=ttl_days),
         threads=ThreadState(dynamodb, runtime.store.table, ttl_days=ttl_days),
@@ -337,10 +347,27 @@ def _notifier() -> Notifier:
     )
 
 
+def _scan_id(body: str) -> str | None:
+    """The scan a message is about (scan events and the notifier's refreshes both name it)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    scan_id = data.get("scan_id") if isinstance(data, dict) else None
+    return scan_id if isinstance(scan_id, str) else None
+
+
 def _record(record: SQSRecord) -> None:
-    _notifier().handle_message(record.body)
+    with correlated(logger, _scan_id(record.body)):
+        try:
+            _notifier().handle_message(record.body)
+        except Exception:
+            logger.exception("event failed; SQS delivers it again")
+            raise
 
 
+@metrics.log_metrics(raise_on_empty_metrics=False)
+@logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse | dict[str, int]:
     """SQS batch of scan events (a failed record is returned for redelivery, the rest are done),
     or the scheduled sweep (EventBridge) that expires approval requests whose time is up."""

@@ -6,6 +6,10 @@ only this function's role. Everything comes from the environment, once per cold 
 (:meth:`scanner.runtime.Runtime.from_env`); ``AWS_ENDPOINT_URL`` when set (the local world) also
 decides how presigned URLs are addressed. A record whose job fails is reported back to
 SQS as a partial batch failure and comes again; the handlers are idempotent.
+
+Logs are Powertools JSON (:mod:`scanner.logs`), each job's under its scan ID as the correlation id;
+what the invocation counted (:mod:`scanner.metrics`: the events it published, throttles) is
+printed as EMF when it returns.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, Literal
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import BaseModel, ConfigDict
@@ -22,18 +25,21 @@ from scanner.engine import ScanEngine
 from scanner.errors import TargetError
 from scanner.handlers import JobHandlers
 from scanner.jobs import parse_job
+from scanner.logs import correlated, entry_logger
+from scanner.metrics import emf_metrics
 from scanner.models import ScanTargets
 from scanner.runtime import Runtime
 
 __all__ = ["MemberRequest", "handler", "member_request"]
 
-logger = Logger(service="cce-scan-worker")
+logger = entry_logger()
+metrics = emf_metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
 @cache
 def _runtime() -> Runtime:
-    return Runtime.from_env()
+    return Runtime.from_env(metrics=metrics)
 
 
 @cache
@@ -43,8 +49,13 @@ def _handlers() -> JobHandlers:
 
 def record_handler(record: SQSRecord) -> None:
     job = parse_job(record.body)
-    logger.info("job", extra={"kind": job.kind, "scan_id": job.scan_id})
-    _handlers()(job)
+    with correlated(logger, job.scan_id):
+        logger.info("job", extra={"kind": job.kind})
+        try:
+            _handlers()(job)
+        except Exception:
+            logger.exception("job failed; SQS delivers it again", extra={"kind": job.kind})
+            raise
 
 
 class MemberRequest(BaseModel):
@@ -80,6 +91,7 @@ def member_request(event: dict[str, Any]) -> dict[str, Any]:
         return {"ok": False, "error": str(exc)}
 
 
+@metrics.log_metrics(raise_on_empty_metrics=False)
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if "action" in event:

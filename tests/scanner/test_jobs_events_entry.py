@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import threading
 import time
-from pathlib import Path
+from collections.abc import Iterator
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -15,6 +16,7 @@ from scanner.events import HostOutcomeEvent, InProcessBus, ScanFinished, SqsEven
 from scanner.jobs import DispatchJob, FinalizeJob, Job, SqsJobQueue, ThreadJobQueue, TrackJob, parse_job
 from scanner.models import OutcomeDetail
 from scanner.outcomes import HostOutcome
+from tests.lambda_output import lambda_output
 from tests.scanner.conftest import REGION, scan_record
 from tests.scanner.world_support import EXAMPLE_CONFIG
 
@@ -194,15 +196,19 @@ class _Context:
     aws_request_id = "req-1"
 
 
-def test_worker_entry_reports_only_the_failed_records_of_a_batch(
-    aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+RUNNING_NOT = "20261126T000000-abcdef"  # a scan that is not running: finalize has nothing to do
+NO_SUCH_SCAN = "20261126T000000-999999"
+
+
+@pytest.fixture
+def worker_env(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """The worker entry with its environment: a table holding one scan (not running), both queues."""
     from scanner.entries import worker
     from scanner.state import ScanStore, create_table
 
     dynamodb: Any = boto3.client("dynamodb", region_name=REGION)
     create_table(dynamodb, "cce-scan")
-    ScanStore(dynamodb, "cce-scan").create_scan(scan_record("20261126T000000-abcdef"))
+    ScanStore(dynamodb, "cce-scan").create_scan(scan_record(RUNNING_NOT))
     sqs: Any = boto3.client("sqs", region_name=REGION)
     for name, value in {
         "CCE_SCAN_CONFIG": str(EXAMPLE_CONFIG),
@@ -211,14 +217,40 @@ def test_worker_entry_reports_only_the_failed_records_of_a_batch(
         "CCE_SCAN_EVENTS_QUEUE_URL": sqs.create_queue(QueueName="events")["QueueUrl"],
     }.items():
         monkeypatch.setenv(name, value)
-    worker._handlers.cache_clear()
-    response = worker.handler(
+    caches = (worker._runtime, worker._handlers, worker._engine)
+    for cached in caches:
+        cached.cache_clear()
+    yield worker
+    for cached in caches:
+        cached.cache_clear()
+
+
+def test_worker_entry_reports_only_the_failed_records_of_a_batch(worker_env: ModuleType) -> None:
+    response = worker_env.handler(
         _sqs_event(
-            FinalizeJob(scan_id="20261126T000000-abcdef").to_json(),  # a scan not running: nothing to do
+            FinalizeJob(scan_id=RUNNING_NOT).to_json(),
             "not json",
-            FinalizeJob(scan_id="20261126T000000-999999").to_json(),  # no such scan
+            FinalizeJob(scan_id=NO_SUCH_SCAN).to_json(),
         ),
         _Context(),
     )
-    worker._handlers.cache_clear()
     assert response == {"batchItemFailures": [{"itemIdentifier": "m1"}, {"itemIdentifier": "m2"}]}
+
+
+def test_the_worker_logs_each_job_of_a_batch_under_its_scan_id_as_the_correlation_id(
+    worker_env: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with lambda_output(worker_env.logger, capsys) as output:
+        worker_env.handler(
+            _sqs_event(
+                FinalizeJob(scan_id=RUNNING_NOT).to_json(), FinalizeJob(scan_id=NO_SUCH_SCAN).to_json()
+            ),
+            _Context(),
+        )
+
+    by_message = [(r["message"], r.get("correlation_id")) for r in output.logs()]
+    assert ("job", RUNNING_NOT) in by_message
+    assert ("job", NO_SUCH_SCAN) in by_message
+    assert ("job failed; SQS delivers it again", NO_SUCH_SCAN) in by_message
+    assert worker_env.logger.get_correlation_id() is None  # cleared after each job
+    assert output.emf() == []  # nothing was counted, so nothing is printed
