@@ -1,7 +1,13 @@
 """The analyzer Lambda: a result tar lands in ``results/`` → findings in ``findings/``.
 
-Trigger: S3 ``ObjectCreated`` on ``results/<scan>/<account>/<instance>.tar``, delivered directly or
-through SQS (then failures are reported per message as ``batchItemFailures``). For each object:
+Trigger: S3 ``ObjectCreated`` on ``results/<scan>/<account>/<instance>.tar``, delivered directly
+(``terraform/modules/central/s3.tf`` ``aws_s3_bucket_notification.results``: a failed event raises,
+so Lambda tries it again) or through SQS (the notification is the message's body; Powertools'
+``BatchProcessor`` hands over each ``SQSRecord`` and reports the failed ones as
+``batchItemFailures``). The notification is read with Powertools' ``S3Event`` data class (an SQS
+message's with ``SQSRecord.decoded_nested_s3_event``); S3's ``s3:TestEvent`` and other event types
+name no object, and keys arrive form-encoded (``unquote_plus``: the data class keeps them as sent).
+For each object:
 
 1. read it with a size cap (``HeadObject`` first, then a bounded ranged ``GetObject``);
 2. judge it (:mod:`scanner.results`): the instance in the key is the one the tar must name;
@@ -22,15 +28,16 @@ RESULT_INVALID); a valid re-upload after a rejection leaves the host REJECTED an
 from __future__ import annotations
 
 import io
-import json
 import logging
-from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes import S3Event
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from scanner.config import Config
 from scanner.errors import CceScanError
@@ -41,6 +48,8 @@ from scanner.findings.errors import ObjectKeyError
 from scanner.findings.keys import ResultKey, parse_result_key
 from scanner.findings.ocsf import ocsf_jsonl
 from scanner.findings.ports import HostAnalysis, HostStatePort, ScanEventPort
+from scanner.logs import correlated, entry_logger
+from scanner.metrics import ANALYZER_REJECTIONS, MetricsPort, NoMetrics, emf_metrics
 from scanner.models import OutcomeDetail
 from scanner.outcomes import HostOutcome
 from scanner.results import DEFAULT_LIMITS, Limits
@@ -57,11 +66,13 @@ __all__ = [
     "ScanEventsAnnouncer",
     "ScanStoreState",
     "handler",
-    "objects_in_event",
     "process_event",
+    "result_objects",
 ]
 
 log = logging.getLogger(__name__)
+logger = entry_logger()
+metrics = emf_metrics()
 
 
 class AnalyzerError(CceScanError):
@@ -77,49 +88,16 @@ class S3ObjectRef(BaseModel):
     key: str
 
 
-class _S3Entity(BaseModel):
-    bucket: dict[str, Any]
-    object: dict[str, Any]
-
-
-class _S3Record(BaseModel):
-    eventSource: str = "aws:s3"
-    eventName: str = ""
-    s3: _S3Entity
-
-
-def _s3_records(payload: dict[str, Any]) -> Iterator[S3ObjectRef]:
-    for raw in payload.get("Records", []):
-        if not isinstance(raw, dict) or raw.get("eventSource") != "aws:s3":
-            continue
-        record = _S3Record.model_validate(raw)
-        if not record.eventName.startswith("ObjectCreated:"):
-            continue
-        yield S3ObjectRef(
-            bucket=str(record.s3.bucket["name"]),
-            key=unquote_plus(str(record.s3.object["key"])),
-        )
-
-
-def objects_in_event(event: dict[str, Any]) -> list[tuple[str | None, list[S3ObjectRef]]]:
-    """The objects of an S3 notification, grouped by SQS message ID (None for a direct S3 event).
-
-    S3's ``s3:TestEvent`` and non-S3 messages yield no objects.
-    """
-    groups: list[tuple[str | None, list[S3ObjectRef]]] = []
-    records = event.get("Records", [])
-    if any(isinstance(r, dict) and r.get("eventSource") == "aws:sqs" for r in records):
-        for record in records:
-            message_id = str(record.get("messageId", ""))
-            try:
-                body = json.loads(record.get("body") or "{}")
-            except ValueError:
-                log.warning("SQS message %s is not JSON; ignored", message_id)
-                groups.append((message_id, []))
-                continue
-            groups.append((message_id, list(_s3_records(body)) if isinstance(body, dict) else []))
-        return groups
-    return [(None, list(_s3_records(event)))]
+def result_objects(notification: S3Event) -> list[S3ObjectRef]:
+    """The objects an S3 notification says were created, keys decoded (S3 form-encodes them, and
+    ``S3Object.key`` is the key as sent). S3's ``s3:TestEvent`` has no records: it names none."""
+    if not isinstance(notification.raw_event, dict) or "Records" not in notification:
+        return []
+    return [
+        S3ObjectRef(bucket=record.s3.bucket.name, key=unquote_plus(record.s3.get_object.key))
+        for record in notification.records
+        if record.get("eventSource") == "aws:s3" and str(record.get("eventName")).startswith("ObjectCreated:")
+    ]
 
 
 class ObjectAnalyzer:
@@ -132,11 +110,13 @@ class ObjectAnalyzer:
         state: HostStatePort | None = None,
         events: ScanEventPort | None = None,
         limits: Limits = DEFAULT_LIMITS,
+        metrics: MetricsPort | None = None,
     ) -> None:
         self._s3 = s3
         self._state = state
         self._events = events
         self._limits = limits
+        self._metrics = metrics if metrics is not None else NoMetrics()
 
     def _fetch(self, ref: S3ObjectRef, key: ResultKey) -> bytes | AnalyzedHost | None:
         """The object's bytes; a RESULT_INVALID verdict if it is too big; None if it is gone."""
@@ -178,6 +158,7 @@ class ObjectAnalyzer:
         analysis = analyzed.analysis
         if analysis.outcome is HostOutcome.RESULT_INVALID:
             log.warning("result %s rejected: %s", ref.key, analysis.reason)
+            self._metrics.count(ANALYZER_REJECTIONS)
         news = self._state.record_analysis(analysis) if self._state is not None else None
         if news is not None and self._events is not None:
             self._events.announce(news)
@@ -210,21 +191,51 @@ class ObjectAnalyzer:
             raise AnalyzerError(f"cannot write the findings of {key.result}: {exc}") from exc
 
 
-def process_event(event: dict[str, Any], analyzer: ObjectAnalyzer) -> dict[str, Any]:
+def process_event(event: dict[str, Any], analyzer: ObjectAnalyzer, context: Any = None) -> dict[str, Any]:
     """Analyze every object of ``event``. Through SQS, failed messages come back as
     ``batchItemFailures`` (the others are done); a direct S3 event raises so Lambda retries it."""
-    failures: list[dict[str, str]] = []
-    for message_id, refs in objects_in_event(event):
-        for ref in refs:
-            try:
-                analyzer.analyze(ref)
-            except (AnalyzerError, ClientError, ValidationError) as exc:
-                log.error("analysis of s3://%s/%s failed: %s", ref.bucket, ref.key, exc)
-                if message_id is None:
-                    raise
-                failures.append({"itemIdentifier": message_id})
-                break
-    return {"batchItemFailures": failures}
+    if any(record.get("eventSource") == "aws:sqs" for record in event.get("Records") or []):
+        return dict(
+            process_partial_response(
+                event=event,
+                record_handler=lambda record: _analyze_message(record, analyzer),
+                processor=BatchProcessor(event_type=EventType.SQS),
+                context=context,
+            )
+        )
+    for ref in result_objects(S3Event(event)):
+        _analyze(ref, analyzer)
+    return {"batchItemFailures": []}
+
+
+def _analyze_message(record: SQSRecord, analyzer: ObjectAnalyzer) -> None:
+    """One SQS message: the S3 notification in its body."""
+    try:
+        notification = record.decoded_nested_s3_event
+    except ValueError:
+        log.warning("SQS message %s is not JSON; ignored", record.message_id)
+        return
+    for ref in result_objects(notification):
+        _analyze(ref, analyzer)
+
+
+def _analyze(ref: S3ObjectRef, analyzer: ObjectAnalyzer) -> None:
+    """One object, logged under its scan's ID."""
+    with correlated(logger, _scan_id(ref.key)):
+        try:
+            analysis = analyzer.analyze(ref)
+        except Exception as exc:
+            log.error("analysis of s3://%s/%s failed: %s", ref.bucket, ref.key, exc)
+            raise
+        if analysis is not None:
+            logger.info("result analyzed", extra={"key": ref.key, "outcome": analysis.outcome.value})
+
+
+def _scan_id(key: str) -> str | None:
+    try:
+        return parse_result_key(key).scan_id
+    except ObjectKeyError:
+        return None
 
 
 # -- adapters to the scan state and the scan events ---------------------------------------------
@@ -323,11 +334,15 @@ class ScanEventsAnnouncer:
 @cache
 def _analyzer() -> ObjectAnalyzer:
     """Built once per cold start from the environment (:meth:`Runtime.from_env`)."""
-    runtime = Runtime.from_env()
+    runtime = Runtime.from_env(metrics=metrics)
     events = ScanEventsAnnouncer(runtime.store, runtime.events, runtime.config)
-    return ObjectAnalyzer(runtime.client("s3"), state=ScanStoreState(runtime.store), events=events)
+    return ObjectAnalyzer(
+        runtime.client("s3"), state=ScanStoreState(runtime.store), events=events, metrics=runtime.metrics
+    )
 
 
-def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
+@metrics.log_metrics(raise_on_empty_metrics=False)
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Lambda entry ``scanner.entries.analyzer.handler``."""
-    return process_event(event, _analyzer())
+    return process_event(event, _analyzer(), context)

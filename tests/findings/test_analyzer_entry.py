@@ -1,4 +1,5 @@
-"""The analyzer Lambda on moto: real S3 and SQS event shapes, real S3 and DynamoDB calls."""
+"""The analyzer Lambda on moto: real S3 and SQS event shapes, real S3 and DynamoDB calls, and what
+the entry writes (Powertools JSON logs, EMF metrics)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,26 @@ from urllib.parse import quote_plus
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.data_classes import S3Event
 from moto import mock_aws
 
 from scanner.entries import analyzer as entry
-from scanner.entries.analyzer import ObjectAnalyzer, ScanEventsAnnouncer, ScanStoreState, process_event
-from scanner.events import HostOutcomeEvent, InProcessBus
+from scanner.entries.analyzer import (
+    ObjectAnalyzer,
+    S3ObjectRef,
+    ScanEventsAnnouncer,
+    ScanStoreState,
+    process_event,
+    result_objects,
+)
+from scanner.events import HostOutcomeEvent, InProcessBus, parse_event
 from scanner.models import Host, HostResult
 from scanner.outcomes import HostOutcome
 from scanner.report import HostSummary
 from scanner.state import AnalysisMark, ScanStore, create_table
 from tests.findings.hostile import MIB
 from tests.findings.tarbuilder import INSTANCE, build_tar, statuses, valid_files
+from tests.lambda_output import LambdaContext, LambdaOutput, lambda_output
 
 REGION = "ap-northeast-2"
 BUCKET = "cce-scan-results-111111111111"
@@ -290,7 +300,111 @@ def test_handler_builds_itself_from_the_environment(
     entry._analyzer.cache_clear()
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
     try:
-        assert entry.handler(sqs_event(s3_event(KEY)), None) == {"batchItemFailures": []}
+        assert entry.handler(sqs_event(s3_event(KEY)), LambdaContext()) == {"batchItemFailures": []}
     finally:
         entry._analyzer.cache_clear()
     assert len(read(s3, FINDINGS).splitlines()) == 67
+
+
+def test_keys_are_read_decoded_from_the_form_encoding_s3_sends() -> None:
+    key = f"results/{SCAN}/{ACCOUNT}/a+b c.tar"
+
+    assert result_objects(S3Event(s3_event(key))) == [S3ObjectRef(bucket=BUCKET, key=key)]
+    assert result_objects(S3Event({"Service": "Amazon S3", "Event": "s3:TestEvent"})) == []
+    assert result_objects(S3Event(s3_event(key, name="ObjectRemoved:Delete"))) == []
+
+
+# What the entry writes: Powertools JSON logs under the scan's ID, EMF metrics.
+
+OTHER_SCAN = "20261127T080000-fedcba"
+OTHER_KEY = f"results/{OTHER_SCAN}/{ACCOUNT}/{INSTANCE}.tar"
+
+
+@pytest.fixture
+def output(capsys: pytest.CaptureFixture[str]) -> Iterator[LambdaOutput]:
+    with lambda_output(entry.logger, capsys) as caught:
+        yield caught
+
+
+@pytest.fixture
+def events_queue(aws: None) -> str:
+    sqs: Any = boto3.client("sqs", region_name=REGION)
+    return str(sqs.create_queue(QueueName="events")["QueueUrl"])
+
+
+@pytest.fixture
+def from_env(store: ScanStore, events_queue: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("CCE_SCAN_CONFIG", str(CONFIG))
+    monkeypatch.setenv("CCE_SCAN_TABLE", TABLE)
+    monkeypatch.setenv("CCE_SCAN_EVENTS_QUEUE_URL", events_queue)
+    entry._analyzer.cache_clear()
+    yield
+    entry._analyzer.cache_clear()
+
+
+def published(queue_url: str) -> list[Any]:
+    sqs: Any = boto3.client("sqs", region_name=REGION)
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
+    return [parse_event(m["Body"]) for m in messages.get("Messages", [])]
+
+
+def test_an_invalid_tar_delivered_by_s3_counts_a_rejection_in_emf_and_logs_under_its_scan(
+    s3: Any, from_env: None, output: LambdaOutput
+) -> None:
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"not a tar at all" * 64)
+
+    assert entry.handler(s3_event(KEY), LambdaContext()) == {"batchItemFailures": []}
+
+    assert output.metric("AnalyzerRejections") == 1
+    [rejected] = [r for r in output.logs() if "rejected" in r["message"]]
+    assert rejected["correlation_id"] == SCAN
+    assert rejected["service"] == "cce-scan"
+    assert rejected["function_name"] == "cce-scan-test"  # the function, from the invocation's context
+    assert rejected["name"] == "scanner.entries.analyzer"  # a standard-library logger, as Powertools JSON
+    assert rejected["function_request_id"] == "req-1"
+    assert entry.logger.get_correlation_id() is None  # cleared after the object
+
+
+def test_a_batch_through_sqs_logs_each_object_under_its_own_scan_and_counts_each_rejection(
+    s3: Any, from_env: None, output: LambdaOutput
+) -> None:
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"not a tar at all" * 64)
+    s3.put_object(Bucket=BUCKET, Key=OTHER_KEY, Body=b"")
+
+    result = entry.handler(sqs_event(s3_event(KEY), s3_event(OTHER_KEY)), LambdaContext())
+
+    assert result == {"batchItemFailures": []}
+    assert output.metric("AnalyzerRejections") == 2
+    rejected = {
+        r["message"].split()[1]: r["correlation_id"] for r in output.logs() if "rejected" in r["message"]
+    }
+    assert rejected == {KEY: SCAN, OTHER_KEY: OTHER_SCAN}
+
+
+def test_a_rejected_result_of_a_host_that_had_succeeded_is_counted_as_a_result_invalid_host(
+    s3: Any, store: ScanStore, from_env: None, events_queue: str, output: LambdaOutput
+) -> None:
+    store.record_outcome(SCAN, ACCOUNT, REGION, INSTANCE, HostResult(outcome=HostOutcome.SUCCEEDED))
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar(valid_files(instance_id="i-0fedcba9876543210")))
+
+    entry.handler(s3_event(KEY), LambdaContext())
+
+    [event] = published(events_queue)
+    assert isinstance(event, HostOutcomeEvent)
+    assert event.outcome is HostOutcome.RESULT_INVALID
+    assert output.metric("HostsByOutcome", outcome="RESULT_INVALID") == 1
+    assert output.metric("AnalyzerRejections") == 1
+
+
+def test_a_failed_object_is_logged_under_its_scan_and_the_direct_event_still_raises(
+    s3: Any, from_env: None, output: LambdaOutput
+) -> None:
+    broken = s3_event(KEY)
+    broken["Records"][0]["s3"]["bucket"]["name"] = "no-such-bucket-anywhere"
+
+    with pytest.raises(entry.AnalyzerError):
+        entry.handler(broken, LambdaContext())
+
+    [failed] = [r for r in output.logs() if r["level"] == "ERROR"]
+    assert failed["correlation_id"] == SCAN
+    assert "no-such-bucket-anywhere" in failed["message"]
