@@ -15,6 +15,7 @@ from localworld.lambdas import Invocation
 from localworld.slack.render import message_text
 from localworld.slack.server import Message
 from localworld.system import LocalSystem
+from scanner.deployment import Function
 from tests.e2e.system_support import REQUESTER, STRANGER, parents, replies, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -49,6 +50,32 @@ def _refused_event_deliveries(system: LocalSystem, scan_id: str) -> list[Invocat
         and scan_id in json.dumps(i.payload)
         and (i.error is not None or (isinstance(i.result, dict) and i.result.get("batchItemFailures")))
     ]
+
+
+def _output(system: LocalSystem, key: Function) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What a function printed (``<base>/lambda/<function>.log``, all its environments): its
+    Powertools JSON log records, and its EMF objects."""
+    log_dir = system.lambdas._log_dir
+    assert log_dir is not None
+    path = log_dir / f"{system.names.function(key)}.log"
+    logs: list[dict[str, Any]] = []
+    emf: list[dict[str, Any]] = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue  # the runtime's own lines
+        if isinstance(record, dict):
+            (emf if "_aws" in record else logs).append(record)
+    return logs, emf
+
+
+def _counted(emf: list[dict[str, Any]], name: str, **dimensions: str) -> float:
+    return sum(
+        sum(blob[name])
+        for blob in emf
+        if name in blob and all(blob.get(key) == value for key, value in dimensions.items())
+    )
 
 
 def _new_parent(system: LocalSystem, before: int) -> Message:
@@ -129,6 +156,16 @@ def test_a_scan_without_approval_runs_from_the_modal_to_the_broadcast_report(sys
     edits = [c.at for c in system.slack.calls_to("chat.update") if c.args.get("ts") == parent.ts]
     assert len(edits) >= 2
     assert all(later - earlier >= 2.9 for earlier, later in itertools.pairwise(edits))
+    # Each function logged as Powertools JSON, the scan's work under its ID, and counted it in EMF.
+    scan_id = _scan_id(parent)
+    _, bot_emf = _output(system, "bot")
+    assert _counted(bot_emf, "ScansStarted") >= 1
+    worker_logs, worker_emf = _output(system, "worker")
+    assert any(r["message"] == "job" and r.get("correlation_id") == scan_id for r in worker_logs)
+    assert _counted(worker_emf, "HostsByOutcome", outcome="SUCCEEDED") >= 1
+    assert _counted(worker_emf, "ScansFinished", status="FINISHED") >= 1
+    analyzer_logs, _ = _output(system, "analyzer")
+    assert any(r.get("correlation_id") == scan_id for r in analyzer_logs)  # S3's events, direct
 
 
 def test_status_lists_recent_scans_and_cancel_needs_the_requester_or_an_approver(system: LocalSystem) -> None:
