@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -51,7 +51,7 @@ from scanner.outcomes import HostOutcome
 from scanner.presign import Presigner
 from scanner.report import ReportError, awaiting_analysis, host_states, report_wait
 from scanner.runtime import Runtime
-from scanner.sessions import AccountSession, SessionCache, warm_member_models
+from scanner.sessions import AccountSession, SessionCache
 from scanner.state import (
     BATCH,
     AccountItem,
@@ -104,7 +104,6 @@ class JobHandlers:
         self._sessions: dict[str, SessionCache] = {}
         self._clients: dict[tuple[str, str, str], _AccountClients] = {}
         self._presigner: Presigner | None = None
-        self._senders: ThreadPoolExecutor | None = None
 
     def __call__(self, job: Job) -> None:
         if isinstance(job, DispatchJob):
@@ -141,42 +140,6 @@ class JobHandlers:
         with self._lock:
             self._clients[key] = clients
         return clients
-
-    def prepare(self) -> None:
-        """Build what every dispatch shares (the signer, the STS client, the member services'
-        models, the sender threads) now, so that a process dispatching many accounts at once does
-        not build it in the middle of their first dispatches, each waiting for the one that does."""
-        self.presigner()
-        self.rt.client("sts")
-        warm_member_models(self.rt.config.central.region)
-        pool, size = self._sender_pool()
-        # Every thread is started now: each of these waits until all have been handed one.
-        started = threading.Event()
-        parked = [pool.submit(started.wait) for _ in range(size)]
-        started.set()
-        for future in parked:
-            future.result()
-
-    def _sender_pool(self) -> tuple[ThreadPoolExecutor, int]:
-        """The threads that help dispatches send, shared by every account of the process.
-
-        Each account's dispatch sends from its own thread and hands the rest of its hosts to up
-        to ``sender_threads - 1`` helpers from here; a thread already running takes a host at once,
-        where a new one would first have to start and be scheduled.
-        """
-        limits = self.rt.config.rate_limits
-        size = max(1, limits.max_parallel_accounts * (sender_threads(limits.send_command_per_second) - 1))
-        with self._lock:
-            if self._senders is None:
-                self._senders = ThreadPoolExecutor(max_workers=size, thread_name_prefix="send")
-            return self._senders, size
-
-    def close(self) -> None:
-        """Stop the sender threads (after the sends they have)."""
-        with self._lock:
-            senders, self._senders = self._senders, None
-        if senders is not None:
-            senders.shutdown(wait=True)
 
     def presigner(self) -> Presigner:
         with self._lock:
@@ -427,29 +390,14 @@ class JobHandlers:
                     )
             flush(force=False)
 
-        hosts = iter(todo)
-        taking = threading.Lock()
-
-        def work() -> None:
-            while True:
-                with taking:
-                    host = next(hosts, None)
-                if host is None:
-                    return
-                one(host)
-
-        # This thread sends too, so the account never waits for a helper to be free.
-        helpers = min(sender_threads(config.rate_limits.send_command_per_second), len(todo)) - 1
-        pool, _ = self._sender_pool()
-        futures = [pool.submit(work) for _ in range(helpers)]
-        try:
-            work()
-        finally:
-            # However this thread's part ends, the helpers' sends end before the dispatch does
-            # (which may then give up its lease).
-            wait(futures)
-        for future in futures:
-            future.result()
+        if todo:
+            # Several hosts at once, sharing the account's bucket; every send ends before the
+            # dispatch does (which may then give up its lease), however the others end.
+            threads = min(sender_threads(config.rate_limits.send_command_per_second), len(todo))
+            with ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"send-{aid}") as pool:
+                futures = [pool.submit(one, host) for host in todo]
+            for future in futures:
+                future.result()
         flush(force=True)
         self._record(sid, account, rejected)
 

@@ -106,7 +106,6 @@ class ThreadJobQueue:
 
     ``deliveries`` > 1 hands every job to the handler that many times (at-least-once delivery made
     visible, for tests). A job whose handler raises is retried up to ``max_attempts`` times.
-    ``initializer`` runs in each worker thread when it starts, before its first job.
     """
 
     def __init__(
@@ -118,10 +117,8 @@ class ThreadJobQueue:
         max_attempts: int = 3,
         retry_delay: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
-        initializer: Callable[[], object] | None = None,
     ) -> None:
         self._handler = handler
-        self._initializer = initializer
         self._workers = workers
         self._deliveries = deliveries
         self._max_attempts = max_attempts
@@ -171,11 +168,6 @@ class ThreadJobQueue:
                     self._cond.wait()
 
     def _run(self) -> None:
-        if self._initializer is not None:
-            try:
-                self._initializer()
-            except Exception:
-                log.exception("a job worker's initializer failed; its jobs still run")
         while True:
             item = self._next()
             if item is None:

@@ -26,7 +26,6 @@ from scanner.handlers import JobHandlers
 from scanner.jobs import ThreadJobQueue
 from scanner.models import ScanRecord
 from scanner.runtime import Runtime
-from scanner.sessions import thread_session
 from scanner.state import create_table
 from scanner.targets import OuLookup
 
@@ -65,9 +64,6 @@ class InProcessScanner:
         self.queue = ThreadJobQueue(
             workers=workers or config.rate_limits.max_parallel_accounts + 2,
             deliveries=deliveries,
-            # Each worker builds the botocore session for its member-account clients as it starts,
-            # as a Lambda does at init, rather than in the middle of its first dispatch.
-            initializer=thread_session,
         )
         self.runtime = Runtime.in_process(
             config,
@@ -80,7 +76,6 @@ class InProcessScanner:
         )
         self.engine = ScanEngine(self.runtime, ous=ous)
         self.handlers = JobHandlers(self.runtime)
-        self.handlers.prepare()
         self.queue.bind(self.handlers)
         self._finished: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
@@ -119,7 +114,6 @@ class InProcessScanner:
 
     def close(self) -> None:
         self.queue.close()
-        self.handlers.close()
 
     def __enter__(self) -> InProcessScanner:
         return self

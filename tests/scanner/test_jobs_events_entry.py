@@ -84,47 +84,6 @@ def test_thread_queue_retries_a_failing_job_then_records_it() -> None:
     assert len(queue.failures) == 1
 
 
-def test_thread_queue_workers_run_the_initializer_before_their_first_job() -> None:
-    initialized: set[str] = set()
-    handled_by: list[tuple[str, bool]] = []
-    lock = threading.Lock()
-
-    def initializer() -> None:
-        with lock:
-            initialized.add(threading.current_thread().name)
-
-    def handle(job: Job) -> None:
-        name = threading.current_thread().name
-        with lock:
-            handled_by.append((name, name in initialized))
-
-    queue = ThreadJobQueue(handle, workers=3, initializer=initializer).start()
-    try:
-        for n in range(6):
-            queue.submit(FinalizeJob(scan_id=f"s{n}"))
-        assert queue.wait_idle(timeout=5)
-    finally:
-        queue.close()
-    assert len(initialized) == 3
-    assert len(handled_by) == 6
-    assert all(ready for _, ready in handled_by)
-
-
-def test_thread_queue_runs_jobs_even_when_the_initializer_fails() -> None:
-    handled: list[str] = []
-
-    def initializer() -> None:
-        raise RuntimeError("no session")
-
-    queue = ThreadJobQueue(lambda job: handled.append(job.kind), workers=1, initializer=initializer).start()
-    try:
-        queue.submit(FinalizeJob(scan_id="s"))
-        assert queue.wait_idle(timeout=5)
-    finally:
-        queue.close()
-    assert handled == ["finalize"]
-
-
 def test_sqs_transports_carry_jobs_and_events(aws: None) -> None:
     sqs: Any = boto3.client("sqs", region_name=REGION)
     jobs_url = sqs.create_queue(QueueName="jobs")["QueueUrl"]

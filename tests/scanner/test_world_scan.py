@@ -176,49 +176,61 @@ def test_scan_with_every_job_delivered_twice_sends_one_command_per_host_and_coun
     assert Counter(e.instance_id for e in events if isinstance(e, HostOutcomeEvent)).most_common(1)[0][1] == 1
 
 
-def test_sends_come_from_each_dispatch_and_helpers_started_before_the_scan_even_when_too_few(
-    world: World,
-) -> None:
-    # One account's worth of helper threads for two accounts sending at once: the second's
-    # helpers wait for the first's, and its dispatch thread sends meanwhile.
-    limits = world.config.rate_limits.model_copy(update={"max_parallel_accounts": 1})
-    config = world.config.model_copy(update={"rate_limits": limits})
+def test_each_dispatch_sends_to_its_hosts_at_once_from_threads_that_end_with_it(world: World) -> None:
+    limits = world.config.rate_limits
     senders: dict[str, set[str]] = {}
+    calls: Counter[str] = Counter()
+    # The first two sends of each account wait for each other: they can only meet if the
+    # account's hosts are sent to at once (the first holds its thread until the second comes).
+    together = {account: threading.Barrier(2) for account in (PROD_WEB, DEV_APP)}
+    lock = threading.Lock()
 
     def on_send(account: str, _region: str, _result: Any) -> None:
-        senders.setdefault(account, set()).add(threading.current_thread().name)
+        with lock:
+            senders.setdefault(account, set()).add(threading.current_thread().name)
+            calls[account] += 1
+            meets = calls[account] <= 2
+        if meets:
+            together[account].wait(timeout=30)
 
     with InProcessScanner(
-        config, world.central_session(), endpoint_url=world.endpoint_url, table="scan-few", on_send=on_send
+        world.config,
+        world.central_session(),
+        endpoint_url=world.endpoint_url,
+        table="scan-senders",
+        on_send=on_send,
     ) as scanner:
-        ready = {t for t in threading.enumerate() if t.name.startswith("send")}
         record = scanner.run("account", ["prod-web", "dev-app"], requester="U01REQUESTER", timeout=240)
-        started = {t for t in threading.enumerate() if t.name.startswith("send")} - ready
+        left = [t.name for t in threading.enumerate() if t.name.startswith("send-")]
 
     assert record.hosts_total == sum(record.counts.values()) == 10
     assert record.counts[HostOutcome.SUCCEEDED] == 7
-    assert started == set(), "no thread is started to send once the runner is up"
     assert set(senders) == {PROD_WEB, DEV_APP}
-    assert all(len(names) <= sender_threads(limits.send_command_per_second) for names in senders.values())
-    assert all(any(not name.startswith("send") for name in names) for names in senders.values())
+    assert not any(barrier.broken for barrier in together.values())
+    for account, names in senders.items():
+        assert 2 <= len(names) <= sender_threads(limits.send_command_per_second), names
+        assert all(name.startswith(f"send-{account}") for name in names), names
+    assert left == [], "a dispatch's sender threads end with it"
 
 
-def test_a_dispatch_failing_in_its_own_send_gives_up_its_lease_only_after_its_helpers_sent(
+def test_a_dispatch_failing_in_one_send_gives_up_its_lease_only_after_its_other_sends(
     world: World,
 ) -> None:
     before = _commands_per_host(world, PROD_WEB)
     timeline: list[tuple[str, float]] = []
     failed = threading.Event()
+    lock = threading.Lock()
 
     def on_send(account: str, _region: str, _result: Any) -> None:
         if account != PROD_WEB:
             return
-        if threading.current_thread().name.startswith("job-worker") and not failed.is_set():
+        with lock:
+            first = not failed.is_set()
             failed.set()
-            raise RuntimeError("recording the dispatch thread's own command failed")
-        # A helper holds its host until the dispatch thread has failed, so that one always
-        # gets a host of its own (three helpers, five hosts).
-        failed.wait(timeout=30)
+        if first:
+            raise RuntimeError("recording one host's command failed")
+        # The other sends are still going when that one has failed: the lease waits for them.
+        time.sleep(0.2)
         timeline.append(("send", time.monotonic()))
 
     scanner = InProcessScanner(
@@ -241,7 +253,7 @@ def test_a_dispatch_failing_in_its_own_send_gives_up_its_lease_only_after_its_he
 
     assert failed.is_set()
     kinds = [kind for kind, _ in sorted(timeline, key=lambda event: event[1])]
-    assert kinds == ["send"] * 4 + ["release"], "the helpers' four sends, then the lease given up"
+    assert kinds == ["send"] * 4 + ["release"], "the other four sends, then the lease given up"
     assert _commands_per_host(world, PROD_WEB) - before == Counter(_hosts_of(world.fleet, PROD_WEB))
     assert record.hosts_total == sum(record.counts.values()) == 5
 
