@@ -2,7 +2,9 @@
 
 ``RoleSessionName`` is ``cce-<scan>-<requester>`` and ``SourceIdentity`` is the requester, so
 CloudTrail in the member account shows which scan and who asked. Credentials are cached per
-account for the scan and refreshed a few minutes before they expire.
+account for the scan and refreshed a few minutes before they expire. Clients built in a member
+account call only :data:`MEMBER_OPERATIONS`, the operations the member role allows: any other is
+refused with :class:`MemberOperationError` before a request is built.
 """
 
 from __future__ import annotations
@@ -15,14 +17,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
-import botocore.session
-from botocore import UNSIGNED
-from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
-from botocore.loaders import Loader
 
 from scanner.config import Config
-from scanner.errors import AccountUnreachableError
+from scanner.errors import AccountUnreachableError, CceScanError
 
 if TYPE_CHECKING:
     from mypy_boto3_sts import STSClient
@@ -30,8 +28,9 @@ if TYPE_CHECKING:
 __all__ = [
     "MEMBER_OPERATIONS",
     "AccountSession",
+    "MemberOperationError",
     "SessionCache",
-    "SharedLoader",
+    "limit_to_member_operations",
     "role_session_name",
     "source_identity",
 ]
@@ -59,7 +58,7 @@ def source_identity(requester: str) -> str:
 
 
 # The API operations the scanner calls in a member account. The member role grants exactly these
-# (terraform/modules/member_role), so member-account clients are built with no other method.
+# (terraform/modules/member_role), and member-account clients refuse any other before sending it.
 MEMBER_OPERATIONS: dict[str, frozenset[str]] = {
     "ec2": frozenset({"DescribeInstances", "DescribeTags"}),
     "ssm": frozenset(
@@ -75,115 +74,72 @@ MEMBER_OPERATIONS: dict[str, frozenset[str]] = {
 }
 
 
-class SharedLoader(Loader):
-    """A model loader that threads can share, serving member-account models cut to what is called.
+class MemberOperationError(CceScanError):
+    """A member-account client was asked for an operation outside :data:`MEMBER_OPERATIONS`.
 
-    botocore caches what a loader read, but without a lock: accounts whose clients make their
-    first calls at the same moment would each parse the same models (EC2's is megabytes of JSON)
-    and each list botocore's data directory (a stat of every service) to find a paginator model.
-    Loads take turns here, so each is done once per process and the others wait for the cache.
-
-    Every client botocore builds gets a new class with a method and an operation model for each
-    operation of its service: about 750 for EC2, 10-15 ms of CPU for each account of a scan, for
-    one call. A service of ``operations`` is served with only those operations (its shapes
-    untouched), so its clients are built in under 2 ms (EC2's took 14.5 ms) and cannot call
-    anything the member role does not allow.
+    Raised before anything is sent: the member role would refuse the call anyway, and a scanner
+    that makes it is wrong, not the account.
     """
 
-    def __init__(self, operations: dict[str, frozenset[str]] | None = None) -> None:
-        super().__init__()
-        self._load_lock = threading.RLock()
-        self._operations = operations or {}
-        self._trimmed: dict[tuple[str, str | None], Any] = {}
-
-    def load_service_model(self, service_name: str, type_name: str, api_version: str | None = None) -> Any:
-        with self._load_lock:
-            model = super().load_service_model(service_name, type_name, api_version)
-            allowed = self._operations.get(service_name)
-            if type_name != "service-2" or allowed is None:
-                return model
-            key = (service_name, api_version)
-            if key not in self._trimmed:
-                operations = {name: op for name, op in model["operations"].items() if name in allowed}
-                self._trimmed[key] = {**model, "operations": operations}
-            return self._trimmed[key]
-
-    def load_data_with_path(self, name: str) -> Any:
-        # load_data goes through here, and so does the session's endpoint resolver.
-        with self._load_lock:
-            return super().load_data_with_path(name)
-
-
-_LOADER = SharedLoader(MEMBER_OPERATIONS)
-_THREAD = threading.local()
-
-
-def thread_session() -> botocore.session.Session:
-    """This thread's botocore session, kept for every member account's clients built here.
-
-    botocore sessions are not safe to share between threads, and one per account would cost
-    more to build (5-10 ms) than its clients; one per thread, all reading models through one
-    shared loader, is neither. (One session behind a lock is worse: under load a thread holding
-    the lock waits for the interpreter, and every account queues behind it.) Clients built here
-    may be used from any thread. A worker thread may call this when it starts, so that its
-    first job does not pay for it.
-    """
-    session: botocore.session.Session | None = getattr(_THREAD, "session", None)
-    if session is None:
-        session = botocore.session.get_session()
-        session.register_component("data_loader", _LOADER)
-        _THREAD.session = session
-    return session
-
-
-# The paginated operations of MEMBER_OPERATIONS: their paginator models are loaded on first use.
-_MEMBER_PAGINATORS = {
-    "ec2": ("describe_instances", "describe_tags"),
-    "ssm": ("describe_instance_information", "list_command_invocations", "list_commands"),
-}
-
-
-def warm_member_models(region: str) -> None:
-    """Load the member services' models into the shared loader now, before any account needs them.
-
-    The first client of a service otherwise loads its model, endpoint rules and paginators in the
-    middle of a scan (about 80 ms each for SSM and EC2 here), while every other account's
-    dispatch in the process waits for the loader. The in-process runner has it done as it starts
-    (a Lambda dispatches one account at a time, so nothing waits there). The clients built here
-    are unsigned and make no call.
-    """
-    session = thread_session()
-    for service, paginated in _MEMBER_PAGINATORS.items():
-        client = session.create_client(
-            service, region_name=region, config=BotoConfig(signature_version=UNSIGNED)
+    def __init__(self, service: str, operation: str) -> None:
+        allowed = ", ".join(sorted(MEMBER_OPERATIONS.get(service, ()))) or "none"
+        super().__init__(
+            f"{service}:{operation} is not a member-account operation of the scanner "
+            f"(scanner/sessions.py MEMBER_OPERATIONS; {service} allows: {allowed})"
         )
-        for operation in paginated:
-            client.get_paginator(operation)
+        self.service = service
+        self.operation = operation
+
+
+def limit_to_member_operations(client: Any) -> Any:
+    """Make ``client`` refuse, before building the request, every operation of its service that
+    is not in :data:`MEMBER_OPERATIONS` (all of them for a service not listed there)."""
+    service = client.meta.service_model.service_name
+    allowed = MEMBER_OPERATIONS.get(service, frozenset())
+
+    def refuse_others(model: Any, **_: Any) -> None:
+        if model.name not in allowed:
+            raise MemberOperationError(service, model.name)
+
+    event = f"before-parameter-build.{client.meta.service_model.service_id.hyphenize()}"
+    client.meta.events.register(event, refuse_others, unique_id=f"cce-member-operations-{service}")
+    return client
 
 
 @dataclass(frozen=True)
 class AccountSession:
-    """Credentials inside one member account, when they expire, and clients built with them."""
+    """Credentials inside one member account, when they expire, and clients built with them.
+
+    Clients come from one boto3 session made from these credentials. A boto3 session may not
+    build clients from several threads at once, so they are built under a lock; the clients
+    themselves may be used from any thread.
+    """
 
     account_id: str
     access_key_id: str
     secret_access_key: str = field(repr=False)
     session_token: str = field(repr=False)
     expires_at: datetime
+    _session: boto3.Session = field(init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(init=False, repr=False, compare=False, default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        session = boto3.Session(
+            aws_access_key_id=self.access_key_id,
+            aws_secret_access_key=self.secret_access_key,
+            aws_session_token=self.session_token,
+        )
+        object.__setattr__(self, "_session", session)
 
     def remaining(self, now: datetime) -> timedelta:
         return self.expires_at - now
 
     def client(self, service: str, region: str, **kwargs: Any) -> Any:
-        """A client signing with this account's credentials."""
-        return thread_session().create_client(
-            service,
-            region_name=region,
-            aws_access_key_id=self.access_key_id,
-            aws_secret_access_key=self.secret_access_key,
-            aws_session_token=self.session_token,
-            **kwargs,
-        )
+        """A client signing with this account's credentials, limited to :data:`MEMBER_OPERATIONS`."""
+        session: Any = self._session
+        with self._lock:
+            client = session.client(service, region_name=region, **kwargs)
+        return limit_to_member_operations(client)
 
 
 class SessionCache:

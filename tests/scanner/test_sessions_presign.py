@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,17 +11,17 @@ from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
+from botocore import xform_name
 from botocore.exceptions import ClientError
 
-from scanner import sessions as sessions_module
 from scanner.config import Config
 from scanner.errors import AccountUnreachableError
 from scanner.presign import Presigner, url_lifetime
 from scanner.sessions import (
     MEMBER_OPERATIONS,
     AccountSession,
+    MemberOperationError,
     SessionCache,
-    SharedLoader,
     role_session_name,
     source_identity,
 )
@@ -137,114 +136,128 @@ def test_presigned_urls_are_sigv4_per_host_and_live_no_longer_than_the_command(
     assert urlsplit(put).netloc == f"{config.results_bucket}.s3.{config.central.region}.amazonaws.com"
 
 
-def _files_parsed_by(loader: SharedLoader) -> list[str]:
-    """The path of every model file ``loader`` parses from now on (the list fills as it does)."""
-    parsed: list[str] = []
-    load_file = loader.file_loader.load_file
+def _entered(account_id: str = "111111111111", key: str = "ASIAEXAMPLE") -> AccountSession:
+    return AccountSession(account_id, key, "secret", "token", datetime.now(UTC) + timedelta(hours=1))
 
-    def counting(file_path: str) -> Any:
-        parsed.append(file_path)
-        return load_file(file_path)
 
-    loader.file_loader.load_file = counting  # type: ignore[method-assign]
-    return parsed
+class _Sent(Exception):
+    """Raised in place of sending: the request was built and signed, and was about to go out."""
+
+
+def _stop_at_send(client: Any) -> None:
+    """Make ``client`` raise :class:`_Sent` naming the operation instead of sending a request."""
+
+    def stop(event_name: str, **_: Any) -> None:
+        raise _Sent(event_name.rsplit(".", 1)[-1])
+
+    client.meta.events.register(f"before-send.{client.meta.service_model.service_id.hyphenize()}", stop)
 
 
 @pytest.mark.parametrize(
-    ("load", "suffixes"),
+    ("service", "call", "params"),
     [
-        (lambda loader: loader.load_service_model("ec2", "service-2"), ("ec2/2016-11-15/service-2",)),
-        # A client's first paginated call (found after listing every service's directory):
-        (lambda loader: loader.load_service_model("ssm", "paginators-1"), ("ssm/2014-11-06/paginators-1",)),
-        # What a session's endpoint resolver reads:
-        (lambda loader: loader.load_data_with_path("endpoints")[0], ("endpoints", "endpoints.json")),
+        ("ec2", "terminate_instances", {"InstanceIds": ["i-0123456789abcdef0"]}),
+        ("ec2", "describe_images", {}),
+        ("ssm", "delete_document", {"Name": "cce-scan"}),
+        ("ssm", "get_parameter", {"Name": "/secret"}),
+        ("s3", "list_buckets", {}),  # a service the member role grants nothing of
     ],
-    ids=["service model", "paginators", "endpoints"],
 )
-def test_shared_loader_reads_a_file_once_when_accounts_first_use_it_at_once(
-    load: Callable[[SharedLoader], Any], suffixes: tuple[str, ...]
+def test_a_member_client_refuses_an_operation_outside_member_operations_before_sending_it(
+    service: str, call: str, params: dict[str, Any]
 ) -> None:
-    loader = SharedLoader()
-    parsed = _files_parsed_by(loader)
+    client = _entered().client(service, REGION, endpoint_url="http://127.0.0.1:9")
+    _stop_at_send(client)
+    with pytest.raises(MemberOperationError, match=f"^{service}:") as info:
+        getattr(client, call)(**params)
+    assert info.value.service == service
+    assert info.value.operation not in MEMBER_OPERATIONS.get(service, frozenset())
+    assert "MEMBER_OPERATIONS" in str(info.value)
+
+
+# The least each member operation needs to pass botocore's validation.
+_REQUIRED: dict[str, dict[str, Any]] = {
+    "SendCommand": {"DocumentName": "AWS-RunShellScript", "InstanceIds": ["i-0123456789abcdef0"]},
+    "GetCommandInvocation": {
+        "CommandId": "00000000-0000-0000-0000-000000000000",
+        "InstanceId": "i-0123456789abcdef0",
+    },
+    "CancelCommand": {"CommandId": "00000000-0000-0000-0000-000000000000"},
+}
+
+
+@pytest.mark.parametrize(
+    ("service", "operation"),
+    sorted((service, operation) for service, ops in MEMBER_OPERATIONS.items() for operation in ops),
+)
+def test_a_member_client_sends_every_member_operation(service: str, operation: str) -> None:
+    client = _entered().client(service, REGION, endpoint_url="http://127.0.0.1:9")
+    _stop_at_send(client)
+    with pytest.raises(_Sent, match=f"^{operation}$"):
+        getattr(client, xform_name(operation))(**_REQUIRED.get(operation, {}))
+
+
+@pytest.mark.parametrize(
+    ("service", "call"),
+    [
+        ("ssm", "describe_instance_information"),
+        ("ssm", "list_command_invocations"),
+        ("ssm", "list_commands"),
+        ("ec2", "describe_instances"),
+        ("ec2", "describe_tags"),
+    ],
+)
+def test_a_member_clients_paginators_send_member_operations(service: str, call: str) -> None:
+    client = _entered().client(service, REGION, endpoint_url="http://127.0.0.1:9")
+    _stop_at_send(client)
+    with pytest.raises(_Sent):
+        next(iter(client.get_paginator(call).paginate()))
+
+
+def test_accounts_building_clients_at_once_each_sign_with_their_own_keys() -> None:
     start = threading.Barrier(8)
-
-    def first_use() -> Any:
-        start.wait()
-        return load(loader)
-
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        models = list(pool.map(lambda _: first_use(), range(8)))
-    assert all(m is models[0] for m in models)
-    assert len([p for p in parsed if p.endswith(suffixes)]) == 1
-
-
-def test_accounts_building_clients_at_once_each_sign_with_their_own_keys_and_parse_models_once() -> None:
-    loader = sessions_module._LOADER
-    load_file = loader.file_loader.load_file
-    parsed = _files_parsed_by(loader)
-    # so the EC2 model is parsed (once) again during this test; botocore-stubs leave out the private cache
-    loader._cache.clear()  # type: ignore[attr-defined]
-    start = threading.Barrier(8)
-    expiry = datetime.now(UTC) + timedelta(hours=1)
 
     def build(n: int) -> Any:
-        account = AccountSession(f"{n:012d}", f"ASIA{n:016d}", "secret", "token", expiry)
+        account = _entered(f"{n:012d}", f"ASIA{n:016d}")
         start.wait()
         return account.client("ec2", REGION)
 
-    try:
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            clients = list(pool.map(build, range(8)))
-    finally:
-        loader.file_loader.load_file = load_file  # type: ignore[method-assign]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        clients = list(pool.map(build, range(8)))
     assert [c._get_credentials().access_key for c in clients] == [f"ASIA{n:016d}" for n in range(8)]
-    assert len([p for p in parsed if p.endswith(("ec2/2016-11-15/service-2", "service-2.json"))]) == 1
 
 
-def test_member_account_clients_carry_only_the_calls_the_scanner_makes() -> None:
-    account = AccountSession(
-        "111111111111", "ASIAEXAMPLE", "secret", "token", datetime.now(UTC) + timedelta(hours=1)
+def test_one_accounts_clients_built_from_many_threads_at_once_all_sign_with_its_keys() -> None:
+    entered = _entered(key="ASIAONEACCOUNT")
+    start = threading.Barrier(8)
+
+    def build(n: int) -> Any:
+        start.wait()
+        return entered.client("ssm" if n % 2 else "ec2", REGION)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        clients = list(pool.map(build, range(8)))
+    assert {c._get_credentials().access_key for c in clients} == {"ASIAONEACCOUNT"}
+    assert [c.meta.service_model.service_name for c in clients] == ["ec2", "ssm"] * 4
+
+
+def test_clients_of_a_refreshed_session_sign_with_the_fresh_credentials(aws: None, config: Config) -> None:
+    now = [datetime.now(UTC)]
+    cache = SessionCache(
+        config,
+        scan_id="s",
+        requester="U1",
+        central_session=boto3.Session(),
+        sts=boto3.client("sts", region_name=REGION),
+        now=lambda: now[0],
     )
-    ec2 = account.client("ec2", REGION)
-    ssm = account.client("ssm", REGION)
-    assert set(ec2.meta.method_to_api_mapping.values()) == MEMBER_OPERATIONS["ec2"]
-    assert set(ssm.meta.method_to_api_mapping.values()) == MEMBER_OPERATIONS["ssm"]
-    assert not hasattr(ec2, "terminate_instances")
-    assert ec2.can_paginate("describe_instances")
-    assert ssm.can_paginate("list_command_invocations")
-    # The shapes stay whole, so what the kept calls answer still parses (errors included).
-    assert "ThrottlingException" in {shape for shape in ssm.meta.service_model.shape_names}
-
-
-def test_a_services_model_outside_the_member_calls_is_served_whole() -> None:
-    loader = SharedLoader({"ec2": frozenset({"DescribeInstances"})})
-    assert len(loader.load_service_model("ec2", "service-2")["operations"]) == 1
-    assert len(loader.load_service_model("sts", "service-2")["operations"]) > 5
-    assert len(loader.load_service_model("ec2", "paginators-1")["pagination"]) > 1
-
-
-def test_after_warming_an_accounts_first_clients_and_paginators_read_no_model_file(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    loader = SharedLoader(MEMBER_OPERATIONS)
-    monkeypatch.setattr(sessions_module, "_LOADER", loader)  # a fresh cache, read by new threads
-    parsed = _files_parsed_by(loader)
-
-    def first_account() -> None:
-        account = AccountSession(
-            "111111111111", "ASIAEXAMPLE", "secret", "token", datetime.now(UTC) + timedelta(hours=1)
-        )
-        ssm = account.client("ssm", REGION)
-        ec2 = account.client("ec2", REGION)
-        for operation in ("describe_instance_information", "list_command_invocations", "list_commands"):
-            ssm.get_paginator(operation)
-        for operation in ("describe_tags", "describe_instances"):
-            ec2.get_paginator(operation)
-
-    with ThreadPoolExecutor(max_workers=1) as pool:  # a worker thread, as a scan's are
-        pool.submit(sessions_module.warm_member_models, REGION).result()
-    assert parsed
-    parsed.clear()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(first_account).result()
-    assert parsed == []
+    first = cache.get("222222222222")
+    before = cache.client("222222222222", "ssm", REGION)
+    assert cache.get("222222222222") is first  # reused, not assumed again
+    now[0] = first.expires_at - timedelta(minutes=4)
+    after = cache.client("222222222222", "ssm", REGION)
+    now[0] = datetime.now(UTC)  # the fresh credentials are young again
+    fresh = cache.get("222222222222")
+    assert fresh is not first
+    assert before._get_credentials().access_key == first.access_key_id
+    assert after._get_credentials().access_key == fresh.access_key_id != first.access_key_id
