@@ -1,20 +1,25 @@
 """SendCommand per host: per-host parameters, the shared document by ARN, paced by the account's bucket.
 
-Every SSM call a client makes in an account first takes a token from that account's bucket
-(a ``before-send`` hook), so retries cost tokens too and the account never exceeds its rate.
-botocore's standard retry mode handles 5xx and connection resets; ``ThrottlingException`` is
-retried after a short full-jitter backoff instead of botocore's (up to a second and more): the
-bucket already paces the account, so a long wait would only leave tokens unused. A call still
-throttled after that goes back to :class:`Sender`, which waits longer and tries again.
+Every SSM call a client makes in an account first takes a token from that account's bucket (a
+``before-send`` hook, run for each HTTP attempt), so retries cost tokens too and the account never
+exceeds its configured rate.
+
+Retries are botocore's alone, in its ``standard`` mode with :data:`SSM_MAX_ATTEMPTS` attempts per
+call (botocore/retries/standard.py): ``ThrottlingException`` and the other throttling codes, 5xx
+and connection errors are retried after an exponential backoff with full jitter (from up to 1 s
+for a throttle, 50 ms otherwise, each wait at most 20 s), as long as the client's retry quota
+lasts. A call that still fails is the host's ``DISPATCH_REJECTED``. Not ``adaptive``: that mode is
+``standard`` plus a client-side rate limiter that learns a rate from the throttles it meets
+(botocore/retries/adaptive.py), a second token bucket beside the account's, which already keeps
+every client of the account together at the rate the service allows; a throttle that still comes
+means the account's quota is shared with someone else, and the backoff is what leaves them room.
 """
 
 from __future__ import annotations
 
 import math
-import random
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_COMMENT",
+    "SSM_MAX_ATTEMPTS",
     "SendResult",
     "Sender",
     "comment_for",
@@ -38,11 +44,9 @@ __all__ = [
 ]
 
 MAX_COMMENT = 100
-THROTTLING = "ThrottlingException"
-# Attempts botocore makes for a throttled call (each takes a token) before handing it back.
-THROTTLE_ATTEMPTS = 12
-BACKOFF_BASE = 0.01
-BACKOFF_CAP = 0.5
+# Attempts per SSM call, the first included. A host is refused only after seven throttles in a row;
+# botocore's backoff before the last of them adds up to at most 71 s (1 + 2 + 4 + 8 + 16 + 20 + 20).
+SSM_MAX_ATTEMPTS = 8
 
 
 def comment_for(scan_id: str) -> str:
@@ -51,8 +55,9 @@ def comment_for(scan_id: str) -> str:
 
 
 def ssm_client_config(threads: int) -> BotoConfig:
+    """A member account's SSM client: botocore's standard retries, a connection per sender thread."""
     return BotoConfig(
-        retries={"mode": "standard", "max_attempts": 3},
+        retries={"mode": "standard", "total_max_attempts": SSM_MAX_ATTEMPTS},
         max_pool_connections=max(10, threads + 2),
         connect_timeout=5,
         read_timeout=30,
@@ -66,42 +71,25 @@ def _take_token(bucket: TokenBucket) -> Callable[..., None]:
     return handler
 
 
-def _short_throttle_backoff(rng: random.Random, lock: threading.Lock) -> Callable[..., float | None]:
-    """A ``needs-retry`` handler: retry ``ThrottlingException`` after a short full-jitter delay.
-
-    botocore calls every ``needs-retry`` handler and sleeps for the first answer that is not
-    None; registered first, this one decides for throttles (the standard handler still decides
-    for 5xx and connection errors). The token bucket already paces the account, so a long wait
-    would only leave tokens unused.
-    """
-
-    def handler(response: Any = None, attempts: int = 1, **_: Any) -> float | None:
-        if response is None or attempts >= THROTTLE_ATTEMPTS:
-            return None
-        parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else {}
-        if (parsed or {}).get("Error", {}).get("Code") != THROTTLING:
-            return None
-        with lock:
-            return rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempts))
-
-    return handler
-
-
-def pace_client(client: Any, bucket: TokenBucket, *, rng: random.Random | None = None) -> Any:
-    """Make every HTTP attempt of an SSM ``client`` take a token from ``bucket`` (retries included)
-    and retry throttles after a short jittered delay."""
-    events = client.meta.events
-    events.register("before-send.ssm", _take_token(bucket))
-    events.register_first(
-        "needs-retry.ssm",
-        _short_throttle_backoff(rng or random.Random(), threading.Lock()),  # noqa: S311
-    )
+def pace_client(client: Any, bucket: TokenBucket) -> Any:
+    """Make every HTTP attempt of an SSM ``client`` take a token from ``bucket`` (retries included)."""
+    client.meta.events.register("before-send.ssm", _take_token(bucket))
     return client
+
+
+def _attempts(response: Mapping[str, Any]) -> int:
+    """The HTTP attempts botocore made for a call, from its response (or error response)."""
+    return 1 + int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
 
 
 @dataclass(frozen=True)
 class SendResult:
-    """What SendCommand did for one host: a command ID, or the error that rejected it."""
+    """What SendCommand did for one host: a command ID, or the error that rejected it.
+
+    ``attempts`` counts botocore's HTTP attempts for the call (each took a token). A call that
+    ended without any response (a ``BotoCoreError``) counts as one: botocore does not say how many
+    it made.
+    """
 
     instance_id: str
     command_id: str | None
@@ -113,7 +101,7 @@ class SendResult:
 
 
 class Sender:
-    """Sends the shared document to one host at a time, retrying throttles with full jitter."""
+    """Sends the shared document to one host at a time; the client's retry policy retries."""
 
     def __init__(
         self,
@@ -123,11 +111,6 @@ class Sender:
         document_hash: str,
         timeout_seconds: int,
         comment: str,
-        max_throttle_retries: int = 3,
-        backoff_base: float = 0.25,
-        backoff_cap: float = 4.0,
-        rng: random.Random | None = None,
-        sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._ssm = ssm
@@ -135,57 +118,42 @@ class Sender:
         self._document_hash = document_hash
         self._timeout = timeout_seconds
         self._comment = comment[:MAX_COMMENT]
-        self._retries = max_throttle_retries
-        self._base = backoff_base
-        self._cap = backoff_cap
-        self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
-        self._rng_lock = threading.Lock()
-        self._sleep = sleep
         self._clock = clock
-
-    def _backoff(self, attempt: int) -> float:
-        with self._rng_lock:
-            return self._rng.uniform(0, min(self._cap, self._base * 2**attempt))
 
     def send(self, instance_id: str, parameters: dict[str, list[str]]) -> SendResult:
         first = self._clock()
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                response = self._ssm.send_command(
-                    InstanceIds=[instance_id],
-                    DocumentName=self._document_arn,
-                    DocumentHash=self._document_hash,
-                    DocumentHashType="Sha256",
-                    Parameters=parameters,
-                    Comment=self._comment,
-                    TimeoutSeconds=self._timeout,
-                )
-            except ClientError as exc:
-                error = exc.response.get("Error", {})
-                code = error.get("Code", "Error")
-                if code == THROTTLING and attempt <= self._retries:
-                    self._sleep(self._backoff(attempt))
-                    continue
-                return SendResult(
-                    instance_id, None, attempt, code, error.get("Message", ""), first, self._clock()
-                )
-            except BotoCoreError as exc:
-                return SendResult(
-                    instance_id, None, attempt, type(exc).__name__, str(exc), first, self._clock()
-                )
-            tries = attempt + int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
-            return SendResult(
-                instance_id, response["Command"]["CommandId"], tries, None, "", first, self._clock()
+        try:
+            response = self._ssm.send_command(
+                InstanceIds=[instance_id],
+                DocumentName=self._document_arn,
+                DocumentHash=self._document_hash,
+                DocumentHashType="Sha256",
+                Parameters=parameters,
+                Comment=self._comment,
+                TimeoutSeconds=self._timeout,
             )
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            return SendResult(
+                instance_id,
+                None,
+                _attempts(exc.response),
+                error.get("Code", "Error"),
+                error.get("Message", ""),
+                first,
+                self._clock(),
+            )
+        except BotoCoreError as exc:
+            return SendResult(instance_id, None, 1, type(exc).__name__, str(exc), first, self._clock())
+        command_id = response["Command"]["CommandId"]
+        return SendResult(instance_id, command_id, _attempts(response), None, "", first, self._clock())
 
 
 def sender_threads(rate: float) -> int:
     """Enough concurrent senders to keep one account's bucket busy through latency and backoff.
 
-    A call takes tens of milliseconds, so a handful of threads keeps even 20 calls/s flowing;
-    more would only contend for the interpreter.
+    A call takes tens of milliseconds, so a handful of threads keeps even 20 calls/s flowing while
+    some of them wait out a throttle's backoff.
     """
     return max(3, min(12, math.ceil(rate / 5) + 2))
 
