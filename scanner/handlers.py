@@ -46,6 +46,7 @@ from scanner.events import (
     ScanProgress,
 )
 from scanner.jobs import SQS_MAX_DELAY, DispatchJob, FinalizeJob, Job, TrackJob
+from scanner.metrics import count_throttles
 from scanner.models import HostResult, OutcomeDetail, ScanRecord, ScanStatus
 from scanner.outcomes import HostOutcome
 from scanner.presign import Presigner
@@ -135,7 +136,10 @@ class JobHandlers:
             "ssm", region, endpoint_url=self.rt.endpoint_url, config=ssm_client_config(sender_threads(rate))
         )
         pace_client(ssm, self.rt.limiters.for_key(f"{account_id}/{region}"))
-        ec2 = entered.client("ec2", region, endpoint_url=self.rt.endpoint_url)
+        count_throttles(ssm, self.rt.metrics)
+        ec2 = count_throttles(
+            entered.client("ec2", region, endpoint_url=self.rt.endpoint_url), self.rt.metrics
+        )
         clients = _AccountClients(entered, ssm, ec2)
         with self._lock:
             self._clients[key] = clients

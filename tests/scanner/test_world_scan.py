@@ -23,6 +23,7 @@ from scanner.dispatch import sender_threads
 from scanner.errors import TargetError
 from scanner.events import AccountUnreachable, HostOutcomeEvent, ScanFinished, ScanProgress, ScanStarted
 from scanner.local import InProcessScanner
+from scanner.metrics import MemoryMetrics
 from scanner.outcomes import HostOutcome
 from tests.scanner.world_support import deployed_world, fast_config, real_fleet
 
@@ -371,3 +372,19 @@ def test_a_scan_of_only_an_unreachable_account_still_finishes(world: World, tmp_
     assert record.status.value == "FINISHED"
     assert record.counts == {HostOutcome.ACCOUNT_UNREACHABLE: 1}
     assert isinstance(max(events, key=lambda e: e.seq), ScanFinished)
+
+
+def test_throttled_sends_are_counted_as_throttles_of_the_operation(world: World) -> None:
+    metrics = MemoryMetrics()
+    world.faults.fail_next(PROD_WEB, service="ssm", action="SendCommand", kind="throttle", times=2)
+    try:
+        with InProcessScanner(
+            world.config, world.central_session(), endpoint_url=world.endpoint_url, table="scan-throttles"
+        ) as scanner:
+            scanner.runtime.metrics = metrics
+            record = scanner.run("account", ["prod-web"], requester="U01REQUESTER", timeout=240)
+    finally:
+        world.faults.clear_one_shots()
+
+    assert HostOutcome.DISPATCH_REJECTED not in record.counts  # botocore retried both throttles
+    assert metrics.counted("Throttles", operation="ssm:SendCommand") == 2
