@@ -13,7 +13,6 @@ to the bot's Function URL. One system runs per process at a time (the world's mo
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import secrets
 import tempfile
@@ -38,8 +37,6 @@ from localworld.slack.server import SlackApiServer
 from localworld.world import TERRAFORM_MODULES, World
 from scanner.config import Config
 from scanner.deployment import Function
-from ssm_documents.bundle_tar import bundle_bytes
-from ssm_documents.document import render_document
 
 __all__ = ["FUNCTIONS", "LocalSystem"]
 
@@ -145,12 +142,7 @@ class LocalSystem:
                 World.start(config, fleet, faults=faults, base_dir=base / "world", enforce_iam=True)
             )
             world.calls.open(base / "aws-calls.jsonl")
-            bundle, _version = bundle_bytes()
-            sha256 = hashlib.sha256(bundle).hexdigest()
-            bucket = world.config.results_bucket
-            world.deploy(
-                bundle, sha256, render_document(bucket, world.region, f"{world.endpoint_url}/{bucket}/")
-            )
+            world.deploy_host_part()
             channels = {world.config.slack.channel} if world.config.slack.channel else None
             slack = stack.enter_context(SlackApiServer(channels=channels, usergroups=usergroups))
             signing_secret = secrets.token_hex(16)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import shutil
 import subprocess
 import tempfile
@@ -50,6 +51,8 @@ from localworld.server import MotoServer
 from localworld.ssm import Clock, EmulatorSettings, SsmEmulator, install_ssm_emulator
 from scanner.config import Config
 from scanner.deployment import FUNCTIONS
+from ssm_documents.bundle_tar import bundle_bytes
+from ssm_documents.document import render_document
 
 __all__ = ["World", "WorldHost"]
 
@@ -336,6 +339,15 @@ class World:
             document,
         )
         return self.deployment
+
+    def deploy_host_part(self, bundle: bytes | None = None) -> Deployment:
+        """Deploy what the hosts run: the check bundle (built from ``ssm_documents``, or ``bundle``)
+        and the Command document rendered for this world's endpoint, as an operator deploys them."""
+        if bundle is None:
+            bundle, _version = bundle_bytes()
+        bucket = self.config.results_bucket
+        document = render_document(bucket, self.region, f"{self.endpoint_url}/{bucket}/")
+        return self.deploy(bundle, hashlib.sha256(bundle).hexdigest(), document)
 
 
 def _all_synthetic(fleet: FleetSpec) -> FleetSpec:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import getpass
-import hashlib
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -108,18 +107,13 @@ def _by_account(scanner: InProcessScanner, record: ScanRecord) -> dict[str, Coun
 def _local_world(config_path: Path, fleet_path: Path, console: Console) -> Iterator[tuple[Config, Any, str]]:
     from localworld.fleet import load_fleet
     from localworld.world import World
-    from ssm_documents.bundle_tar import bundle_bytes
-    from ssm_documents.document import render_document
 
     config = load_config(config_path)
     with (
         tempfile.TemporaryDirectory(prefix="cce-scan-") as tmp,
         World.start(config, load_fleet(fleet_path), base_dir=Path(tmp)) as world,
     ):
-        bundle, _version = bundle_bytes()
-        sha256 = hashlib.sha256(bundle).hexdigest()
-        bucket = world.config.results_bucket
-        world.deploy(bundle, sha256, render_document(bucket, world.region, f"{world.endpoint_url}/{bucket}/"))
+        world.deploy_host_part()
         console.print(f"local world on {world.endpoint_url}: {len(world.hosts)} hosts")
         for note in world.notes:
             console.print(f"[dim]note: {note}[/dim]")

@@ -5,7 +5,6 @@ admin user as the operator."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import shutil
 from collections.abc import Iterable, Iterator
@@ -25,7 +24,6 @@ from localworld.slack.server import SlackApiServer
 from localworld.world import World
 from scanner.config import load_config
 from scanner.deployment import Deployment
-from ssm_documents.document import render_document
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = load_config(ROOT / "cce_scan" / "examples" / "cce-scan.yaml")
@@ -80,10 +78,7 @@ def deployed_world(base: Path, modules: Path = MODULES) -> Iterator[Deployed]:
     accounts' OrganizationAccountAccessRole may administer them, as in an organization."""
     with contextlib.ExitStack() as stack:
         world = stack.enter_context(World.start(CONFIG, FleetSpec(), base_dir=base, enforce_iam=True))
-        bundle = b"cce-scan bundle"
-        bucket = world.config.results_bucket
-        document = render_document(bucket, world.region, f"{world.endpoint_url}/{bucket}/")
-        world.deploy(bundle, hashlib.sha256(bundle).hexdigest(), document)
+        world.deploy_host_part(b"cce-scan bundle")
         setup = world.session_for(world.config.central.account_id)
         secret = {"signing_secret": "local-signing-secret", "bot_token": SlackApiServer().bot_token}
         central = deploy_central(setup, world.endpoint_url, world.config, secret)
