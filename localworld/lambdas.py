@@ -295,6 +295,10 @@ class LocalLambda:
     def arn(self, name: str) -> str:
         return f"arn:aws:lambda:{self.region}:{self.account_id}:function:{name}"
 
+    def log_path(self, name: str) -> Path | None:
+        """Where function ``name``'s environments write what they print (None: nowhere)."""
+        return self._log_dir / f"{name}.log" if self._log_dir is not None else None
+
     def warm(self, *names: str) -> None:
         """Start one execution environment of each named function now (as provisioned concurrency
         would), so the first invocation does not wait for a cold start."""
@@ -438,7 +442,7 @@ class LocalLambda:
     def _log(self, name: str) -> IO[bytes]:
         log = self._logs.get(name)
         if log is None:
-            path = (self._log_dir / f"{name}.log") if self._log_dir is not None else Path(os.devnull)
+            path = self.log_path(name) or Path(os.devnull)
             if self._log_dir is not None:
                 self._log_dir.mkdir(parents=True, exist_ok=True)
             log = self._logs[name] = path.open("ab", buffering=0)

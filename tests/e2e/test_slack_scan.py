@@ -55,9 +55,8 @@ def _refused_event_deliveries(system: LocalSystem, scan_id: str) -> list[Invocat
 def _output(system: LocalSystem, key: Function) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """What a function printed (``<base>/lambda/<function>.log``, all its environments): its
     Powertools JSON log records, and its EMF objects."""
-    log_dir = system.lambdas._log_dir
-    assert log_dir is not None
-    path = log_dir / f"{system.names.function(key)}.log"
+    path = system.lambdas.log_path(system.names.function(key))
+    assert path is not None
     logs: list[dict[str, Any]] = []
     emf: list[dict[str, Any]] = []
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
