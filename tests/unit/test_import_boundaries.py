@@ -1,5 +1,6 @@
 """The packages depend one way: the product never imports the command line, the local world, the
-benchmarks or the tests, and the local world never imports the command line (docs/design.md)."""
+benchmarks or the tests, and the local world never imports the command line (docs/design.md).
+No product class is built on botocore's classes."""
 
 from __future__ import annotations
 
@@ -45,3 +46,40 @@ def test_the_import_reader_sees_imports_inside_functions(tmp_path: Path) -> None
         "import os\ndef f():\n    from localworld.world import World\n    import cce_scan.cli\n"
     )
     assert imported_packages(module) == {"os", "localworld", "cce_scan"}
+
+
+def botocore_subclasses(path: Path) -> list[str]:
+    """Classes of ``path`` that derive from a name imported from botocore (or ``botocore.…``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    from_botocore = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "botocore"
+        for alias in node.names
+    }
+    return [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+        for base in node.bases
+        if ast.unparse(base).split(".")[0] in from_botocore | {"botocore"}
+    ]
+
+
+@pytest.mark.parametrize("package", ["bot", "scanner", "ssm_documents", "cce_scan"])
+def test_no_product_class_derives_from_botocore(package: str) -> None:
+    found = {
+        str(path.relative_to(ROOT)): names
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if (names := botocore_subclasses(path))
+    }
+    assert found == {}
+
+
+def test_the_subclass_reader_sees_a_class_built_on_a_botocore_name(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text(
+        "import botocore.loaders\nfrom botocore.loaders import Loader as L\n"
+        "class A(L): ...\nclass B(botocore.loaders.Loader): ...\nclass C(object): ...\n"
+    )
+    assert botocore_subclasses(module) == ["A", "B"]
