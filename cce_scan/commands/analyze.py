@@ -8,9 +8,13 @@ rejected tar prints ``REJECTED <file>: <reason>`` on standard error while the ot
 processed; the exit code is then 1 (also when Security Hub refuses findings).
 
 Which host a tar is: a path ``…/<scan>/<account>/<instance>.tar`` (the bucket layout, as ``aws s3
-sync`` leaves it) names all three, and the tar must then name the same instance; a file named
-``<instance>.tar`` names the instance; otherwise (``<hostname>.tar`` from a bundle run by hand) the
-instance is the one the tar reports. The account is ``--account`` when the path does not name one.
+sync`` leaves it) names all three, and the tar must then name the same instance; otherwise the
+instance is the one the tar reports. A bundle run by hand (``CCE_ROOT`` on an image, a server
+outside SSM) writes ``<hostname>.tar`` naming no instance: ``--instance ID`` (one TAR) or a file
+named ``<instance>.tar`` says which instance it is, and without either its host name is the
+resource. Such findings are marked unverified (OCSF ``resources[].labels``/``data``, ASFF
+``ProductFields`` ``cce-scan/verified``, the CSV's ``identity`` column). The account is
+``--account`` when the path does not name one.
 """
 
 from __future__ import annotations
@@ -27,12 +31,21 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from scanner.errors import CceScanError
-from scanner.findings import ResultKey, asff_batches, ocsf_jsonl, product_arn, write_csv
+from scanner.findings import Identity, ResultKey, asff_batches, ocsf_jsonl, product_arn, write_csv
 from scanner.findings.analysis import AnalyzedHost, analyze_result
 from scanner.findings.analysis import rejected as rejected_host
+from scanner.findings.models import HOSTNAME
 from scanner.findings.securityhub import ImportReport, SecurityHubClient, import_asff
 from scanner.report import HostSummary, ScanAggregator, ScanDiff, ScanSummary, diff_scans
-from scanner.results import INSTANCE_ID_PATTERN, ResultRejected, read_result_file
+from scanner.results import (
+    INSTANCE_ID_PATTERN,
+    ContentRejected,
+    IdentityMismatch,
+    ResultRejected,
+    read_result_file,
+)
+from scanner.results.tarsafe import shown
+from scanner.results.validate import reported_instance_ids
 
 __all__ = ["AnalyzeReport", "register", "run"]
 
@@ -57,6 +70,7 @@ class _Origin(NamedTuple):
     scan_id: str
     account_id: str
     instance_id: str | None  # None: take the instance the tar reports
+    uploaded: bool = False  # the bucket layout: the tar must name instance_id itself
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -77,6 +91,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--scan-id", help="scan ID when the paths do not name one (default: local)")
     parser.add_argument("--account", help="12-digit account ID when the paths do not name one")
+    parser.add_argument(
+        "--instance",
+        metavar="ID",
+        help="the instance a hand-run bundle's tar comes from (one TAR; its findings are marked unverified)",
+    )
     parser.add_argument("--region", default="us-east-1", help="region for ASFF ARNs when a host does not say")
     parser.add_argument("--partition", default="aws", help="partition for ASFF ARNs (default: aws)")
     parser.add_argument(
@@ -87,28 +106,53 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(run=run)
 
 
-def origin_of(path: Path, *, scan_id: str | None, account_id: str | None) -> _Origin:
-    """What a tar's path says about its scan, account and instance."""
+def origin_of(
+    path: Path, *, scan_id: str | None, account_id: str | None, instance_id: str | None = None
+) -> _Origin:
+    """What a tar's path (and ``--instance``) says about its scan, account and instance."""
     stem = path.name.removesuffix(".tar")
     parent, grandparent = path.parent.name, path.parent.parent.name
     if _INSTANCE.match(stem) and _ACCOUNT.match(parent):
+        if instance_id is not None and instance_id != stem:
+            raise CceScanError(f"--instance {instance_id} but the path {path} names {stem}")
         scan = scan_id or (grandparent if _SCAN.match(grandparent) else DEFAULT_SCAN)
-        return _Origin(scan, parent, stem)
-    return _Origin(
-        scan_id or DEFAULT_SCAN,
-        account_id or UNKNOWN_ACCOUNT,
-        stem if _INSTANCE.match(stem) else None,
-    )
+        return _Origin(scan, parent, stem, uploaded=True)
+    named = stem if _INSTANCE.match(stem) else None
+    if instance_id is not None and named is not None and instance_id != named:
+        raise CceScanError(f"--instance {instance_id} but the file {path} is named after {named}")
+    return _Origin(scan_id or DEFAULT_SCAN, account_id or UNKNOWN_ACCOUNT, instance_id or named)
 
 
 def _analyze(path: Path, origin: _Origin) -> AnalyzedHost:
-    result = read_result_file(path, expected_instance_id=origin.instance_id)
-    instance = origin.instance_id or result.instance_id
-    if instance is None:
-        raise ResultRejected(
-            "the tar does not say which instance it comes from; name the file <instance>.tar"
+    """One tar judged and analyzed; which host it is follows the module's rules."""
+    if origin.uploaded and origin.instance_id is not None:
+        # As the analyzer does: the tar must name the instance of its key.
+        result = read_result_file(path, expected_instance_id=origin.instance_id)
+        key = ResultKey(origin.scan_id, origin.account_id, origin.instance_id)
+        return analyze_result(result, key)
+    result = read_result_file(path)
+    claims = reported_instance_ids(result.summary, result.meta)
+    if len(claims) > 1:
+        raise IdentityMismatch(f"the tar names several instances: {', '.join(map(shown, sorted(claims)))}")
+    claimed = next(iter(claims), None)
+    if origin.instance_id is not None:
+        if claimed is not None and claimed != origin.instance_id:
+            raise IdentityMismatch(
+                f"the tar says it comes from {shown(claimed)}, but it was given as {origin.instance_id}"
+            )
+        identity = Identity.VERIFIED if claimed is not None else Identity.OPERATOR
+        key = ResultKey(origin.scan_id, origin.account_id, origin.instance_id)
+        return analyze_result(result, key, identified_by=identity)
+    if claimed is not None:
+        return analyze_result(result, ResultKey(origin.scan_id, origin.account_id, claimed))
+    hostname = result.hostname
+    if hostname is None or not HOSTNAME.match(hostname) or hostname == "localhost":
+        raise ContentRejected(
+            "the tar names no instance and no usable host name "
+            f"({shown(hostname) if hostname else 'none'}); give --instance ID"
         )
-    return analyze_result(result, ResultKey(origin.scan_id, origin.account_id, instance))
+    key = ResultKey(origin.scan_id, origin.account_id, hostname)
+    return analyze_result(result, key, identified_by=Identity.HOSTNAME)
 
 
 def load_previous(directory: Path) -> AnalyzeReport:
@@ -178,7 +222,7 @@ def _hosts(args: argparse.Namespace) -> Iterator[_Judged]:
     host, RESULT_INVALID; one that does not is only reported."""
     seen: dict[tuple[str, str], Path] = {}
     for path in args.tars:
-        origin = origin_of(path, scan_id=args.scan_id, account_id=args.account)
+        origin = origin_of(path, scan_id=args.scan_id, account_id=args.account, instance_id=args.instance)
         try:
             host = _analyze(path, origin)
         except ResultRejected as exc:
@@ -209,6 +253,11 @@ def run(args: argparse.Namespace) -> int:
     out: Path = args.out
     if args.account is not None and not _ACCOUNT.match(args.account):
         raise CceScanError(f"--account must be a 12-digit account ID, got {args.account!r}")
+    if args.instance is not None:
+        if not _INSTANCE.match(args.instance):
+            raise CceScanError(f"--instance must be an instance ID (i-…), got {args.instance!r}")
+        if len(args.tars) != 1:
+            raise CceScanError("--instance names the host of one tar: give exactly one TAR")
     if args.import_securityhub and not args.asff:
         raise CceScanError("--import-securityhub needs --asff")
     if args.scan_id is not None and not _SCAN.match(args.scan_id):

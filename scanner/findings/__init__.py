@@ -6,7 +6,7 @@ from scanner.findings.asff import MAX_BATCH, asff_batches, product_arn, to_asff
 from scanner.findings.csvout import findings_csv, write_csv
 from scanner.findings.errors import FindingsError, ObjectKeyError
 from scanner.findings.keys import ResultKey, parse_result_key
-from scanner.findings.models import Finding, HostContext
+from scanner.findings.models import Finding, HostContext, Identity
 from scanner.findings.normalize import normalize
 from scanner.findings.ocsf import OCSF_VERSION, finding_uid, ocsf_jsonl, ocsf_lines, to_ocsf
 from scanner.findings.ports import HostAnalysis, HostStatePort, ScanEventPort
@@ -20,6 +20,7 @@ __all__ = [
     "HostAnalysis",
     "HostContext",
     "HostStatePort",
+    "Identity",
     "ImportFailure",
     "ImportReport",
     "ObjectKeyError",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from scanner.findings.keys import ResultKey
-from scanner.findings.models import Finding, HostContext
+from scanner.findings.models import Finding, HostContext, Identity
 from scanner.findings.normalize import normalize
 from scanner.findings.ports import HostAnalysis
 from scanner.outcomes import HostOutcome
@@ -22,10 +22,20 @@ class AnalyzedHost(NamedTuple):
     findings: tuple[Finding, ...]
 
 
-def analyze_result(result: AcceptedResult, key: ResultKey) -> AnalyzedHost:
-    """Findings and summary of a result the reader accepted, filed under ``key``."""
+def analyze_result(
+    result: AcceptedResult, key: ResultKey, *, identified_by: Identity = Identity.VERIFIED
+) -> AnalyzedHost:
+    """Findings and summary of a result the reader accepted, filed under ``key``.
+
+    ``identified_by``: how ``key.instance_id`` is known; the analyzer's keys are always verified,
+    a bundle run by hand names its host through the operator or its host name.
+    """
     context = HostContext.for_result(
-        result, scan_id=key.scan_id, account_id=key.account_id, instance_id=key.instance_id
+        result,
+        scan_id=key.scan_id,
+        account_id=key.account_id,
+        instance_id=key.instance_id,
+        identified_by=identified_by,
     )
     findings = normalize(result, context)
     return AnalyzedHost(HostAnalysis(summary=summarize_host(findings), region=context.region), findings)

@@ -4,6 +4,10 @@ Status: GOOD → PASSED, VULNERABLE → FAILED, MANUAL → WARNING (a person mus
 NOT_APPLICABLE → NOT_AVAILABLE (the check could not be performed, or does not apply). Passing and
 not-available findings carry the INFORMATIONAL label and a RESOLVED workflow, as Security Hub's own
 controls do; the others carry the item's severity and a NEW workflow.
+
+A host that is not verified (a bundle run by hand) says so in ``ProductFields``
+(``cce-scan/identified_by`` "operator" or "hostname", ``cce-scan/verified`` "false"); a host known
+only by its name is a resource of type ``Other`` whose ID is that name.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC
 from typing import Any
 
-from scanner.findings.models import Finding
+from scanner.findings.models import Finding, Identity
 from scanner.findings.ocsf import finding_uid
 from scanner.results import Severity, Status
 
@@ -54,12 +58,17 @@ def to_asff(
     when = _timestamp(finding)
     title = f"{finding.code} {finding.title}"
     description = finding.reason.strip() or f"{finding.title_en} ({finding.status.value})"
-    resource: dict[str, Any] = {
-        "Type": "AwsEc2Instance",
-        "Id": f"arn:{partition}:ec2:{region}:{finding.account_id}:instance/{finding.instance_id}",
-        "Partition": partition,
-        "Region": region,
-    }
+    if finding.identified_by is Identity.HOSTNAME:
+        kind, resource_id = "Other", finding.instance_id
+    else:
+        kind = "AwsEc2Instance"
+        resource_id = f"arn:{partition}:ec2:{region}:{finding.account_id}:instance/{finding.instance_id}"
+    resource: dict[str, Any] = {"Type": kind, "Id": resource_id, "Partition": partition, "Region": region}
+    unverified = (
+        {"cce-scan/identified_by": finding.identified_by.value, "cce-scan/verified": "false"}
+        if not finding.identified_by.verified
+        else {}
+    )
     return {
         "SchemaVersion": ASFF_SCHEMA_VERSION,
         "Id": finding_uid(finding),
@@ -84,6 +93,7 @@ def to_asff(
             "cce-scan/status": finding.status.value,
             "cce-scan/title_en": finding.title_en,
             **({"cce-scan/hostname": finding.hostname[:255]} if finding.hostname else {}),
+            **unverified,
         },
     }
 

@@ -2,6 +2,9 @@
 
 Every cell that starts like a spreadsheet formula (``=``, ``+``, ``-``, ``@``, tab, CR) is prefixed
 with ``'``: the text comes from hosts, and a host must not be able to plant a formula.
+
+``identity`` is how the host is known: ``verified``, or, for a bundle run by hand, ``operator`` (the
+operator named the instance) or ``hostname`` (only its name is known; ``instance_id`` is then empty).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import io
 from collections.abc import Iterable
 from typing import IO
 
-from scanner.findings.models import Finding
+from scanner.findings.models import Finding, Identity
 
 __all__ = ["BOM", "COLUMNS", "findings_csv", "write_csv"]
 
@@ -31,6 +34,7 @@ COLUMNS = (
     "evidence",
     "legacy_codes",
     "observed_at",
+    "identity",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _EXCEL_CELL_LIMIT = 32_000
@@ -48,7 +52,7 @@ def _row(finding: Finding) -> list[str]:
         _cell(finding.scan_id),
         _cell(finding.account_id),
         _cell(finding.region),
-        _cell(finding.instance_id),
+        "" if finding.identified_by is Identity.HOSTNAME else _cell(finding.instance_id),
         _cell(finding.hostname),
         _cell(finding.code),
         _cell(finding.severity.value),
@@ -59,6 +63,7 @@ def _row(finding: Finding) -> list[str]:
         _cell(finding.evidence),
         _cell(" ".join(finding.legacy_codes)),
         _cell(finding.observed_at.isoformat()),
+        finding.identified_by.value,
     ]
 
 

@@ -35,6 +35,7 @@ def normalize(result: AcceptedResult, context: HostContext) -> tuple[Finding, ..
                 item.evidence,
                 item.legacy_codes,
                 item.duration_ms,
+                context.identified_by,
             )
         )
     return tuple(findings)

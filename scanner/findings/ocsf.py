@@ -11,6 +11,10 @@ Mapping (docs/design.md, "Findings"):
 - ``status_id`` 1 New (the finding's workflow state is the consumer's business);
 - the host is both ``device`` (type Server) and ``resources[0]`` (``AWS::EC2::Instance``), the account
   and region are in ``cloud`` (the ``cloud`` profile);
+- a host not verified (a bundle run by hand: the operator named the instance, or only its host name
+  is known) carries ``resources[0].labels`` ``["cce-scan:unverified"]`` and ``resources[0].data``
+  ``{"cce_scan": {"identified_by": …, "verified": false}}``; a host known only by its name is the
+  resource ``uid``/``name``/``hostname`` of type "Other", and ``device`` has no ``instance_uid``;
 - fields OCSF has no place for (evidence, legacy codes, English title, scan ID, duration) are under
   ``unmapped.cce_scan``.
 """
@@ -25,13 +29,14 @@ from typing import Any
 
 import pydantic_core
 
-from scanner.findings.models import Finding
+from scanner.findings.models import Finding, Identity
 from scanner.results import Severity, Status
 
 __all__ = [
     "OCSF_VERSION",
     "SEVERITY_IDS",
     "STATUS_IDS",
+    "UNVERIFIED_LABEL",
     "finding_uid",
     "ocsf_jsonl",
     "ocsf_lines",
@@ -43,6 +48,7 @@ CLASS_UID = 2003
 CATEGORY_UID = 2
 ACTIVITY_CREATE = 1
 TYPE_UID = CLASS_UID * 100 + ACTIVITY_CREATE
+UNVERIFIED_LABEL = "cce-scan:unverified"
 
 SEVERITY_IDS: dict[Severity, tuple[int, str]] = {
     Severity.HIGH: (4, "High"),
@@ -82,15 +88,13 @@ def _host_parts(finding: Finding) -> dict[str, Any]:
         "provider": "AWS",
         "account": {"uid": finding.account_id, "type_id": 10, "type": "AWS Account"},
     }
-    device: dict[str, Any] = {
-        "type_id": 1,
-        "type": "Server",
-        "uid": finding.instance_id,
-        "instance_uid": finding.instance_id,
-    }
+    by_name = finding.identified_by is Identity.HOSTNAME
+    device: dict[str, Any] = {"type_id": 1, "type": "Server", "uid": finding.instance_id}
+    if not by_name:
+        device["instance_uid"] = finding.instance_id
     resource: dict[str, Any] = {
         "uid": finding.instance_id,
-        "type": "AWS::EC2::Instance",
+        "type": "Other" if by_name else "AWS::EC2::Instance",
     }
     if finding.region:
         cloud["region"] = finding.region
@@ -99,6 +103,11 @@ def _host_parts(finding: Finding) -> dict[str, Any]:
     if finding.hostname:
         device["hostname"] = finding.hostname
         resource["name"] = finding.hostname
+    if by_name:
+        resource["hostname"] = finding.instance_id
+    if not finding.identified_by.verified:
+        resource["labels"] = [UNVERIFIED_LABEL]
+        resource["data"] = {"cce_scan": {"identified_by": finding.identified_by.value, "verified": False}}
     return {"cloud": cloud, "device": device, "resources": [resource]}
 
 
@@ -223,11 +232,18 @@ def ocsf_lines(findings: Iterable[Finding]) -> Iterator[bytes]:
     off the analyzer's critical path; a test holds it equal to :func:`to_ocsf`.
     """
     host = b""
-    host_key: tuple[str, str, str | None, str | None, datetime] | None = None
+    host_key: tuple[str, str, str | None, str | None, datetime, Identity] | None = None
     time = 0
     fragments = _FRAGMENTS
     for finding in findings:
-        key = (finding.account_id, finding.instance_id, finding.region, finding.hostname, finding.observed_at)
+        key = (
+            finding.account_id,
+            finding.instance_id,
+            finding.region,
+            finding.hostname,
+            finding.observed_at,
+            finding.identified_by,
+        )
         if key != host_key:
             host, host_key, time = _inner(_host_parts(finding)), key, _millis(finding.observed_at)
         item_key = (finding.edition, finding.code, finding.status)
