@@ -38,8 +38,13 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "At most {subject} targets at once.",
     },
     "unknown_target": {
-        "ko": "`{subject}`은(는) 설정에 없는 계정·그룹입니다. 사용 가능: {choices}",
-        "en": "`{subject}` is not an account or group in the configuration. Known: {choices}",
+        "ko": "`{subject}`은(는) 설정에 없는 계정·그룹입니다.",
+        "en": "`{subject}` is not an account or group in the configuration.",
+    },
+    "did_you_mean": {"ko": "혹시 이것인가요? {names}", "en": "Did you mean {names}?"},
+    "known_targets": {
+        "ko": "설정된 계정·그룹 {n}개: {names}",
+        "en": "{n} accounts and groups are configured: {names}",
     },
     "example": {"ko": "예: `{example}`", "en": "Example: `{example}`"},
     # help
@@ -47,27 +52,27 @@ _MESSAGES: dict[str, dict[str, str]] = {
     "help_body": {
         "ko": (
             "*사용법*\n"
-            "• `/cce-scan account <계정|그룹>…` — 계정의 모든 관리형 Linux 호스트 점검 (예: `/cce-scan account prod`)\n"
-            "• `/cce-scan host <인스턴스ID|Name|IP>…` — 지정한 호스트만 점검 (예: `/cce-scan host i-0123456789abcdef0`)\n"
+            "• `/cce-scan account 계정|그룹 …` — 계정의 모든 관리형 Linux 호스트 점검 (예: `/cce-scan account prod`)\n"
+            "• `/cce-scan host 인스턴스ID|Name|IP …` — 지정한 호스트만 점검 (예: `/cce-scan host i-0123456789abcdef0`)\n"
             "• `/cce-scan status [점검ID]` — 진행 중이거나 최근 점검의 상태\n"
-            "• `/cce-scan cancel <점검ID>` — 점검 취소\n"
+            "• `/cce-scan cancel 점검ID` — 점검 취소\n"
             "• `/cce-scan` — 대상 선택 창 열기\n"
             "운영(승인 필요) 계정은 요청자가 아닌 승인자의 승인 후 시작됩니다."
         ),
         "en": (
             "*Usage*\n"
-            "• `/cce-scan account <account|group>…` — every managed Linux host of the accounts "
+            "• `/cce-scan account ACCOUNT|GROUP …` — every managed Linux host of the accounts "
             "(e.g. `/cce-scan account prod`)\n"
-            "• `/cce-scan host <instance-id|Name|IP>…` — only these hosts (e.g. `/cce-scan host i-0123456789abcdef0`)\n"
-            "• `/cce-scan status [scan-id]` — the state of a running or recent scan\n"
-            "• `/cce-scan cancel <scan-id>` — cancel a scan\n"
+            "• `/cce-scan host INSTANCE-ID|NAME|IP …` — only these hosts (e.g. `/cce-scan host i-0123456789abcdef0`)\n"
+            "• `/cce-scan status [SCAN-ID]` — the state of a running or recent scan\n"
+            "• `/cce-scan cancel SCAN-ID` — cancel a scan\n"
             "• `/cce-scan` — open the target picker\n"
             "Accounts that require approval start only after an approver other than the requester approves."
         ),
     },
     "modal_failed": {
-        "ko": "Slack이 점검 요청 창을 열지 못했습니다 ({error}). 잠시 후 다시 시도하거나 `/cce-scan account <계정>` 형식으로 요청하세요. 점검은 만들어지지 않았습니다.",
-        "en": "Slack could not open the scan request form ({error}). Try again in a moment, or type `/cce-scan account <account>`. No scan was created.",
+        "ko": "Slack이 점검 요청 창을 열지 못했습니다 ({error}). 잠시 후 다시 시도하거나 `/cce-scan account 계정` 형식으로 요청하세요. 점검은 만들어지지 않았습니다.",
+        "en": "Slack could not open the scan request form ({error}). Try again in a moment, or type `/cce-scan account ACCOUNT`. No scan was created.",
     },
     "not_allowed_requester": {
         "ko": "죄송합니다. 점검 요청 권한이 없습니다. 보안팀에 요청 권한을 문의하세요.",

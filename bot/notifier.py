@@ -40,8 +40,9 @@ from bot.decisions import expire
 from bot.flows import UPDATE_INTERVAL_MS
 from bot.i18n import Locale, t
 from bot.ports import ScanOps
+from bot.render.replies import account_unreachable_text, failures_text
 from bot.render.report import FailedHost, report_blocks, report_text
-from bot.render.text import code, escape, truncate
+from bot.render.text import plain
 from bot.render.thread import approval_blocks, parent_blocks, parent_text
 from bot.thread_state import ThreadState
 from scanner.config import Config
@@ -112,13 +113,12 @@ class Notifier:
         if isinstance(event, AccountUnreachable) and self.threads.claim_event(event.scan_id, event.seq):
             self.reply(
                 event.scan_id,
-                t(
-                    "reply_account_unreachable",
+                account_unreachable_text(
+                    event.account.alias,
+                    event.account.account_id,
+                    event.account.region,
+                    event.reason,
                     self.locale,
-                    account=code(event.account.alias),
-                    id=event.account.account_id,
-                    region=event.account.region,
-                    reason=escape(truncate(event.reason, 500)),
                 ),
             )
         if isinstance(event, HostOutcomeEvent) and event.outcome in FAILURES:
@@ -179,17 +179,7 @@ class Notifier:
             return
         host = event.name or event.instance_id
         reason = event.detail.reason or event.detail.status_details or ""
-        self.reply(
-            event.scan_id,
-            t(
-                "reply_failures",
-                self.locale,
-                n=str(failed),
-                host=code(host),
-                outcome=event.outcome.value,
-                reason=escape(truncate(reason, 300)),
-            ),
-        )
+        self.reply(event.scan_id, failures_text(failed, host, event.outcome.value, reason, self.locale))
 
     # Approval requests whose time is up
 
@@ -297,7 +287,7 @@ class Notifier:
             prefix = f"reports/{event.scan_id}/"
             note = t("report_files", self.locale, bucket=self.config.results_bucket, prefix=prefix)
         elif event.report_error:
-            note = t("report_not_written", self.locale, reason=escape(truncate(event.report_error, 500)))
+            note = t("report_not_written", self.locale, reason=plain(event.report_error, 500))
         blocks = report_blocks(
             event, summary, diff, self._failed_hosts(event.scan_id, aliases), aliases, self.locale, note
         )

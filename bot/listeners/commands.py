@@ -14,10 +14,17 @@ from bot.commands import Cancel, Help, OpenModal, ScanRequest, Status, UsageErro
 from bot.deps import BotDeps
 from bot.flows import open_scan_request, refresh_parent
 from bot.i18n import t
-from bot.render.help import help_blocks, usage_blocks
+from bot.render.help import (
+    help_blocks,
+    targets_text,
+    unknown_target_blocks,
+    unknown_target_text,
+    usage_blocks,
+    usage_text,
+)
 from bot.render.modal import modal_view
 from bot.render.status import status_blocks
-from bot.render.text import escape
+from bot.render.text import code_inner, plain
 from scanner.errors import ScanNotFoundError, ScanStateError
 
 __all__ = ["COMMAND", "register"]
@@ -41,10 +48,7 @@ def register(app: App, deps: BotDeps) -> None:
             ack(blocks=help_blocks(locale), text=t("help_title", locale), response_type="ephemeral")
             return
         if isinstance(parsed, UsageError):
-            ack(
-                blocks=usage_blocks(parsed, locale),
-                text=t(parsed.problem, locale, subject=escape(parsed.subject)),
-            )
+            ack(blocks=usage_blocks(parsed, locale), text=usage_text(parsed, locale))
             return
         verdict = deps.authorizer.quick(user, "requester")
         if verdict is Verdict.DENIED:
@@ -60,25 +64,21 @@ def register(app: App, deps: BotDeps) -> None:
             except SlackApiError as exc:
                 error = str(exc.response.get("error") or exc.response.status_code)
                 logger.warning("views.open failed for %s: %s", user, error)
-                ack(text=t("modal_failed", locale, error=escape(error)), response_type="ephemeral")
+                ack(text=t("modal_failed", locale, error=plain(error, 200)), response_type="ephemeral")
                 return
             ack()
             return
         if isinstance(parsed, ScanRequest) and parsed.kind == "account":
             unknown = _unknown_account_ids(deps, parsed.names)
             if unknown:
-                problem = UsageError(
-                    problem="unknown_target", subject=unknown[0], example="/cce-scan account prod"
-                )
-                choices = ", ".join(sorted({a.alias for a in deps.config.accounts} | set(deps.config.groups)))
                 ack(
-                    blocks=usage_blocks(problem, locale, choices=choices),
-                    text=t("unknown_command", locale, subject=""),
+                    blocks=unknown_target_blocks(unknown[0], deps.config, locale),
+                    text=unknown_target_text(unknown[0], deps.config, locale),
                 )
                 return
         if isinstance(parsed, ScanRequest):
             key = "accepted" if verdict is Verdict.ALLOWED else "checking"
-            ack(text=t(key, locale, targets=escape(" ".join(parsed.names))), response_type="ephemeral")
+            ack(text=t(key, locale, targets=targets_text(parsed.names, locale)), response_type="ephemeral")
             return
         ack()
 
@@ -116,7 +116,7 @@ def register(app: App, deps: BotDeps) -> None:
                 records = [deps.scans.get(parsed.scan_id)] if parsed.scan_id else deps.scans.recent()
             except ScanNotFoundError:
                 respond(
-                    text=t("scan_not_found", locale, scan=escape(parsed.scan_id or "")),
+                    text=t("scan_not_found", locale, scan=code_inner(parsed.scan_id or "", 100)),
                     response_type="ephemeral",
                 )
                 return
@@ -132,7 +132,9 @@ def register(app: App, deps: BotDeps) -> None:
         try:
             record = deps.scans.get(scan_id)
         except ScanNotFoundError:
-            respond(text=t("scan_not_found", locale, scan=escape(scan_id)), response_type="ephemeral")
+            respond(
+                text=t("scan_not_found", locale, scan=code_inner(scan_id, 100)), response_type="ephemeral"
+            )
             return
         if user != record.requester and not deps.authorizer.check(user, "approver", client):
             logger.warning("refused cancel of %s by %s", scan_id, user)
@@ -141,7 +143,7 @@ def register(app: App, deps: BotDeps) -> None:
         try:
             deps.scans.cancel(scan_id, by=user)
         except ScanStateError as exc:
-            respond(text=t("cannot_cancel", locale, reason=escape(str(exc))), response_type="ephemeral")
+            respond(text=t("cannot_cancel", locale, reason=plain(str(exc), 500)), response_type="ephemeral")
             return
         respond(text=t("cancel_requested", locale, scan=scan_id), response_type="ephemeral")
         refresh_parent(deps, client, scan_id)

@@ -19,6 +19,7 @@ from slack_sdk.models.views import View
 
 from bot.commands import MAX_TARGETS, parse_host_ids
 from bot.i18n import Locale, t
+from bot.render.limits import OPTION_GROUPS_MAX, OPTION_TEXT_MAX, OPTIONS_MAX
 from bot.render.text import truncate
 from scanner.config import Config
 
@@ -36,11 +37,11 @@ ACCOUNTS_BLOCK = "targets_accounts"
 ACCOUNTS_ACTION = "accounts"
 HOSTS_BLOCK = "targets_hosts"
 HOSTS_ACTION = "hosts"
-OPTIONS_PER_GROUP = 100
 
 
 def _options(pairs: list[tuple[str, str]]) -> list[Option]:
-    return [Option(value=value, text=truncate(label, 75)) for value, label in pairs]
+    """Options of plain text (Slack does not parse it): the raw label is cut, nothing is escaped."""
+    return [Option(value=value, text=truncate(label, OPTION_TEXT_MAX)) for value, label in pairs]
 
 
 def modal_view(config: Config, channel_id: str, locale: Locale) -> View:
@@ -50,11 +51,10 @@ def modal_view(config: Config, channel_id: str, locale: Locale) -> View:
     ]
     accounts = [(f"account:{a.alias}", f"{a.alias} · {a.id}") for a in config.accounts]
     option_groups = []
-    if groups:
-        option_groups.append(OptionGroup(label=t("modal_groups", locale), options=_options(groups[:100])))
-    for start in range(0, len(accounts), OPTIONS_PER_GROUP):
-        chunk = accounts[start : start + OPTIONS_PER_GROUP]
-        option_groups.append(OptionGroup(label=t("modal_accounts", locale), options=_options(chunk)))
+    for label, pairs in ((t("modal_groups", locale), groups), (t("modal_accounts", locale), accounts)):
+        for start in range(0, len(pairs), OPTIONS_MAX):
+            chunk = pairs[start : start + OPTIONS_MAX]
+            option_groups.append(OptionGroup(label=label, options=_options(chunk)))
     return View(
         type="modal",
         callback_id=MODAL_CALLBACK_ID,
@@ -71,7 +71,7 @@ def modal_view(config: Config, channel_id: str, locale: Locale) -> View:
                 element=StaticMultiSelectElement(
                     action_id=ACCOUNTS_ACTION,
                     placeholder=PlainTextObject(text=t("modal_accounts_placeholder", locale)),
-                    option_groups=option_groups[:100],
+                    option_groups=option_groups[:OPTION_GROUPS_MAX],
                 ),
             ),
             InputBlock(

@@ -22,7 +22,15 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.i18n import Locale, t
-from bot.render.text import code, escape, truncate
+from bot.render.limits import (
+    CONTEXT_TEXT_MAX,
+    HEADER_TEXT_MAX,
+    MESSAGE_BLOCK_TEXT_BUDGET,
+    MESSAGE_BLOCKS_MAX,
+    SECTION_TEXT_MAX,
+    block_text_length,
+)
+from bot.render.text import code, code_inner, cut_mrkdwn, join_within, plain, truncate
 from scanner.events import ScanFinished
 from scanner.outcomes import FAILURES, SKIPS, HostOutcome
 from scanner.report.models import ScanDiff, ScanSummary
@@ -30,13 +38,22 @@ from scanner.results import Severity, Status
 
 __all__ = ["FailedHost", "report_blocks", "report_text"]
 
-MAX_BLOCKS = 50
-SECTION_LIMIT = 3000
 GROUPS_SHOWN = 6
 HOSTS_PER_GROUP = 8
 ITEMS_SHOWN = 10
 ACCOUNTS_SHOWN = 10
 CHANGES_SHOWN = 8
+# Characters each part of the report may take, so that the whole stays within Slack's total for a
+# message's blocks (MESSAGE_BLOCK_TEXT_BUDGET) however long the names and reasons: what does not
+# fit is counted ("and N more"); every host is in the CSV attached to the thread.
+GROUP_BUDGET = 700  # one group of failed hosts (GROUPS_SHOWN of them)
+NOT_ANALYSED_BUDGET = 800
+ACCOUNTS_BUDGET = 1_500
+ITEMS_BUDGET = 1_900
+DIFF_BUDGET = 1_500
+NOTE_BUDGET = 1_000
+REASON_SHOWN = 200
+TITLE_SHOWN = 120
 SEVERITY_KO = {Severity.HIGH: "상", Severity.MEDIUM: "중", Severity.LOW: "하"}
 
 
@@ -102,10 +119,15 @@ def _failed_groups(hosts: Sequence[FailedHost], locale: Locale) -> list[str]:
     ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0][0].value, item[0][1]))
     lines = []
     for (outcome, reason), members in ordered[:GROUPS_SHOWN]:
-        names = ", ".join(code(h.name or h.instance_id) for h in members[:HOSTS_PER_GROUP])
-        extra = _more(len(members) - HOSTS_PER_GROUP, locale)
-        reason_text = f" — {escape(truncate(reason, 200))}" if reason else ""
-        lines.append(f"*{outcome.value}* ({len(members)}){reason_text}\n{names}{extra}")
+        reason_text = f" — {plain(reason, REASON_SHOWN)}" if reason else ""
+        head = f"*{outcome.value}* ({len(members)}){reason_text}\n"
+        names = join_within(
+            [code(h.name or h.instance_id) for h in members[:HOSTS_PER_GROUP]],
+            GROUP_BUDGET - len(head),
+            lambda n: _more(n, locale),
+            total=len(members),
+        )
+        lines.append(head + names)
     rest = len(ordered) - GROUPS_SHOWN
     if rest > 0:
         hidden = sum(len(members) for _, members in ordered[GROUPS_SHOWN:])
@@ -115,12 +137,17 @@ def _failed_groups(hosts: Sequence[FailedHost], locale: Locale) -> list[str]:
 
 def _not_analysed(summary: ScanSummary, locale: Locale) -> str:
     hosts = summary.not_analysed
-    names = ", ".join(code(h.hostname or h.instance_id) for h in hosts[:HOSTS_PER_GROUP])
     heading = t("report_not_analysed", locale, n=str(len(hosts)))
-    return f"{heading}\n{names}{_more(len(hosts) - HOSTS_PER_GROUP, locale)}"
+    names = join_within(
+        [code(h.hostname or h.instance_id) for h in hosts[:HOSTS_PER_GROUP]],
+        NOT_ANALYSED_BUDGET - len(heading) - 1,
+        lambda n: _more(n, locale),
+        total=len(hosts),
+    )
+    return f"{heading}\n{names}"
 
 
-def _accounts(summary: ScanSummary, aliases: dict[str, str], locale: Locale) -> str:
+def _accounts(summary: ScanSummary, aliases: dict[str, str], locale: Locale, budget: int) -> str:
     lines = []
     ranked = sorted(
         summary.accounts, key=lambda a: (a.pass_rate if a.pass_rate is not None else 2.0, a.account_id)
@@ -138,17 +165,19 @@ def _accounts(summary: ScanSummary, aliases: dict[str, str], locale: Locale) -> 
                 hosts=str(account.succeeded),
             )
         )
-    return "\n".join(lines) + _more(len(ranked) - ACCOUNTS_SHOWN, locale)
+    return join_within(lines, budget, lambda n: _more(n, locale), "\n", total=len(ranked))
 
 
-def _top_items(summary: ScanSummary, locale: Locale) -> str:
+def _top_items(summary: ScanSummary, locale: Locale, budget: int) -> str:
     lines = []
     for item in summary.top_failing[:ITEMS_SHOWN]:
         lines.append(
-            f"`{escape(item.code)}` ({_severity(item.severity, locale)}) {escape(item.title_ko)} / "
-            f"{escape(item.title_en)} — {t('hosts_n', locale, n=str(item.hosts_failing))}"
+            f"{code(item.code, 20)} ({_severity(item.severity, locale)}) {plain(item.title_ko, TITLE_SHOWN)} / "
+            f"{plain(item.title_en, TITLE_SHOWN)} — {t('hosts_n', locale, n=str(item.hosts_failing))}"
         )
-    return "\n".join(lines) if lines else t("report_no_failures", locale)
+    if not lines:
+        return t("report_no_failures", locale)
+    return join_within(lines, budget, lambda n: _more(n, locale), "\n", total=len(summary.top_failing))
 
 
 def _high(summary: ScanSummary, locale: Locale) -> str:
@@ -161,28 +190,52 @@ def _high(summary: ScanSummary, locale: Locale) -> str:
     )
 
 
-def _diff(diff: ScanDiff, locale: Locale) -> str:
+def _diff(diff: ScanDiff, locale: Locale, budget: int) -> str:
     if diff.previous_scan_id is None:
         return t("report_no_previous", locale)
-    lines = [
-        t(
-            "report_diff",
-            locale,
-            previous=diff.previous_scan_id,
-            new=str(len(diff.new_failures)),
-            fixed=str(len(diff.fixed)),
-            unchanged=str(diff.unchanged),
-        )
-    ]
+    heading = t(
+        "report_diff",
+        locale,
+        previous=code_inner(diff.previous_scan_id),
+        new=str(len(diff.new_failures)),
+        fixed=str(len(diff.fixed)),
+        unchanged=str(diff.unchanged),
+    )
+    changes = []
     for change in diff.new_failures[:CHANGES_SHOWN]:
         host = change.hostname or change.instance_id
-        lines.append(f"• :new: `{escape(change.code)}` {escape(change.title_ko)} — {code(host)}")
-    lines.append(_more(len(diff.new_failures) - CHANGES_SHOWN, locale))
-    return "\n".join(line for line in lines if line)
+        changes.append(
+            f"• :new: {code(change.code, 20)} {plain(change.title_ko, TITLE_SHOWN)} — {code(host)}"
+        )
+    if not changes:
+        return heading
+    listed = join_within(
+        changes, budget - len(heading) - 1, lambda n: _more(n, locale), "\n", total=len(diff.new_failures)
+    )
+    return f"{heading}\n{listed}"
 
 
 def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_LIMIT)))
+    return SectionBlock(text=MarkdownTextObject(text=cut_mrkdwn(text, SECTION_TEXT_MAX)))
+
+
+def _within_budget(blocks: list[Block]) -> list[Block]:
+    """The last guard of the total: while the blocks carry more text than a message may, the
+    longest section is shortened (at a safe place) by what is over."""
+    over = block_text_length(blocks) - MESSAGE_BLOCK_TEXT_BUDGET
+    while over > 0:
+        sections = [b for b in blocks if isinstance(b, SectionBlock) and b.text is not None]
+        if not sections:
+            break
+        longest = max(sections, key=lambda b: len(b.text.text if b.text else ""))
+        assert longest.text is not None
+        text = longest.text.text
+        shorter = cut_mrkdwn(text, max(1, len(text) - over))
+        if len(shorter) >= len(text):
+            break
+        longest.text = MarkdownTextObject(text=shorter)
+        over = block_text_length(blocks) - MESSAGE_BLOCK_TEXT_BUDGET
+    return blocks
 
 
 def report_blocks(
@@ -194,10 +247,11 @@ def report_blocks(
     locale: Locale,
     files_note: str | None = None,
 ) -> list[Block]:
-    """The report's blocks; long lists are cut with a count, and never more than 50 blocks."""
+    """The report's blocks: long lists are cut with a count, at most 50 blocks, and no more text
+    in all than Slack takes in one message (the full lists are in the attached CSV)."""
     title = t("report_title_cancelled" if finished.status == "CANCELLED" else "report_title", locale)
     blocks: list[Block] = [
-        HeaderBlock(text=truncate(f"{title} — {finished.scan_id}", 150)),
+        HeaderBlock(text=truncate(f"{title} — {finished.scan_id}", HEADER_TEXT_MAX)),
         _section(_totals(finished, locale)),
     ]
     groups = _failed_groups(failed_hosts, locale)
@@ -210,11 +264,15 @@ def report_blocks(
         blocks.append(_section(_not_analysed(summary, locale)))
     if summary is not None:
         blocks.append(DividerBlock())
-        blocks.append(_section(f"*{t('report_accounts', locale)}*\n{_accounts(summary, aliases, locale)}"))
-        blocks.append(_section(f"*{t('report_top_items', locale)}*\n{_top_items(summary, locale)}"))
+        heading = f"*{t('report_accounts', locale)}*\n"
+        blocks.append(_section(heading + _accounts(summary, aliases, locale, ACCOUNTS_BUDGET - len(heading))))
+        heading = f"*{t('report_top_items', locale)}*\n"
+        blocks.append(_section(heading + _top_items(summary, locale, ITEMS_BUDGET - len(heading))))
         blocks.append(_section(_high(summary, locale)))
     if diff is not None:
-        blocks.append(_section(f"*{t('report_since_last', locale)}*\n{_diff(diff, locale)}"))
+        heading = f"*{t('report_since_last', locale)}*\n"
+        blocks.append(_section(heading + _diff(diff, locale, DIFF_BUDGET - len(heading))))
     if files_note:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=truncate(files_note, 2000))]))
-    return blocks[:MAX_BLOCKS]
+        note = cut_mrkdwn(files_note, min(NOTE_BUDGET, CONTEXT_TEXT_MAX))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    return _within_budget(blocks[:MESSAGE_BLOCKS_MAX])

@@ -6,11 +6,15 @@ from __future__ import annotations
 from slack_sdk.models.blocks import Block, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.i18n import Locale, t
-from bot.render.text import code, truncate
+from bot.render.limits import MESSAGE_BLOCK_TEXT_BUDGET, SECTION_TEXT_MAX
+from bot.render.text import code, join_within
 from bot.render.thread import decision_field, progress_bar, scan_state
 from scanner.models import ScanRecord, ScanStatus
 
 __all__ = ["status_blocks"]
+
+SCANS_SHOWN = 20
+TARGETS_SHOWN = 5
 
 
 def status_blocks(records: list[ScanRecord], locale: Locale) -> list[Block]:
@@ -18,13 +22,18 @@ def status_blocks(records: list[ScanRecord], locale: Locale) -> list[Block]:
     if not records:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=t("status_none", locale))))
         return blocks
-    for record in records[:20]:
-        targets = ", ".join(code(name) for name in record.targets.names[:5])
-        line = (
-            f"*`{record.scan_id}`* {t(scan_state(record), locale)} · <@{record.requester}> · {targets}\n"
-            + _detail(record, locale)
+    shown = records[:SCANS_SHOWN]
+    budget = min(SECTION_TEXT_MAX, (MESSAGE_BLOCK_TEXT_BUDGET - len(t("status_title", locale))) // len(shown))
+    for record in shown:
+        head = f"*{code(record.scan_id)}* {t(scan_state(record), locale)} · <@{record.requester}> · "
+        detail = "\n" + _detail(record, locale)
+        targets = join_within(
+            [code(name) for name in record.targets.names[:TARGETS_SHOWN]],
+            budget - len(head) - len(detail),
+            lambda n: t("and_more", locale, n=str(n)),
+            total=len(record.targets.names),
         )
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=truncate(line, 3000))))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=head + targets + detail)))
     return blocks
 
 

@@ -6,6 +6,7 @@ approval, was denied (by whom, when) or its request expired (when).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from slack_sdk.models.blocks import (
@@ -21,7 +22,7 @@ from slack_sdk.models.blocks import (
 
 from bot.approvals import Approval, ApprovalStatus
 from bot.i18n import Locale, t
-from bot.render.text import code, slack_time, truncate
+from bot.render.text import NAME_SHOWN, code, code_inner, join_within, slack_time
 from scanner.models import ScanRecord, ScanStatus
 from scanner.outcomes import FAILURES, SKIPS, HostOutcome
 
@@ -40,6 +41,7 @@ APPROVE_ACTION = "cce_approve"
 DENY_ACTION = "cce_deny"
 BAR_CELLS = 20
 TARGETS_SHOWN = 10
+TARGETS_BUDGET = 1_000  # characters of the list of targets
 
 
 def progress_bar(done: int, total: int) -> str:
@@ -75,21 +77,30 @@ def decision_field(record: ScanRecord, locale: Locale) -> tuple[str, str]:
     return t("field_approver", locale), f"<@{record.approver}>" if record.approver else t("none", locale)
 
 
-def _targets(record: ScanRecord) -> str:
-    names = [code(name) for name in record.targets.names[:TARGETS_SHOWN]]
-    more = len(record.targets.names) - TARGETS_SHOWN
-    text = ", ".join(names)
-    return text + (f" +{more}" if more > 0 else "")
+def _more(locale: Locale) -> Callable[[int], str]:
+    return lambda n: t("and_more", locale, n=str(n))
+
+
+def _targets(record: ScanRecord, locale: Locale, budget: int = TARGETS_BUDGET) -> str:
+    names = record.targets.names
+    shown = [code(name) for name in names[:TARGETS_SHOWN]]
+    return join_within(shown, budget, _more(locale), total=len(names))
 
 
 def parent_text(record: ScanRecord, locale: Locale) -> str:
     """The notification text (also what screen readers and old clients show)."""
+    names = record.targets.names
     return t(
         "parent_text",
         locale,
         scan=record.scan_id,
         state=t(scan_state(record), locale),
-        targets=", ".join(record.targets.names[:TARGETS_SHOWN]),
+        targets=join_within(
+            [code_inner(name, NAME_SHOWN) for name in names[:TARGETS_SHOWN]],
+            TARGETS_BUDGET,
+            _more(locale),
+            total=len(names),
+        ),
     )
 
 
@@ -109,7 +120,7 @@ def parent_blocks(record: ScanRecord, locale: Locale) -> list[Block]:
     blocks: list[Block] = [
         HeaderBlock(text=t("parent_title", locale)),
         SectionBlock(
-            text=MarkdownTextObject(text=truncate(f"*{t('field_targets', locale)}* {_targets(record)}", 3000))
+            text=MarkdownTextObject(text=f"*{t('field_targets', locale)}* {_targets(record, locale)}")
         ),
         SectionBlock(fields=fields),
     ]
@@ -139,9 +150,8 @@ def _estimate_line(estimate: dict[str, int | None], locale: Locale) -> str:
     parts = []
     for alias, count in list(estimate.items())[:TARGETS_SHOWN]:
         parts.append(f"{code(alias)} {t('hosts_about', locale, n=str(count)) if count is not None else '?'}")
-    more = len(estimate) - TARGETS_SHOWN
     total = sum(count for count in estimate.values() if count is not None)
-    line = ", ".join(parts) + (f" +{more}" if more > 0 else "")
+    line = join_within(parts, TARGETS_BUDGET, _more(locale), total=len(estimate))
     return f"{line}\n{t('hosts_total', locale, n=str(total))}"
 
 
@@ -161,10 +171,8 @@ def approval_blocks(
         ),
         SectionBlock(
             text=MarkdownTextObject(
-                text=truncate(
-                    f"*{t('field_targets', locale)}* {_targets(record)}\n{_estimate_line(estimate, locale)}".strip(),
-                    3000,
-                )
+                text=f"*{t('field_targets', locale)}* {_targets(record, locale)}\n"
+                f"{_estimate_line(estimate, locale)}".strip()
             )
         ),
     ]
