@@ -12,10 +12,12 @@
 # rule: restrict), or when the su binary (/usr/bin/su, /bin/su) has no execute bit for others
 # rule: (e.g. 4750 root:wheel), so only its group may run it. pam_wheel with "deny" inverts the
 # rule: test (members are refused) and does not count. No su binary and no su PAM
-# rule: service: NOT_APPLICABLE.
+# rule: service: NOT_APPLICABLE. Unrestricted su on a system with no ordinary login account is
+# rule: GOOD, as the guide's note says (root alone needs no su restriction): no account besides
+# rule: UID 0 has a login shell (nologin, false, sync, shutdown and halt shells do not log in).
 
 check_U_06() {
-    local wheel su st mode gid grp
+    local wheel su st mode gid grp users
     cce_require_text /etc/pam.d/su || return 0
     wheel=$(cce_pam_stack su 2> /dev/null | awk -F '\t' '
         $1 == "auth" && $3 == "pam_wheel.so" && ($2 == "required" || $2 == "requisite" || $2 ~ /default=die/) \
@@ -44,12 +46,20 @@ check_U_06() {
         return 0
     fi
     st=$(cce_stat "$su")
+    users=$(cce_passwd_entries 2> /dev/null | awk -F: '
+        $3 ~ /^[0-9]+$/ && $3 + 0 == 0 { next }
+        $7 ~ /\/(nologin|false|true|sync|shutdown|halt)$/ || $7 == "/dev/null" { next }
+        { printf "%s%s", (n++ ? " " : ""), $1 }')
     mode=${st%% *}
     gid=$(printf '%s\n' "$st" | awk '{ print $3 }')
     cce_evidence "$su: mode $mode owner $(printf '%s\n' "$st" | awk '{ print $2 }') group $gid ($(cce_group_name "$gid"))"
     if cce_mode_within "$mode" 7776; then
         cce_good "$su is $mode: only members of group $(cce_group_name "$gid") may run it"
+    elif [ -z "$users" ]; then
+        cce_evidence "accounts that can log in besides root: none"
+        cce_good "su is not restricted, but there is no ordinary login account (only root logs in), so no restriction is needed"
     else
+        cce_evidence "accounts that can log in besides root: $users"
         cce_vulnerable "su is open to every user: no required pam_wheel rule and $su is $mode"
     fi
 }

@@ -9,10 +9,10 @@
 # vulnerable: /etc/(x)inetd.conf 파일의 소유자가 root가 아니거나, 권한이 600 이하가 아닌 경우
 # rule: /etc/inetd.conf, /etc/xinetd.conf and every file in /etc/xinetd.d must be owned by
 # rule: uid 0 with no bit outside 0600 (bits, links judged by their target).
-# rule: The guide's systemd example (chmod -R 600 /etc/systemd) would break directories
-# rule: and every distribution ships /etc/systemd/system.conf 0644, so for systemd the
-# rule: check requires owner uid 0 and no write bit for group or other on
-# rule: /etc/systemd/system.conf (no bit outside 0644).
+# rule: systemd: /etc/systemd/system.conf must be owned by uid 0 with no bit outside 0600, as the
+# rule: guide's systemd example has it (chown root; chmod 600), so the 0644 every distribution
+# rule: ships is VULNERABLE. The rest of /etc/systemd is not judged here (chmod -R 600 would
+# rule: take the search bit off its directories).
 # rule: None of these files present: NOT_APPLICABLE.
 
 check_U_20() {
@@ -25,7 +25,7 @@ check_U_20() {
             done
         } | files_stat | files_judge 0600 0 | awk -F '\t' '$1 != "MISSING"'
     )
-    _sd=$(printf '/etc/systemd/system.conf\n' | files_stat | files_judge 0644 0 | awk -F '\t' '$1 != "MISSING"')
+    _sd=$(printf '/etc/systemd/system.conf\n' | files_stat | files_judge 0600 0 | awk -F '\t' '$1 != "MISSING"')
     printf '%s\n%s\n' "$_inet" "$_sd" | awk 'NF' |
         files_decide_simple NA "no /etc/inetd.conf, /etc/xinetd.conf, /etc/xinetd.d or /etc/systemd/system.conf" \
             "inetd/xinetd/systemd configuration"

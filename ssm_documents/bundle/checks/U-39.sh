@@ -9,8 +9,10 @@
 # vulnerable: 불필요한 NFS 서비스 관련 데몬이 활성화된 경우
 # rule: the NFS server daemons count (nfs-server, nfs-kernel-server, nfs, nfs-mountd units, their sysv
 # rule: scripts, and, live, nfsd or rpc.mountd processes); client-side helpers (rpc-statd, nfs-client) do
-# rule: not. An enabled NFS server is VULNERABLE: the guide gives no host fact that proves it needed, so
-# rule: a server that must stay is a documented exception; its exports are judged by U-40.
+# rule: not. An enabled NFS server is VULNERABLE, whatever it exports and to whom: the guide's note
+# rule: says NFS is prohibited in principle and, where it cannot be avoided, is controlled under
+# rule: U-40 - exports limited to named clients are U-40's criterion, not a proof of need. A server
+# rule: that must stay is a documented exception.
 
 check_U_39() {
     cce_svc_judge_disabled 'NFS server' -p nfsd -p rpc.mountd nfs-server.service nfs-kernel-server.service nfs.service nfs-mountd.service sysv:nfs-kernel-server sysv:nfs

@@ -4,9 +4,12 @@
 #   cce_login_defs KEY        value of KEY in /etc/login.defs (the last occurrence wins, as in
 #                             shadow-utils); returns 1 when KEY is not set
 #   cce_pwquality KEY         effective libpwquality setting: pwquality.conf.d/*.conf in sorted order,
-#                             then pwquality.conf (later wins), then the pam_pwquality.so (or
-#                             pam_cracklib.so) arguments of the password stack override;
+#                             then pwquality.conf (later wins), then the pam_pwquality.so
+#                             arguments of the password stack override;
 #                             returns 1 when nowhere set (callers apply the library default)
+#   cce_cracklib KEY          pam_cracklib.so's KEY= argument in the password stack: the only
+#                             place pam_cracklib reads (it never reads pwquality.conf);
+#                             returns 1 when not given (callers apply the module default)
 #   cce_password_stack        the base password stack service: system-auth or common-password
 #                             (whichever exists, readable or not; returns 1 when neither does)
 #   cce_password_history      "N SOURCE": passwords remembered, from pam_pwhistory.so (remember=,
@@ -44,17 +47,13 @@ cce_password_stack() {
 }
 
 cce_pwquality() {
-    local key svc v m f
+    local key svc v f
     key=$1
     cce_password_stack > /dev/null 2>&1
     svc=${CCE__PWSTACK:-}
-    if [ -n "$svc" ]; then
-        for m in pam_pwquality.so pam_cracklib.so; do
-            if v=$(cce_pam_arg "$svc" password "$m" "$key"); then
-                printf '%s\n' "$v"
-                return 0
-            fi
-        done
+    if [ -n "$svc" ] && v=$(cce_pam_arg "$svc" password pam_pwquality.so "$key"); then
+        printf '%s\n' "$v"
+        return 0
     fi
     set --
     for f in "${CCE_ROOT%/}"/etc/security/pwquality.conf.d/*.conf "${CCE_ROOT%/}"/etc/security/pwquality.conf; do
@@ -72,6 +71,12 @@ cce_pwquality() {
             if (key == k) { v = val; f = 1 }
         }
         END { if (f) print v; exit !f }' "$@"
+}
+
+cce_cracklib() {
+    local svc
+    svc=$(cce_password_stack 2> /dev/null) || return 1
+    cce_pam_arg "$svc" password pam_cracklib.so "$1"
 }
 
 cce_password_history() {

@@ -186,6 +186,114 @@ def test_umask_is_judged_by_its_bits(tmp_path: Path, line: str, want: str) -> No
     assert got.status == want, got.reason
 
 
+def test_no_umask_set_anywhere_is_vulnerable(tmp_path: Path) -> None:
+    # Debian 13's login.defs has no UMASK; the guide's fix is to set 022 there.
+    root = make_root(tmp_path, {"/etc/login.defs": "PASS_MAX_DAYS 90\n", "/etc/profile": "PATH=/usr/bin\n"})
+    got = run_check(root, tmp_path / "w", "U-30")
+    assert got.status == "VULNERABLE"
+    assert "no login umask is set" in got.reason
+    (root / "etc/login.defs").write_text("UMASK 022\n")
+    assert run_check(root, tmp_path / "w2", "U-30").status == "GOOD"
+
+
+UPG_SESSION = "session optional pam_umask.so\n"
+
+
+@pytest.mark.parametrize(
+    ("files", "want"),
+    [
+        # Debian: pam_umask reads USERGROUPS_ENAB and gives private-group users 002 (077 -> 007).
+        (
+            {"/etc/login.defs": "UMASK 077\nUSERGROUPS_ENAB yes\n", "/etc/pam.d/common-session": UPG_SESSION},
+            "VULNERABLE",
+        ),
+        (
+            {"/etc/login.defs": "UMASK 022\nUSERGROUPS_ENAB no\n", "/etc/pam.d/common-session": UPG_SESSION},
+            "GOOD",
+        ),
+        (
+            {
+                "/etc/login.defs": "UMASK 027\n",
+                "/etc/pam.d/postlogin": "session optional pam_umask.so usergroups\n",
+            },
+            "VULNERABLE",
+        ),
+        (
+            {
+                "/etc/login.defs": "UMASK 027\nUSERGROUPS_ENAB yes\n",
+                "/etc/pam.d/x": "session optional pam_umask.so nousergroups\n",
+            },
+            "GOOD",
+        ),
+        # USERGROUPS_ENAB without pam_umask changes no umask (useradd's group creation only).
+        ({"/etc/login.defs": "UMASK 022\nUSERGROUPS_ENAB yes\n"}, "GOOD"),
+        # RHEL's /etc/bashrc branch for UID >= 200 with the same user and group name: the same rule.
+        (
+            {
+                "/etc/login.defs": "UMASK 022\n",
+                "/etc/bashrc": 'if [ $UID -gt 199 ] && [ "`id -gn`" = "`id -un`" ]; then\n    umask 002\nelse\n'
+                "    umask 022\nfi\n",
+            },
+            "VULNERABLE",
+        ),
+    ],
+)
+def test_user_private_group_umasks_follow_one_rule_on_every_distribution(
+    tmp_path: Path, files: dict[str, str], want: str
+) -> None:
+    got = run_check(make_root(tmp_path, files), tmp_path / "w", "U-30")
+    assert got.status == want, got.reason
+    if want == "VULNERABLE" and "/etc/bashrc" not in files:
+        assert "pam_umask for user private groups" in got.reason
+
+
+def enable_unit(root: Path, name: str) -> None:
+    unit = root / "usr/lib/systemd/system" / name
+    unit.parent.mkdir(parents=True, exist_ok=True)
+    unit.write_text("[Service]\n")
+    wants = root / "etc/systemd/system/multi-user.target.wants"
+    wants.mkdir(parents=True, exist_ok=True)
+    (wants / name).symlink_to(f"/usr/lib/systemd/system/{name}")
+
+
+@pytest.mark.parametrize(
+    ("unit", "path", "conf", "want"),
+    [
+        ("vsftpd.service", "/etc/vsftpd.conf", "listen=YES\nlocal_umask=002\n", "VULNERABLE"),
+        ("vsftpd.service", "/etc/vsftpd.conf", "listen=YES\nlocal_umask=022\n", "GOOD"),
+        ("vsftpd.service", "/etc/vsftpd.conf", "listen=YES\n#local_umask=000\n", "GOOD"),  # default 077
+        ("proftpd.service", "/etc/proftpd/proftpd.conf", "Umask 022 002\n", "VULNERABLE"),
+        (
+            "proftpd.service",
+            "/etc/proftpd/proftpd.conf",
+            "<Anonymous ~ftp>\n  Umask 000\n</Anonymous>\n",
+            "VULNERABLE",
+        ),
+        ("proftpd.service", "/etc/proftpd/proftpd.conf", "Umask 022 022\n", "GOOD"),
+    ],
+)
+def test_ftp_server_umask_is_judged_when_the_server_is_enabled(
+    tmp_path: Path, unit: str, path: str, conf: str, want: str
+) -> None:
+    root = make_root(tmp_path, {"/etc/login.defs": "UMASK 022\n", path: conf})
+    assert run_check(root, tmp_path / "w", "U-30").status == "GOOD"  # server not enabled: not read
+    enable_unit(root, unit)
+    got = run_check(root, tmp_path / "w2", "U-30")
+    assert got.status == want, got.reason
+    if want == "VULNERABLE":
+        assert f"FTP {path}" in got.reason
+
+
+def test_systemd_system_conf_needs_600_as_the_guide_has_it(tmp_path: Path) -> None:
+    root = make_root(tmp_path, {"/etc/systemd/system.conf": "[Manager]\n"})
+    os.chmod(root / "etc/systemd/system.conf", 0o644)  # what every distribution ships
+    got = run_check(root, tmp_path / "w", "U-20")
+    assert got.status == "VULNERABLE"
+    assert "0644 exceeds 0600" in got.evidence
+    os.chmod(root / "etc/systemd/system.conf", 0o600)
+    assert run_check(root, tmp_path / "w2", "U-20").status == "GOOD"
+
+
 def test_garbage_and_huge_startup_files_do_not_crash_or_stall(tmp_path: Path) -> None:
     root = make_root(tmp_path)
     (root / "etc/profile").write_bytes(os.urandom(64 * 1024) + b"\nPATH=.:$PATH\n")

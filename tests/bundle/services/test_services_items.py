@@ -370,7 +370,8 @@ def test_sudoers_includedir_skips_names_with_a_dot(root: Root) -> None:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="file owners need root")
-def test_log_files_of_a_service_subdirectory_may_belong_to_that_service(root: Root) -> None:
+def test_log_files_must_belong_to_root_even_in_a_service_subdirectory(root: Root) -> None:
+    # The guide: log files owned by root, 644 or less; a service's own account does not count.
     root.file("/etc/passwd", PASSWD + "postgres:x:101:104::/var/lib/postgresql:/bin/bash\n")
     log_dir = root.path / "var/log/postgresql"
     log_dir.mkdir(parents=True)
@@ -378,21 +379,31 @@ def test_log_files_of_a_service_subdirectory_may_belong_to_that_service(root: Ro
     log_dir.chmod(0o1775)
     log = root.file("/var/log/postgresql/main.log", "", 0o640)
     os.chown(log, 101, 4)
-    stray = root.file("/var/log/app.log", "", 0o644)
-    os.chown(stray, 1000, 1000)
     verdict = check(root, "U-67")
     assert verdict.status == "VULNERABLE"
-    assert "/var/log/app.log owner uid 1000" in verdict.reason
-    assert "postgresql" not in verdict.reason
-    stray.unlink()
-    (root.stage / "walk.tsv").unlink()
+    assert "/var/log/postgresql/main.log owner uid 101" in verdict.reason
+    os.chown(log, 0, 4)
     root.file("/var/log/wtmp", "", 0o664)
+    (root.stage / "walk.tsv").unlink()
     verdict = check(root, "U-67")
     assert verdict.status == "VULNERABLE"
     assert "/var/log/wtmp mode 0664" in verdict.reason
     (root.stage / "walk.tsv").unlink()
     (root.path / "var/log/wtmp").chmod(0o644)
     assert check(root, "U-67").status == "GOOD"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="file owners need root")
+def test_log_files_written_by_rsyslogs_own_account_are_not_owned_by_root(root: Root) -> None:
+    # Ubuntu's rsyslog drops to syslog and creates its files as syslog:adm 0640.
+    root.file("/etc/passwd", PASSWD + "syslog:x:104:110::/nonexistent:/usr/sbin/nologin\n")
+    root.file("/etc/rsyslog.conf", "$PrivDropToUser syslog\n$FileOwner syslog\n*.* /var/log/syslog\n")
+    log = root.file("/var/log/syslog", "", 0o640)
+    os.chown(log, 104, 4)
+    verdict = check(root, "U-67")
+    assert verdict.status == "VULNERABLE"
+    assert "/var/log/syslog owner uid 104" in verdict.reason
+    assert "rsyslog writes its files as syslog(uid 104)" in verdict.evidence
 
 
 def test_nothing_installed_gives_not_applicable_or_good(root: Root, tmp_path: Path) -> None:
