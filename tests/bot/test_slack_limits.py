@@ -478,6 +478,19 @@ def test_the_largest_report_is_well_below_where_slack_refuses_a_message(locale: 
     assert block_text_length(blocks) <= MESSAGE_BLOCK_TEXT_BUDGET < MESSAGE_BLOCK_TEXT_REFUSED
 
 
+def test_the_reports_last_guard_shortens_sections_safely_when_the_parts_add_up_to_too_much(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Slack's ``msg_blocks_too_long``: were the parts' budgets ever to add up to more than a
+    message takes, the longest sections are cut (whole entities, closed code spans) to fit."""
+    monkeypatch.setattr("bot.render.report.MESSAGE_BLOCK_TEXT_BUDGET", 3_000)
+    worst = ("&<>" * 85, "<!channel>`*_~" * 18, "<@U123>&" * 31)
+    finished, summary, diff, failed = _report_inputs(list(worst), 500, 60, 200)
+    blocks = report_blocks(finished, summary, diff, failed, {}, "en", "note")
+    check_message(blocks, report_text(finished, "en"))
+    assert block_text_length(blocks) <= 3_000
+
+
 # The scan modal and status
 
 
