@@ -2,8 +2,11 @@
 
 Under ``DIR`` it writes ``findings/<account>/<instance>.ocsf.jsonl`` (OCSF 1.5.0), ``findings.csv``
 (UTF-8 with a byte-order mark), ``summary.json`` (the scan summary, the diff against ``--previous``
-and every host's summary) and, with ``--asff``, ``asff/batch-NNNN.json`` (≤ 100 findings each, for
-``aws securityhub batch-import-findings``, or sent directly with ``--import-securityhub``). Each
+and every host's summary) and, with ``--asff``, ``asff/<account>/<region>/batch-NNNN.json`` (one
+account and region each, ≤ 100 findings and ≤ 5 MiB, for ``aws securityhub batch-import-findings``
+with that account's credentials in that region, or sent directly with ``--import-securityhub``:
+the default credentials import their own account's batches, each in its region, and the other
+accounts' batches are reported as not imported). Each
 rejected tar prints ``REJECTED <file>: <reason>`` on standard error while the others are still
 processed; the exit code is then 1 (also when Security Hub refuses findings).
 
@@ -31,11 +34,12 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from scanner.errors import CceScanError
-from scanner.findings import Identity, ResultKey, asff_batches, ocsf_jsonl, product_arn, write_csv
+from scanner.findings import Identity, ResultKey, ocsf_jsonl, to_asff, write_csv
 from scanner.findings.analysis import AnalyzedHost, analyze_result
 from scanner.findings.analysis import rejected as rejected_host
-from scanner.findings.models import HOSTNAME
-from scanner.findings.securityhub import ImportReport, SecurityHubClient, import_asff
+from scanner.findings.asff import Batcher, Destination
+from scanner.findings.models import HOSTNAME, REGION
+from scanner.findings.securityhub import ClientFor, ImportReport, NotHere, SecurityHubClient, import_asff
 from scanner.report import HostSummary, ScanAggregator, ScanDiff, ScanSummary, diff_scans
 from scanner.results import (
     INSTANCE_ID_PATTERN,
@@ -101,7 +105,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--securityhub-account",
         metavar="ID",
-        help="account that will import the ASFF batches (default: each finding's own account)",
+        help="the one account whose findings these are and whose credentials import them (checked)",
     )
     parser.set_defaults(run=run)
 
@@ -175,41 +179,37 @@ def _inside(base: Path, *parts: str) -> Path:
 
 
 class _AsffWriter:
-    """Writes ASFF batches of 100 as findings arrive and, when asked, imports each into Security Hub."""
+    """Writes ASFF batches (one account and region each) as findings arrive and, when asked,
+    imports each into Security Hub through the client for its account and region."""
 
     def __init__(
-        self, out: Path, *, partition: str, region: str, account: str | None, hub: SecurityHubClient | None
+        self, out: Path, *, partition: str, region: str, client_for: ClientFor | None, importing: bool
     ) -> None:
-        self._dir = out / "asff"
-        self._dir.mkdir(parents=True, exist_ok=True)
-        self._product = product_arn(partition, region, account) if account else None
+        self._out = out
         self._partition, self._region = partition, region
-        self._pending: list[Any] = []
-        self._count = 0
-        self._hub = hub
+        self._batcher = Batcher()
+        self._counts: dict[Destination, int] = {}
+        self._client_for, self._importing = client_for, importing
         self.reports: list[ImportReport] = []
 
     def add(self, host: AnalyzedHost) -> None:
-        self._pending.extend(host.findings)
-        while len(self._pending) >= 100:
-            self._flush(self._pending[:100])
-            del self._pending[:100]
+        for finding in host.findings:
+            asff = to_asff(finding, partition=self._partition, default_region=self._region)
+            for where, batch in self._batcher.add(asff):
+                self._write(where, batch)
 
-    def _flush(self, findings: list[Any]) -> None:
-        for batch in asff_batches(
-            findings, product=self._product, default_region=self._region, partition=self._partition
-        ):
-            self._count += 1
-            path = self._dir / f"batch-{self._count:04d}.json"
-            path.write_text(json.dumps(batch, ensure_ascii=False, indent=1), encoding="utf-8")
-            if self._hub is not None:
-                self.reports.append(import_asff([batch], self._hub))
+    def _write(self, where: Destination, batch: list[dict[str, Any]]) -> None:
+        number = self._counts[where] = self._counts.get(where, 0) + 1
+        path = _inside(self._out, "asff", where.account_id, where.region, f"batch-{number:04d}.json")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(batch, ensure_ascii=False, indent=1), encoding="utf-8")
+        if self._importing:
+            self.reports.append(import_asff([batch], client_for=self._client_for))
 
     def close(self) -> int:
-        if self._pending:
-            self._flush(self._pending)
-            self._pending = []
-        return self._count
+        for where, batch in self._batcher.close():
+            self._write(where, batch)
+        return sum(self._counts.values())
 
 
 class _Judged(NamedTuple):
@@ -242,11 +242,49 @@ def _hosts(args: argparse.Namespace) -> Iterator[_Judged]:
         yield _Judged(host, None)
 
 
-def _securityhub(region: str) -> SecurityHubClient:
+def _securityhub_clients(expected_account: str | None, region: str) -> ClientFor:
+    """Clients of the default credentials, one per region, for their own account only: Security Hub
+    takes a finding under the default product ARN only from the account it names."""
     import boto3
 
-    client: SecurityHubClient = boto3.client("securityhub", region_name=region)
-    return client
+    caller = str(boto3.client("sts", region_name=region).get_caller_identity()["Account"])
+    if expected_account is not None and caller != expected_account:
+        raise CceScanError(
+            f"--securityhub-account {expected_account}, but the credentials are of account {caller}"
+        )
+    clients: dict[str, SecurityHubClient] = {}
+
+    def client_for(where: Destination) -> SecurityHubClient:
+        if where.account_id == UNKNOWN_ACCOUNT:
+            raise NotHere("the tars do not say which account they are of: give --account")
+        if where.account_id != caller:
+            raise NotHere(
+                f"findings of account {where.account_id} are imported with that account's credentials "
+                f"(these are of {caller}); its batches are under asff/{where.account_id}/"
+            )
+        if where.region not in clients:
+            clients[where.region] = boto3.client("securityhub", region_name=where.region)
+        return clients[where.region]
+
+    return client_for
+
+
+def _check_securityhub_account(args: argparse.Namespace) -> None:
+    """``--securityhub-account``: every finding must be of that account (Security Hub refuses the
+    others under the default product ARN), which the paths and ``--account`` already tell."""
+    account = args.securityhub_account
+    if not _ACCOUNT.match(account):
+        raise CceScanError(f"--securityhub-account must be a 12-digit account ID, got {account!r}")
+    others = sorted(
+        {origin_of(path, scan_id=args.scan_id, account_id=args.account).account_id for path in args.tars}
+        - {account}
+    )
+    if others:
+        raise CceScanError(
+            f"--securityhub-account {account}: Security Hub takes a finding only from the account it "
+            f"names, and these tars are of {', '.join(others)}; import each account's findings with "
+            "its own credentials (leave out --securityhub-account)"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -258,8 +296,12 @@ def run(args: argparse.Namespace) -> int:
             raise CceScanError(f"--instance must be an instance ID (i-…), got {args.instance!r}")
         if len(args.tars) != 1:
             raise CceScanError("--instance names the host of one tar: give exactly one TAR")
+    if not REGION.match(args.region):
+        raise CceScanError(f"--region must be a region name such as ap-northeast-2, got {args.region!r}")
     if args.import_securityhub and not args.asff:
         raise CceScanError("--import-securityhub needs --asff")
+    if args.securityhub_account is not None:
+        _check_securityhub_account(args)
     if args.scan_id is not None and not _SCAN.match(args.scan_id):
         raise CceScanError("--scan-id must be letters, digits and _.- (at most 64)")
     previous = load_previous(args.previous) if args.previous is not None else None
@@ -275,8 +317,10 @@ def run(args: argparse.Namespace) -> int:
                 out,
                 partition=args.partition,
                 region=args.region,
-                account=args.securityhub_account,
-                hub=_securityhub(args.region) if args.import_securityhub else None,
+                client_for=_securityhub_clients(args.securityhub_account, args.region)
+                if args.import_securityhub
+                else None,
+                importing=args.import_securityhub,
             )
             if args.asff
             else None
@@ -310,8 +354,12 @@ def run(args: argparse.Namespace) -> int:
                 print(f"Security Hub: {imported} finding(s) imported, {len(refused)} refused")
                 for failure in refused[:20]:
                     print(
-                        f"REFUSED {failure.id}: {failure.code} {_printable(failure.message)}", file=sys.stderr
+                        f"REFUSED {failure.id} ({failure.account_id} {failure.region}): {failure.code} "
+                        f"{_printable(failure.message)}",
+                        file=sys.stderr,
                     )
+                if len(refused) > 20:
+                    print(f"REFUSED … and {len(refused) - 20} more", file=sys.stderr)
                 refused_any = bool(refused)
     scan_id = scan_id or DEFAULT_SCAN
     aggregator = ScanAggregator(scan_id)

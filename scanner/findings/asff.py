@@ -12,18 +12,38 @@ only by its name is a resource of type ``Other`` whose ID is that name.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC
-from typing import Any
+from typing import Any, NamedTuple
 
 from scanner.findings.models import Finding, Identity
 from scanner.findings.ocsf import finding_uid
 from scanner.results import Severity, Status
 
-__all__ = ["ASFF_SCHEMA_VERSION", "MAX_BATCH", "asff_batches", "product_arn", "to_asff"]
+__all__ = [
+    "ASFF_SCHEMA_VERSION",
+    "MAX_BATCH",
+    "MAX_BATCH_BYTES",
+    "MAX_FINDING_BYTES",
+    "Batcher",
+    "Destination",
+    "asff_batches",
+    "destination",
+    "product_arn",
+    "to_asff",
+    "wire_size",
+]
 
 ASFF_SCHEMA_VERSION = "2018-10-08"
+# BatchImportFindings takes at most 100 findings (botocore's model: "Maximum of 100 findings per
+# request"), each at most 240 KB ("The maximum allowed size for a finding is 240 Kb"), and at most
+# 6 MB per batch (Security Hub's partner guide, "Guidelines for using the BatchImportFindings API").
+# The limits used stay under those with a margin for the request's envelope and for KB/MB read as
+# powers of ten: 240,000 bytes a finding, 5 MiB of findings a request.
 MAX_BATCH = 100
+MAX_FINDING_BYTES = 240_000
+MAX_BATCH_BYTES = 5 * 1024 * 1024
 _COMPLIANCE = {
     Status.GOOD: "PASSED",
     Status.VULNERABLE: "FAILED",
@@ -98,6 +118,64 @@ def to_asff(
     }
 
 
+class Destination(NamedTuple):
+    """Where Security Hub takes a finding: the account it names and the region of its product ARN.
+
+    With the default product ARN (:func:`product_arn`) only that account may import it
+    (``BatchImportFindings`` called with that account's credentials), in that region.
+    """
+
+    account_id: str
+    region: str
+
+
+def destination(finding: Mapping[str, Any]) -> Destination:
+    """The account (``AwsAccountId``) and region (the ``ProductArn``'s) of one ASFF finding."""
+    return Destination(str(finding["AwsAccountId"]), str(finding["ProductArn"]).split(":")[3])
+
+
+def wire_size(finding: Mapping[str, Any]) -> int:
+    """Bytes the finding takes in a request: botocore sends compact JSON with non-ASCII escaped."""
+    return len(json.dumps(finding, separators=(",", ":")))
+
+
+class Batcher:
+    """Groups ASFF findings into ``BatchImportFindings`` requests one account and region each.
+
+    A batch holds at most ``size`` (≤ 100) findings and at most :data:`MAX_BATCH_BYTES` of them;
+    :meth:`add` returns the batches it filled, :meth:`close` the rest, each as
+    ``(destination, findings)``.
+    """
+
+    def __init__(self, *, size: int = MAX_BATCH, max_bytes: int = MAX_BATCH_BYTES) -> None:
+        if not 1 <= size <= MAX_BATCH:
+            raise ValueError(f"batch size must be between 1 and {MAX_BATCH}, got {size}")
+        self._size, self._max_bytes = size, max_bytes
+        self._pending: dict[Destination, tuple[list[dict[str, Any]], list[int]]] = {}
+
+    def add(self, finding: dict[str, Any]) -> list[tuple[Destination, list[dict[str, Any]]]]:
+        bytes_ = wire_size(finding)
+        if bytes_ > MAX_FINDING_BYTES:
+            raise ValueError(f"finding {finding.get('Id')!r} takes {bytes_} bytes, over {MAX_FINDING_BYTES}")
+        where = destination(finding)
+        full: list[tuple[Destination, list[dict[str, Any]]]] = []
+        batch, total = self._pending.setdefault(where, ([], [0]))
+        if batch and total[0] + bytes_ > self._max_bytes:
+            full.append((where, batch))
+            batch, total = self._pending[where] = ([], [0])
+        batch.append(finding)
+        total[0] += bytes_
+        if len(batch) == self._size:
+            full.append((where, batch))
+            del self._pending[where]
+        return full
+
+    def close(self) -> list[tuple[Destination, list[dict[str, Any]]]]:
+        rest = [(where, batch) for where, (batch, _) in self._pending.items() if batch]
+        self._pending = {}
+        return rest
+
+
 def asff_batches(
     findings: Iterable[Finding],
     *,
@@ -106,14 +184,12 @@ def asff_batches(
     partition: str = "aws",
     size: int = MAX_BATCH,
 ) -> Iterator[list[dict[str, Any]]]:
-    """ASFF findings grouped for ``BatchImportFindings`` (which takes at most 100 per call)."""
-    if not 1 <= size <= MAX_BATCH:
-        raise ValueError(f"batch size must be between 1 and {MAX_BATCH}, got {size}")
-    batch: list[dict[str, Any]] = []
+    """ASFF findings grouped for ``BatchImportFindings``: one account and region per batch, at most
+    100 findings and :data:`MAX_BATCH_BYTES` each (:class:`Batcher`)."""
+    batcher = Batcher(size=size)
     for finding in findings:
-        batch.append(to_asff(finding, product=product, partition=partition, default_region=default_region))
-        if len(batch) == size:
+        asff = to_asff(finding, product=product, partition=partition, default_region=default_region)
+        for _, batch in batcher.add(asff):
             yield batch
-            batch = []
-    if batch:
+    for _, batch in batcher.close():
         yield batch

@@ -182,7 +182,11 @@ def test_analyze_asff_writes_batches_of_at_most_100(tmp_path: Path, inputs: Path
         )
         == 0
     )
-    batches = sorted((out / "asff").iterdir())
+    batches = sorted((out / "asff").rglob("*.json"))
+    assert [str(path.relative_to(out / "asff")) for path in batches] == [
+        f"{ACCOUNT}/ap-northeast-2/batch-0001.json",
+        f"{ACCOUNT}/ap-northeast-2/batch-0002.json",
+    ]
     sizes = [len(json.loads(path.read_text(encoding="utf-8"))) for path in batches]
     assert sizes == [100, 34]
     first = json.loads(batches[0].read_text(encoding="utf-8"))[0]
@@ -242,6 +246,14 @@ def test_analyze_imports_asff_batches_into_security_hub(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     out = tmp_path / "out"
     with mock_aws():
+        # Credentials of the findings' account: Security Hub takes findings only from it.
+        credentials = boto3.client("sts", region_name="us-east-1").assume_role(
+            RoleArn=f"arn:aws:iam::{ACCOUNT}:role/importer", RoleSessionName="test"
+        )["Credentials"]
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials["AccessKeyId"])
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials["SecretAccessKey"])
+        monkeypatch.setenv("AWS_SESSION_TOKEN", credentials["SessionToken"])
+        monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
         code = main(
             [
                 "analyze",

@@ -114,7 +114,7 @@ def csv_rows(out: Path) -> list[dict[str, str]]:
 
 
 def asff(out: Path) -> list[dict[str, Any]]:
-    return [f for path in sorted((out / "asff").iterdir()) for f in json.loads(path.read_text())]
+    return [f for path in sorted((out / "asff").rglob("*.json")) for f in json.loads(path.read_text())]
 
 
 def test_a_hand_run_tar_names_no_instance(hand_run: Path) -> None:
