@@ -97,3 +97,81 @@ def test_login_defs_last_value_wins_and_comments_do_not_count(tmp_path: Path) ->
     write(tmp_path, "/etc/login.defs", "PASS_MAX_DAYS 99999\n#PASS_MAX_DAYS 30\nPASS_MAX_DAYS\t60\n")
     assert call(tmp_path, "cce_login_defs PASS_MAX_DAYS") == "60"
     assert call(tmp_path, "cce_login_defs PASS_MIN_DAYS || echo unset") == "unset"
+
+
+STATUS_WORDS = ("GOOD:", "VULNERABLE:", "MANUAL:", "NOT_APPLICABLE:", "ERROR:")
+
+
+def run_check(root: Path, code: str) -> str:
+    """One check function with the libraries sourced: its decision line first, then the evidence."""
+    lines = call(root, f'. "{BUNDLE_DIR}/checks/{code}.sh"; check_{code.replace("-", "_")}').splitlines()
+    decisions = [line for line in lines if line.startswith(STATUS_WORDS)]
+    assert decisions, lines
+    return "\n".join([decisions[0], *(line for line in lines if line != decisions[0])])
+
+
+def dpkg_status(root: Path, *packages: tuple[str, str]) -> None:
+    write(
+        root,
+        "/var/lib/dpkg/status",
+        "\n".join(f"Package: {n}\nStatus: install ok installed\nVersion: {v}\n" for n, v in packages),
+    )
+
+
+def test_package_version_is_the_upstream_version_from_the_dpkg_status(tmp_path: Path) -> None:
+    dpkg_status(tmp_path, ("bind9", "1:9.20.11-4"), ("openssh-server", "1:8.9p1-3ubuntu0.10"))
+    assert call(tmp_path, "cce_pkg_version bind bind9") == "9.20.11"
+    assert call(tmp_path, "cce_pkg_version openssh-server") == "8.9p1"
+    assert call(tmp_path, "cce_pkg_version telnetd || echo $CCE_PKG_HOW") == "dpkg"
+    assert call(tmp_path / "nothing", "cce_pkg_version bind || echo $CCE_PKG_HOW") == "none"
+    for version, minimum, expected in [
+        ("9.20.11", "9.20", "yes"),
+        ("9.18.28", "9.20", "no"),
+        ("9.3", "9.20", "no"),
+        ("8.9p1", "7.0", "yes"),
+        ("6.6p1", "7.0", "no"),
+        ("7.0p1", "7.0", "yes"),
+    ]:
+        got = call(tmp_path, f"cce_version_at_least {version} {minimum} && echo yes || echo no")
+        assert got == expected, (version, minimum)
+
+
+def test_u01_a_match_block_that_lets_root_in_is_vulnerable_and_named(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "/etc/ssh/sshd_config",
+        "PermitRootLogin no\nMatch Address 10.0.0.0/8\n    PermitRootLogin yes\nMatch User alice\n"
+        "    PermitRootLogin no\n",
+    )
+    out = run_check(tmp_path, "U-01")
+    assert out.startswith(
+        "VULNERABLE: Match Address 10.0.0.0/8 sets PermitRootLogin yes (/etc/ssh/sshd_config:3)"
+    )
+    assert "sshd: Match User alice: PermitRootLogin no (/etc/ssh/sshd_config:5)" in out
+    write(
+        tmp_path,
+        "/etc/ssh/sshd_config",
+        "PermitRootLogin no\nMatch Address 10.0.0.0/8\n    PermitRootLogin no\n",
+    )
+    assert run_check(tmp_path, "U-01").startswith("GOOD: PermitRootLogin no (from /etc/ssh/sshd_config:1")
+
+
+def test_u01_an_absent_permitrootlogin_takes_the_installed_openssh_default(tmp_path: Path) -> None:
+    write(tmp_path, "/etc/ssh/sshd_config", "UsePAM yes\n")
+    dpkg_status(tmp_path, ("openssh-server", "1:6.6p1-2ubuntu2.13"))
+    out = run_check(tmp_path, "U-01")
+    assert out.startswith(
+        "VULNERABLE: PermitRootLogin is yes (from not set: the default of OpenSSH 6.6p1 before 7.0"
+    )
+    dpkg_status(tmp_path, ("openssh-server", "1:9.6p1-3ubuntu13.5"))
+    assert "PermitRootLogin is prohibit-password (from not set: the default of OpenSSH 9.6p1 since 7.0" in (
+        run_check(tmp_path, "U-01")
+    )
+    (tmp_path / "var/lib/dpkg/status").unlink()
+    write(tmp_path, "/var/lib/rpm/Packages", "")  # a Berkeley DB rpm database: never opened
+    out = run_check(tmp_path, "U-01")
+    assert (
+        "PermitRootLogin is prohibit-password (from not set: OpenSSH version unknown (no package database"
+        in out
+    )
+    assert "the documented default since OpenSSH 7.0 applies" in out

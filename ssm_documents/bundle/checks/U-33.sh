@@ -18,17 +18,79 @@
 # rule: directory (.bashrc, .profile, .ssh, .cache, ...), /etc/skel/.*, /etc/.pwd.lock,
 # rule: /etc/.updated, /var/.updated, /.autorelabel, /usr/lib/.build-id, FIPS ".*.hmac",
 # rule: SELinux .policy.sha512 and the rpm database locks.
+# rule: Package-owned, not listed: a hidden regular file that the dpkg database lists
+# rule: (var/lib/dpkg/info/*.list) and whose md5 still matches the database's (info/*.md5sums, or
+# rule: the Conffiles of var/lib/dpkg/status for files under /etc), e.g. Debian cron's
+# rule: /etc/cron.d/.placeholder; counted in the evidence. A changed one is listed for review. An
+# rule: rpm database cannot be read from the shell: there no file counts as package-owned (the
+# rule: evidence says so).
 # rule: Any other hidden entry needs a person to say whether it is needed: MANUAL, listed.
 # rule: Only expected ones (or none): GOOD.  No walk: ERROR.
+
+# _u33_pkg_note: the evidence's wording for the package-owned count (which database was read).
+_u33_pkg_note() {
+    local r
+    r=$(cce_path /)
+    r=${r%/}
+    if [ -d "$r/var/lib/dpkg/info" ]; then
+        echo "package-owned hidden files unchanged per the dpkg database (info/*.list, md5sums, conffiles)"
+    elif [ -d "$r/var/lib/rpm" ] || [ -d "$r/usr/lib/sysimage/rpm" ]; then
+        echo "package-owned hidden files: not recognised (an rpm database cannot be read from the shell)"
+    else
+        echo "package-owned hidden files: none recognised (no dpkg database)"
+    fi
+}
+
+# _u33_package_owned WALK-SLICE: prints the hidden files and directories of the slice that the dpkg
+# database owns unchanged (path, one a line): a file listed by a package with the md5 the package
+# recorded; a directory listed by a package whose every entry below is so too (openssh-server's
+# /etc/sv/ssh/.meta holding its conffile "installed").
+_u33_package_owned() {
+    local r info walk sel listed intact
+    r=$(cce_path /)
+    r=${r%/}
+    info=$r/var/lib/dpkg/info
+    [ -d "$info" ] || return 0
+    # SEL: "path<TAB>type<TAB>top": each hidden file or directory (top = itself) and every walk
+    # entry below a hidden directory (top = that directory)
+    sel=$(awk -F '\t' '$4 == "f" || $4 == "d" { print $5 "\t" $4 "\t" $5 }' "$1")
+    [ -n "$sel" ] || return 0
+    if printf '%s\n' "$sel" | awk -F '\t' '$2 == "d" { f = 1 } END { exit !f }' && walk=$(cce_walk 2> /dev/null); then
+        sel=$(printf '%s\n' "$sel" | awk -F '\t' 'FNR == NR { print; if ($2 == "d") D[$1] = 1; next }
+            { q = $5; while (sub(/\/[^\/]*$/, "", q) && q != "") if (q in D) { print $5 "\t" $4 "\t" q; break } }' - "$walk")
+    fi
+    listed=$({ printf '%s\n' "$sel" | cut -f 1; printf '@@END@@\n'; cat "$info"/*.list 2> /dev/null; } |
+        awk '$0 == "@@END@@" { b = 1; next } !b { C[$0] = 1; next } ($0 in C) && !s[$0]++')
+    [ -n "$listed" ] || return 0
+    # the md5 each package recorded (md5sums: "md5  relpath"; status Conffiles: " /path md5 [obsolete]"),
+    # compared with the file's
+    intact=$({
+        printf '%s\n' "$listed"
+        printf '@@END@@\n'
+        cat "$info"/*.md5sums 2> /dev/null | awk '{ m = $1; sub(/^[0-9a-f]+[ \t]+/, ""); print m "\t/" $0 }'
+        awk '/^Conffiles:/ { c = 1; next } /^[^ ]/ { c = 0 } c && NF >= 2 { print $2 "\t" $1 }' "$r/var/lib/dpkg/status" 2> /dev/null
+    } | awk -F '\t' '$0 == "@@END@@" { b = 1; next } !b { O[$0] = 1; next } ($2 in O) && !s[$2]++ { print $2 "\t" $1 }' |
+        while IFS='	' read -r _p _m; do
+            { [ -f "$r$_p" ] && [ ! -L "$r$_p" ]; } || continue
+            [ "$(md5sum < "$r$_p" 2> /dev/null | awk '{ print $1 }')" = "$_m" ] && printf '%s\n' "$_p"
+        done)
+    { printf '%s\n' "$listed"; printf '@@END@@\n'; printf '%s\n' "$intact"; printf '@@END@@\n'; printf '%s\n' "$sel"; } |
+        awk -F '\t' '$0 == "@@END@@" { b++; next } b == 0 { L[$0] = 1; next } b == 1 { I[$0] = 1; next }
+            $0 != "" { if (!($3 in T)) { T[$3] = 1; n++; TOP[n] = $3 }
+                if (!($1 in L) || ($2 == "f" && !($1 in I))) BAD[$3] = 1 }
+            END { for (i = 1; i <= n; i++) if (!(TOP[i] in BAD)) print TOP[i] }'
+}
 
 check_U_33() {
     _x=$(cce_walk_slice H) || { cce_error "filesystem walk unavailable: $(files_walk 2>&1 >/dev/null | head -c 200)"; return 0; }
     _homes=$(files_passwd | awk -F '\t' '$4 ~ /^\/./ && $4 != "/" { h = $4; sub(/\/+$/, "", h); print h }' | awk '!s[$0]++')
     # a home reached through a link is walked under its target: both names count
     _homes=$(printf '%s\n' "$_homes" | files_stat | awk -F '\t' '$5 == "d" { print $1; if ($6 != $1) print $6 }')
-    # one awk: the homes on stdin, then the hidden entries; prints the evidence lines (E) and a
-    # summary (S: suspicious, for review, expected, the first five suspicious paths)
-    _out=$({ printf '%s\n' "$_homes"; printf '@@END@@\n'; } |
+    _pkg=$(_u33_package_owned "$_x")
+    # one awk: the homes on stdin, then the package-owned files, then the hidden entries; prints the
+    # evidence lines (E) and a summary (S: suspicious, for review, expected, package-owned, the
+    # first five suspicious paths)
+    _out=$({ printf '%s\n' "$_homes"; printf '@@END@@\n'; printf '%s\n' "$_pkg"; printf '@@END@@\n'; } |
         awk -F '\t' "$FILES_AWK_LIB$FILES_AWK_IMAGE"'
         BEGIN {
             n = split(".bashrc .bash_profile .bash_login .bash_logout .bash_history .profile .kshrc .cshrc " \
@@ -39,8 +101,9 @@ check_U_33() {
                 ".landscape .motd_shown .hushlogin .forward .netrc .rhosts", u, " ")
             for (i = 1; i <= n; i++) USUAL[u[i]] = 1
         }
-        $0 == "@@END@@" { body = 1; next }
-        !body { if ($0 != "") HOME[$0] = 1; next }
+        $0 == "@@END@@" { body++; next }
+        body == 0 { if ($0 != "") HOME[$0] = 1; next }
+        body == 1 { if ($0 != "") PKG[$0] = 1; next }
         {
             m = $1; t = $4; p = $5
             image_split(p); q = INNER
@@ -54,6 +117,7 @@ check_U_33() {
             else if (d ~ /^\/(usr\/)?(local\/)?s?bin$/ && b !~ /\.hmac$/) sus = "hidden entry in a program directory"
             else if (t == "f" && special(m) != "") sus = "hidden " special(m) " file"
             if (sus != "") { nv++; if (nv <= 30) { VW[nv] = sus; VD[nv] = desc }; next }
+            if (p in PKG) { np++; next }
             # expected: usual dotfiles directly in a home, /etc/skel, known system files
             if ((d in HOME) && (b in USUAL)) { nh++; next }
             if (q ~ /^\/etc\/skel\// || q ~ /^\/(etc\/\.pwd\.lock|etc\/\.updated|var\/\.updated|\.autorelabel|usr\/lib\/\.build-id)$/ || b ~ /^\.[^\/]*\.hmac$/ ||
@@ -65,13 +129,14 @@ check_U_33() {
             for (i = 1; i <= nm && i <= 40; i++) print "E\treview: " MD[i]
             names = ""
             for (i = 1; i <= nv && i <= 5; i++) { p = VD[i]; sub(/ \(.*/, "", p); names = names (i > 1 ? ", " : "") p }
-            print "S\t" nv + 0 "\t" nm + 0 "\t" nh + 0 "\t" names
+            print "S\t" nv + 0 "\t" nm + 0 "\t" nh + 0 "\t" np + 0 "\t" names
         }' - "$_x")
     files_report "$_out"
-    IFS='	' read -r _v _m _h _names <<EOF
+    IFS='	' read -r _v _m _h _np _names <<EOF
 $FILES_SUM
 EOF
     cce_evidence "expected hidden entries (usual dotfiles in homes, /etc/skel, known system files): $_h (not listed)"
+    cce_evidence "$(_u33_pkg_note): ${_np:-0} (not listed)"
     if [ "$_v" -gt 0 ]; then
         cce_vulnerable "$_v suspicious hidden file(s)/directories: $_names"
     elif [ "$_m" -gt 0 ]; then

@@ -8,8 +8,13 @@
 # good: SNMP 서비스에 접근 제어 설정이 되어 있는 경우
 # vulnerable: SNMP 서비스에 접근 제어 설정이 되어 있지 않은 경우
 # rule: snmpd not enabled is NOT_APPLICABLE. An agent listening on loopback only (every agentAddress
-# rule: on 127.0.0.1, ::1, localhost or a unix socket) is reachable from nowhere else: GOOD. Otherwise
-# rule: every community must name a source narrower than everyone (not absent, "default",
+# rule: on 127.0.0.1, ::1, localhost or a unix socket) is reachable from nowhere else: GOOD, whatever
+# rule: its communities say (Debian's default "agentaddress 127.0.0.1,[::1]" with "rocommunity public
+# rule: default"): every client that can reach it is on this host, and a community source could not
+# rule: narrow that further than this host; the listening address is the access control there.
+# rule: agentAddress lines accumulate (snmpd appends each one to the earlier ones, drop-ins
+# rule: included), so every line counts: one address off loopback anywhere makes the agent reachable.
+# rule: Otherwise every community must name a source narrower than everyone (not absent, "default",
 # rule: 0.0.0.0/0 or ::/0), and every rouser/rwuser must require authentication (not "noauth").
 # rule: agentAddress unset means snmpd's default udp:161 on all interfaces.
 
@@ -23,7 +28,8 @@ check_U_61() {
         cce_error "snmpd is enabled but no snmpd.conf can be read"
         return 0
     fi
-    _aa=$(printf '%s\n' "$_r" | awk -F '\t' '$1 == "agentaddress" { v = $2 } END { print v }')
+    # snmpd appends every agentAddress to the earlier ones
+    _aa=$(printf '%s\n' "$_r" | awk -F '\t' '$1 == "agentaddress" { v = v (v == "" ? "" : ",") $2 } END { print v }')
     cce_evidence "agentAddress: ${_aa:-(unset: udp:161 on all interfaces)}"
     if [ -n "$_aa" ] && printf '%s\n' "$_aa" | awk '{
             n = split($0, a, /[ \t]*,[ \t]*/)
@@ -35,7 +41,7 @@ check_U_61() {
                 bad = 1
             }
         } END { exit bad }'; then
-        cce_good "snmpd listens on loopback only ($_aa)"
+        cce_good "snmpd listens on loopback only ($_aa): only this host reaches it, community sources are not judged"
         return 0
     fi
     _bad=''

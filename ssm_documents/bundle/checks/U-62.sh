@@ -12,8 +12,12 @@
 # rule: distributions' default "\S Kernel \r" lines are not warnings). Each enabled service needs its
 # rule: own banner: Telnet /etc/issue.net with a warning; FTP vsftpd ftpd_banner/banner_file or proftpd
 # rule: ServerIdent text or DisplayConnect; SMTP sendmail SmtpGreetingMessage, postfix smtpd_banner
-# rule: or exim smtp_banner changed from the default. DNS has no logon and is not judged. Any missing
-# rule: banner is VULNERABLE.
+# rule: or exim smtp_banner changed from the default. SSH (ssh/sshd service or socket enabled): the
+# rule: effective global Banner (sshd -T on a live host, else the first value read through sshd_config
+# rule: and its Include drop-ins; OpenSSH's default is none) must name a file holding a warning.
+# rule: DNS (named enabled): options must set "version" (any text, or none), as the guide's example
+# rule: does with a warning text; without it named tells its own version to anyone who asks for
+# rule: version.bind. Any missing banner is VULNERABLE.
 
 _u62_warns() {
     awk '{ l = tolower($0) }
@@ -39,6 +43,31 @@ check_U_62() {
             cce_evidence "telnet: /etc/issue.net has a warning"
         else
             _bad="$_bad; Telnet enabled without a warning in /etc/issue.net"
+        fi
+    fi
+    if cce_service_enabled -p sshd ssh.service sshd.service ssh.socket sshd.socket sysv:ssh sysv:sshd; then
+        _b=$(cce_sshd_value Banner)
+        _w=$(cce_sshd_where Banner)
+        case $_b in
+            '' | [Nn][Oo][Nn][Ee]) _bad="$_bad; SSH enabled without a Banner (${_b:-none} from $_w)" ;;
+            *)
+                if cce_read "$_b" 2>/dev/null | _u62_warns; then
+                    cce_evidence "ssh: Banner $_b (from $_w) has a warning"
+                else
+                    _bad="$_bad; SSH Banner $_b (from $_w) holds no warning or cannot be read"
+                fi ;;
+        esac
+    fi
+    if cce_dns_enabled; then
+        if _c=$(cce_named_conf) && _r=$(cce_named_records "$_c"); then
+            _g=$(printf '%s\n' "$_r" | awk -F '\t' '$1 == "options" && $2 == "version" { print $3 " [" $4 "]"; exit }')
+            if [ -n "$_g" ]; then
+                cce_evidence "named options version $_g"
+            else
+                _bad="$_bad; named enabled without options version (version.bind tells BIND's own version)"
+            fi
+        else
+            _bad="$_bad; named enabled but named.conf cannot be read"
         fi
     fi
     if cce_ftp_servers; then
@@ -89,6 +118,6 @@ check_U_62() {
     if [ -n "$_bad" ]; then
         cce_vulnerable "${_bad#; }"
     else
-        cce_good "warning banner set on the server${CCE_FTP_SERVERS:+, FTP ($CCE_FTP_SERVERS)}${CCE_MTA:+, SMTP ($CCE_MTA)} (DNS has no logon banner)"
+        cce_good "warning banner set on the server and every enabled service (Telnet, SSH, FTP, SMTP; DNS version hidden)"
     fi
 }

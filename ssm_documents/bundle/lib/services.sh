@@ -34,6 +34,19 @@
 #   CCE_PKG_NAME, CCE_PKG_VERSION (empty when only a file was found) and CCE_PKG_HOW (dpkg, rpm,
 #   file or none).
 #
+# cce_pkg_version NAME...
+#   The installed version of the first package NAME found as cce_pkg_installed finds it (dpkg
+#   status; the sqlite rpm database through "rpm --root" where an rpm binary exists; a Berkeley DB
+#   rpm database is never opened). Prints the upstream version (epoch and packaging revision
+#   dropped: 1:8.9p1-3ubuntu0.10 -> 8.9p1, 9.16.23-24.el9 -> 9.16.23) and returns 0; returns 1 and
+#   prints nothing when no NAME is installed or no package database is readable (CCE_PKG_HOW says
+#   which: dpkg/rpm = not installed per that database, none/file = no readable database). Also sets
+#   CCE_PKG_UPSTREAM to the printed version, so that a caller that needs CCE_PKG_NAME/_HOW runs it
+#   in its own shell (cce_pkg_version NAME > /dev/null) rather than in $(...).
+#
+# cce_version_at_least VERSION MIN
+#   0 when VERSION's leading numeric parts (8.9p1 -> 8.9) are MIN or later (MIN as 9.20 or 7.0).
+#
 # cce_process_running PROC...
 #   Live roots only: 0 when a process whose comm is any PROC runs, 1 when none does, 2 offline.
 
@@ -41,6 +54,7 @@ CCE_SVC_WHY=''
 CCE_PKG_NAME=''
 CCE_PKG_VERSION=''
 CCE_PKG_HOW=''
+CCE_PKG_UPSTREAM=''
 
 _cce_unit_dirs='/etc/systemd/system /run/systemd/system /usr/local/lib/systemd/system /usr/lib/systemd/system /lib/systemd/system'
 
@@ -460,6 +474,29 @@ cce_pkg_installed() {
     done
     [ -n "$_pk_bins" ] && CCE_PKG_HOW='file'
     return 1
+}
+
+cce_pkg_version() {
+    CCE_PKG_UPSTREAM=''
+    cce_pkg_installed "$@" || return 1
+    [ -n "$CCE_PKG_VERSION" ] || return 1
+    CCE_PKG_UPSTREAM=${CCE_PKG_VERSION#*:}
+    CCE_PKG_UPSTREAM=${CCE_PKG_UPSTREAM%-*}
+    printf '%s\n' "$CCE_PKG_UPSTREAM"
+}
+
+cce_version_at_least() {
+    awk -v v="$1" -v m="$2" 'BEGIN {
+        sub(/^[0-9]+:/, "", v)
+        if (match(v, /^[0-9]+(\.[0-9]+)*/)) v = substr(v, 1, RLENGTH); else exit 1
+        n = split(v, a, "."); k = split(m, b, ".")
+        for (i = 1; i <= (n > k ? n : k); i++) {
+            x = (i <= n) ? a[i] + 0 : 0; y = (i <= k) ? b[i] + 0 : 0
+            if (x > y) exit 0
+            if (x < y) exit 1
+        }
+        exit 0
+    }'
 }
 
 # cce_svc_first_file RELPATH...: prints the first that is a regular file or a symlink (root-relative;

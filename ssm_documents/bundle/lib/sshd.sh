@@ -4,13 +4,17 @@
 #   cce_sshd_present          true when the root has an OpenSSH server (sshd_config, the sshd binary,
 #                             its systemd unit or init script)
 #   cce_sshd_lines            the flattened configuration, one line per directive:
-#                             SOURCE<TAB>SCOPE<TAB>keyword<TAB>value  (SOURCE path:line, SCOPE global|match,
+#                             SOURCE<TAB>SCOPE<TAB>keyword<TAB>value  (SOURCE path:line, SCOPE "global" or
+#                             "Match CRITERIA" as the Match line wrote them, e.g. "Match Address 10.0.0.0/8";
 #                             keyword lowercased); Include drop-ins expanded in place (globs sorted,
 #                             relative patterns under /etc/ssh), depth <= 16
 #   cce_sshd_value KEYWORD    the effective global value: on a live host `sshd -T` when it works, else
 #                             the first global occurrence (sshd uses the first value it reads), else
 #                             the OpenSSH default; prints nothing and returns 1 when unknown
 #   cce_sshd_where KEYWORD    where that value comes from: "sshd -T", "path:line", or "OpenSSH default"
+#   cce_sshd_match_values KEYWORD
+#                             every value KEYWORD takes inside a Match block (sshd -T shows none of them):
+#                             "SOURCE<TAB>Match CRITERIA<TAB>value" lines; nothing when none
 #   cce_sshd_t_value KEYWORD  reads `sshd -T` output on stdin ("keyword value" lines, keywords
 #                             lowercase) and prints KEYWORD's value as sshd printed it (the first
 #                             line of a repeated keyword such as port; older OpenSSH prints
@@ -65,7 +69,7 @@ cce__sshd_file() {
             match)
                 case $val in
                     [Aa][Ll][Ll]) scope=global ;;
-                    *) scope=match ;;
+                    *) scope="Match $(printf '%s' "$val" | tr '\t' ' ')" ;;
                 esac
                 ;;
             *)
@@ -183,4 +187,10 @@ cce_sshd_where() {
     else
         echo "OpenSSH default"
     fi
+}
+
+cce_sshd_match_values() {
+    local kw
+    kw=$(printf '%s' "$1" | tr '[:upper:]' '[:lower:]')
+    cce_sshd_lines | awk -F '\t' -v k="$kw" '$2 != "global" && $3 == k { print $1 "\t" $2 "\t" $4 }'
 }

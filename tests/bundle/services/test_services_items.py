@@ -271,6 +271,33 @@ def test_named_conf_transfer_and_update_lists(
     assert verdict.status == update, verdict.reason
 
 
+@pytest.mark.parametrize(
+    ("version", "expected", "said"),
+    [
+        (
+            "1:9.20.11-4",
+            "GOOD",
+            "absent allow-transfer means none: BIND 9.20.11 (bind9 1:9.20.11-4 per dpkg)",
+        ),
+        ("1:9.18.28-1~deb12u2", "VULNERABLE", "absent allow-transfer means any: BIND 9.18.28"),
+        (None, "VULNERABLE", "BIND version unknown (no package database readable here)"),
+    ],
+)
+def test_named_absent_allow_transfer_takes_the_installed_bind_default(
+    root: Root, version: str | None, expected: str, said: str
+) -> None:
+    # BIND 9.20 refuses zone transfers unless allow-transfer is set; before it, the default is any
+    root.unit("named.service")
+    root.file("/etc/named.conf", 'options { directory "/var/named"; };\n' + NAMED_ZONE.format(extra=""))
+    if version is not None:
+        root.file(
+            "/var/lib/dpkg/status", f"Package: bind9\nStatus: install ok installed\nVersion: {version}\n"
+        )
+    verdict = check(root, "U-50")
+    assert verdict.status == expected, verdict.reason
+    assert said in verdict.evidence
+
+
 def test_postfix_main_cf_continuation_lines_and_last_definition(root: Root) -> None:
     root.unit("postfix.service")
     root.file(
