@@ -19,7 +19,10 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from cce_scan.cli import main
+from scanner.findings import Identity, ResultKey, ocsf_jsonl, to_ocsf
+from scanner.findings.analysis import analyze_result
 from scanner.findings.ocsf import UNVERIFIED_LABEL
+from scanner.results import read_result_file
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "ssm_documents" / "bundle" / "script.sh"
@@ -239,3 +242,26 @@ def test_instance_names_one_tar_only(
     args = ["analyze", str(hand_run), str(copy), "--out", str(tmp_path / "out"), "--instance", INSTANCE]
     assert main(args) != 0
     assert "give exactly one TAR" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("identity", [Identity.OPERATOR, Identity.HOSTNAME])
+def test_the_fast_ocsf_lines_equal_the_reference_mapping_for_unverified_hosts(
+    hand_run: Path, identity: Identity
+) -> None:
+    result = read_result_file(hand_run)
+    name = INSTANCE if identity is Identity.OPERATOR else result.hostname
+    assert name is not None
+    host = analyze_result(result, ResultKey("adhoc", ACCOUNT, name), identified_by=identity)
+    lines = [json.loads(line) for line in ocsf_jsonl(host.findings).splitlines()]
+    assert lines == [to_ocsf(finding) for finding in host.findings]
+
+
+def test_the_official_schema_check_finds_what_it_should(hand_run: Path) -> None:
+    host = analyze_result(read_result_file(hand_run), ResultKey("adhoc", ACCOUNT, INSTANCE))
+    event = to_ocsf(host.findings[0])
+    event["resources"][0]["verified"] = False  # not an attribute of resource_details
+    event["device"]["hostname"] = 7
+    assert official_problems(event) == [
+        "compliance_finding.device.hostname: not hostname_t",
+        "compliance_finding.resources.verified: not an attribute",
+    ]
