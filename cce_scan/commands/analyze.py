@@ -6,9 +6,9 @@ and every host's summary) and, with ``--asff``, ``asff/<account>/<region>/batch-
 account and region each, ≤ 100 findings and ≤ 5 MiB, for ``aws securityhub batch-import-findings``
 with that account's credentials in that region, or sent directly with ``--import-securityhub``:
 the default credentials import their own account's batches, each in its region, and the other
-accounts' batches are reported as not imported). Each
-rejected tar prints ``REJECTED <file>: <reason>`` on standard error while the others are still
-processed; the exit code is then 1 (also when Security Hub refuses findings).
+accounts' batches are reported as not imported). Each rejected tar prints ``REJECTED <file>:
+<reason>`` on standard error while the others are still processed; the exit code is then 1 (also
+when Security Hub refuses or does not take findings).
 
 Which host a tar is: a path ``…/<scan>/<account>/<instance>.tar`` (the bucket layout, as ``aws s3
 sync`` leaves it) names all three, and the tar must then name the same instance; otherwise the

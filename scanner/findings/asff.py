@@ -151,28 +151,27 @@ class Batcher:
         if not 1 <= size <= MAX_BATCH:
             raise ValueError(f"batch size must be between 1 and {MAX_BATCH}, got {size}")
         self._size, self._max_bytes = size, max_bytes
-        self._pending: dict[Destination, tuple[list[dict[str, Any]], list[int]]] = {}
+        self._pending: dict[Destination, list[dict[str, Any]]] = {}
+        self._bytes: dict[Destination, int] = {}
 
     def add(self, finding: dict[str, Any]) -> list[tuple[Destination, list[dict[str, Any]]]]:
-        bytes_ = wire_size(finding)
-        if bytes_ > MAX_FINDING_BYTES:
-            raise ValueError(f"finding {finding.get('Id')!r} takes {bytes_} bytes, over {MAX_FINDING_BYTES}")
+        size = wire_size(finding)
+        if size > MAX_FINDING_BYTES:
+            raise ValueError(f"finding {finding.get('Id')!r} takes {size} bytes, over {MAX_FINDING_BYTES}")
         where = destination(finding)
         full: list[tuple[Destination, list[dict[str, Any]]]] = []
-        batch, total = self._pending.setdefault(where, ([], [0]))
-        if batch and total[0] + bytes_ > self._max_bytes:
-            full.append((where, batch))
-            batch, total = self._pending[where] = ([], [0])
+        if where in self._pending and self._bytes[where] + size > self._max_bytes:
+            full.append((where, self._pending.pop(where)))
+        batch = self._pending.setdefault(where, [])
         batch.append(finding)
-        total[0] += bytes_
+        self._bytes[where] = (self._bytes[where] if len(batch) > 1 else 0) + size
         if len(batch) == self._size:
-            full.append((where, batch))
-            del self._pending[where]
+            full.append((where, self._pending.pop(where)))
         return full
 
     def close(self) -> list[tuple[Destination, list[dict[str, Any]]]]:
-        rest = [(where, batch) for where, (batch, _) in self._pending.items() if batch]
-        self._pending = {}
+        rest = list(self._pending.items())
+        self._pending, self._bytes = {}, {}
         return rest
 
 
