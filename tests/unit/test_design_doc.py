@@ -38,6 +38,7 @@ OUTSIDE_DATA = {
 # Files that read reference data from beside the checkout on purpose, and why.
 READS_REFERENCE_DATA = {
     "tests/bot/test_manifest.py": "validates bot/manifest.yaml against Slack's published manifest schema",
+    "tests/findings/test_offline_results.py": "checks offline findings against the official compiled OCSF schema",
 }
 
 
