@@ -158,8 +158,11 @@ def run_step(
     }
     stdout_path, stderr_path = step_dir / "stdout", step_dir / "stderr"
     with stdout_path.open("wb") as out, stderr_path.open("wb") as err, _FORK_LOCK:
+        # A crashing step is killed by SIGSEGV as it starts, from inside: a signal sent from here
+        # after the start could come after a short step had already finished.
+        argv = ["sh", "-c", "kill -s SEGV $$"] if host.crash_step == step.name else ["sh", "-c", str(script)]
         process = subprocess.Popen(
-            ["sh", "-c", str(script)],
+            argv,
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -167,8 +170,6 @@ def run_step(
             stderr=err,
             start_new_session=True,
         )
-    if host.crash_step == step.name:
-        _kill_group(process.pid, signal.SIGSEGV)
     deadline = clock.now() + timeout_seconds
     stopped: str | None = None
     try:
