@@ -38,9 +38,9 @@ metrics = emf_metrics()
 
 @cache
 def _settings() -> BotSettings:
-    from bot.settings import BotSettings
+    from bot.settings import load_bot_settings
 
-    return BotSettings()  # read from the environment
+    return load_bot_settings()  # read from the environment
 
 
 @cache

@@ -315,11 +315,11 @@ class Notifier:
 @cache
 def _notifier() -> Notifier:
     from bot.app import count_slack_errors, slack_client
-    from bot.settings import BotSettings, load_slack_secrets
+    from bot.settings import load_bot_settings, load_slack_secrets
     from scanner.engine import ScanEngine
     from scanner.runtime import Runtime
 
-    settings = BotSettings()  # read from the environment
+    settings = load_bot_settings()  # read from the environment
     runtime = Runtime.from_env(metrics=metrics)
     secrets = load_slack_secrets(settings, runtime.client("secretsmanager"))
     dynamodb, ttl_days = runtime.client("dynamodb"), runtime.store.ttl_days

@@ -13,7 +13,7 @@ from bot.errors import SettingsError
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
-__all__ = ["BotSettings", "SlackSecrets", "load_slack_secrets"]
+__all__ = ["BotSettings", "SlackSecrets", "load_bot_settings", "load_slack_secrets", "problems"]
 
 SLACK_API_URL = "https://slack.com/api/"
 
@@ -31,6 +31,24 @@ class BotSettings(BaseSettings):
     slack_bot_user_id: str | None = None
     slack_team_id: str | None = None
     slack_api_url: str = SLACK_API_URL
+
+
+def problems(error: ValidationError) -> str:
+    """What is wrong, by key and kind only (``signing_secret: missing``): pydantic's own message
+    repeats the input (``input_value``), which here holds the secrets themselves."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in item['loc']) or '(top level)'}: {item['type']}"
+        for item in error.errors()
+    )
+
+
+def load_bot_settings() -> BotSettings:
+    """The bot's settings from the environment; an error names the variables, never their values
+    (the environment may hold SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN)."""
+    try:
+        return BotSettings()
+    except ValidationError as exc:
+        raise SettingsError(f"the bot's environment is invalid: {problems(exc)}") from None
 
 
 class SlackSecrets(BaseModel):
@@ -58,12 +76,17 @@ def load_slack_secrets(settings: BotSettings, client: SecretsManagerClient | Non
 
         client = boto3.client("secretsmanager")
     text = client.get_secret_value(SecretId=settings.slack_secret_arn)["SecretString"]
+    # Neither error is chained (``from None``): a JSONDecodeError keeps the text (``doc``) and a
+    # ValidationError's message repeats the input; the Lambda runtime would log either in clear.
+    expected = "JSON with signing_secret and bot_token (and optionally bot_user_id, team_id)"
     try:
-        secrets = SlackSecrets.model_validate(json.loads(text))
-    except (json.JSONDecodeError, ValidationError) as exc:
-        raise SettingsError(
-            "the Slack secret must be JSON with signing_secret and bot_token (and optionally bot_user_id, team_id)"
-        ) from exc
+        raw = json.loads(text)
+    except ValueError:
+        raise SettingsError(f"the Slack secret is not JSON; it must be {expected}") from None
+    try:
+        secrets = SlackSecrets.model_validate(raw)
+    except ValidationError as exc:
+        raise SettingsError(f"the Slack secret must be {expected}: {problems(exc)}") from None
     return secrets.model_copy(
         update={
             "bot_user_id": secrets.bot_user_id or settings.slack_bot_user_id,
