@@ -178,7 +178,7 @@ def plan_synthetic_invocation(
 
     Steps are matched by name (``download``, ``run``, ``upload``), else by position (first,
     second, last). After a failed step later steps fail too, or are skipped where the document's
-    ``inputs.onFailure`` says so.
+    ``inputs.onFailure`` says so; a last ``finallyStep`` that is none of those three runs and succeeds.
     """
     behaviour = host.behaviour
     download = _role(document, "download", 0)
@@ -193,6 +193,12 @@ def plan_synthetic_invocation(
     for index, step in enumerate(document.steps):
         plugin = PluginRecord(name=step.name, start=at)
         plugins.append(plugin)
+        if step.finally_step and index not in (download, run, upload):
+            # the agent runs a finallyStep whatever came before; a synthetic host's clean-up succeeds
+            at += STEP_SECONDS
+            plugin.status, plugin.details, plugin.response_code = "Success", "Success", 0
+            plugin.end = at
+            continue
         if stop:
             plugin.status, plugin.details, plugin.response_code = "Success", "Skipped", 0
             plugin.stdout = "Step execution skipped due to onFailure: exit"

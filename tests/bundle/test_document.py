@@ -121,7 +121,14 @@ def rendered() -> dict[str, Any]:
 
 def test_document_template_is_valid_command_document_2_2(rendered: dict[str, Any]) -> None:
     jsonschema.validate(rendered, SCHEMA)
-    assert [s["name"] for s in rendered["mainSteps"]] == ["download", "run", "upload"]
+    assert [s["name"] for s in rendered["mainSteps"]] == ["download", "run", "upload", "cleanup"]
+    # only the last step may be a finallyStep: the clean-up runs whatever came before
+    assert [s["inputs"].get("finallyStep", False) for s in rendered["mainSteps"]] == [
+        False,
+        False,
+        False,
+        True,
+    ]
 
 
 def test_document_every_parameter_used_is_declared_and_every_declared_one_used(
@@ -166,7 +173,7 @@ def test_document_allowed_patterns_are_anchored(rendered: dict[str, Any]) -> Non
         assert spec["allowedPattern"].endswith("$"), name
 
 
-@pytest.mark.parametrize("step", ["download", "run", "upload"])
+@pytest.mark.parametrize("step", ["download", "run", "upload", "cleanup"])
 def test_document_run_command_of_each_step_is_shellcheck_clean(
     rendered: dict[str, Any], step: str, tmp_path: Path
 ) -> None:
@@ -176,6 +183,46 @@ def test_document_run_command_of_each_step_is_shellcheck_clean(
         [str(SHELLCHECK), "-s", "sh", str(script)], capture_output=True, text=True, check=False
     )
     assert proc.returncode == 0, proc.stdout
+
+
+@pytest.mark.parametrize("directory", ["/", "/etc", "/tmp", "/var/lib/..", "/var/./lib", "/var/lib/cce/"])
+def test_document_refuses_a_working_directory_the_cleanup_could_not_remove_safely(
+    rendered: dict[str, Any], directory: str
+) -> None:
+    # at least two levels below /, no . or .. component: the clean-up removes only that directory
+    assert refused(rendered, "workingDirectory", directory)
+
+
+def test_cleanup_removes_only_a_working_directory_the_download_step_marked(
+    rendered: dict[str, Any], tmp_path: Path
+) -> None:
+    values = good_values()
+    # GIVEN a directory that is not empty and not made by cce-scan: download refuses it, cleanup keeps it
+    foreign = tmp_path / "foreign" / "work"
+    foreign.mkdir(parents=True)
+    (foreign / "keep").write_text("someone's file")
+    values["workingDirectory"] = str(foreign)
+    assert (
+        run_like_agent(step_script(rendered, "download", values), tmp_path, tmp_path / "bin").returncode == 1
+    )
+    assert (
+        run_like_agent(step_script(rendered, "cleanup", values), tmp_path, tmp_path / "bin").returncode == 0
+    )
+    assert (foreign / "keep").exists()
+    # GIVEN a directory the download step marked: cleanup removes it whole, and a second time is a no-op
+    own = tmp_path / "own" / "work"
+    own.mkdir(parents=True)
+    (own / ".cce-scan-workdir").write_text("")
+    (own / "h.tar").write_text("x")
+    values["workingDirectory"] = str(own)
+    assert (
+        run_like_agent(step_script(rendered, "cleanup", values), tmp_path, tmp_path / "bin").returncode == 0
+    )
+    assert not own.exists()
+    assert (tmp_path / "own").is_dir()
+    assert (
+        run_like_agent(step_script(rendered, "cleanup", values), tmp_path, tmp_path / "bin").returncode == 0
+    )
 
 
 @pytest.mark.parametrize("endpoint", [None, LOCAL_PREFIX])

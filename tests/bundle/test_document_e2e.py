@@ -13,6 +13,7 @@ import pytest
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
+from localworld.faults import Faults
 from localworld.fleet import FleetSpec, HostSpec
 from localworld.world import World
 from scanner.config import load_config
@@ -106,9 +107,12 @@ def test_document_and_bundle_run_end_to_end_and_refuse_injection(tmp_path: Path)
             ("download", "Success"),
             ("run", "Success"),
             ("upload", "Success"),
+            ("cleanup", "Success"),
         ], plugins
         tar_path = tmp_path / "result.tar"
         tar_path.write_bytes(s3.get_object(Bucket=bucket, Key=result_key)["Body"].read())
+        # the host is left clean: nothing of the working directory remains
+        assert not Path(parameters["workingDirectory"][0]).exists()
 
     run = BundleRun(0, "", "", 0.0, tar_path)
     read_result_tar(tar_path, run)
@@ -160,6 +164,80 @@ def test_a_tampered_bundle_is_never_extracted_or_run(tmp_path: Path) -> None:
         plugins = _wait(ssm, command_id, time.monotonic() + 120)
         assert plugins[0]["Name"] == "download"
         assert plugins[0]["Status"] == "Failed"
-        # onFailure: exit: the later steps are skipped (SSM reports Skipped as a form of success)
-        assert [p["StatusDetails"] for p in plugins[1:]] == ["Skipped", "Skipped"], plugins
-        assert not (Path(workdir) / ".cce-bundle" / "b" / "script.sh").exists()
+        # onFailure: exit: the later steps are skipped (SSM reports Skipped as a form of success),
+        # but the finallyStep still runs and removes the working directory
+        assert [p["StatusDetails"] for p in plugins[1:]] == ["Skipped", "Skipped", "Success"], plugins
+        assert not Path(workdir).exists()
+
+
+CRASHING = "i-0a000000000000002"
+
+
+def test_the_working_directory_is_removed_after_a_failed_run_or_upload_step(tmp_path: Path) -> None:
+    config = load_config(REPO / "cce_scan" / "examples" / "cce-scan.yaml")
+    account = config.accounts[0]
+    fleet = FleetSpec(
+        hosts=tuple(
+            HostSpec(
+                instance_id=instance,
+                account_id=account.id,
+                region=account.regions[0],
+                root="al2023-weak",
+                private_ip=ip,
+            )
+            for instance, ip in ((INSTANCE, "10.0.0.10"), (CRASHING, "10.0.0.11"))
+        )
+    )
+    faults = Faults()
+    faults.set_host(CRASHING, crash_run_step=True)
+    built = build_bundle(tmp_path / "bundle")
+    with World.start(config, fleet, faults=faults, base_dir=tmp_path / "world") as world:
+        bucket = world.config.results_bucket
+        document = render_document(bucket, world.region, f"{world.endpoint_url}/{bucket}/")
+        deployment = world.deploy(built.path.read_bytes(), built.sha256, document)
+        s3 = _s3(world.central_session(), world.endpoint_url)
+        ssm = world.session_for(account.id).client("ssm", endpoint_url=world.endpoint_url)
+        script_url = s3.generate_presigned_url(
+            "get_object", Params={"Bucket": bucket, "Key": deployment.bundle_key}, ExpiresIn=900
+        )
+
+        def send(instance: str, upload_url: str) -> tuple[str, str]:
+            workdir = world.config.scan.working_directory.format(scan_id=SCAN, instance_id=instance)
+            command_id = ssm.send_command(
+                DocumentName=deployment.document_arn,
+                InstanceIds=[instance],
+                Parameters={
+                    "scriptUrl": [script_url],
+                    "uploadUrl": [upload_url],
+                    "workingDirectory": [workdir],
+                    "bundleSha256": [built.sha256],
+                },
+            )["Command"]["CommandId"]
+            return str(command_id), workdir
+
+        def put_url(instance: str) -> str:
+            key = f"results/{SCAN}/{account.id}/{instance}.tar"
+            return str(
+                s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=900)
+            )
+
+        # a run step killed by a signal: upload skipped, cleanup runs
+        crashed, crashed_dir = send(CRASHING, put_url(CRASHING))
+        # an upload refused by S3 (a signature that does not match): cleanup still runs
+        forged = put_url(INSTANCE).replace("X-Amz-Signature=", "X-Amz-Signature=0")
+        refused, refused_dir = send(INSTANCE, forged)
+        deadline = time.monotonic() + 240
+        crashed_steps = {p["Name"]: p for p in _wait(ssm, crashed, deadline)}
+        refused_steps = {p["Name"]: p for p in _wait(ssm, refused, deadline)}
+        assert [crashed_steps[name]["StatusDetails"] for name in ("run", "upload", "cleanup")] == [
+            "Failed",
+            "Skipped",
+            "Success",
+        ], crashed_steps
+        assert [refused_steps[name]["StatusDetails"] for name in ("run", "upload", "cleanup")] == [
+            "Success",
+            "Failed",
+            "Success",
+        ], refused_steps
+        assert not Path(crashed_dir).exists()
+        assert not Path(refused_dir).exists()
