@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.deps import BotDeps
-from bot.i18n import t
+from bot.i18n import Locale, t
 from bot.render.text import escape
 from bot.render.thread import approval_blocks, parent_blocks, parent_text
 from bot.starting import AwsFailure, start_with_retries
@@ -39,17 +39,19 @@ def open_scan_request(
     requester: str,
     kind: str,
     names: tuple[str, ...],
-    channel: str,
+    invoked_in: str,
     idempotency_key: str,
 ) -> str | None:
     """Resolve, record (idempotent on ``idempotency_key``; AWAITING_APPROVAL when the targets need
-    approval), post the parent, then ask approval or start.
+    approval), post the parent in the report channel (``slack.report_channel``; without one, the
+    channel ``invoked_in``), tell the requester the thread's link, then ask approval or start.
 
     Safe to run twice for the same request (a Lambda retry of the lazy listener): the scan is
     recorded once, the parent and the approval message are posted once, the jobs are queued once.
     Returns the scan ID, or None when the request was refused (the requester is told why).
     """
     locale = deps.locale
+    channel = deps.config.slack.report_channel_for(invoked_in)
     try:
         record = deps.scans.create(kind, names, requester, channel, idempotency_key)
     except TargetError as exc:
@@ -76,12 +78,13 @@ def open_scan_request(
             deps.scans.cancel(record.scan_id, by=requester)
             error = str(exc.response.get("error") or exc.response.status_code)
             key = "cannot_post" if error in CHANNEL_REFUSALS else "slack_failed"
-            say_private(t(key, locale, error=escape(error), scan=record.scan_id))
+            say_private(t(key, locale, error=escape(error), scan=record.scan_id, channel=channel))
             return None
         thread_ts = str(posted["ts"])
         if not deps.scans.attach_thread(record.scan_id, channel, thread_ts):
             client.chat_delete(channel=channel, ts=thread_ts)  # another delivery posted the parent first
             return record.scan_id
+        say_private(_thread_link(client, record.scan_id, channel, thread_ts, locale))
     if approval is not None:
         if approval.message_ts is None:
             estimate = deps.scans.estimate_hosts(targets)
@@ -104,6 +107,17 @@ def open_scan_request(
         return record.scan_id
     refresh_parent(deps, client, record.scan_id)
     return record.scan_id
+
+
+def _thread_link(client: WebClient, scan_id: str, channel: str, thread_ts: str, locale: Locale) -> str:
+    """What tells the requester where the report goes: the thread's permalink, or (when Slack does
+    not give one) the report channel."""
+    try:
+        permalink = str(client.chat_getPermalink(channel=channel, message_ts=thread_ts)["permalink"])
+    except (SlackApiError, KeyError) as exc:
+        logger.warning("no permalink for the thread of scan %s: %s", scan_id, type(exc).__name__)
+        return t("report_thread_no_link", locale, scan=scan_id, channel=channel)
+    return t("report_thread", locale, scan=scan_id, link=f"<{permalink}|{scan_id}>")
 
 
 def refresh_parent(deps: BotDeps, client: WebClient, scan_id: str) -> None:

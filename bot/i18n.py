@@ -171,8 +171,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": ":warning: The request could not be handled ({error}). Try again in a moment.",
     },
     "cannot_post": {
-        "ko": ":warning: 이 채널에 글을 쓸 수 없습니다 ({error}). 봇을 채널에 초대한 뒤 다시 요청하세요.",
-        "en": ":warning: Cannot post in this channel ({error}). Invite the bot to the channel and ask again.",
+        "ko": ":warning: <#{channel}> 채널에 글을 쓸 수 없습니다 ({error}). 봇을 채널에 초대한 뒤 다시 요청하세요.",
+        "en": ":warning: Cannot post in <#{channel}> ({error}). Invite the bot to the channel and ask again.",
     },
     "scan_not_found": {"ko": "점검 `{scan}`을(를) 찾을 수 없습니다.", "en": "No scan `{scan}`."},
     "status_title": {"ko": "최근 CCE 점검", "en": "Recent CCE scans"},
@@ -266,6 +266,19 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": "Checking that you may ask, then going ahead: {targets}",
     },
     "accepted": {"ko": "요청을 접수했습니다: {targets}", "en": "Request received: {targets}"},
+    # where the command may be used and where the report goes (slack.allowed_channels, report_channel)
+    "channel_not_allowed": {
+        "ko": ":no_entry: 이 채널에서는 `/cce-scan`을 쓸 수 없습니다. 허용된 채널에서 요청하세요: {channels}",
+        "en": ":no_entry: `/cce-scan` cannot be used in this channel. Ask in one of: {channels}",
+    },
+    "report_thread": {
+        "ko": "점검 {scan}의 보고서는 이 스레드에 올라갑니다: {link}",
+        "en": "The report of scan {scan} goes to this thread: {link}",
+    },
+    "report_thread_no_link": {
+        "ko": "점검 {scan}의 보고서는 <#{channel}> 채널의 스레드에 올라갑니다.",
+        "en": "The report of scan {scan} goes to a thread in <#{channel}>.",
+    },
 }
 
 

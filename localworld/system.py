@@ -143,7 +143,9 @@ class LocalSystem:
             )
             world.calls.open(base / "aws-calls.jsonl")
             world.deploy_host_part()
-            channels = {world.config.slack.channel} if world.config.slack.channel else None
+            # The channels the workspace has: the report channel and those /cce-scan may be used in.
+            known = {world.config.slack.report_channel, *world.config.slack.allowed_channels} - {None}
+            channels = {str(c) for c in known} or None
             slack = stack.enter_context(SlackApiServer(channels=channels, usergroups=usergroups))
             signing_secret = secrets.token_hex(16)
             setup = world.session_for(world.config.central.account_id)

@@ -207,11 +207,35 @@ class DocumentSettings(_Strict):
 
 
 class SlackSettings(_Strict):
-    """Who may ask for scans and who may approve them (member or user-group IDs)."""
+    """Who may ask for scans and who may approve them (member or user-group IDs), where the reports
+    go, and where ``/cce-scan`` may be used.
+
+    ``report_channel``: the one channel that gets every scan's thread (parent, approval request,
+    progress, files, failures), whatever channel the command came from. Without it a scan's thread
+    goes to the channel it was asked in (the old behaviour: anyone who can use the command in a
+    public or shared channel can post hosts' evidence there).
+    ``allowed_channels``: the channels where the command (and the modal it opens) may be used;
+    empty: any channel the bot is in. A request from elsewhere is refused ephemerally.
+    ``channel``, the older name of ``report_channel``, is still read (not both).
+    """
 
     requesters: tuple[str, ...] = Field(min_length=1)
     approvers: tuple[str, ...] = Field(min_length=1)
-    channel: str | None = Field(default=None, description="Default channel for reports.")
+    report_channel: str | None = Field(default=None, description="The channel every report goes to.")
+    allowed_channels: tuple[str, ...] = Field(
+        default=(), description="Where /cce-scan may be used (empty: anywhere)."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_channel_name(cls, data: object) -> object:
+        if isinstance(data, dict) and "channel" in data:
+            data_channel = data["channel"]
+            if data.get("report_channel") is not None:
+                raise ValueError("give slack.report_channel only (slack.channel is its older name)")
+            data = {k: v for k, v in data.items() if k not in ("channel", "report_channel")}
+            data["report_channel"] = data_channel
+        return data
 
     @field_validator("requesters", "approvers")
     @classmethod
@@ -223,12 +247,33 @@ class SlackSettings(_Strict):
             )
         return value
 
-    @field_validator("channel")
+    @field_validator("report_channel")
     @classmethod
     def _channel(cls, value: str | None) -> str | None:
         if value is not None and not SLACK_CHANNEL.match(value):
             raise ValueError(f"{value!r} is not a Slack channel ID (C…/G…)")
         return value
+
+    @field_validator("allowed_channels")
+    @classmethod
+    def _channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        bad = [item for item in value if not SLACK_CHANNEL.match(item)]
+        if bad:
+            raise ValueError(f"{', '.join(map(repr, bad))} is not a Slack channel ID (C…/G…)")
+        return value
+
+    @property
+    def channel(self) -> str | None:
+        """The report channel (its older name)."""
+        return self.report_channel
+
+    def allows_channel(self, channel: str) -> bool:
+        """Whether ``/cce-scan`` may be used in ``channel``."""
+        return not self.allowed_channels or channel in self.allowed_channels
+
+    def report_channel_for(self, invoked_in: str) -> str:
+        """Where the thread of a scan asked for in ``invoked_in`` goes."""
+        return self.report_channel or invoked_in
 
 
 class CentralAccount(_Strict):

@@ -27,7 +27,7 @@ from bot.render.status import status_blocks
 from bot.render.text import code_inner, plain
 from scanner.errors import ScanNotFoundError, ScanStateError
 
-__all__ = ["COMMAND", "register"]
+__all__ = ["COMMAND", "channel_refusal", "register"]
 
 COMMAND = "/cce-scan"
 logger = logging.getLogger("cce_scan.bot")
@@ -38,12 +38,26 @@ def _unknown_account_ids(deps: BotDeps, names: tuple[str, ...]) -> list[str]:
     return [n for n in names if n.isdigit() and len(n) == 12 and deps.config.account_by_id(n) is None]
 
 
+def channel_refusal(deps: BotDeps, user: str, channel: str, what: str) -> str | None:
+    """The refusal for a request from a channel outside ``slack.allowed_channels`` (logged with the
+    user and channel IDs), or None when the channel is allowed."""
+    if deps.config.slack.allows_channel(channel):
+        return None
+    logger.warning("refused %s from %s in channel %s: not an allowed channel", what, user, channel)
+    allowed = ", ".join(f"<#{c}>" for c in deps.config.slack.allowed_channels)
+    return t("channel_not_allowed", deps.locale, channels=allowed)
+
+
 def register(app: App, deps: BotDeps) -> None:
     locale = deps.locale
 
     def ack_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         parsed = parse_command(command.get("text", ""))
         user = command["user_id"]
+        refusal = channel_refusal(deps, user, str(command.get("channel_id", "")), COMMAND)
+        if refusal is not None:
+            ack(text=refusal, response_type="ephemeral")
+            return
         if isinstance(parsed, Help):
             ack(blocks=help_blocks(locale), text=t("help_title", locale), response_type="ephemeral")
             return
@@ -96,6 +110,8 @@ def register(app: App, deps: BotDeps) -> None:
         user = body["user_id"]
         if not isinstance(parsed, (ScanRequest, Status, Cancel)):
             return
+        if not deps.config.slack.allows_channel(str(body.get("channel_id", ""))):
+            return  # refused (and logged) in the ack
         if not deps.authorizer.check(user, "requester", client):
             logger.warning("refused /cce-scan from %s: not a requester (user groups checked)", user)
             respond(text=t("not_allowed_requester", locale), response_type="ephemeral")
@@ -108,7 +124,7 @@ def register(app: App, deps: BotDeps) -> None:
                 requester=user,
                 kind=parsed.kind,
                 names=parsed.names,
-                channel=body["channel_id"],
+                invoked_in=body["channel_id"],
                 idempotency_key=f"trigger:{body['trigger_id']}",
             )
         elif isinstance(parsed, Status):

@@ -12,6 +12,7 @@ from bot.authz import Verdict
 from bot.deps import BotDeps
 from bot.flows import open_scan_request
 from bot.i18n import t
+from bot.listeners.commands import channel_refusal
 from bot.render.modal import ACCOUNTS_BLOCK, MODAL_CALLBACK_ID, ModalChoice, read_submission
 
 __all__ = ["register"]
@@ -31,6 +32,12 @@ def register(app: App, deps: BotDeps) -> None:
         if isinstance(choice, dict):
             ack(response_action="errors", errors=choice)
             return
+        # The modal opens only from an allowed channel; checked again (the allowed channels may
+        # have changed while it was open).
+        refusal = channel_refusal(deps, body["user"]["id"], choice.channel_id, "modal submission")
+        if refusal is not None:
+            ack(response_action="errors", errors={ACCOUNTS_BLOCK: refusal})
+            return
         ack()
 
     def run_submission(body: dict[str, Any], client: WebClient) -> None:
@@ -38,6 +45,8 @@ def register(app: App, deps: BotDeps) -> None:
         choice = read_submission(body["view"], locale)
         if not isinstance(choice, ModalChoice) or not choice.channel_id:
             return
+        if not deps.config.slack.allows_channel(choice.channel_id):
+            return  # refused (and logged) in the ack
         channel = choice.channel_id
 
         def tell(text: str) -> None:
@@ -55,7 +64,7 @@ def register(app: App, deps: BotDeps) -> None:
             requester=user,
             kind=kind,
             names=names,
-            channel=channel,
+            invoked_in=channel,
             idempotency_key=f"view:{body['view']['id']}",
         )
 

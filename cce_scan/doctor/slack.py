@@ -85,7 +85,9 @@ def check_scopes(slack: WebClient, wanted: Iterable[str]) -> Check:
 def check_channel(slack: WebClient, channel: str | None) -> Check:
     name = f"the bot is a member of the report channel {channel or ''}".rstrip()
     if channel is None:
-        return Check.skipped(name, "no slack.channel in the configuration (reports go where scans are asked)")
+        return Check.skipped(
+            name, "no slack.report_channel in the configuration (reports go where scans are asked)"
+        )
     invite = f"invite the bot in {channel}: /invite @cce-scan"
     try:
         answer = slack.conversations_info(channel=channel)

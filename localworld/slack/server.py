@@ -9,6 +9,7 @@ and rate tiers (HTTP 429 with ``Retry-After``), checks bot tokens, lets ``views.
 ``bot/manifest.yaml``, or the ``scopes`` given. ``conversations.info`` tells whether the bot is a
 member of a channel (``bot_channels``; by default every channel) to a token with ``channels:read``,
 and answers ``missing_scope`` to one without, as Slack does for a public channel.
+``chat.getPermalink`` links a message the bot can see (``message_not_found`` otherwise).
 """
 
 from __future__ import annotations
@@ -422,6 +423,21 @@ class SlackApiServer:
         with self._lock:
             self.messages.remove(message)
         return {"channel": channel, "ts": message.ts}
+
+    def _m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Slack's answer: ``{"ok": true, "channel", "permalink"}``; ``channel_not_found`` for a
+        channel it does not know, ``message_not_found`` for a ``message_ts`` not in it (ephemeral
+        messages have no permalink). No scope needed. A reply's link names its thread, as Slack's does."""
+        channel = self._channel(args)
+        ts = str(args.get("message_ts") or "")
+        try:
+            message = self.find(channel, ts)
+        except KeyError as exc:
+            raise _ApiError("message_not_found") from exc
+        link = f"https://local.slack.invalid/archives/{channel}/p{ts.replace('.', '')}"
+        if message.thread_ts and message.thread_ts != message.ts:
+            link += f"?thread_ts={message.thread_ts}&cid={channel}"
+        return {"channel": channel, "permalink": link}
 
     def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(args)

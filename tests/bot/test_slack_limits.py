@@ -269,7 +269,7 @@ def test_the_slash_command_answers_an_unknown_account_with_500_configured_names(
         command={
             "text": "account 999999999999",
             "user_id": "U01REQUESTER",
-            "channel_id": "C1",
+            "channel_id": "C01CCESCAN",
             "trigger_id": "1",
         },
         client=None,

@@ -13,6 +13,8 @@ from tests.e2e.system_support import (
     APPROVER,
     CHANNEL,
     GROUP_MEMBER,
+    OTHER_ALLOWED_CHANNEL,
+    PUBLIC_CHANNEL,
     REQUESTER,
     STRANGER,
     button_message,
@@ -66,6 +68,89 @@ def test_unknown_requester_is_refused_politely_after_the_user_group_lookup(syste
     system.settle()
     assert len(system.slack.messages) == before
     assert system.slack.calls_to("usergroups.users.list")
+
+
+def test_a_command_from_a_channel_not_allowed_is_refused_ephemerally_and_nothing_is_posted(
+    system: LocalSystem,
+) -> None:
+    before, responses = len(system.slack.messages), len(system.slack.responses)
+    answer = system.driver.command(REQUESTER, "account prod", channel=PUBLIC_CHANNEL)
+    assert answer.status == 200
+    assert answer.json()["response_type"] == "ephemeral"
+    assert "이 채널에서는 `/cce-scan`을 쓸 수 없습니다" in answer.json()["text"]
+    assert f"<#{CHANNEL}>" in answer.json()["text"]
+    system.settle()
+    assert len(system.slack.messages) == before
+    assert not [c for c in system.slack.calls if PUBLIC_CHANNEL in json.dumps(c.args)]
+    assert len(system.slack.responses) == responses
+
+
+def _links(system: LocalSystem) -> list[dict[str, object]]:
+    return [r for r in system.slack.responses if "보고서는 이 스레드에" in str(r.get("text", ""))]
+
+
+def test_a_command_from_another_allowed_channel_posts_the_thread_in_the_report_channel_and_links_it(
+    system: LocalSystem,
+) -> None:
+    answer = system.driver.command(REQUESTER, "account prod", channel=OTHER_ALLOWED_CHANNEL)
+    assert answer.status == 200
+    assert "요청을 접수했습니다" in answer.json()["text"]
+    link = wait_for(lambda: _links(system), what="the link to the report thread")[-1]
+    assert link["response_type"] == "ephemeral"
+    scan_id = str(link["text"]).split("|")[1].split(">")[0]
+    parent = next(p for p in parents(system) if scan_id in json.dumps(p.blocks, ensure_ascii=False))
+    assert parent.channel == CHANNEL
+    assert f"/archives/{CHANNEL}/p{parent.ts.replace('.', '')}" in str(link["text"])
+    permalink = system.slack.calls_to("chat.getPermalink")[-1]
+    assert permalink.ok
+    assert permalink.args["message_ts"] == parent.ts
+    assert wait_for(lambda: button_message(system, parent), what="approval message").channel == CHANNEL
+    system.settle()
+    assert not [m for m in system.slack.messages if m.channel == OTHER_ALLOWED_CHANNEL and not m.ephemeral_to]
+
+
+PROD = {
+    "targets_accounts": {
+        "accounts": {"type": "multi_static_select", "selected_options": [{"value": "account:prod-web"}]}
+    }
+}
+
+
+def test_the_modal_does_not_open_in_a_channel_not_allowed_nor_submit_for_one(system: LocalSystem) -> None:
+    opened = len(system.slack.calls_to("views.open"))
+    answer = system.driver.command(REQUESTER, "", channel=PUBLIC_CHANNEL)
+    assert "이 채널에서는 `/cce-scan`을 쓸 수 없습니다" in answer.json()["text"]
+    assert len(system.slack.calls_to("views.open")) == opened
+    # A modal opened in an allowed channel whose metadata names another one is refused in the ack.
+    system.driver.command(REQUESTER, "", channel=OTHER_ALLOWED_CHANNEL)
+    view = system.slack.opened_views()[-1]
+    forged = {**view, "private_metadata": json.dumps({"channel_id": PUBLIC_CHANNEL})}
+    before = len(system.slack.messages)
+    refused = system.driver.submit(REQUESTER, forged, PROD)
+    assert refused.json()["response_action"] == "errors"
+    assert "쓸 수 없습니다" in refused.json()["errors"]["targets_accounts"]
+    system.settle()
+    assert len(system.slack.messages) == before
+
+
+def test_the_modal_from_another_allowed_channel_posts_the_thread_in_the_report_channel_and_links_it(
+    system: LocalSystem,
+) -> None:
+    system.driver.command(REQUESTER, "", channel=OTHER_ALLOWED_CHANNEL)
+    view = system.slack.opened_views()[-1]
+    assert system.driver.submit(REQUESTER, view, PROD).status == 200
+    link = wait_for(
+        lambda: [
+            m
+            for m in system.slack.ephemeral_to(REQUESTER)
+            if m.channel == OTHER_ALLOWED_CHANNEL and "보고서는 이 스레드에" in m.text
+        ],
+        what="the link to the report thread",
+    )[-1]
+    scan_id = link.text.split("|")[1].split(">")[0]
+    parent = next(p for p in parents(system) if scan_id in json.dumps(p.blocks, ensure_ascii=False))
+    assert parent.channel == CHANNEL
+    assert f"/archives/{CHANNEL}/p{parent.ts.replace('.', '')}" in link.text
 
 
 def test_bare_command_opens_the_modal_within_the_ack(system: LocalSystem) -> None:
@@ -127,10 +212,12 @@ def test_a_request_that_fails_in_aws_is_told_to_the_requester_not_dropped(system
 def test_account_in_a_group_that_needs_approval_posts_the_parent_and_asks_for_approval(
     system: LocalSystem,
 ) -> None:
+    before = len(parents(system))
     answer = system.driver.command(GROUP_MEMBER, "account prod")
     assert answer.status == 200
     parent = wait_for(
-        lambda: next((p for p in parents(system) if "prod" in json.dumps(p.blocks)), None), what="parent"
+        lambda: next((p for p in parents(system)[before:] if "prod" in json.dumps(p.blocks)), None),
+        what="parent",
     )
     request = wait_for(lambda: button_message(system, parent), what="approval message")
     assert "<@U07GROUPMEMBER>" in json.dumps(request.blocks)

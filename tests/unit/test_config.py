@@ -136,3 +136,31 @@ def test_config_source_defaults_to_a_file_path() -> None:
     from scanner.config import load_config_source
 
     assert load_config_source(str(EXAMPLE)).central.account_id == "111111111111"
+
+
+def test_reports_go_to_the_report_channel_whatever_channel_the_command_came_from() -> None:
+    slack = load_config(EXAMPLE).slack
+    assert slack.report_channel == "C01CCESCAN"
+    assert slack.report_channel_for("C09PUBLIC") == "C01CCESCAN"
+    assert slack.allows_channel("C04SECOPS")
+    assert not slack.allows_channel("C09PUBLIC")
+
+
+def test_without_allowed_channels_the_command_may_be_used_anywhere() -> None:
+    raw = _example()
+    del raw["slack"]["allowed_channels"]
+    assert parse_config(yaml.safe_dump(raw, allow_unicode=True)).slack.allows_channel("C09PUBLIC")
+
+
+def test_the_older_name_slack_channel_is_read_as_the_report_channel_but_not_with_it() -> None:
+    raw = _example()
+    raw["slack"]["channel"] = raw["slack"].pop("report_channel")
+    assert parse_config(yaml.safe_dump(raw, allow_unicode=True)).slack.report_channel == "C01CCESCAN"
+    raw["slack"]["report_channel"] = "C02OTHER"
+    assert "give slack.report_channel only" in _error_for(raw)
+
+
+def test_allowed_channels_must_be_channel_ids() -> None:
+    raw = _example()
+    raw["slack"]["allowed_channels"] = ["#general"]
+    assert "'#general' is not a Slack channel ID" in _error_for(raw)

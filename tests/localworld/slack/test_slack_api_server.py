@@ -258,3 +258,23 @@ def test_conversations_info_tells_whether_the_bot_is_a_member() -> None:
         with pytest.raises(SlackApiError) as info:
             client.conversations_info(channel="C03")
     assert info.value.response["error"] == "channel_not_found"
+
+
+def test_chat_get_permalink_answers_like_slack_and_names_a_replys_thread(
+    slack: SlackApiServer, client: WebClient
+) -> None:
+    parent = client.chat_postMessage(channel="C01CCESCAN", text="parent")
+    reply = client.chat_postMessage(channel="C01CCESCAN", text="reply", thread_ts=parent["ts"])
+    link = client.chat_getPermalink(channel="C01CCESCAN", message_ts=parent["ts"])
+    assert set(link.data) == {"ok", "channel", "permalink"}
+    assert link["channel"] == "C01CCESCAN"
+    assert link["permalink"].endswith(f"/archives/C01CCESCAN/p{parent['ts'].replace('.', '')}")
+    in_thread = client.chat_getPermalink(channel="C01CCESCAN", message_ts=reply["ts"])["permalink"]
+    assert in_thread.endswith(f"?thread_ts={parent['ts']}&cid=C01CCESCAN")
+    for channel, ts, error in (
+        ("C09UNKNOWN", parent["ts"], "channel_not_found"),
+        ("C01CCESCAN", "1.000001", "message_not_found"),
+    ):
+        with pytest.raises(SlackApiError) as info:
+            client.chat_getPermalink(channel=channel, message_ts=ts)
+        assert info.value.response["error"] == error
