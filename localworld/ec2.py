@@ -89,6 +89,8 @@ class Ec2Inventory:
     def __init__(self, fleet: FleetSpec) -> None:
         self._by_place: dict[tuple[str, str], tuple[HostSpec, ...]] = {}
         for host in sorted(fleet.hosts, key=lambda h: h.instance_id):
+            if host.resource_type == "ManagedInstance":
+                continue  # a hybrid node is no EC2 instance: only SSM knows it
             key = (host.account_id, host.region)
             self._by_place[key] = (*self._by_place.get(key, ()), host)
 

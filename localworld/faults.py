@@ -28,7 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = ["AccountFaults", "FaultDecision", "Faults", "HostFaults", "OneShot"]
 
 Clock = Callable[[], float]
-FaultKind = Literal["throttle", "http_500", "reset"]
+# access_denied: the service's own AccessDenied answer (SSM's 400 JSON ``AccessDeniedException``), as
+# when the member role lost a permission (localworld/iam/denied.py lists each service's shape).
+FaultKind = Literal["throttle", "http_500", "reset", "access_denied"]
 
 
 class AccountFaults(BaseModel):

@@ -30,6 +30,8 @@ __all__ = [
 ]
 
 INSTANCE_ID = re.compile(r"^i-[0-9a-f]{17}$")
+# A hybrid node's ID (an SSM activation's managed instance, ResourceType ManagedInstance).
+MANAGED_INSTANCE_ID = re.compile(r"^mi-[0-9a-f]{17}$")
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 ROOT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -68,7 +70,7 @@ class SyntheticBehaviour(_Model):
 
 
 class HostSpec(_Model):
-    """One managed EC2 instance."""
+    """One managed EC2 instance, or a hybrid node (``mi-`` ID, ``resource_type: ManagedInstance``)."""
 
     instance_id: str
     account_id: str
@@ -89,8 +91,10 @@ class HostSpec(_Model):
     @field_validator("instance_id")
     @classmethod
     def _instance_id(cls, value: str) -> str:
-        if not INSTANCE_ID.match(value):
-            raise ValueError(f"{value!r} is not an EC2 instance ID ('i-' and 17 lowercase hex digits)")
+        if not INSTANCE_ID.match(value) and not MANAGED_INSTANCE_ID.match(value):
+            raise ValueError(
+                f"{value!r} is not an EC2 instance ID ('i-' and 17 lowercase hex digits) nor a hybrid node's ('mi-')"
+            )
         return value
 
     @field_validator("account_id", mode="before")
@@ -112,6 +116,12 @@ class HostSpec(_Model):
         if value is not None and not ROOT_NAME.match(value):
             raise ValueError(f"{value!r} is not a fixture root name")
         return value
+
+    @model_validator(mode="after")
+    def _hybrid(self) -> HostSpec:
+        if self.instance_id.startswith("mi-") != (self.resource_type == "ManagedInstance"):
+            raise ValueError("a hybrid node has an 'mi-' ID and resource_type ManagedInstance, and only it")
+        return self
 
     @model_validator(mode="after")
     def _one_kind(self) -> HostSpec:

@@ -147,6 +147,26 @@ def _throttle_response(info: RequestInfo) -> tuple[str, list[tuple[str, str]], b
     return "400 Bad Request", [("Content-Type", "text/xml")], sts_error_body("Throttling", "Rate exceeded")
 
 
+def _access_denied_response(info: RequestInfo) -> tuple[str, list[tuple[str, str]], bytes]:
+    """A one-shot ``access_denied`` fault: the service's AccessDenied, worded as IAM words it."""
+    action = f"{info.service}:{info.action}"
+    message = (
+        f"User: arn:aws:sts::{info.account_id}:assumed-role/cce-scan-member/fault is not authorized to "
+        f"perform: {action} because no identity-based policy allows the {action} action"
+    )
+    if info.protocol == "json":
+        body = json.dumps({"__type": "AccessDeniedException", "Message": message}).encode()
+        return "400 Bad Request", [("Content-Type", _JSON_TYPE)], body
+    if info.protocol == "rest-xml":
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
+            f"<Message>Access Denied</Message><RequestId>{uuid.uuid4().hex[:16].upper()}</RequestId>"
+            "<HostId>localworld</HostId></Error>"
+        ).encode()
+        return "403 Forbidden", [("Content-Type", "application/xml")], body
+    return "403 Forbidden", [("Content-Type", "text/xml")], sts_error_body("AccessDenied", message)
+
+
 def _internal_error_response(info: RequestInfo) -> tuple[str, list[tuple[str, str]], bytes]:
     if info.protocol == "json":
         body = json.dumps(
@@ -303,6 +323,8 @@ class GateMiddleware:
                 return _respond(start_response, *_internal_error_response(info))
             if decision.kind == "throttle":
                 return _respond(start_response, *_throttle_response(info))
+            if decision.kind == "access_denied":
+                return _respond(start_response, *_access_denied_response(info))
         query_string = environ.get("QUERY_STRING", "")
         if query_string and is_presigned(query_string):
             return self._presigned(info, environ, start_response, query_string)

@@ -3,8 +3,12 @@
 ``DescribeInstanceInformation`` (paginated, 50 a page) lists every managed node of the account,
 unfiltered: hosts that are offline or not Linux must be reported (``SKIPPED_OFFLINE`` /
 ``SKIPPED_PLATFORM``), so the listing is needed whole, and the hosts to send to are the ones it
-shows with ``PingStatus`` Online and ``PlatformType`` Linux. (Asking again with those two filters
+shows with ``PingStatus`` Online and ``PlatformType`` Linux, except hybrid nodes. (Asking again with those two filters
 would return a subset of the same pages.)
+
+Hybrid nodes (an SSM activation's ``mi-`` managed instances, ``ResourceType`` ManagedInstance) are
+skipped as ``SKIPPED_PLATFORM`` with their own reason: they are no EC2 instance, so the report could
+name no real resource for them (an ``arn:aws:ec2:…:instance/mi-…`` does not exist).
 
 EC2 adds the Name tags. A whole account asks ``ec2:DescribeTags`` for the instances' Name tags
 alone: ``DescribeInstances`` would answer with every instance's whole description, which the
@@ -30,7 +34,7 @@ if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_ssm import SSMClient
 
-__all__ = ["Discovery", "classify", "discover", "ec2_inventory", "managed_instances", "name_tags"]
+__all__ = ["Discovery", "classify", "discover", "ec2_inventory", "is_hybrid", "managed_instances", "name_tags"]
 
 PAGE = 50
 TAG_PAGE = 1000
@@ -103,6 +107,11 @@ def name_tags(ec2: EC2Client) -> dict[str, dict[str, str]]:
     return names
 
 
+def is_hybrid(info: dict[str, Any]) -> bool:
+    """Whether SSM lists a hybrid node (activation) rather than an EC2 instance."""
+    return info.get("ResourceType") == "ManagedInstance" or str(info.get("InstanceId", "")).startswith("mi-")
+
+
 def _host(info: dict[str, Any], ec2: dict[str, str] | None) -> Host:
     return Host(
         instance_id=info["InstanceId"],
@@ -133,7 +142,12 @@ def classify(
             continue
         info = known[instance_id]
         host = _host(info, ec2.get(instance_id))
-        if instance_id in reachable:
+        if is_hybrid(info):
+            reason = "hybrid managed node (SSM activation), not an EC2 instance: not scanned"
+            skipped.append(
+                (host, HostResult(outcome=HostOutcome.SKIPPED_PLATFORM, detail=OutcomeDetail(reason=reason)))
+            )
+        elif instance_id in reachable:
             targets.append(host)
         elif info.get("PingStatus") != "Online":
             reason = f"SSM agent ping status is {info.get('PingStatus', 'unknown')}"

@@ -158,18 +158,30 @@ def sender_threads(rate: float) -> int:
     return max(3, min(12, math.ceil(rate / 5) + 2))
 
 
-def find_sent_command(ssm: SSMClient, instance_id: str, comment: str) -> str | None:
-    """The command this scan already sent to ``instance_id`` (matched by ``Comment``), if any.
+def _same_document(reported: str | None, document_arn: str) -> bool:
+    """Whether ListCommands' ``DocumentName`` is the scan's document: SSM reports the reference the
+    command was sent with (the ARN, for a shared document; localworld/ssm/emulator.py keeps it so),
+    and the bare name is accepted too (the document's owner account lists it so)."""
+    return reported is not None and reported in (document_arn, document_arn.rsplit("/", 1)[-1])
+
+
+def find_sent_command(ssm: SSMClient, instance_id: str, comment: str, document_arn: str) -> str | None:
+    """The command this scan already sent to ``instance_id`` (matched by ``Comment`` and the scan's
+    document, ``document_arn``), if any.
 
     Used when a dispatch was interrupted between SendCommand and recording its command ID, so a
-    re-delivered job adopts the command instead of sending a second one.
+    re-delivered job adopts the command instead of sending a second one. A command with the same
+    comment but another document is not ours to adopt. A failed ListCommands raises (``ClientError``,
+    ``BotoCoreError``): answering "none sent" would send a duplicate command; the dispatch fails
+    instead, gives up its lease, and its job is delivered again.
     """
-    try:
-        paginator = ssm.get_paginator("list_commands")
-        for page in paginator.paginate(InstanceId=instance_id, PaginationConfig={"PageSize": 50}):
-            for command in page.get("Commands", []):
-                if command.get("Comment") == comment and command.get("CommandId"):
-                    return command["CommandId"]
-    except (ClientError, BotoCoreError):
-        return None
+    paginator = ssm.get_paginator("list_commands")
+    for page in paginator.paginate(InstanceId=instance_id, PaginationConfig={"PageSize": 50}):
+        for command in page.get("Commands", []):
+            if (
+                command.get("Comment") == comment
+                and command.get("CommandId")
+                and _same_document(command.get("DocumentName"), document_arn)
+            ):
+                return command["CommandId"]
     return None

@@ -62,7 +62,7 @@ from scanner.state import (
     HostPhase,
     ReportClaim,
 )
-from scanner.tracking import Pending, cancel, deadline_seconds, poll
+from scanner.tracking import Pending, TrackingDeniedError, cancel, deadline_seconds, poll
 
 __all__ = ["JobHandlers"]
 
@@ -85,6 +85,16 @@ REPORT_POLL_SECONDS = 5.0
 # then scan.finished goes out saying why there is no report.
 PUBLISH_RETRY_SECONDS = 30.0
 PUBLISH_GIVE_UP_SECONDS = 600.0
+
+
+def _tracking_denied(hosts: list[HostItem], reason: str) -> list[tuple[HostItem, HostResult]]:
+    """Each of ``hosts`` given ``DISPATCH_REJECTED`` at once: its command may have run, but the scan
+    may not read (or enter) the account to learn how. Not ``ACCOUNT_UNREACHABLE``, which stands for
+    a whole account whose hosts are unknown and counts once."""
+    return [
+        (h, HostResult(outcome=HostOutcome.DISPATCH_REJECTED, detail=OutcomeDetail(reason=reason)))
+        for h in hosts
+    ]
 
 
 @dataclass
@@ -338,7 +348,12 @@ class JobHandlers:
         bundle_sha256 = scan.bundle_sha256
         if adopt:
             # The previous holder died: commands it sent but did not record are adopted, not resent.
-            adopted = [(h.instance_id, find_sent_command(clients.ssm, h.instance_id, comment)) for h in todo]
+            # A failed lookup raises: the dispatch gives up its lease and is delivered again.
+            document_arn = config.document_arn(self.rt.partition)
+            adopted = [
+                (h.instance_id, find_sent_command(clients.ssm, h.instance_id, comment, document_arn))
+                for h in todo
+            ]
             store.mark_sent_many(
                 sid, aid, region, [(i, c, self.rt.now() + deadline_after) for i, c in adopted if c]
             )
@@ -452,12 +467,11 @@ class JobHandlers:
         try:
             clients = self._account_clients(scan, account.account_id, account.region)
         except AccountUnreachableError as exc:
-            reason = f"no final status before the deadline; the account could not be entered: {exc.reason}"
-            late = [h for h in open_hosts if h.deadline is not None and now >= h.deadline]
-            return [
-                (h, HostResult(outcome=HostOutcome.TIMED_OUT, detail=OutcomeDetail(reason=reason)))
-                for h in late
-            ]
+            # The account let us in to send, and no longer does: waiting for the deadline would only
+            # hide why (docs/design.md, "Host outcomes").
+            return _tracking_denied(
+                open_hosts, f"the account could not be entered again to track: {exc.reason}"
+            )
         if scan.status == ScanStatus.CANCELLING:
             for host in open_hosts:
                 if host.command_id:
@@ -474,7 +488,12 @@ class JobHandlers:
             if h.phase == HostPhase.SENT and h.command_id
         ]
         since = (scan.started_at or scan.created_at) - SWEEP_MARGIN
-        finished, _ = poll(clients.ssm, pending, now=self.rt.now, since=since)
+        try:
+            finished, _ = poll(clients.ssm, pending, now=self.rt.now, since=since)
+        except TrackingDeniedError as exc:
+            for sent in pending:
+                cancel(clients.ssm, sent.command_id)  # best effort: the role may not cancel either
+            return _tracking_denied(open_hosts, f"tracking was denied: {exc}")
         return [(by_id[p.instance_id], r) for p, r in finished]
 
     # -- finalize ------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ Each host has its own command (its upload URL is its own). A round asks
 sweeps the account's completed invocations since the scan started (paginated, 50 a page) when many
 are. Right after SendCommand the list may be
 empty for a while (the API is eventually consistent): such a host simply stays pending until its
-deadline. A host past its deadline is cancelled and reported ``TIMED_OUT``.
+deadline. A host past its deadline is cancelled and reported ``TIMED_OUT``. A refusal (:data:`DENIED_CODES`: the member role
+may no longer read the commands) is no passing failure: :func:`poll` raises
+:class:`TrackingDeniedError`, and the hosts get their outcome at once rather than at their deadline.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ if TYPE_CHECKING:
     from mypy_boto3_ssm import SSMClient
 
 __all__ = [
+    "DENIED_CODES",
     "STEP_OUTCOMES",
     "Pending",
+    "TrackingDeniedError",
     "cancel",
     "deadline_seconds",
     "invocation_outcome",
@@ -45,6 +49,25 @@ EXCERPT_CHARS = 300
 DEADLINE_GRACE_SECONDS = 60
 # Above this many pending hosts, one sweep of the account beats a call per command.
 SWEEP_THRESHOLD = 10
+
+
+# Error codes that say the caller may not track, not that the call may succeed later.
+DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnrecognizedClientException"})
+
+
+class TrackingDeniedError(Exception):
+    """SSM refused a tracking call: the commands' results cannot be read with these credentials."""
+
+    def __init__(self, operation: str, code: str, message: str) -> None:
+        super().__init__(f"{code} on {operation}: {message}".strip())
+        self.operation = operation
+        self.code = code
+
+
+def _denied(exc: ClientError, operation: str) -> TrackingDeniedError | None:
+    error = exc.response.get("Error", {})
+    code = str(error.get("Code", ""))
+    return TrackingDeniedError(operation, code, str(error.get("Message", ""))) if code in DENIED_CODES else None
 
 
 def deadline_seconds(delivery_timeout: int, execution_timeout: int) -> int:
@@ -154,13 +177,19 @@ def poll(
     With many hosts pending and ``since`` given, one paginated sweep of the account's completed
     invocations (``InvokedAfter`` = ``since``) replaces a call per command. A host past its
     deadline is cancelled and reported ``TIMED_OUT``. A call that fails (throttled, the
-    consistency window's ``InvalidCommandId``) leaves the host for the next round.
+    consistency window's ``InvalidCommandId``) leaves the host for the next round; a call refused
+    (:data:`DENIED_CODES`) raises :class:`TrackingDeniedError`.
     """
     swept: dict[tuple[str, str], dict[str, Any]] | None = None
     if since is not None and len(pending) > SWEEP_THRESHOLD:
         try:
             swept = _sweep(ssm, since)
-        except (ClientError, BotoCoreError):
+        except ClientError as exc:
+            denied = _denied(exc, "ListCommandInvocations")
+            if denied is not None:
+                raise denied from exc
+            return [], list(pending)
+        except BotoCoreError:
             return [], list(pending)
     finished: list[tuple[Pending, HostResult]] = []
     still: list[Pending] = []
@@ -171,7 +200,12 @@ def poll(
         else:
             try:
                 listed = _invocations(ssm, host.command_id)
-            except (ClientError, BotoCoreError):
+            except ClientError as exc:
+                denied = _denied(exc, "ListCommandInvocations")
+                if denied is not None:
+                    raise denied from exc
+                listed = []
+            except BotoCoreError:
                 listed = []
             invocation = next((i for i in listed if i.get("InstanceId") == host.instance_id), None)
         result = invocation_outcome(invocation) if invocation else None
