@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from scanner.outcomes import HostOutcome
-from scanner.tracking import deadline_seconds, invocation_outcome, stderr_excerpt
+from scanner.tracking import (
+    Pending,
+    TrackingDeniedError,
+    deadline_seconds,
+    invocation_outcome,
+    poll,
+    stderr_excerpt,
+)
 
 
 def _plugin(
@@ -112,3 +122,30 @@ def test_stderr_excerpt_without_the_agent_marker_is_the_tail_of_the_output() -> 
 
 def test_deadline_covers_delivery_and_every_step() -> None:
     assert deadline_seconds(600, 1200) == 600 + 1200 + 60
+
+
+def _stubbed_ssm() -> tuple[Any, Stubber]:
+    ssm: Any = boto3.client(
+        "ssm", region_name="ap-northeast-2", aws_access_key_id="k", aws_secret_access_key="s"
+    )
+    return ssm, Stubber(ssm)
+
+
+@pytest.mark.parametrize("hosts", [1, 11], ids=["per command", "sweep"])
+@pytest.mark.parametrize("code", ["AccessDeniedException", "AccessDenied", "UnrecognizedClientException"])
+def test_a_refused_tracking_call_raises_instead_of_waiting_for_the_deadline(hosts: int, code: str) -> None:
+    ssm, stub = _stubbed_ssm()
+    stub.add_client_error(
+        "list_command_invocations", service_error_code=code, service_message="not authorized"
+    )
+    pending = [Pending(f"i-0{n:016x}", f"{n:08x}-0000-4000-8000-000000000000", 2e9) for n in range(hosts)]
+    with stub, pytest.raises(TrackingDeniedError, match=f"{code} on ListCommandInvocations: not authorized"):
+        poll(ssm, pending, now=lambda: 1e9, since=datetime.now(UTC))
+
+
+def test_a_throttled_tracking_call_leaves_the_host_for_the_next_round() -> None:
+    ssm, stub = _stubbed_ssm()
+    stub.add_client_error("list_command_invocations", service_error_code="ThrottlingException")
+    pending = [Pending("i-00000000000000000", "00000000-0000-4000-8000-000000000000", 2e9)]
+    with stub:
+        assert poll(ssm, pending, now=lambda: 1e9) == ([], pending)
