@@ -334,9 +334,10 @@ def _analyzer(d: Deployment, facts: Facts) -> list[Need]:
             r,
         ),
         _need(
-            ["s3:GetObject"],
+            ["s3:GetObject", "s3:GetObjectVersion"],
             [d.objects_arn("results/*")],
-            "scanner/entries/analyzer.py reads each result tar (HeadObject, ranged GetObject)",
+            "scanner/entries/analyzer.py reads each result tar: HeadObject of the key's latest version, "
+            "HeadObject and ranged GetObject of the version the S3 event names",
             r,
         ),
         _need(

@@ -106,11 +106,15 @@ class Presigner:
     def result_put(
         self, scan_id: str, account_id: str, instance_id: str, *, now: datetime | None = None
     ) -> str:
+        """The host's result PUT URL. It signs ``If-None-Match: *`` (S3 conditional write): the key
+        can be written once, so neither a second run of the command nor anyone else holding the URL
+        can replace a result, and a request without the header fails the signature check."""
         return self._s3.generate_presigned_url(
             "put_object",
             Params={
                 "Bucket": self._config.results_bucket,
                 "Key": result_key(scan_id, account_id, instance_id),
+                "IfNoneMatch": "*",
             },
             ExpiresIn=self.lifetime(now),
         )

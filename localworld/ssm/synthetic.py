@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 from localworld.fleet import SyntheticBehaviour
 from localworld.ssm.agent import aggregate
@@ -56,6 +57,7 @@ Putter = Callable[[str, bytes], int]
 
 def http_put(url: str, body: bytes, retries: int = 3) -> int:
     """PUT ``body`` to ``url`` (no proxy) as ``curl -fsS --retry 3`` would; return the last status.
+    A URL that signs ``If-None-Match`` gets the header, as the document's upload sends it.
 
     Like curl's ``--retry``, a transient answer (no connection, 408, 429, 500, 502, 503, 504) is
     tried again, up to ``retries`` more times, with a short growing pause.
@@ -63,6 +65,9 @@ def http_put(url: str, body: bytes, retries: int = 3) -> int:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     # An explicit type: urllib's default (form-urlencoded) makes the server parse the body as a form.
     headers = {"Content-Type": "application/octet-stream"}
+    if "if-none-match" in parse_qs(urlsplit(url).query).get("X-Amz-SignedHeaders", [""])[0].split(";"):
+        # a write-once result URL (scanner/presign.py): the document's upload sends the header
+        headers["If-None-Match"] = "*"
     status = 0
     for attempt in range(retries + 1):
         if attempt:

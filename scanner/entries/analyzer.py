@@ -9,7 +9,10 @@ message's with ``SQSRecord.decoded_nested_s3_event``); S3's ``s3:TestEvent`` and
 name no object, and keys arrive form-encoded (``unquote_plus``: the data class keeps them as sent).
 For each object:
 
-1. read it with a size cap (``HeadObject`` first, then a bounded ranged ``GetObject``);
+1. read the version the event names (``object.versionId``: the results bucket is versioned) with a
+   size cap (``HeadObject`` first, then a bounded ranged ``GetObject``); a key whose latest version
+   is another one was written more than once (results are write-once: the presigned PUT signs
+   ``If-None-Match: *``), and is refused (RESULT_INVALID) without reading it;
 2. judge it (:mod:`scanner.results`): the instance in the key is the one the tar must name;
 3. SUCCEEDED → write ``findings/<scan>/<account>/<instance>.ocsf.jsonl`` (OCSF 1.5.0), ``….csv``
    (its CSV rows) and ``….summary.json`` (the host summary reports are built from); RESULT_INVALID
@@ -86,6 +89,7 @@ class S3ObjectRef(BaseModel):
 
     bucket: str
     key: str
+    version_id: str | None = None  # the created version, when the bucket is versioned
 
 
 def result_objects(notification: S3Event) -> list[S3ObjectRef]:
@@ -94,7 +98,11 @@ def result_objects(notification: S3Event) -> list[S3ObjectRef]:
     if not isinstance(notification.raw_event, dict) or "Records" not in notification:
         return []
     return [
-        S3ObjectRef(bucket=record.s3.bucket.name, key=unquote_plus(record.s3.get_object.key))
+        S3ObjectRef(
+            bucket=record.s3.bucket.name,
+            key=unquote_plus(record.s3.get_object.key),
+            version_id=record.s3.get_object.version_id or None,
+        )
         for record in notification.records
         if record.get("eventSource") == "aws:s3" and str(record.get("eventName")).startswith("ObjectCreated:")
     ]
@@ -123,11 +131,22 @@ class ObjectAnalyzer:
         cap = self._limits.max_tar_bytes
         try:
             head = self._s3.head_object(Bucket=ref.bucket, Key=ref.key)
+            if ref.version_id and head.get("VersionId") != ref.version_id:
+                # The key's latest version is not the one created: it was written more than once.
+                # Otherwise ``head`` describes that very version, and the GET below names it.
+                return rejected(key, "the result was written more than once; only one upload is accepted")
             if head["ContentLength"] > cap:
                 return rejected(key, f"the tar is larger than the {cap // (1024 * 1024)} MiB cap")
             if head["ContentLength"] == 0:  # a ranged GET of an empty object is an error (416)
                 return rejected(key, "the file is empty, not a tar")
-            body = self._s3.get_object(Bucket=ref.bucket, Key=ref.key, Range=f"bytes=0-{cap}")["Body"]
+            span = f"bytes=0-{cap}"
+            if ref.version_id:
+                got = self._s3.get_object(
+                    Bucket=ref.bucket, Key=ref.key, Range=span, VersionId=ref.version_id
+                )
+            else:
+                got = self._s3.get_object(Bucket=ref.bucket, Key=ref.key, Range=span)
+            body = got["Body"]
             try:
                 data = body.read(cap + 1)
             finally:

@@ -165,6 +165,8 @@ def test_document_steps_stop_on_failure_run_on_linux_and_are_time_limited(render
     assert "curl -fsS --retry 3" in download
     assert download.index("sha256sum -c") < download.index("tar --no-same-owner")
     assert "curl -fsS --retry 3" in "\n".join(rendered["mainSteps"][2]["inputs"]["runCommand"])
+    # write-once: the result URL signs If-None-Match (scanner/presign.py), the upload sends it
+    assert "-H 'If-None-Match:*'" in "\n".join(rendered["mainSteps"][2]["inputs"]["runCommand"])
 
 
 def test_document_allowed_patterns_are_anchored(rendered: dict[str, Any]) -> None:

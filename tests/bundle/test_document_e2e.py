@@ -36,6 +36,15 @@ def _s3(session: boto3.Session, endpoint: str) -> Any:
     )
 
 
+def put_once(s3: Any, bucket: str, key: str) -> str:
+    """A result PUT URL as the scanner signs it (``If-None-Match: *``: the key is written once)."""
+    return str(
+        s3.generate_presigned_url(
+            "put_object", Params={"Bucket": bucket, "Key": key, "IfNoneMatch": "*"}, ExpiresIn=900
+        )
+    )
+
+
 def _wait(ssm: Any, command_id: str, deadline: float) -> list[dict[str, Any]]:
     while time.monotonic() < deadline:
         invocations = ssm.list_command_invocations(CommandId=command_id, Details=True)["CommandInvocations"]
@@ -68,11 +77,7 @@ def test_document_and_bundle_run_end_to_end_and_refuse_injection(tmp_path: Path)
                     "get_object", Params={"Bucket": bucket, "Key": deployment.bundle_key}, ExpiresIn=900
                 )
             ],
-            "uploadUrl": [
-                s3.generate_presigned_url(
-                    "put_object", Params={"Bucket": bucket, "Key": result_key}, ExpiresIn=900
-                )
-            ],
+            "uploadUrl": [put_once(s3, bucket, result_key)],
             "workingDirectory": [
                 world.config.scan.working_directory.format(scan_id=SCAN, instance_id=INSTANCE)
             ],
@@ -113,6 +118,19 @@ def test_document_and_bundle_run_end_to_end_and_refuse_injection(tmp_path: Path)
         tar_path.write_bytes(s3.get_object(Bucket=bucket, Key=result_key)["Body"].read())
         # the host is left clean: nothing of the working directory remains
         assert not Path(parameters["workingDirectory"][0]).exists()
+
+        # The host runs again with a fresh write-once URL: S3 refuses the second write (412), the
+        # upload step fails, and the stored result is still the first one.
+        first = tar_path.read_bytes()
+        again = ssm.send_command(
+            DocumentName=deployment.document_arn,
+            InstanceIds=[INSTANCE],
+            Parameters={**parameters, "uploadUrl": [put_once(s3, bucket, result_key)]},
+        )["Command"]["CommandId"]
+        steps = {p["Name"]: p for p in _wait(ssm, again, time.monotonic() + 240)}
+        assert (steps["run"]["Status"], steps["upload"]["Status"]) == ("Success", "Failed"), steps
+        assert "412" in steps["upload"]["Output"]
+        assert s3.get_object(Bucket=bucket, Key=result_key)["Body"].read() == first
 
     run = BundleRun(0, "", "", 0.0, tar_path)
     read_result_tar(tar_path, run)
@@ -217,9 +235,7 @@ def test_the_working_directory_is_removed_after_a_failed_run_or_upload_step(tmp_
 
         def put_url(instance: str) -> str:
             key = f"results/{SCAN}/{account.id}/{instance}.tar"
-            return str(
-                s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=900)
-            )
+            return put_once(s3, bucket, key)
 
         # a run step killed by a signal: upload skipped, cleanup runs
         crashed, crashed_dir = send(CRASHING, put_url(CRASHING))

@@ -247,6 +247,41 @@ def test_a_result_for_an_instance_the_scan_does_not_have_marks_nothing(s3: Any, 
     assert _mark(store) == (None, "")
 
 
+def versioned_event(key: str, version_id: str) -> dict[str, Any]:
+    """The notification of a versioned bucket: the object names the version created."""
+    event = s3_event(key)
+    event["Records"][0]["s3"]["object"]["versionId"] = version_id
+    return event
+
+
+def test_analyzer_reads_the_version_the_event_names(s3: Any) -> None:
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    version = s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())["VersionId"]
+
+    assert result_objects(S3Event(versioned_event(KEY, version))) == [
+        S3ObjectRef(bucket=BUCKET, key=KEY, version_id=version)
+    ]
+    process_event(versioned_event(KEY, version), ObjectAnalyzer(s3))
+
+    assert len(read(s3, FINDINGS).splitlines()) == 67
+
+
+def test_analyzer_refuses_a_result_written_more_than_once(s3: Any, store: ScanStore) -> None:
+    # GIVEN a key with two versions (results are write-once: a host cannot make the second one)
+    s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    first = s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())["VersionId"]
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
+
+    # WHEN the first version's event comes: its version is no longer the key's latest
+    process_event(versioned_event(KEY, first), ObjectAnalyzer(s3, state=ScanStoreState(store)))
+
+    summary = HostSummary.model_validate_json(read(s3, SUMMARY))
+    reason = "the result was written more than once; only one upload is accepted"
+    assert (summary.outcome, summary.reason) == (HostOutcome.RESULT_INVALID, reason)
+    assert _mark(store) == (AnalysisMark.REJECTED, reason)
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=FINDINGS)
+
+
 def test_analyzer_rejects_an_oversized_object_without_downloading_it(s3: Any) -> None:
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=bytes(21 * MIB))
     process_event(s3_event(KEY), ObjectAnalyzer(s3))

@@ -440,7 +440,10 @@ def test_analyzer_reads_results_and_writes_only_findings() -> None:
     writes = {r for a, r in grants if a in ("s3:PutObject", "s3:DeleteObject")}
     assert writes == {f"{results}/findings/*"}
     assert ("s3:GetObject", f"{results}/results/*") in grants
-    assert not [r for a, r in grants if r.endswith(("/bundles/*", "/results/*")) and a != "s3:GetObject"]
+    # the version the S3 event names (results are write-once; scanner/entries/analyzer.py)
+    assert ("s3:GetObjectVersion", f"{results}/results/*") in grants
+    reads = ("s3:GetObject", "s3:GetObjectVersion")
+    assert not [r for a, r in grants if r.endswith(("/bundles/*", "/results/*")) and a not in reads]
 
 
 def test_only_the_worker_writes_reports_and_the_notifier_only_reads_them() -> None:

@@ -294,7 +294,7 @@ data "aws_iam_policy_document" "analyzer" {
   statement {
     sid       = "ReadResultTars"
     effect    = "Allow"
-    actions   = ["s3:GetObject"]
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
     resources = ["${aws_s3_bucket.results.arn}/results/*"]
   }
 
