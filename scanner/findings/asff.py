@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC
 from typing import Any, NamedTuple
 
-from scanner.findings.models import Finding, Identity
+from scanner.findings.models import Finding
 from scanner.findings.ocsf import finding_uid
 from scanner.results import Severity, Status
 
@@ -78,7 +78,7 @@ def to_asff(
     when = _timestamp(finding)
     title = f"{finding.code} {finding.title}"
     description = finding.reason.strip() or f"{finding.title_en} ({finding.status.value})"
-    if finding.identified_by is Identity.HOSTNAME:
+    if not finding.ec2_instance:  # a host name, or a hybrid node's mi- ID
         kind, resource_id = "Other", finding.instance_id
     else:
         kind = "AwsEc2Instance"

@@ -117,6 +117,12 @@ class Finding(NamedTuple):
     identified_by: Identity = Identity.VERIFIED
 
     @property
+    def ec2_instance(self) -> bool:
+        """Whether ``instance_id`` names an EC2 instance: not a host name, not a hybrid node (``mi-``,
+        an SSM activation's managed instance), for which no ``arn:aws:ec2:…:instance/…`` exists."""
+        return self.identified_by is not Identity.HOSTNAME and not self.instance_id.startswith("mi-")
+
+    @property
     def key(self) -> tuple[str, str, str]:
         """(account, instance, code): what the diff between scans matches on."""
         return (self.account_id, self.instance_id, self.code)

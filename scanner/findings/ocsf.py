@@ -90,11 +90,11 @@ def _host_parts(finding: Finding) -> dict[str, Any]:
     }
     by_name = finding.identified_by is Identity.HOSTNAME
     device: dict[str, Any] = {"type_id": 1, "type": "Server", "uid": finding.instance_id}
-    if not by_name:
+    if finding.ec2_instance:
         device["instance_uid"] = finding.instance_id
     resource: dict[str, Any] = {
         "uid": finding.instance_id,
-        "type": "Other" if by_name else "AWS::EC2::Instance",
+        "type": "AWS::EC2::Instance" if finding.ec2_instance else "Other",  # Other: a host name, or mi-
     }
     if finding.region:
         cloud["region"] = finding.region

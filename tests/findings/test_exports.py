@@ -23,6 +23,7 @@ from scanner.findings import (
     ocsf_jsonl,
     parse_result_key,
     product_arn,
+    to_asff,
     to_ocsf,
 )
 from scanner.findings.analysis import analyze_tar
@@ -206,3 +207,17 @@ def test_result_keys_parse_only_the_results_layout() -> None:
     ):
         with pytest.raises(ObjectKeyError):
             parse_result_key(bad)
+
+
+def test_a_hybrid_nodes_findings_name_no_ec2_instance() -> None:
+    """An ``mi-`` node (SSM hybrid activation) is no EC2 instance: no ``arn:aws:ec2:…:instance/mi-…``."""
+    hybrid = "mi-0123456789abcdef0"
+    findings = tuple(f._replace(instance_id=hybrid) for f in findings_of(MIXED))
+    asff = to_asff(findings[0], default_region="ap-northeast-2")
+    assert asff["Resources"][0]["Type"] == "Other"
+    assert asff["Resources"][0]["Id"] == hybrid
+    lines = [json.loads(line) for line in ocsf_jsonl(findings).splitlines()]
+    assert lines == [to_ocsf(finding) for finding in findings]
+    assert lines[0]["resources"][0]["type"] == "Other"
+    assert "instance_uid" not in lines[0]["device"]
+    assert ":instance/" not in json.dumps(asff) + json.dumps(lines)
