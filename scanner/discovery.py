@@ -34,7 +34,15 @@ if TYPE_CHECKING:
     from mypy_boto3_ec2 import EC2Client
     from mypy_boto3_ssm import SSMClient
 
-__all__ = ["Discovery", "classify", "discover", "ec2_inventory", "is_hybrid", "managed_instances", "name_tags"]
+__all__ = [
+    "Discovery",
+    "classify",
+    "discover",
+    "ec2_inventory",
+    "is_hybrid",
+    "managed_instances",
+    "name_tags",
+]
 
 PAGE = 50
 TAG_PAGE = 1000

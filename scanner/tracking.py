@@ -67,7 +67,9 @@ class TrackingDeniedError(Exception):
 def _denied(exc: ClientError, operation: str) -> TrackingDeniedError | None:
     error = exc.response.get("Error", {})
     code = str(error.get("Code", ""))
-    return TrackingDeniedError(operation, code, str(error.get("Message", ""))) if code in DENIED_CODES else None
+    return (
+        TrackingDeniedError(operation, code, str(error.get("Message", ""))) if code in DENIED_CODES else None
+    )
 
 
 def deadline_seconds(delivery_timeout: int, execution_timeout: int) -> int:
