@@ -218,6 +218,37 @@ def test_on_failure_exit_stops_later_steps_and_step_level_retries_are_ignored(
     assert (emulator.sandbox(HOST_A1) / "tries").read_text() == "try\n"
 
 
+@pytest.mark.parametrize("stop", ["exit 22", "exit 169"])
+def test_a_last_finally_step_runs_whatever_stopped_the_steps_before_it(
+    emulator: SsmEmulator, ssm_a: Any, stop: str
+) -> None:
+    content = shell_document(
+        {"name": "download", "commands": [stop], "inputs": {"onFailure": "exit"}},
+        {"name": "run", "commands": ["touch run-ran"]},
+        {"name": "cleanup", "commands": ["touch cleanup-ran"], "inputs": {"finallyStep": True}},
+    )
+    _, found = run(ssm_a, content)
+    steps = plugins(found[HOST_A1])
+    assert [steps[name]["StatusDetails"] for name in ("download", "run", "cleanup")] == [
+        "Failed",
+        "Skipped",
+        "Success",
+    ]
+    assert not (emulator.sandbox(HOST_A1) / "run-ran").exists()
+    assert (emulator.sandbox(HOST_A1) / "cleanup-ran").exists()
+    assert found[HOST_A1]["StatusDetails"] == "Failed"
+
+
+def test_a_finally_step_that_is_not_the_last_is_refused(emulator: SsmEmulator, ssm_a: Any) -> None:
+    content = shell_document(
+        {"name": "cleanup", "commands": ["true"], "inputs": {"finallyStep": True}},
+        {"name": "after", "commands": ["true"]},
+    )
+    with pytest.raises(ClientError) as refused:
+        ssm_a.create_document(Name="FinallyFirst", Content=content, DocumentType="Command")
+    assert refused.value.response["Error"]["Code"] == "InvalidDocumentContent"
+
+
 def test_a_step_over_its_timeout_has_its_process_group_killed(make_emulator: Factory, ssm_a: Any) -> None:
     emulator = make_emulator(clock=ScaledClock(20.0))
     script = "sleep 60.271 & echo $! > child.pid; sleep 60"
