@@ -9,8 +9,9 @@ Mapping (docs/design.md, "Findings"):
   NOT_APPLICABLE → 99 Other with ``compliance.status`` "Not Applicable" (neither pass nor fail);
 - the original status is kept verbatim in ``status_code``; the check's reason in ``status_detail``;
 - ``status_id`` 1 New (the finding's workflow state is the consumer's business);
-- the host is both ``device`` (type Server) and ``resources[0]`` (``AWS::EC2::Instance``), the account
-  and region are in ``cloud`` (the ``cloud`` profile);
+- the host is both ``device`` (type Server) and ``resources[0]`` (``AWS::EC2::Instance`` for an EC2
+  instance, ``Other`` for a host name or a hybrid ``mi-`` node); the account and region are in
+  ``cloud`` (the ``cloud`` profile);
 - a host not verified (a bundle run by hand: the operator named the instance, or only its host name
   is known) carries ``resources[0].labels`` ``["cce-scan:unverified"]`` and ``resources[0].data``
   ``{"cce_scan": {"identified_by": …, "verified": false}}``; a host known only by its name is the
