@@ -146,17 +146,28 @@ _S3_LAMBDA_LOCK = threading.Lock()
 def s3_invokes_lambda(invoke_async: Callable[[str, Any], None]) -> Iterator[None]:
     """S3 event notifications to a Lambda function reach the local Lambda service, as an
     asynchronous (``Event``) invocation, as S3 invokes functions; moto would look for the
-    function in its own Lambda backend and drop the event."""
+    function in its own Lambda backend and drop the event. The event names the created version
+    (``versionId``) when the bucket is versioned, as S3's does."""
     import moto.s3.notifications as notifications
 
     def invoke(account_id: str, event_body: Any, fn_arn: str, region_name: str) -> None:
         invoke_async(fn_arn, event_body)
 
+    def event(event_name: str, bucket: Any, key: Any, notification_id: str) -> Any:
+        # S3 names the created version in the event when the bucket is versioned; moto leaves it out.
+        body = original_event(event_name, bucket, key, notification_id)
+        if bucket.is_versioned and key.version_id:
+            for record in body["Records"]:
+                record["s3"]["object"]["versionId"] = key.version_id
+        return body
+
     with _S3_LAMBDA_LOCK:
-        original = notifications._invoke_awslambda
+        original, original_event = notifications._invoke_awslambda, notifications._get_s3_event
         notifications._invoke_awslambda = invoke
+        notifications._get_s3_event = event
     try:
         yield
     finally:
         with _S3_LAMBDA_LOCK:
             notifications._invoke_awslambda = original
+            notifications._get_s3_event = original_event

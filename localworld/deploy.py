@@ -74,6 +74,9 @@ def deploy(
     members = tuple(dict.fromkeys(a.id for a in config.accounts if a.id != config.central.account_id))
     try:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+        # Versioned, as terraform/modules/central/s3.tf has it: the analyzer reads the version its
+        # event names.
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
         s3.put_object(Bucket=bucket, Key=key, Body=bundle, ContentType="application/x-tar")
         created = ssm.create_document(
             Content=document,

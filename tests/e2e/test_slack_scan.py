@@ -165,6 +165,16 @@ def test_a_scan_without_approval_runs_from_the_modal_to_the_broadcast_report(sys
     assert _counted(worker_emf, "ScansFinished", status="FINISHED") >= 1
     analyzer_logs, _ = _output(system, "analyzer")
     assert any(r.get("correlation_id") == scan_id for r in analyzer_logs)  # S3's events, direct
+    # The results bucket is versioned, as the Terraform has it: the analyzer read each host's result
+    # as the version its S3 event named.
+    read_versions = {
+        c["resource"]
+        for c in system.world.calls.entries()
+        if c["function"] == "cce-scan-analyzer"
+        and c["action"] == "s3:GetObjectVersion"
+        and scan_id in c["resource"]
+    }
+    assert len(read_versions) == 3, read_versions
 
 
 def test_status_lists_recent_scans_and_cancel_needs_the_requester_or_an_approver(system: LocalSystem) -> None:
