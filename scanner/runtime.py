@@ -112,27 +112,32 @@ class Runtime:
         settings = settings or RuntimeSettings()  # filled from the environment
         metrics = metrics if metrics is not None else emf_metrics()
         any_session: Any = session or boto3.Session()
+        # Built once here and kept for :meth:`client`, which would build the same ones again.
+        clients = {name: any_session.client(name) for name in ("ssm", "sqs", "dynamodb", "s3")}
         if config is None:
-            config = load_config_source(settings.cce_scan_config, any_session.client("ssm"))
-        sqs = any_session.client("sqs")
+            config = load_config_source(settings.cce_scan_config, clients["ssm"])
         jobs_url, events_url = settings.cce_scan_jobs_queue_url, settings.cce_scan_events_queue_url
-        return cls(
+        runtime = cls(
             config=config,
             store=ScanStore(
-                any_session.client("dynamodb"), settings.cce_scan_table, ttl_days=config.scan.state_ttl_days
+                clients["dynamodb"], settings.cce_scan_table, ttl_days=config.scan.state_ttl_days
             ),
             events=CountingEvents(
-                SqsEventPublisher(sqs, events_url) if events_url else _Missing("CCE_SCAN_EVENTS_QUEUE_URL"),
+                SqsEventPublisher(clients["sqs"], events_url)
+                if events_url
+                else _Missing("CCE_SCAN_EVENTS_QUEUE_URL"),
                 metrics,
             ),
-            jobs=SqsJobQueue(sqs, jobs_url) if jobs_url else _Missing("CCE_SCAN_JOBS_QUEUE_URL"),
+            jobs=SqsJobQueue(clients["sqs"], jobs_url) if jobs_url else _Missing("CCE_SCAN_JOBS_QUEUE_URL"),
             central_session=any_session,
             endpoint_url=settings.aws_endpoint_url,
-            reports=S3Reports(any_session.client("s3"), config.results_bucket),
+            reports=S3Reports(clients["s3"], config.results_bucket),
             partition=any_session.get_partition_for_region(any_session.region_name or config.central.region),
             events_queue_url=events_url,
             metrics=metrics,
         )
+        runtime._clients.update(clients)
+        return runtime
 
     @classmethod
     def in_process(
