@@ -1,4 +1,5 @@
-"""The job handlers (the worker's part of the scanner): dispatch, track and finalize. Idempotent, so at-least-once delivery is safe.
+"""The job handlers, the worker's part of the scanner: dispatch, track and finalize. Idempotent, so
+at-least-once delivery is safe.
 
 - ``dispatch``: enter the account (AssumeRole), take the account's dispatch lease (a duplicate
   delivery stops here), discover once and create a host item per host, then per host without a
