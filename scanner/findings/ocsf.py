@@ -3,7 +3,8 @@
 Mapping (docs/design.md, "Findings"):
 
 - severity 상/중/하 → ``severity_id`` 4 High / 3 Medium / 2 Low (for every status, so a SIEM can
-  rank passing and failing controls alike);
+  rank passing and failing controls alike), on the event and on ``compliance.checks[0]``, each
+  ``severity`` the enum's caption;
 - status → ``compliance.status_id``: GOOD → 1 Pass, VULNERABLE → 3 Fail, MANUAL → 2 Warning (needs
   a person), ERROR → 0 Unknown (the check itself failed; nothing is known about the control),
   NOT_APPLICABLE → 99 Other with ``compliance.status`` "Not Applicable" (neither pass nor fail);
@@ -152,7 +153,7 @@ def _per_item(finding: Finding) -> dict[str, Any]:
                 {
                     "uid": requirement,
                     "name": finding.title,
-                    "severity": finding.severity.value,
+                    "severity": severity,
                     "severity_id": severity_id,
                     "standards": [finding.edition],
                     "status": status,

@@ -88,6 +88,9 @@ def test_ocsf_maps_severity_and_status_as_designed() -> None:
     assert (lines["U-01"]["severity_id"], lines["U-01"]["severity"]) == (4, "High")  # 상
     assert (lines["U-30"]["severity_id"], lines["U-30"]["severity"]) == (3, "Medium")  # 중
     assert (lines["U-07"]["severity_id"], lines["U-07"]["severity"]) == (2, "Low")  # 하
+    for line in lines.values():  # the check's severity is the same caption
+        (check,) = line["compliance"]["checks"]
+        assert (check["severity_id"], check["severity"]) == (line["severity_id"], line["severity"])
     expected = {
         "U-02": (1, "Pass", "GOOD"),
         "U-01": (3, "Fail", "VULNERABLE"),
