@@ -39,6 +39,7 @@ OUTSIDE_DATA = {
 READS_REFERENCE_DATA = {
     "tests/bot/test_manifest.py": "validates bot/manifest.yaml against Slack's published manifest schema",
     "tests/findings/test_offline_results.py": "checks offline findings against the official compiled OCSF schema",
+    "tests/findings/test_vendored_ocsf_schema.py": "checks the vendored OCSF schema is the official compiled one",
 }
 
 
