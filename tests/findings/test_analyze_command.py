@@ -1,4 +1,5 @@
-"""``cce-scan analyze``: outputs under DIR only, one REJECTED line per bad tar, the diff, ASFF."""
+"""``cce-scan analyze``: outputs under DIR only, one REJECTED line per bad tar, the diff, ASFF, and OCSF
+findings that pass the OCSF server's validator (official 1.5.0 schema)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from cce_scan.cli import main
 from cce_scan.commands.analyze import AnalyzeReport
 from scanner.outcomes import HostOutcome
 from tests.findings.hostile import MIB, gzip_of_zeros, sparse_tar_file, tar_header
+from tests.findings.ocsf_validator import ocsf_problems
 from tests.findings.tarbuilder import build_tar, item_line, jsonl, results_lines, statuses, valid_files
 
 SCAN = "20261126T120000-abc123"
@@ -87,6 +89,8 @@ def inputs(tmp_path: Path) -> Path:
 def test_analyze_writes_findings_and_rejects_each_hostile_tar_with_one_line(
     tmp_path: Path, inputs: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The good hosts' OCSF findings pass the OCSF server's validator (official 1.5.0 schema): no
+    error, no warning."""
     bad = tmp_path / "bad"
     bad.mkdir()
     paths = []
@@ -117,10 +121,10 @@ def test_analyze_writes_findings_and_rejects_each_hostile_tar_with_one_line(
         "summary.json",
     }
     for instance in GOOD_HOSTS:
-        lines = (
-            (out / "findings" / ACCOUNT / f"{instance}.ocsf.jsonl").read_text(encoding="utf-8").splitlines()
-        )
+        text = (out / "findings" / ACCOUNT / f"{instance}.ocsf.jsonl").read_text(encoding="utf-8")
+        lines = [json.loads(line) for line in text.splitlines()]
         assert len(lines) == 67
+        assert ocsf_problems(lines) == []
     rows = list(csv.DictReader(io.StringIO((out / "findings.csv").read_text(encoding="utf-8-sig"))))
     assert len(rows) == 134
     report = AnalyzeReport.model_validate_json((out / "summary.json").read_bytes())
@@ -194,13 +198,15 @@ def test_analyze_asff_writes_batches_of_at_most_100(tmp_path: Path, inputs: Path
 
 
 def test_analyze_names_hosts_from_the_tar_when_the_file_name_does_not(tmp_path: Path) -> None:
+    """…and its OCSF findings pass the OCSF server's validator (official 1.5.0 schema)."""
     tar = tmp_path / "ip-10-0-0-12.tar"
     tar.write_bytes(gzip.compress(build_tar()))
     out = tmp_path / "out"
     assert (
         main(["analyze", str(tar), "--out", str(out), "--account", "333333333333", "--scan-id", "adhoc"]) == 0
     )
-    assert (out / "findings" / "333333333333" / "i-0123456789abcdef0.ocsf.jsonl").exists()
+    text = (out / "findings" / "333333333333" / "i-0123456789abcdef0.ocsf.jsonl").read_text(encoding="utf-8")
+    assert ocsf_problems([json.loads(line) for line in text.splitlines()]) == []
 
 
 def test_analyze_rejects_the_same_host_twice(

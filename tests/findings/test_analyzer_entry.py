@@ -29,6 +29,7 @@ from scanner.outcomes import HostOutcome
 from scanner.report import HostSummary
 from scanner.state import AnalysisMark, ScanStore, create_table
 from tests.findings.hostile import MIB
+from tests.findings.ocsf_validator import ocsf_problems
 from tests.findings.tarbuilder import INSTANCE, build_tar, statuses, valid_files
 from tests.lambda_output import LambdaContext, LambdaOutput, lambda_output
 
@@ -112,11 +113,14 @@ def read(s3: Any, key: str) -> bytes:
 
 
 def test_analyzer_writes_67_ocsf_findings_and_a_summary_for_a_valid_result(s3: Any) -> None:
+    """The 67 OCSF findings the analyzer Lambda writes pass the OCSF server's validator (official
+    1.5.0 schema): no error, no warning."""
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar(valid_files(statuses(vulnerable=["U-01"]))))
     assert process_event(s3_event(KEY), ObjectAnalyzer(s3)) == {"batchItemFailures": []}
-    lines = read(s3, FINDINGS).splitlines()
+    lines = [json.loads(line) for line in read(s3, FINDINGS).splitlines()]
     assert len(lines) == 67
-    assert json.loads(lines[0])["compliance"]["status"] == "Fail"
+    assert ocsf_problems(lines) == []
+    assert lines[0]["compliance"]["status"] == "Fail"
     summary = HostSummary.model_validate_json(read(s3, SUMMARY))
     assert summary.outcome is HostOutcome.SUCCEEDED
     assert summary.high_failures == ("U-01",)

@@ -1,4 +1,5 @@
-"""A scan report from the analyzer's summaries in S3 plus the outcomes of every other host."""
+"""A scan report from the analyzer's summaries in S3 plus the outcomes of every other host; the report's
+OCSF file passes the OCSF server's validator (official 1.5.0 schema)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from scanner.report import (
 )
 from scanner.report.publish import _Chain
 from scanner.state import AccountItem, AccountPhase, AnalysisMark, HostItem, HostPhase
+from tests.findings.ocsf_validator import ocsf_problems
 from tests.findings.tarbuilder import build_tar, statuses, valid_files
 
 REGION = "us-east-1"
@@ -113,6 +115,8 @@ def test_a_host_analysed_before_but_not_now_is_not_rescanned_rather_than_all_fix
 
 
 def test_published_report_holds_summary_diff_and_exports_under_the_scans_keys(s3: Any) -> None:
+    """The report's 134 OCSF findings pass the OCSF server's validator (official 1.5.0 schema): no
+    error, no warning."""
     analyze(s3, "old", OK, build_tar(valid_files(statuses(["U-01", "U-02"]), instance_id=OK)))
     analyze(s3, "new", OK, build_tar(valid_files(statuses(["U-01", "U-03"]), instance_id=OK)))
     analyze(s3, "new", BAD, b"garbage" * 100)
@@ -142,9 +146,11 @@ def test_published_report_holds_summary_diff_and_exports_under_the_scans_keys(s3
     }
     diff = ScanDiff.model_validate_json(s3.get_object(Bucket=BUCKET, Key=keys["diff"])["Body"].read())
     assert [c.code for c in diff.fixed] == ["U-02"]
-    ocsf = s3.get_object(Bucket=BUCKET, Key=keys["ocsf"])["Body"].read().splitlines()
+    body = s3.get_object(Bucket=BUCKET, Key=keys["ocsf"])["Body"].read()
+    ocsf = [json.loads(line) for line in body.splitlines()]
     assert len(ocsf) == 134
-    assert {json.loads(line)["device"]["instance_uid"] for line in ocsf} == {OK, other}
+    assert ocsf_problems(ocsf) == []
+    assert {line["device"]["instance_uid"] for line in ocsf} == {OK, other}
     text = s3.get_object(Bucket=BUCKET, Key=keys["csv"])["Body"].read().decode("utf-8")
     assert text.startswith("\ufeffscan_id,account_id,")
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline="")))

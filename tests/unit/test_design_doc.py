@@ -38,7 +38,6 @@ OUTSIDE_DATA = {
 # Files that read reference data from beside the checkout on purpose, and why.
 READS_REFERENCE_DATA = {
     "tests/bot/test_manifest.py": "validates bot/manifest.yaml against Slack's published manifest schema",
-    "tests/findings/test_offline_results.py": "checks offline findings against the official compiled OCSF schema",
     "tests/findings/test_vendored_ocsf_schema.py": "checks the vendored OCSF schema is the official compiled one",
 }
 
