@@ -9,8 +9,10 @@ Middleware order, for every request:
 4. the session checks of header-signed calls (a session's token and expiry);
 5. the IAM gate (:mod:`localworld.iam.gate`), when the server has one: the caller's identity
    policies and the resource's policy;
-6. the STS AssumeRole gate (:mod:`localworld.sts_gate`): the role's trust policy;
-7. moto.
+6. Security Hub's own rule (:mod:`localworld.securityhub`): a ``BatchImportFindings`` only of the
+   caller's account, under its default product in the endpoint's region;
+7. the STS AssumeRole gate (:mod:`localworld.sts_gate`): the role's trust policy;
+8. moto.
 
 The server runs in one thread with one thread per connection; :meth:`MotoServer.stop` shuts
 the listener, closes open connections and joins every thread it started.
@@ -38,6 +40,7 @@ from localworld.faults import Faults
 from localworld.iam.gate import Checked, IamGate
 from localworld.iam.requests import credential_scope
 from localworld.presign import anonymous_denied, check_presigned, is_presigned
+from localworld.securityhub import refusal as securityhub_refusal
 from localworld.sts_gate import check_assume_role, sts_error_body
 
 __all__ = ["MotoServer", "RequestInfo", "describe_request"]
@@ -104,6 +107,8 @@ def _body_to_judge(environ: Environ) -> bool:
     """The requests whose body says what they do: JSON and query-protocol calls, S3's multi-object
     delete. S3 uploads, however large, are never read."""
     if environ.get("HTTP_X_AMZ_TARGET") or _is_form(environ):
+        return True
+    if "/securityhub/" in str(environ.get("HTTP_AUTHORIZATION", "")):  # REST JSON: the findings
         return True
     names = {name for name, _ in parse_qsl(str(environ.get("QUERY_STRING", "")), keep_blank_values=True)}
     return environ.get("REQUEST_METHOD") == "POST" and "delete" in names
@@ -341,6 +346,9 @@ class GateMiddleware:
             if checked.refusal is not None:
                 answer = checked.refusal
                 return _respond(start_response, answer.status, list(answer.headers), answer.body)
+            hub = securityhub_refusal(checked.request)  # Security Hub's own account and region rule
+            if hub is not None:
+                return _respond(start_response, hub.status, list(hub.headers), hub.body)
         if info.service == "sts" and info.action == "AssumeRole":
             error = check_assume_role(info.key, form, lookup_role, self.faults.assume_role_denied)
             if error is not None:

@@ -28,6 +28,11 @@ each service's API reference (which permission an operation needs):
 - Organizations: the root/OU/account ARN of ``ParentId``, ``OrganizationalUnitId`` or ``AccountId``.
 - IAM (role, user and policy ARNs), KMS (a key ID or key ARN), CloudWatch Logs (log group and
   stream ARNs); EC2 and everything else: the action on ``*``.
+- Security Hub (REST JSON, the operation from method and path): ``BatchImportFindings`` on each
+  product ARN its findings name (resource type ``product``); ``GetFindings``,
+  ``EnableSecurityHub``, ``DescribeHub`` and ``DisableSecurityHub`` on the account's hub
+  (``arn:aws:securityhub:REGION:ACCOUNT:hub/default``). What Security Hub itself then refuses (a
+  finding of another account or region) is :mod:`localworld.securityhub`'s.
 
 Any request the mapper does not know still needs one authorization, the service's action on ``*``:
 nothing passes unjudged, and a least-privilege role is refused it.
@@ -66,6 +71,7 @@ __all__ = [
     "from_environ",
     "operation",
     "s3_location",
+    "securityhub_findings",
 ]
 
 SIGV4 = "AWS4-HMAC-SHA256"
@@ -175,6 +181,8 @@ def operation(request: WireRequest) -> str:
         return request.target.rsplit(".", 1)[-1]
     if request.service == "s3":
         return ""
+    if request.service == "securityhub":
+        return _SECURITYHUB_ROUTES.get((request.method.upper(), request.path.rstrip("/")), "")
     return str(request.params.get("Action", ""))
 
 
@@ -693,6 +701,39 @@ def _logs(request: WireRequest, op: str, _lookups: Lookups) -> list[_Need]:
     return [_Need(op, f"{base}:log-stream:{stream}" if stream else base)]
 
 
+# --- Security Hub -------------------------------------------------------------------------------
+
+# The REST routes of the operations the project calls (botocore's securityhub model).
+_SECURITYHUB_ROUTES = {
+    ("POST", "/findings/import"): "BatchImportFindings",
+    ("POST", "/findings"): "GetFindings",
+    ("POST", "/accounts"): "EnableSecurityHub",
+    ("GET", "/accounts"): "DescribeHub",
+    ("DELETE", "/accounts"): "DisableSecurityHub",
+}
+_HUB_OPERATIONS = {"GetFindings", "EnableSecurityHub", "DescribeHub", "DisableSecurityHub"}
+
+
+def securityhub_findings(request: WireRequest) -> list[dict[str, Any]]:
+    """The ``Findings`` of a Security Hub request's JSON body (only the objects among them)."""
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        return []
+    findings = body.get("Findings") if isinstance(body, dict) else None
+    return [f for f in findings if isinstance(f, dict)] if isinstance(findings, list) else []
+
+
+def _securityhub(request: WireRequest, op: str, _lookups: Lookups) -> list[_Need]:
+    if op == "BatchImportFindings":
+        products = dict.fromkeys(str(f.get("ProductArn", "")) for f in securityhub_findings(request))
+        return [_Need(op, product) for product in products if product] or [_Need(op, "*")]
+    if op in _HUB_OPERATIONS:
+        hub = f"arn:aws:securityhub:{request.region}:{request.principal.account_id}:hub/default"
+        return [_Need(op, hub)]
+    return [_Need(op or "UnknownOperation", "*")]
+
+
 _Mapper = Callable[[WireRequest, str, Lookups], list[_Need]]
 _MAPPERS: dict[str, _Mapper] = {
     "dynamodb": _dynamodb,
@@ -705,4 +746,5 @@ _MAPPERS: dict[str, _Mapper] = {
     "iam": _iam,
     "kms": _kms,
     "logs": _logs,
+    "securityhub": _securityhub,
 }
