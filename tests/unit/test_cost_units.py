@@ -1,0 +1,41 @@
+"""The cost benchmark's units: DynamoDB item sizes as the developer guide counts them, SQS's 64 KB
+chunks, and the Lambda memory read from the central module."""
+
+from __future__ import annotations
+
+from bench.cost_report import lambda_memory_mb
+from bench.cost_tap import Request, _sqs, item_size
+
+
+def test_strings_count_name_and_utf8_bytes() -> None:
+    assert item_size({"pk": {"S": "SCAN#1"}}) == 2 + 6
+    assert item_size({"n": {"S": "계정"}}) == 1 + 6
+
+
+def test_numbers_count_a_byte_per_two_significant_digits_plus_one() -> None:
+    assert item_size({"n": {"N": "12345"}}) == 1 + 3 + 1
+    assert item_size({"n": {"N": "1000"}}) == 1 + 1 + 1  # trailing zeroes trimmed
+    assert item_size({"n": {"N": "-0.25"}}) == 1 + 1 + 1
+
+
+def test_booleans_nulls_lists_and_maps() -> None:
+    assert item_size({"b": {"BOOL": True}, "z": {"NULL": True}}) == 2 + 2
+    assert item_size({"l": {"L": []}}) == 1 + 3
+    assert item_size({"l": {"L": [{"S": "ab"}, {"BOOL": False}]}}) == 1 + 3 + (1 + 2) + (1 + 1)
+    assert item_size({"m": {"M": {"k": {"S": "v"}}}}) == 1 + 3 + 1 + 1 + 1
+    assert item_size(None) == 0
+
+
+def test_sqs_bills_a_request_per_64_kb_chunk_of_the_payload() -> None:
+    small = Request("worker", "role", "sqs", "SendMessage", 200)
+    _sqs(small, {"MessageBody": "x" * 100}, b"{}")
+    assert small.sqs_units == 1
+    large = Request("worker", "role", "sqs", "SendMessageBatch", 200)
+    _sqs(large, {"Entries": [{"MessageBody": "x" * 40_000}] * 4}, b"{}")
+    assert (large.sqs_messages, large.sqs_units) == (4, 3)
+
+
+def test_lambda_memory_comes_from_the_central_module() -> None:
+    memory = lambda_memory_mb()
+    assert set(memory) == {"bot", "notifier", "worker", "analyzer"}
+    assert all(128 <= mb <= 10240 for mb in memory.values())
