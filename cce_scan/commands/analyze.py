@@ -6,7 +6,8 @@ and every host's summary) and, with ``--asff``, ``asff/<account>/<region>/batch-
 account and region each, ≤ 100 findings and ≤ 5 MiB, for ``aws securityhub batch-import-findings``
 with that account's credentials in that region, or sent directly with ``--import-securityhub``:
 the default credentials import their own account's batches, each in its region, and the other
-accounts' batches are reported as not imported). Each rejected tar prints ``REJECTED <file>:
+accounts' batches are reported as not imported; with ``--securityhub-role NAME`` every account's
+batches are imported with that account's role ``NAME``, assumed with the default credentials). Each rejected tar prints ``REJECTED <file>:
 <reason>`` on standard error while the others are still processed; the exit code is then 1 (also
 when Security Hub refuses or does not take findings).
 
@@ -39,7 +40,14 @@ from scanner.findings.analysis import AnalyzedHost, analyze_result
 from scanner.findings.analysis import rejected as rejected_host
 from scanner.findings.asff import Batcher, Destination
 from scanner.findings.models import HOSTNAME, REGION
-from scanner.findings.securityhub import ClientFor, ImportReport, NotHere, SecurityHubClient, import_asff
+from scanner.findings.securityhub import (
+    AssumedRoleClients,
+    ClientFor,
+    ImportReport,
+    NotHere,
+    SecurityHubClient,
+    import_asff,
+)
 from scanner.report import HostSummary, ScanAggregator, ScanDiff, ScanSummary, diff_scans
 from scanner.results import (
     INSTANCE_ID_PATTERN,
@@ -56,6 +64,8 @@ __all__ = ["AnalyzeReport", "register", "run"]
 _ACCOUNT = re.compile(r"^\d{12}$")
 _INSTANCE = re.compile(INSTANCE_ID_PATTERN)
 _SCAN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_ROLE_NAME = re.compile(r"^[A-Za-z0-9+=,.@_-]{1,64}$")
+_EXTERNAL_ID = re.compile(r"^[A-Za-z0-9_+=,.@:/-]{2,1224}$")
 UNKNOWN_ACCOUNT = "000000000000"
 DEFAULT_SCAN = "local"
 
@@ -106,6 +116,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--securityhub-account",
         metavar="ID",
         help="the one account whose findings these are and whose credentials import them (checked)",
+    )
+    parser.add_argument(
+        "--securityhub-role",
+        metavar="NAME",
+        help="with --import-securityhub: assume the role NAME in each account the findings name and "
+        "import that account's findings with it (the importer role of each member account)",
+    )
+    parser.add_argument(
+        "--securityhub-external-id",
+        metavar="ID",
+        help="the sts:ExternalId the --securityhub-role roles require",
     )
     parser.set_defaults(run=run)
 
@@ -269,6 +290,50 @@ def _securityhub_clients(expected_account: str | None, region: str) -> ClientFor
     return client_for
 
 
+def _role_clients(role: str, external_id: str | None, partition: str, region: str) -> ClientFor:
+    """Clients of the role ``role`` in each account the batches name, assumed with the default
+    credentials: each account's findings go with that account's credentials."""
+    import boto3
+
+    assumed = AssumedRoleClients(
+        role, sts=boto3.client("sts", region_name=region), partition=partition, external_id=external_id
+    )
+
+    def client_for(where: Destination) -> SecurityHubClient:
+        if where.account_id == UNKNOWN_ACCOUNT:
+            raise NotHere("the tars do not say which account they are of: give --account")
+        return assumed(where)
+
+    return client_for
+
+
+def _clients_for(args: argparse.Namespace) -> ClientFor:
+    if args.securityhub_role is not None:
+        return _role_clients(args.securityhub_role, args.securityhub_external_id, args.partition, args.region)
+    return _securityhub_clients(args.securityhub_account, args.region)
+
+
+def _check_securityhub_role(args: argparse.Namespace) -> None:
+    if args.securityhub_role is None:
+        if args.securityhub_external_id is not None:
+            raise CceScanError("--securityhub-external-id goes with --securityhub-role")
+        return
+    if not args.import_securityhub:
+        raise CceScanError("--securityhub-role needs --import-securityhub")
+    if args.securityhub_account is not None:
+        raise CceScanError(
+            "--securityhub-role imports every account's findings with that account's role; "
+            "--securityhub-account names the one account of the default credentials: give one of them"
+        )
+    if not _ROLE_NAME.match(args.securityhub_role):
+        raise CceScanError(f"--securityhub-role must be an IAM role name, got {args.securityhub_role!r}")
+    external_id = args.securityhub_external_id
+    if external_id is not None and not _EXTERNAL_ID.match(external_id):
+        raise CceScanError(
+            "--securityhub-external-id must be 2-1224 characters of letters, digits and +=,.@:/_-"
+        )
+
+
 def _check_securityhub_account(args: argparse.Namespace) -> None:
     """``--securityhub-account``: every finding must be of that account (Security Hub refuses the
     others under the default product ARN), which the paths and ``--account`` already tell."""
@@ -300,6 +365,7 @@ def run(args: argparse.Namespace) -> int:
         raise CceScanError(f"--region must be a region name such as ap-northeast-2, got {args.region!r}")
     if args.import_securityhub and not args.asff:
         raise CceScanError("--import-securityhub needs --asff")
+    _check_securityhub_role(args)
     if args.securityhub_account is not None:
         _check_securityhub_account(args)
     if args.scan_id is not None and not _SCAN.match(args.scan_id):
@@ -317,9 +383,7 @@ def run(args: argparse.Namespace) -> int:
                 out,
                 partition=args.partition,
                 region=args.region,
-                client_for=_securityhub_clients(args.securityhub_account, args.region)
-                if args.import_securityhub
-                else None,
+                client_for=_clients_for(args) if args.import_securityhub else None,
                 importing=args.import_securityhub,
             )
             if args.asff

@@ -11,6 +11,11 @@ member has imported its own. So :func:`import_asff` sends a batch only through t
 ``client_for`` gives for its :class:`~scanner.findings.asff.Destination`, and a destination with no
 client is reported, not sent.
 
+To import every account's findings from one place, each member account holds an importer role
+(:func:`importer_policy`: ``securityhub:BatchImportFindings`` on its own default product ARN in its
+regions, nothing else) and :class:`AssumedRoleClients` assumes it in each account a batch names, so
+every batch is sent with credentials of the account it names, the only ones Security Hub takes.
+
 Partial failure is a result: findings Security Hub refuses, and whole batches whose call fails,
 are listed in the :class:`ImportReport` with the reason; the other batches are still sent.
 ``FailedFindings`` whose ``ErrorCode`` is passing (internal errors, throttling: :data:`RETRYABLE`)
@@ -20,24 +25,29 @@ are sent again, alone, up to ``attempts`` times with a growing pause.
 from __future__ import annotations
 
 import random
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
-from scanner.findings.asff import MAX_BATCH, Destination, destination
+from scanner.findings.asff import MAX_BATCH, Destination, destination, product_arn
 
 __all__ = [
+    "IMPORT_SESSION_NAME",
     "RETRYABLE",
+    "AssumedRoleClients",
     "ClientFor",
     "ImportFailure",
     "ImportReport",
     "NotHere",
     "SecurityHubClient",
     "import_asff",
+    "importer_policy",
 ]
 
 # Error codes of a finding or a call that say "not now" rather than "not this": sent again.
@@ -103,6 +113,113 @@ def _default_clients() -> ClientFor:
         return cache[where.region]
 
     return client_for
+
+
+IMPORT_SESSION_NAME = "cce-scan-securityhub-import"
+_REFRESH_MARGIN = timedelta(minutes=5)
+
+
+def importer_policy(partition: str, account_id: str, regions: Sequence[str]) -> dict[str, Any]:
+    """The identity policy of an account's importer role: ``BatchImportFindings`` (whose resource is
+    the product ARN, Service Authorization Reference) only under the account's own default product
+    in ``regions``; Security Hub refuses the other products' findings from this account anyway."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ImportOwnFindings",
+                "Effect": "Allow",
+                "Action": "securityhub:BatchImportFindings",
+                "Resource": [product_arn(partition, region, account_id) for region in regions],
+            }
+        ],
+    }
+
+
+class AssumedRoleClients:
+    """A ``client_for``: Security Hub clients with credentials of the account each batch names,
+    from ``AssumeRole`` of ``role_name`` in that account (with ``external_id`` when given).
+
+    ``sts`` is the caller's STS client (the default credentials); ``make_client(service, region,
+    credentials)`` builds a client from the role's temporary credentials (boto3 by default). An
+    account whose role cannot be assumed is remembered and its batches are not sent (:class:`NotHere`
+    with STS's reason). Credentials are assumed again when less than five minutes are left.
+    """
+
+    def __init__(
+        self,
+        role_name: str,
+        *,
+        sts: Any,
+        partition: str = "aws",
+        external_id: str | None = None,
+        make_client: Callable[[str, str, Mapping[str, Any]], SecurityHubClient] | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.role_name, self.partition, self.external_id = role_name, partition, external_id
+        self._sts, self._now = sts, now
+        self._make = make_client or _boto3_client
+        self._lock = threading.Lock()
+        self._credentials: dict[str, Mapping[str, Any]] = {}
+        self._clients: dict[Destination, SecurityHubClient] = {}
+        self._refused: dict[str, str] = {}
+        self.assumed = 0  # AssumeRole calls made
+
+    def role_arn(self, account_id: str) -> str:
+        return f"arn:{self.partition}:iam::{account_id}:role/{self.role_name}"
+
+    def _fresh(self, account_id: str) -> Mapping[str, Any] | None:
+        credentials = self._credentials.get(account_id)
+        if credentials is None:
+            return None
+        expiration = credentials["Expiration"]
+        if expiration.tzinfo is None:
+            expiration = expiration.replace(tzinfo=UTC)
+        return credentials if expiration - self._now() > _REFRESH_MARGIN else None
+
+    def _assume(self, account_id: str) -> Mapping[str, Any]:
+        extra = {"ExternalId": self.external_id} if self.external_id else {}
+        self.assumed += 1
+        try:
+            response = self._sts.assume_role(
+                RoleArn=self.role_arn(account_id), RoleSessionName=IMPORT_SESSION_NAME, **extra
+            )
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            reason = f"{error.get('Code', 'ClientError')}: {error.get('Message', '')}".strip()
+            self._refused[account_id] = f"cannot assume {self.role_arn(account_id)}: {reason}"
+            raise NotHere(self._refused[account_id]) from exc
+        except BotoCoreError as exc:
+            raise NotHere(f"cannot assume {self.role_arn(account_id)}: {exc}") from exc
+        credentials: Mapping[str, Any] = response["Credentials"]
+        self._credentials[account_id] = credentials
+        for where in [w for w in self._clients if w.account_id == account_id]:
+            del self._clients[where]
+        return credentials
+
+    def __call__(self, where: Destination) -> SecurityHubClient:
+        account = where.account_id
+        with self._lock:
+            if account in self._refused:
+                raise NotHere(self._refused[account])
+            credentials = self._fresh(account)
+            if credentials is None:
+                credentials = self._assume(account)
+            client = self._clients.get(where)
+            if client is None:
+                client = self._clients[where] = self._make("securityhub", where.region, credentials)
+            return client
+
+
+def _boto3_client(service: str, region: str, credentials: Mapping[str, Any]) -> SecurityHubClient:
+    client: SecurityHubClient = boto3.client(
+        service,  # type: ignore[call-overload]
+        region_name=region,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+    return client
 
 
 def _backoff(attempt: int) -> float:
