@@ -10,10 +10,12 @@ How Security Hub refuses a violation: not with a ``FailedFindings`` entry but wi
 ``AccessDeniedException`` for the whole call (HTTP 403), worded as IAM's denial and naming the
 product ARN as the resource, even when the caller's policies allow the action: ``User: <caller> is
 not authorized to perform: securityhub:BatchImportFindings on resource: <ProductArn>``. Reports of
-it: a finding of another account sent from a central account (AWS Support's answer, quoted in
-prowler-cloud/prowler issue 867, and issue 958), a finding whose product ARN names another region
-than the endpoint's (prowler issue 618; cloud-custodian issue 3975, fixed by sending to the product
-ARN's region). The world allow-lists no partner, so a product ARN other than the caller's own
+it in public trackers: a finding of another account sent from a central account (prowler's "Prowler
+does not work in the central SecurityHub account (AWS Support confirmed bug)", quoting AWS Support),
+a finding whose product ARN names another region than the endpoint's (prowler's "SecurityHub import
+fails with AccessDenied if finding is in another region"; cloud-custodian's "[SecurityHub]
+Cross-Region aggregation not working", fixed by sending to the product ARN's region). The world
+allow-lists no partner, so a product ARN other than the caller's own
 default product in the endpoint's region is refused the same way. The IAM gate has already judged
 the caller's policies on each product ARN (:mod:`localworld.iam.requests`) before this rule runs.
 """
