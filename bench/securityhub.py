@@ -11,7 +11,8 @@ in account ``n mod A`` and region ``(n div A) mod R``) goes through ``cce-scan a
 --import-securityhub --securityhub-role …`` with the operator's credentials; then each account's
 findings are read back with ``GetFindings`` in each region and counted.
 
-Prints ``seconds`` (world start excluded: ``world_s``), ``findings`` written, ``imported``,
+Prints ``seconds`` (the CLI run: analysis, ASFF files and the import; the world's start is
+``world_s``, the tars and roles ``setup_s``, the reading back ``read_back_s``), ``findings`` written, ``imported``,
 ``failed``, ``batches``, ``calls`` (BatchImportFindings calls the world saw), ``assume_role``
 calls, ``read_back`` (findings GetFindings returned, each in its own account and region) and
 ``mismatched`` (read back in the wrong place); the last line is one JSON object.
@@ -185,8 +186,10 @@ def read_back(world: World) -> tuple[Counter[tuple[str, str]], int]:
 def import_fleet(world: World, work: Path, hosts: int) -> dict[str, Any]:
     """Tars for ``hosts`` hosts, imported through the CLI with each account's importer role; the
     figures (see the module's docstring) and the CLI's exit code and output."""
+    setup = time.perf_counter()
     tars = write_tars(work / "in", world.config, hosts)
     operator = install_importers(world)
+    setup_s = time.perf_counter() - setup
     world.calls.clear()
     out, err = io.StringIO(), io.StringIO()
     args = [
@@ -210,7 +213,9 @@ def import_fleet(world: World, work: Path, hosts: int) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     calls = world.calls.entries()
     imports = [c for c in calls if c["action"] == "securityhub:BatchImportFindings"]
+    reading = time.perf_counter()
     counts, mismatched = read_back(world)
+    read_back_s = time.perf_counter() - reading
     batches = sorted((work / "out" / "asff").rglob("batch-*.json"))
     written = sum(len(json.loads(path.read_text(encoding="utf-8"))) for path in batches)
     summary = next((line for line in out.getvalue().splitlines() if line.startswith("Security Hub:")), "")
@@ -221,6 +226,8 @@ def import_fleet(world: World, work: Path, hosts: int) -> dict[str, Any]:
         "regions": len({r for a in world.config.accounts for r in a.regions}),
         "exit_code": code,
         "seconds": round(seconds, 2),
+        "setup_s": round(setup_s, 2),
+        "read_back_s": round(read_back_s, 2),
         "findings": written,
         "imported": int(words[2]) if len(words) > 2 else 0,
         "failed": int(words[5]) if len(words) > 5 else -1,
