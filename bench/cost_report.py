@@ -57,6 +57,7 @@ class Scan:
     slack: Counter[str]
     lost: int
     wall_s: float
+    log: Counter[tuple[str, str]] = field(default_factory=Counter)  # call-log lines by (function, service)
 
     def product(self) -> list[Request]:
         """The requests of the product's functions and of hosts through their URLs: not the
@@ -250,3 +251,14 @@ def goal_lines(result: dict[str, Any], scan: Scan, help_invocations: int, grew: 
         f"{'met' if help_invocations <= 1 else 'NOT MET'}"
     )
     return lines
+
+
+def log_check(scan: Scan) -> list[tuple[str, ...]]:
+    """The world's call log (``aws-calls.jsonl``, one line per authorization) beside the tap's
+    requests, by function and service: where they differ, a request needed several
+    authorizations (a transaction's items, S3's missing-key rule) or never reached IAM."""
+    tapped = Counter((function_key(r.function), r.service) for r in scan.requests if r.function != "setup")
+    rows: list[tuple[str, ...]] = [("function", "service", "log lines", "requests")]
+    for function, service in sorted(set(tapped) | {k for k in scan.log if k[0] != "setup"}):
+        rows.append((function, service, str(scan.log[(function, service)]), str(tapped[(function, service)])))
+    return rows

@@ -63,6 +63,9 @@ class Request:
     items_read: int = 0
     instance_ids: tuple[str, ...] = ()
     tables: set[str] = field(default_factory=set)
+    kinds: set[str] = field(
+        default_factory=set
+    )  # the kinds of item touched: "SCAN/HOST", "index scans_by_created"
 
 
 # --- DynamoDB item sizes ---------------------------------------------------------------------
@@ -321,15 +324,28 @@ class Tap:
         return wrapped
 
 
+def _kind(value: Any) -> str:
+    """``HOST#123#ap-northeast-2#i-0abc`` → ``HOST``; ``#SCAN`` → ``#SCAN``."""
+    text = str(next(iter(value.values()))) if isinstance(value, dict) and value else str(value)
+    head, _, rest = text.partition("#")
+    return head or "#" + rest.split("#", 1)[0]
+
+
+def _item_kind(key: dict[str, Any]) -> str:
+    return "/".join(_kind(value) for _, value in sorted(key.items()))
+
+
 def _count_units(
     request: Request, action: str, body: dict[str, Any], touched: _Touched | None, answer: Any
 ) -> None:
     if touched is not None:
         request.tables.update(t for t, _, _ in touched.targets)
+        request.kinds.update(_item_kind(k) for _, k, _ in touched.targets)
     if action in _WRITES and touched is not None:
         request.wcu, request.index_wcu = touched.write_units()
     elif action in ("query", "scan"):
         request.tables.add(str(body.get("TableName")))
+        request.kinds.add(f"index {body['IndexName']}" if body.get("IndexName") else "table")
         items = _answer_items(answer)
         request.items_read = len(items)
         total = sum(item_size(i) for i in items)
