@@ -14,6 +14,10 @@ wired as ``terraform/examples/complete`` wires it: ``role_name`` is the central
 ``member_role_name``, ``central_worker_role_arn`` and ``document_arn`` are the central module's
 outputs of those names, ``regions`` are the account's regions.
 
+:func:`read_importer_role` evaluates ``terraform/modules/importer_role`` for one member account
+(the role that imports the account's own findings into Security Hub), with the trusted principal,
+the ExternalId (or none) and the regions the caller gives; :func:`apply_roles` creates it.
+
 The reader fails loudly (:class:`~localworld.iam.hcl.TerraformError`, naming file, block and
 expression) on what it does not model: IAM resources other than roles and inline role policies,
 managed policy attachments, permissions boundaries, roles of another module's resource name.
@@ -22,7 +26,7 @@ managed policy attachments, permissions boundaries, roles of another module's re
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +39,15 @@ from localworld.iam.model import PolicyDocument
 from localworld.iam.tfmodule import Instance, Module, ModuleFacts
 from scanner.config import Config
 
-__all__ = ["Bindings", "RoleSpec", "TerraformError", "TerraformIam", "apply_roles", "read_terraform_iam"]
+__all__ = [
+    "Bindings",
+    "RoleSpec",
+    "TerraformError",
+    "TerraformIam",
+    "apply_roles",
+    "read_importer_role",
+    "read_terraform_iam",
+]
 
 _MODELLED_IAM = {"aws_iam_role", "aws_iam_role_policy"}
 _ROLE_ARGUMENTS = {
@@ -192,6 +204,32 @@ def read_terraform_iam(modules: Path, bindings: Bindings) -> TerraformIam:
         results_bucket_name=_text(bucket, "bucket"),
         state_table_name=_text(central.instance("resource", "aws_dynamodb_table", "state"), "name"),
     )
+
+
+def read_importer_role(
+    modules: Path,
+    *,
+    account_id: str,
+    regions: Sequence[str],
+    trusted_principal_arn: str,
+    external_id: str | None = None,
+    role_name: str | None = None,
+    partition: str = "aws",
+) -> RoleSpec:
+    """The role ``modules/importer_role`` declares in ``account_id`` for these values (``role_name``
+    None: the module's default), its trust and inline policy rendered as the provider renders them."""
+    variables: dict[str, Any] = {
+        "trusted_principal_arn": trusted_principal_arn,
+        "external_id": external_id,
+        "regions": list(regions),
+    }
+    if role_name is not None:
+        variables["role_name"] = role_name
+    facts = ModuleFacts(partition=partition, account_id=account_id, region=regions[0], variables=variables)
+    module = Module(modules / "importer_role", facts)
+    _check_modelled(module)
+    (role,) = _roles(module, "importer").values()
+    return role
 
 
 def apply_roles(iam_client: Any, specs: Iterable[RoleSpec]) -> dict[str, str]:

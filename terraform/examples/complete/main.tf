@@ -69,3 +69,29 @@ module "member_b" {
   regions                 = [var.region]
   tags                    = var.tags
 }
+
+# The Security Hub importer role in each member account, when a principal to trust is given
+# (`cce-scan analyze --import-securityhub --securityhub-role <importer_role_name>` run as it).
+module "importer_a" {
+  source    = "../../modules/importer_role"
+  providers = { aws = aws.member_a }
+  count     = var.findings_import_principal_arn == null ? 0 : 1
+
+  role_name             = var.importer_role_name
+  trusted_principal_arn = var.findings_import_principal_arn
+  external_id           = var.findings_import_external_id
+  regions               = [var.region]
+  tags                  = var.tags
+}
+
+module "importer_b" {
+  source    = "../../modules/importer_role"
+  providers = { aws = aws.member_b }
+  count     = var.findings_import_principal_arn == null ? 0 : 1
+
+  role_name             = var.importer_role_name
+  trusted_principal_arn = var.findings_import_principal_arn
+  external_id           = var.findings_import_external_id
+  regions               = [var.region]
+  tags                  = var.tags
+}

@@ -25,3 +25,11 @@ output "member_role_arns" {
     member_b = module.member_b.role_arn
   }
 }
+
+output "importer_role_arns" {
+  description = "The Security Hub importer roles, by member (null without findings_import_principal_arn)."
+  value = {
+    member_a = one(module.importer_a[*].role_arn)
+    member_b = one(module.importer_b[*].role_arn)
+  }
+}

@@ -71,6 +71,39 @@ variable "external_id" {
   }
 }
 
+variable "importer_role_name" {
+  type        = string
+  description = "Name of the Security Hub importer role in the member accounts (cce-scan analyze --securityhub-role)."
+  default     = "CceScanFindingsImporter"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.importer_role_name))
+    error_message = "importer_role_name must be an IAM role name."
+  }
+}
+
+variable "findings_import_principal_arn" {
+  type        = string
+  description = "ARN of the role that runs cce-scan analyze --import-securityhub (an operator, SSO or CI role); the importer roles trust it alone. null: no importer role."
+  default     = null
+
+  validation {
+    condition     = var.findings_import_principal_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$", var.findings_import_principal_arn))
+    error_message = "findings_import_principal_arn must be null or an IAM role ARN (arn:<partition>:iam::<12 digits>:role/<path and name>)."
+  }
+}
+
+variable "findings_import_external_id" {
+  type        = string
+  description = "ExternalId the importing role presents (cce-scan analyze --securityhub-external-id); null for none."
+  default     = null
+
+  validation {
+    condition     = var.findings_import_external_id == null ? true : length(var.findings_import_external_id) >= 2 && length(var.findings_import_external_id) <= 1224 && can(regex("^[A-Za-z0-9_+=,.@:/-]+$", var.findings_import_external_id))
+    error_message = "findings_import_external_id must be null or 2-1224 characters of letters, digits and +=,.@:/_-."
+  }
+}
+
 variable "results_bucket_name" {
   type        = string
   description = "Name of the results bucket (configuration results_bucket)."
