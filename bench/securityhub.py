@@ -2,9 +2,10 @@
 
     python bench/securityhub.py [--accounts 60] [--hosts 500] [--regions ap-northeast-2,us-east-1]
 
-The world runs with one importer role in each member account (``scanner/findings/securityhub.py``
-``importer_policy``: ``securityhub:BatchImportFindings`` on the account's own default product ARN
-in its regions, trusted by one operator role of the central account with an ExternalId), its IAM
+The world runs with one importer role in each member account, made from the Terraform module
+``terraform/modules/importer_role`` (``localworld/iam/terraform.py`` ``read_importer_role``:
+``securityhub:BatchImportFindings`` on the account's own default product ARN in its regions,
+trusted by one operator role of the central account with an ExternalId), its IAM
 gate judging every call and its Security Hub refusing, as AWS does, a finding of another account or
 region (``localworld/securityhub.py``). A synthetic result tar per host (bucket layout, host ``n``
 in account ``n mod A`` and region ``(n div A) mod R``) goes through ``cce-scan analyze --asff
@@ -41,9 +42,9 @@ if str(ROOT) not in sys.path:
 
 from cce_scan.cli import main as cli  # noqa: E402
 from localworld.fleet import FleetSpec  # noqa: E402
+from localworld.iam.terraform import RoleSpec, apply_roles, read_importer_role  # noqa: E402
 from localworld.world import World  # noqa: E402
 from scanner.config import Config, load_config  # noqa: E402
-from scanner.findings.securityhub import importer_policy  # noqa: E402
 from tests.findings.tarbuilder import build_tar, jsonl, results_lines, statuses, valid_files  # noqa: E402
 
 IMPORTER_ROLE = "CceScanFindingsImporter"
@@ -51,6 +52,7 @@ OPERATOR_ROLE = "cce-scan-findings-operator"
 EXTERNAL_ID = "cce-scan-import-3b9d"
 SCAN = "20261207T120000-hub"
 REGIONS = ("ap-northeast-2", "us-east-1")
+MODULES = ROOT / "terraform" / "modules"
 
 
 def fleet_config(accounts: int, regions: Sequence[str] = REGIONS) -> Config:
@@ -83,9 +85,24 @@ def write_tars(base: Path, config: Config, hosts: int) -> list[Path]:
     return paths
 
 
+def importer_role(world: World, account_id: str, operator_arn: str) -> RoleSpec:
+    """The importer role ``terraform/modules/importer_role`` declares in ``account_id``: trusted by
+    ``operator_arn`` with :data:`EXTERNAL_ID`, importing in the account's regions."""
+    account = next(a for a in world.config.accounts if a.id == account_id)
+    return read_importer_role(
+        MODULES,
+        account_id=account.id,
+        regions=account.regions,
+        trusted_principal_arn=operator_arn,
+        external_id=EXTERNAL_ID,
+        role_name=IMPORTER_ROLE,
+    )
+
+
 def install_importers(world: World) -> dict[str, str]:
-    """The operator role in the central account and an importer role in each member account, as a
-    team deploys them; returns the operator's temporary credentials (environment names)."""
+    """The operator role in the central account and, in each member account, the importer role of
+    the Terraform module, as a team deploys them; returns the operator's temporary credentials
+    (environment names)."""
     central = world.config.central.account_id
     endpoint = world.endpoint_url
     admin: Any = world.session_for(central).client("iam", endpoint_url=endpoint)
@@ -120,25 +137,9 @@ def install_importers(world: World) -> dict[str, str]:
             }
         ),
     )
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": operator},
-                "Action": "sts:AssumeRole",
-                "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
-            }
-        ],
-    }
     for account in world.config.accounts:
         iam: Any = world.session_for(account.id).client("iam", endpoint_url=endpoint)
-        iam.create_role(RoleName=IMPORTER_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
-        iam.put_role_policy(
-            RoleName=IMPORTER_ROLE,
-            PolicyName="import-own-findings",
-            PolicyDocument=json.dumps(importer_policy("aws", account.id, account.regions)),
-        )
+        apply_roles(iam, [importer_role(world, account.id, operator)])
     sts: Any = world.session_for(central).client("sts", endpoint_url=endpoint)
     credentials = sts.assume_role(RoleArn=operator, RoleSessionName="findings-operator")["Credentials"]
     return {

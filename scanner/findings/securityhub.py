@@ -12,9 +12,10 @@ member has imported its own. So :func:`import_asff` sends a batch only through t
 client is reported, not sent.
 
 To import every account's findings from one place, each member account holds an importer role
-(:func:`importer_policy`: ``securityhub:BatchImportFindings`` on its own default product ARN in its
-regions, nothing else) and :class:`AssumedRoleClients` assumes it in each account a batch names, so
-every batch is sent with credentials of the account it names, the only ones Security Hub takes.
+(``terraform/modules/importer_role``: ``securityhub:BatchImportFindings`` on its own default product
+ARN in its regions, nothing else) and :class:`AssumedRoleClients` assumes it in each account a batch
+names, so every batch is sent with credentials of the account it names, the only ones Security Hub
+takes.
 
 Partial failure is a result: findings Security Hub refuses, and whole batches whose call fails,
 are listed in the :class:`ImportReport` with the reason; the other batches are still sent.
@@ -27,7 +28,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -35,7 +36,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ConfigDict
 
-from scanner.findings.asff import MAX_BATCH, Destination, destination, product_arn
+from scanner.findings.asff import MAX_BATCH, Destination, destination
 
 __all__ = [
     "IMPORT_SESSION_NAME",
@@ -47,7 +48,6 @@ __all__ = [
     "NotHere",
     "SecurityHubClient",
     "import_asff",
-    "importer_policy",
 ]
 
 # Error codes of a finding or a call that say "not now" rather than "not this": sent again.
@@ -117,23 +117,6 @@ def _default_clients() -> ClientFor:
 
 IMPORT_SESSION_NAME = "cce-scan-securityhub-import"
 _REFRESH_MARGIN = timedelta(minutes=5)
-
-
-def importer_policy(partition: str, account_id: str, regions: Sequence[str]) -> dict[str, Any]:
-    """The identity policy of an account's importer role: ``BatchImportFindings`` (whose resource is
-    the product ARN, Service Authorization Reference) only under the account's own default product
-    in ``regions``; Security Hub refuses the other products' findings from this account anyway."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "ImportOwnFindings",
-                "Effect": "Allow",
-                "Action": "securityhub:BatchImportFindings",
-                "Resource": [product_arn(partition, region, account_id) for region in regions],
-            }
-        ],
-    }
 
 
 class AssumedRoleClients:

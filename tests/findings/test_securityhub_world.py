@@ -1,6 +1,7 @@
 """Every account's findings imported through ``cce-scan analyze --import-securityhub
 --securityhub-role``, into the local world whose gate and Security Hub enforce the account and region
-rule (a small fleet here; ``bench/securityhub.py`` runs 500 hosts in 60 accounts × 2 regions)."""
+rule (a small fleet here; ``bench/securityhub.py`` runs 500 hosts in 60 accounts × 2 regions). The
+importer roles are those ``terraform/modules/importer_role`` declares."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from botocore.exceptions import ClientError
 from bench.securityhub import (
     EXTERNAL_ID,
     IMPORTER_ROLE,
+    OPERATOR_ROLE,
     environment,
     fleet_config,
     import_fleet,
+    importer_role,
     install_importers,
     write_tars,
 )
@@ -32,7 +35,6 @@ from scanner.findings.securityhub import (
     NotHere,
     SecurityHubClient,
     import_asff,
-    importer_policy,
 )
 
 REGIONS = ("ap-northeast-2", "us-east-1")
@@ -65,7 +67,8 @@ def test_an_account_without_an_importer_role_is_reported_and_the_others_imported
     operator = install_importers(world)
     missing = world.config.accounts[3].id
     iam: Any = world.session_for(missing).client("iam", endpoint_url=world.endpoint_url)
-    iam.delete_role_policy(RoleName=IMPORTER_ROLE, PolicyName="import-own-findings")
+    for name in iam.list_role_policies(RoleName=IMPORTER_ROLE)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=IMPORTER_ROLE, PolicyName=name)
     iam.delete_role(RoleName=IMPORTER_ROLE)
     env = operator | {"AWS_ENDPOINT_URL": world.endpoint_url, "AWS_DEFAULT_REGION": world.region}
     args = ["analyze", *map(str, tars), "--out", str(tmp_path / "out"), "--asff", "--import-securityhub"]
@@ -103,11 +106,22 @@ def test_securityhub_role_options_are_checked(
     assert not (tmp_path / "out").exists()
 
 
-def test_the_importer_policy_names_only_the_accounts_own_default_products() -> None:
-    policy = importer_policy("aws", "222222222222", REGIONS)
-    (statement,) = policy["Statement"]
-    assert statement["Action"] == "securityhub:BatchImportFindings"
-    assert statement["Resource"] == [product_arn("aws", r, "222222222222") for r in REGIONS]
+def test_the_worlds_importer_roles_are_the_terraform_modules(world: World) -> None:
+    install_importers(world)
+    operator = f"arn:aws:iam::{world.config.central.account_id}:role/{OPERATOR_ROLE}"
+    for account in world.config.accounts:
+        spec = importer_role(world, account.id, operator)
+        iam: Any = world.session_for(account.id).client("iam", endpoint_url=world.endpoint_url)
+        role = iam.get_role(RoleName=IMPORTER_ROLE)["Role"]
+        held = iam.list_role_policies(RoleName=IMPORTER_ROLE)["PolicyNames"]
+        assert role["AssumeRolePolicyDocument"] == spec.trust_document
+        assert held == list(spec.inline_policies)
+        (document,) = spec.policy_documents.values()
+        policy = iam.get_role_policy(RoleName=IMPORTER_ROLE, PolicyName=held[0])["PolicyDocument"]
+        assert policy == document
+        (statement,) = document["Statement"]
+        assert statement["Action"] == "securityhub:BatchImportFindings"
+        assert sorted(statement["Resource"]) == sorted(product_arn("aws", r, account.id) for r in REGIONS)
 
 
 # --- AssumedRoleClients without a world ----------------------------------------------------------
