@@ -1,7 +1,7 @@
 # The role that imports this member account's own findings into Security Hub (`cce-scan analyze
-# --import-securityhub --securityhub-role`; docs/design.md, "Security Hub"): trusted only by the
-# principal the operator names, with the ExternalId when one is given; it may only send findings
-# under this account's default product ARN in the given regions, nothing else.
+# --import-securityhub --securityhub-role`; docs/design.md, "The importer role (why not the member
+# role)"): trusted only by the principal the operator names, with the ExternalId when one is given;
+# it may only send findings under this account's default product ARN in the given regions.
 
 data "aws_partition" "current" {}
 
