@@ -334,6 +334,7 @@ def main(argv: list[str] | None = None) -> int:
             system.write_records(args.records)
     signal.alarm(0)
     result = report(scans, help_count, args)
+    result["dynamodb_unsized_requests"] = tap.unsized
     print(json.dumps(result, sort_keys=True, ensure_ascii=False))
     return 0 if result["lost"] == 0 and result["duplicates"] == 0 else 1
 

@@ -219,6 +219,7 @@ class Tap:
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
+        self.unsized = 0  # DynamoDB requests whose units could not be computed
         self._lock = threading.Lock()
         self._current = threading.local()
 
@@ -308,18 +309,28 @@ class Tap:
 
         @functools.wraps(method)
         def wrapped(handler: DynamoHandler) -> Any:
-            body = getattr(handler, "params", None) or handler.body
-            if isinstance(body, str | bytes):
-                body = json.loads(body or "{}")
+            # Measuring never changes what the world answers: a request the tap cannot size is
+            # answered as before and counted in ``unsized``.
             request: Request | None = getattr(tap._current, "request", None)
-            touched = _Touched(handler, action, body) if action not in ("query", "scan") else None
+            touched: _Touched | None = None
+            body: dict[str, Any] = {}
+            try:
+                raw = getattr(handler, "params", None) or handler.body
+                body = json.loads(raw or "{}") if isinstance(raw, str | bytes) else dict(raw)
+                touched = _Touched(handler, action, body) if action not in ("query", "scan") else None
+            except Exception:
+                request = None
+                tap.unsized += 1
             answer: Any = None
             try:
                 answer = method(handler)
                 return answer
             finally:
                 if request is not None:
-                    _count_units(request, action, body, touched, answer)
+                    try:
+                        _count_units(request, action, body, touched, answer)
+                    except Exception:
+                        tap.unsized += 1
 
         return wrapped
 
