@@ -253,8 +253,9 @@ def report(scans: list[Scan], help_count: int, args: argparse.Namespace) -> dict
     for service, usd in sorted(per_1000.items(), key=lambda kv: -kv[1]):
         print(f"  {service:<16} {usd:10.5f} USD")
     print(f"  {'total':<16} {total:10.5f} USD")
-    assumed = sorted(name for name, entry in prices["prices"].items() if entry["status"] != "verified")
-    print(f"  prices assumed, not verified for the region: {', '.join(assumed) or 'none'}")
+    for status in ("second-hand", "assumed"):
+        names = sorted(name for name, entry in prices["prices"].items() if entry["status"] == status)
+        print(f"  prices {status} (bench/cost_prices.json): {', '.join(names) or 'none'}")
     # A later scan's extra requests that step up once (the first scan has no previous one to
     # compare with) are not growth; with three scans or more, growth is the second scan to the last.
     grew = growth(scans[1] if len(scans) > 2 else first, last) if len(scans) > 1 else []
