@@ -379,18 +379,28 @@ def _describe(error: ValidationError, raw: dict[str, object]) -> str:
     return "\n".join(lines)
 
 
+def _where(error: yaml.YAMLError) -> str:
+    """What YAML found wrong and where, without the text around it."""
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        return f"{error.problem or 'cannot parse'} at line {mark.line + 1}, column {mark.column + 1}"
+    return "cannot parse"
+
+
 def parse_config(text: str, source: str = "<config>") -> Config:
     """Parse and validate configuration text; raise :class:`ConfigError` naming each bad field."""
+    # Neither error is chained: YAML's quotes the offending line and pydantic's each bad value,
+    # and a configuration holds the member role's ExternalId; a logged traceback shows the chain.
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{source}: not valid YAML: {exc}") from exc
+        raise ConfigError(f"{source}: not valid YAML: {_where(exc)}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: the top level must be a mapping")
     try:
         return Config.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"{source}: invalid configuration\n{_describe(exc, raw)}") from exc
+        raise ConfigError(f"{source}: invalid configuration\n{_describe(exc, raw)}") from None
 
 
 def load_config(path: str | Path) -> Config:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -164,3 +165,20 @@ def test_allowed_channels_must_be_channel_ids() -> None:
     raw = _example()
     raw["slack"]["allowed_channels"] = ["#general"]
     assert "'#general' is not a Slack channel ID" in _error_for(raw)
+
+
+def test_errors_never_show_the_external_id_in_their_text_or_their_chain() -> None:
+    """A logged traceback prints the whole chain: neither pydantic's error (its input values) nor
+    YAML's (the offending line) may ride along."""
+    secret = "ext-id:do-not-log-4f9c"
+    raw = _example()
+    raw["member_role"]["external_id"] = secret + " with spaces"
+    raw["accounts"][0]["id"] = "not-an-id"
+    texts = []
+    for text in (yaml.safe_dump(raw, allow_unicode=True), f"member_role: {{external_id: {secret}\n  - ["):
+        with pytest.raises(ConfigError) as info:
+            parse_config(text)
+        texts.append("".join(traceback.format_exception(info.value)))
+    assert "member_role.external_id: must be" in texts[0]
+    assert "not valid YAML" in texts[1]
+    assert not [t for t in texts if secret in t]
