@@ -1,6 +1,7 @@
 """A decision on an approval request and the scan's change, written as one.
 
-Approve starts the scan (AWAITING_APPROVAL → RUNNING, through the engine), deny closes it DENIED,
+Approve starts the scan (AWAITING_APPROVAL → RUNNING): the engine, which holds the two-person rule,
+writes the approval with the start. Deny closes it DENIED,
 and expiry (a click too late, or the notifier's sweep) closes it EXPIRED. Each time the approval's
 conditional update is linked to the scan's conditional status change in one transaction, so the
 request and the scan never disagree, whatever fails between two writes. A decision that loses is
@@ -14,9 +15,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.approvals import Approval, ApprovalStatus, ApprovalStore
 from bot.ports import ScanOps
 from bot.starting import AwsFailure, start_with_retries
+from scanner.approvals import Approval, ApprovalStatus, ApprovalStore
 from scanner.errors import LinkedWriteRefusedError, ScanStateError
 from scanner.models import ScanStatus
 from scanner.state import UNDECIDED
@@ -57,11 +58,11 @@ def decide(
 ) -> Decision:
     """``user`` approves (the scan starts) or denies (the scan is DENIED); only the first valid
     decision before the request expires is kept, together with the scan's change."""
-    write = approvals.decision_write(scan_id, user, approve=approve, now=now)
     try:
         if approve:
             try:
-                scans.start(scan_id, approver=user, linked_write=write)
+                # The engine writes the approval with the scan's start, on the request's terms.
+                scans.start(scan_id, approver=user, decided_at=now)
             except AwsFailure:
                 # The decision and the move to RUNNING are one write: if it was made, only queueing
                 # the jobs failed, and starting the running scan again queues them.
@@ -71,7 +72,11 @@ def decide(
             made = True
         else:
             made = scans.decline(
-                scan_id, ScanStatus.DENIED, decided_at=now, decided_by=user, linked_write=write
+                scan_id,
+                ScanStatus.DENIED,
+                decided_at=now,
+                decided_by=user,
+                linked_write=approvals.decision_write(scan_id, user, approve=False, now=now),
             )
     except (LinkedWriteRefusedError, ScanStateError):
         made = False

@@ -14,9 +14,9 @@ from bot.settings import SlackSecrets
 from scanner.config import Config
 
 if TYPE_CHECKING:
-    from bot.approvals import ApprovalStore
     from bot.ports import ScanOps
     from bot.thread_state import ThreadState
+    from scanner.approvals import ApprovalStore
 
 __all__ = ["BotDeps"]
 

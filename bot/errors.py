@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from scanner.errors import CceScanError
 
-__all__ = ["ApprovalNotFoundError", "BotError", "SettingsError"]
+__all__ = ["BotError", "SettingsError"]
 
 
 class BotError(CceScanError):
     """Base class of the bot's own errors."""
-
-
-class ApprovalNotFoundError(BotError):
-    """An approval was looked up for a scan that never asked for one."""
 
 
 class SettingsError(BotError):

@@ -23,10 +23,10 @@ from scanner.logs import entry_logger
 from scanner.metrics import emf_metrics
 
 if TYPE_CHECKING:
-    from bot.approvals import ApprovalStore
     from bot.ports import ScanOps
     from bot.settings import BotSettings
     from bot.thread_state import ThreadState
+    from scanner.approvals import ApprovalStore
     from scanner.config import Config
     from scanner.runtime import Runtime
 
@@ -78,10 +78,7 @@ def _threads() -> ThreadState:
 
 
 def _approvals() -> ApprovalStore:
-    from bot.approvals import ApprovalStore
-
-    runtime = _runtime()
-    return ApprovalStore(runtime.client("dynamodb"), runtime.store.table, ttl_days=runtime.store.ttl_days)
+    return _runtime().approvals
 
 
 @cache

@@ -35,7 +35,6 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from botocore.exceptions import ClientError
 from slack_sdk import WebClient
 
-from bot.approvals import ApprovalStore
 from bot.decisions import expire
 from bot.flows import UPDATE_INTERVAL_MS
 from bot.i18n import Locale, t
@@ -45,6 +44,7 @@ from bot.render.report import FailedHost, report_blocks, report_text
 from bot.render.text import plain
 from bot.render.thread import approval_blocks, parent_blocks, parent_text
 from bot.thread_state import ThreadState
+from scanner.approvals import ApprovalStore
 from scanner.config import Config
 from scanner.errors import ScanNotFoundError
 from scanner.events import (
@@ -329,7 +329,7 @@ def _notifier() -> Notifier:
             slack_client(secrets.bot_token.get_secret_value(), settings.slack_api_url), runtime.metrics
         ),
         scans=ScanEngine(runtime),
-        approvals=ApprovalStore(dynamodb, runtime.store.table, ttl_days=ttl_days),
+        approvals=runtime.approvals,
         threads=ThreadState(dynamodb, runtime.store.table, ttl_days=ttl_days),
         s3=runtime.client("s3"),
         sqs=runtime.client("sqs"),

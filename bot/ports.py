@@ -34,10 +34,11 @@ class ScanOps(Protocol):
         ...
 
     def start(
-        self, scan_id: str, *, approver: str | None = None, linked_write: Mapping[str, Any] | None = None
+        self, scan_id: str, *, approver: str | None = None, decided_at: datetime | None = None
     ) -> ScanRecord:
-        """Queue the scan's jobs (idempotent); a scan awaiting approval needs an ``approver`` who is
-        not its requester, and ``linked_write`` is made with the move to RUNNING or not at all."""
+        """Queue the scan's jobs (idempotent); a scan whose targets need approval needs an
+        ``approver`` who is not its requester, whose decision (at ``decided_at``) on the pending
+        request is written with the move to RUNNING or not at all."""
         ...
 
     def decline(

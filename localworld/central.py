@@ -1,6 +1,6 @@
 """The central module's resources, deployed into the world as ``terraform/modules/central`` makes
-them: the key, the Slack secret, the configuration parameter, the state table, the queues, the
-``ObjectCreated`` notification that invokes the analyzer, and the S3 → Lambda delivery of it.
+them: the key, the Slack secret, the configuration parameter, the state and approvals tables, the
+queues, the ``ObjectCreated`` notification that invokes the analyzer, and the S3 → Lambda delivery of it.
 
 Names follow the module's (:class:`scanner.deployment.Deployment`: ``<prefix>-state``,
 ``<prefix>-jobs``, ``<prefix>/slack``, ``/<prefix>/config``, ``<prefix>-<function>``). Roles and
@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from scanner.config import Config
 from scanner.deployment import Deployment
-from scanner.state import create_table
+from scanner.table import create_approvals_table, create_table
 
 __all__ = [
     "CentralDeployment",
@@ -43,6 +43,7 @@ class CentralDeployment(BaseModel):
     secret_arn: str
     config_source: str  # the CCE_SCAN_CONFIG value: ssm:<parameter name>
     table: str
+    approvals_table: str
     queue_urls: dict[str, str]  # jobs, events and the dead-letter queues by their key
     queue_arns: dict[str, str]
 
@@ -89,6 +90,7 @@ def deploy_central(
         Value=yaml.safe_dump(config.model_dump(mode="json"), allow_unicode=True, sort_keys=False),
     )
     create_table(client("dynamodb"), names.table)
+    create_approvals_table(client("dynamodb"), names.approvals_table)
 
     sqs = client("sqs")
     timeouts = {"jobs": 6 * 900, "events": 6 * 60, **(visibility_timeouts or {})}
@@ -109,6 +111,7 @@ def deploy_central(
         secret_arn=secret_arn,
         config_source=SSM_CONFIG_PREFIX + names.config_parameter,
         table=names.table,
+        approvals_table=names.approvals_table,
         queue_urls=urls,
         queue_arns=arns,
     )

@@ -17,7 +17,7 @@ import json
 import secrets
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,10 +83,17 @@ def _function_environment(
     }
     slack_env = {"SLACK_SECRET_ARN": central.secret_arn, "SLACK_API_URL": slack.base_url}
     jobs = {"CCE_SCAN_JOBS_QUEUE_URL": central.queue_urls["jobs"]}
+    approvals = {"CCE_SCAN_APPROVALS_TABLE": central.approvals_table}
     by_key = {
-        "bot": {**common, **slack_env, **jobs, "CCE_SCAN_WORKER_FUNCTION": names.function("worker")},
-        "notifier": {**common, **slack_env},
-        "worker": {**common, **jobs},
+        "bot": {
+            **common,
+            **approvals,
+            **slack_env,
+            **jobs,
+            "CCE_SCAN_WORKER_FUNCTION": names.function("worker"),
+        },
+        "notifier": {**common, **approvals, **slack_env},
+        "worker": {**common, **approvals, **jobs},
         "analyzer": common,
     }
     return by_key[entry.key]
@@ -102,6 +109,7 @@ class LocalSystem:
         lambdas: LocalLambda,
         driver: SlackDriver,
         central: CentralDeployment,
+        roles: Mapping[str, str],
     ) -> None:
         self.world = world
         self.slack = slack
@@ -110,6 +118,13 @@ class LocalSystem:
         self.central = central
         self.names = central.names
         self.queue_urls = central.queue_urls
+        self._roles = dict(roles)
+
+    def function_client(self, key: Function, service: str) -> Any:
+        """A client with the credentials of function ``key``'s execution role, as its code gets
+        them: what that function may do, and what someone who took it over may."""
+        creds = service_credentials(self._roles[key], self.names.function(key), self.world.region)
+        return creds.client(service, self.world.region, self.world.endpoint_url)
 
     @property
     def config(self) -> Config:
@@ -215,7 +230,7 @@ class LocalSystem:
                 lambda event: dict(lambdas.invoke(names.function("bot"), event)),
                 team_id=slack.team_id,
             )
-            system = cls(world, slack, lambdas, driver, central)
+            system = cls(world, slack, lambdas, driver, central, roles)
             if sweep_seconds:
                 stack.enter_context(_Ticker(lambda: system.sweep_approvals(), sweep_seconds))
             yield system

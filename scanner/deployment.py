@@ -54,6 +54,10 @@ class Deployment(BaseModel):
         return f"{self.prefix}-state"
 
     @property
+    def approvals_table(self) -> str:
+        return f"{self.prefix}-approvals"
+
+    @property
     def jobs_queue(self) -> str:
         return f"{self.prefix}-jobs"
 
@@ -101,6 +105,10 @@ class Deployment(BaseModel):
 
     def index_arn(self, index: str) -> str:
         return f"{self.table_arn}/index/{index}"
+
+    @property
+    def approvals_table_arn(self) -> str:
+        return self._arn("dynamodb", f"table/{self.approvals_table}")
 
     def queue_arn(self, name: str) -> str:
         return self._arn("sqs", name)

@@ -8,8 +8,10 @@ r"""The scanner's one interface: what the bot, the worker and the command line c
 
 ``create`` resolves the targets first: unknown, malformed or empty input raises
 :class:`~scanner.errors.TargetError` and nothing is written. A scan whose targets need approval is
-created AWAITING_APPROVAL; the caller asks for the approval, then ``start``\s it with the approver,
-the approval's write linked to the start (or ``decline``\s it as DENIED or EXPIRED). The jobs it
+created AWAITING_APPROVAL; the caller asks for the approval (:mod:`scanner.approvals`), then
+``start``\s it with the approver, and the engine writes the approval's decision with the start (or
+the caller ``decline``\s it as DENIED or EXPIRED). The worker checks the decision again before it
+dispatches to each account (:meth:`scanner.handlers.JobHandlers.dispatch`). The jobs it
 queues are run by :class:`scanner.handlers.JobHandlers` in the worker.
 
 Host targets need the member accounts, which only the worker may enter: the engine asks its
@@ -25,8 +27,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from scanner.approvals import check_approved, needs_approval
 from scanner.artifacts import current_bundle_sha256, document_hash
-from scanner.errors import CceScanError, ScanStateError
+from scanner.errors import ApprovalRequiredError, CceScanError, ScanStateError
 from scanner.events import AccountRef, ScanStarted
 from scanner.jobs import DispatchJob, FinalizeJob
 from scanner.members import DirectMembers, MemberAccess
@@ -59,12 +62,7 @@ class ScanEngine:
     def needs_approval(self, targets: ScanTargets) -> bool:
         """Whether a second person must approve a scan of ``targets`` (an account the configuration
         does not know counts as one that needs it)."""
-        config = self.rt.config
-        for target in targets.accounts:
-            account = config.account_by_id(target.account_id)
-            if account is None or config.requires_approval(account):
-                return True
-        return False
+        return needs_approval(self.rt.config, targets)
 
     def estimate_hosts(self, targets: ScanTargets, requester: str = "cce-scan") -> dict[str, int | None]:
         """Online Linux managed hosts per account alias now (None where the account cannot be counted)."""
@@ -84,20 +82,16 @@ class ScanEngine:
         *,
         thread_ts: str | None = None,
         targets: ScanTargets | None = None,
-        awaiting_approval: bool | None = None,
     ) -> ScanRecord:
         """Resolve ``kind`` (``account``/``host``) ``names`` and record a scan: AWAITING_APPROVAL when
         its targets need a second person's approval (:meth:`needs_approval`), else CREATED.
 
-        ``targets`` already resolved are recorded as given. ``awaiting_approval`` decides the status
-        instead of the targets: the command line, run with the operator's own credentials, records
-        its scans CREATED. With ``idempotency_key`` (Slack's ``trigger_id``) a repeated call returns
+        ``targets`` already resolved are recorded as given. With ``idempotency_key`` (Slack's ``trigger_id``) a repeated call returns
         the first scan, as it is now.
         """
         if targets is None:
             targets = self.resolve(kind, names, requester)
-        if awaiting_approval is None:
-            awaiting_approval = self.needs_approval(targets)
+        awaiting_approval = self.needs_approval(targets)
         record = ScanRecord(
             scan_id=new_scan_id(self.rt.utcnow()),
             requester=requester,
@@ -114,21 +108,32 @@ class ScanEngine:
         return self.rt.store.attach_thread(scan_id, channel, thread_ts)
 
     def start(
-        self, scan_id: str, *, approver: str | None = None, linked_write: Mapping[str, Any] | None = None
+        self, scan_id: str, *, approver: str | None = None, decided_at: datetime | None = None
     ) -> ScanRecord:
         """Look up the bundle and document hash, queue one dispatch job per account and region.
 
-        A scan AWAITING_APPROVAL starts only with an ``approver`` who is not its requester; a
-        CREATED one needs none. ``linked_write`` (a ``TransactWriteItems`` element of the caller's,
-        such as the approval's decision) is written in one transaction with the move to RUNNING:
-        both or neither (:class:`~scanner.errors.LinkedWriteRefusedError` when its condition fails).
+        The two-person rule is held here: a scan whose targets need approval
+        (:meth:`needs_approval`) starts only with an ``approver`` who is not its requester, and the
+        approval's decision (a conditional update of its pending, unexpired request in the
+        approvals table) is written in one transaction with the move to RUNNING: both or neither
+        (:class:`~scanner.errors.LinkedWriteRefusedError` when the request refuses it). A scan that
+        needs none starts with or without an approver. ``decided_at`` is when the approver
+        decided (now when not given): the request must not have expired by then.
 
         Calling it again on a running scan re-queues dispatch for accounts not yet dispatched
-        (harmless: dispatch is idempotent) and emits nothing new.
+        (harmless: dispatch is idempotent) and emits nothing new; a running scan that needs
+        approval must have it (:class:`~scanner.errors.ApprovalRequiredError`).
         """
         store = self.rt.store
         scan = store.get_scan(scan_id)
-        _check_startable(scan, approver, linked=linked_write is not None)
+        _check_startable(scan, approver)
+        gated = self.needs_approval(scan.targets)
+        if gated and scan.status is ScanStatus.RUNNING:
+            check_approved(self.rt.approvals, scan)
+        elif gated and approver is None:
+            raise ApprovalRequiredError(
+                f"scan {scan_id} needs a second person's approval; it starts only with an approver"
+            )
         config = self.rt.config
         for target in scan.targets.accounts:
             store.put_account(scan_id, target.account_id, target.alias, target.region, target.instance_ids)
@@ -141,10 +146,17 @@ class ScanEngine:
             }
             if approver is not None:
                 fields["approver"] = approver
-            started = store.transition(
-                scan_id, (scan.status,), ScanStatus.RUNNING, linked_write=linked_write, **fields
+            decision = (
+                self.rt.approvals.decision_write(
+                    scan_id, approver, approve=True, now=decided_at or self.rt.utcnow()
+                )
+                if gated and approver is not None
+                else None
             )
-            if not started and linked_write is not None:
+            started = store.transition(
+                scan_id, (scan.status,), ScanStatus.RUNNING, linked_write=decision, **fields
+            )
+            if not started and decision is not None:
                 raise ScanStateError(f"scan {scan_id} left {scan.status.value} before it could start")
         if started:
             scan = store.get_scan(scan_id)
@@ -217,14 +229,11 @@ class ScanEngine:
         return self.rt.store.hosts(scan_id)
 
 
-def _check_startable(scan: ScanRecord, approver: str | None, *, linked: bool) -> None:
-    """Raise :class:`ScanStateError` unless ``approver`` may start ``scan`` now (a linked write
-    must go with the move to RUNNING, so it needs a scan not started yet)."""
+def _check_startable(scan: ScanRecord, approver: str | None) -> None:
+    """Raise :class:`ScanStateError` unless ``approver`` may start ``scan`` now."""
     if scan.status not in (*UNDECIDED, ScanStatus.RUNNING):
         raise ScanStateError(f"scan {scan.scan_id} is {scan.status.value}; it cannot be started")
     if approver is not None and approver == scan.requester:
         raise ScanStateError(f"scan {scan.scan_id} cannot be approved by its requester")
     if scan.status is ScanStatus.AWAITING_APPROVAL and approver is None:
         raise ScanStateError(f"scan {scan.scan_id} awaits approval; it starts only with an approver")
-    if linked and scan.status not in UNDECIDED:
-        raise ScanStateError(f"scan {scan.scan_id} is {scan.status.value}; it has started already")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 __all__ = [
     "AccountUnreachableError",
+    "ApprovalNotFoundError",
+    "ApprovalRequiredError",
     "BundleNotFoundError",
     "CceScanError",
     "ConfigError",
@@ -63,3 +65,12 @@ class LinkedWriteRefusedError(CceScanError):
         )
         self.scan_id = scan_id
         self.scan_refused = scan_refused
+
+
+class ApprovalNotFoundError(CceScanError):
+    """An approval was looked up for a scan that never asked for one."""
+
+
+class ApprovalRequiredError(CceScanError):
+    """A scan whose targets need a second person's approval was to be started or dispatched
+    without an approval by someone other than its requester."""

@@ -1,8 +1,10 @@
 """The job handlers, the worker's part of the scanner: dispatch, track and finalize. Idempotent, so
 at-least-once delivery is safe.
 
-- ``dispatch``: enter the account (AssumeRole), take the account's dispatch lease (a duplicate
-  delivery stops here), discover once and create a host item per host, then per host without a
+- ``dispatch``: take the account's dispatch lease (a duplicate delivery stops here); a scan whose
+  targets need approval goes no further without an APPROVED decision by someone other than its
+  requester in the approvals table (the account closes, not entered, with the reason); then enter
+  the account (AssumeRole), discover once and create a host item per host, then per host without a
   command: presign its GET and PUT, SendCommand, record the command ID (batched ``SENT#`` items).
   Hosts run in parallel threads sharing the account's token bucket. A delivery that takes over a
   dead holder's lease first adopts commands already sent (found by their ``Comment``). Skipped
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from scanner.approvals import check_approved, needs_approval
 from scanner.discovery import discover
 from scanner.dispatch import (
     Sender,
@@ -37,7 +40,7 @@ from scanner.dispatch import (
     sender_threads,
     ssm_client_config,
 )
-from scanner.errors import AccountUnreachableError, ScanStateError
+from scanner.errors import AccountUnreachableError, ApprovalRequiredError, ScanStateError
 from scanner.events import (
     AccountRef,
     AccountUnreachable,
@@ -237,6 +240,13 @@ class JobHandlers:
             return
         account = claim.account
         try:
+            if needs_approval(self.rt.config, scan.targets):
+                try:
+                    check_approved(self.rt.approvals, scan)
+                except ApprovalRequiredError as exc:
+                    log.error("dispatch refused: %s", exc)
+                    self._unreachable(scan, account, str(exc))
+                    return
             try:
                 clients = self._account_clients(scan, job.account_id, job.region)
             except AccountUnreachableError as exc:

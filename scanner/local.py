@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from types import TracebackType
 from typing import Any
 
@@ -24,14 +25,15 @@ from scanner.errors import CceScanError
 from scanner.events import InProcessBus, ScanEvent, ScanFinished
 from scanner.handlers import JobHandlers
 from scanner.jobs import ThreadJobQueue
-from scanner.models import ScanRecord
+from scanner.models import ScanRecord, ScanStatus
 from scanner.runtime import Runtime
-from scanner.state import create_table
+from scanner.table import create_approvals_table, create_table
 from scanner.targets import OuLookup
 
-__all__ = ["DEFAULT_TABLE", "InProcessScanner", "ScanTimeoutError"]
+__all__ = ["DEFAULT_APPROVALS_TABLE", "DEFAULT_TABLE", "InProcessScanner", "ScanTimeoutError"]
 
 DEFAULT_TABLE = "cce-scan"
+DEFAULT_APPROVALS_TABLE = "cce-scan-approvals"
 
 
 class ScanTimeoutError(CceScanError):
@@ -48,6 +50,7 @@ class InProcessScanner:
         *,
         endpoint_url: str | None = None,
         table: str = DEFAULT_TABLE,
+        approvals_table: str = DEFAULT_APPROVALS_TABLE,
         create: bool = True,
         workers: int | None = None,
         deliveries: int = 1,
@@ -56,10 +59,11 @@ class InProcessScanner:
     ) -> None:
         if create:
             session: Any = central_session
-            create_table(
-                session.client("dynamodb", region_name=config.central.region, endpoint_url=endpoint_url),
-                table,
+            dynamodb = session.client(
+                "dynamodb", region_name=config.central.region, endpoint_url=endpoint_url
             )
+            create_table(dynamodb, table)
+            create_approvals_table(dynamodb, approvals_table)
         self.bus = InProcessBus()
         self.queue = ThreadJobQueue(
             workers=workers or config.rate_limits.max_parallel_accounts + 2,
@@ -69,6 +73,7 @@ class InProcessScanner:
             config,
             central_session,
             table=table,
+            approvals_table=approvals_table,
             events=self.bus,
             jobs=self.queue,
             endpoint_url=endpoint_url,
@@ -106,11 +111,21 @@ class InProcessScanner:
         approver: str | None = None,
         timeout: float | None = None,
     ) -> ScanRecord:
-        """Create, start and wait for one scan (recorded CREATED: see :meth:`ScanEngine.create`)."""
-        record = self.engine.create(kind, names, requester, awaiting_approval=False)
+        """Create, start and wait for one scan. One whose targets need a second person's approval
+        runs only with an ``approver`` other than ``requester`` (:meth:`request_approval`)."""
+        record = self.engine.create(kind, names, requester)
         self._event_for(record.scan_id)
+        if record.status is ScanStatus.AWAITING_APPROVAL:
+            self.request_approval(record)
         self.engine.start(record.scan_id, approver=approver)
         return self.wait(record.scan_id, timeout)
+
+    def request_approval(self, record: ScanRecord) -> None:
+        """Open the approval request of ``record`` (a scan AWAITING_APPROVAL), as the bot does; the
+        approver's decision is then written by :meth:`ScanEngine.start`."""
+        now = self.runtime.utcnow()
+        expires = now + timedelta(minutes=self.runtime.config.scan.approval_ttl_minutes)
+        self.runtime.approvals.request(record.scan_id, record.requester, now, expires)
 
     def close(self) -> None:
         self.queue.close()

@@ -135,7 +135,14 @@ def _bot(d: Deployment, facts: Facts) -> list[Need]:
             ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"],
             [d.table_arn],
             "scanner/state.py ScanStore (create, start, cancel, status; TransactWriteItems puts), "
-            "bot/approvals.py ApprovalStore, bot/thread_state.py ThreadState",
+            "bot/thread_state.py ThreadState",
+            r,
+        ),
+        _need(
+            ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            [d.approvals_table_arn],
+            "scanner/approvals.py ApprovalStore: requests, their message, decisions written with the "
+            "scan's start (scanner/engine.py), denial or expiry (bot/decisions.py)",
             r,
         ),
         _need(
@@ -216,13 +223,19 @@ def _notifier(d: Deployment, facts: Facts) -> list[Need]:
             ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"],
             [d.table_arn],
             "bot/notifier.py reads scans, accounts and hosts (ScanStore), claims updates "
-            "(ThreadState), attaches threads and expires approvals",
+            "(ThreadState), attaches threads and closes expired scans",
+            r,
+        ),
+        _need(
+            ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+            [d.approvals_table_arn],
+            "bot/decisions.py expire: the approval's expiry with its scan's (scanner/approvals.py)",
             r,
         ),
         _need(
             ["dynamodb:Query"],
-            [d.index_arn(PENDING_APPROVALS.name)],
-            "bot/approvals.py ApprovalStore.pending_due (the scheduled approval sweep)",
+            [f"{d.approvals_table_arn}/index/{PENDING_APPROVALS.name}"],
+            "scanner/approvals.py ApprovalStore.pending_due (the scheduled approval sweep)",
             r,
         ),
         _need(
@@ -261,6 +274,12 @@ def _worker(d: Deployment, facts: Facts) -> list[Need]:
             ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query", "dynamodb:BatchWriteItem"],
             [d.table_arn],
             "scanner/handlers.py JobHandlers (dispatch, track, finalize) through ScanStore",
+            r,
+        ),
+        _need(
+            ["dynamodb:GetItem"],
+            [d.approvals_table_arn],
+            "scanner/handlers.py dispatch checks the scan's approval (scanner/approvals.py check_approved)",
             r,
         ),
         _need(

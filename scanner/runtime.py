@@ -23,6 +23,7 @@ from typing import Any
 import boto3
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from scanner.approvals import ApprovalStore
 from scanner.config import Config, load_config_source
 from scanner.dispatch import SendResult
 from scanner.errors import CceScanError
@@ -48,6 +49,7 @@ class RuntimeSettings(BaseSettings):
 
     cce_scan_config: str
     cce_scan_table: str
+    cce_scan_approvals_table: str | None = None  # the analyzer is not given it
     cce_scan_jobs_queue_url: str | None = None
     cce_scan_events_queue_url: str | None = None
     aws_endpoint_url: str | None = None  # the local world's endpoint; AWS's own when unset
@@ -75,6 +77,8 @@ class Runtime:
     events: EventPort
     jobs: JobQueue
     central_session: boto3.Session
+    # The approvals table (scanner/approvals.py); None where the function is not given it.
+    approvals_table: str | None = None
     # The local world's endpoint, for member-account clients and presigned URLs.
     endpoint_url: str | None = None
     # Where central clients are sent; None lets botocore resolve it from the environment
@@ -130,6 +134,7 @@ class Runtime:
             ),
             jobs=SqsJobQueue(clients["sqs"], jobs_url) if jobs_url else _Missing("CCE_SCAN_JOBS_QUEUE_URL"),
             central_session=any_session,
+            approvals_table=settings.cce_scan_approvals_table,
             endpoint_url=settings.aws_endpoint_url,
             reports=S3Reports(clients["s3"], config.results_bucket),
             partition=any_session.get_partition_for_region(any_session.region_name or config.central.region),
@@ -146,6 +151,7 @@ class Runtime:
         session: boto3.Session,
         *,
         table: str,
+        approvals_table: str,
         events: EventPort,
         jobs: JobQueue,
         endpoint_url: str | None = None,
@@ -162,6 +168,7 @@ class Runtime:
             events=events,
             jobs=jobs,
             central_session=session,
+            approvals_table=approvals_table,
             endpoint_url=endpoint_url,
             central_endpoint_url=endpoint_url,
             partition=any_session.get_partition_for_region(config.central.region),
@@ -179,6 +186,16 @@ class Runtime:
                 )
                 self._clients[service] = client
             return client
+
+    @property
+    def approvals(self) -> ApprovalStore:
+        """The approval requests and decisions (:class:`NotConfiguredError` where the function has
+        no approvals table: the analyzer)."""
+        if self.approvals_table is None:
+            raise NotConfiguredError(
+                "CCE_SCAN_APPROVALS_TABLE is not set: this function cannot read approvals"
+            )
+        return ApprovalStore(self.client("dynamodb"), self.approvals_table, ttl_days=self.store.ttl_days)
 
     def session_cache(self, scan_id: str, requester: str) -> SessionCache:
         """Member-account credentials for one scan (or one target lookup), through the central STS."""

@@ -1,10 +1,17 @@
-"""The state table's shape: its key, its global secondary indexes, and :func:`create_table`.
+"""The two tables' shapes: their keys, their global secondary indexes, :func:`create_table` (the
+scan state) and :func:`create_approvals_table` (the approval requests and decisions).
 
-Terraform declares the table (``terraform/modules/central/dynamodb.tf``); the local world and
-the tests create it here, and ``tests/terraform`` checks that the two declare the same indexes.
+Terraform declares the tables (``terraform/modules/central/dynamodb.tf``); the local world and
+the tests create them here, and ``tests/terraform`` checks that the two declare the same indexes.
 
-No read of the table grows with it: every read is a GetItem, a BatchGetItem or a Query of one
-key range, and no role may Scan it. Three reads are not of one scan's items, and each has an
+Approvals have a table of their own so that IAM can tell them apart: every function writes scan
+state, but only the bot may write an approval, the worker may only read one (dispatch checks it),
+and the analyzer, which parses what hosts upload, cannot reach the table at all. In one table
+they would share the scan's partition with its host items, which ``dynamodb:LeadingKeys`` cannot
+separate.
+
+No read of either table grows with it: every read is a GetItem, a BatchGetItem or a Query of one
+key range, and no role may Scan them. Three reads are not of one scan's items, and each has an
 index of its own:
 
 ``scans_by_created``
@@ -19,7 +26,7 @@ index of its own:
     as they were asked for (kind and sorted names, hashed: :func:`targets_partition`), sorted by
     the same ``created_sk``. INCLUDE ``status``: the reader passes over scans that did not finish
     without reading them, and a scan's status changes only a few times in its life.
-``pending_approvals``
+``pending_approvals`` (of the approvals table)
     Approval requests awaiting a decision, for the expiry sweep, by their own ``expires_at``
     (epoch seconds; the one place the expiry is kept). Sparse: an approval item carries
     ``pending_pk = "PENDING"`` from the request until the conditional update that decides or
@@ -59,11 +66,13 @@ if TYPE_CHECKING:
     )
 
 __all__ = [
+    "APPROVAL_INDEXES",
     "INDEXES",
     "PENDING_APPROVALS",
     "SCANS_BY_CREATED",
     "SCANS_BY_TARGETS",
     "TableIndex",
+    "create_approvals_table",
     "create_table",
     "created_sort_key",
     "targets_partition",
@@ -85,7 +94,8 @@ class TableIndex:
 SCANS_BY_CREATED = TableIndex("scans_by_created", "scans_pk", "created_sk", "S", "KEYS_ONLY")
 SCANS_BY_TARGETS = TableIndex("scans_by_targets", "targets_pk", "created_sk", "S", "INCLUDE", ("status",))
 PENDING_APPROVALS = TableIndex("pending_approvals", "pending_pk", "expires_at", "N", "ALL")
-INDEXES = (SCANS_BY_CREATED, SCANS_BY_TARGETS, PENDING_APPROVALS)
+INDEXES = (SCANS_BY_CREATED, SCANS_BY_TARGETS)  # the state table's
+APPROVAL_INDEXES = (PENDING_APPROVALS,)  # the approvals table's
 
 
 def created_sort_key(created_at: datetime, scan_id: str) -> str:
@@ -100,9 +110,9 @@ def targets_partition(targets: ScanTargets) -> str:
     return "TARGETS#" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _attribute_definitions() -> list[AttributeDefinitionTypeDef]:
+def _attribute_definitions(indexes: tuple[TableIndex, ...]) -> list[AttributeDefinitionTypeDef]:
     types: dict[str, Literal["S", "N"]] = {"pk": "S", "sk": "S"}
-    for index in INDEXES:
+    for index in indexes:
         types.setdefault(index.partition, "S")
         types.setdefault(index.sort, index.sort_type)
     return [{"AttributeName": name, "AttributeType": kind} for name, kind in types.items()]
@@ -123,18 +133,28 @@ def _global_secondary_index(index: TableIndex) -> GlobalSecondaryIndexTypeDef:
 
 
 def create_table(client: DynamoDBClient, name: str) -> None:
-    """Create the table as Terraform does (on-demand, ``pk``/``sk`` strings, :data:`INDEXES`, TTL on
-    ``ttl``); a table of that name that already exists is left as it is."""
+    """Create the state table as Terraform does (on-demand, ``pk``/``sk`` strings, :data:`INDEXES`,
+    TTL on ``ttl``); a table of that name that already exists is left as it is."""
+    _create(client, name, INDEXES)
+
+
+def create_approvals_table(client: DynamoDBClient, name: str) -> None:
+    """Create the approvals table as Terraform does (as the state table, with
+    :data:`APPROVAL_INDEXES`); a table of that name that already exists is left as it is."""
+    _create(client, name, APPROVAL_INDEXES)
+
+
+def _create(client: DynamoDBClient, name: str, indexes: tuple[TableIndex, ...]) -> None:
     try:
         client.create_table(
             TableName=name,
             BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=_attribute_definitions(),
+            AttributeDefinitions=_attribute_definitions(indexes),
             KeySchema=[
                 {"AttributeName": "pk", "KeyType": "HASH"},
                 {"AttributeName": "sk", "KeyType": "RANGE"},
             ],
-            GlobalSecondaryIndexes=[_global_secondary_index(index) for index in INDEXES],
+            GlobalSecondaryIndexes=[_global_secondary_index(index) for index in indexes],
         )
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ResourceInUseException":

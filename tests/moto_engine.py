@@ -1,7 +1,7 @@
 """The scan engine on moto in-process, for tests of starting, cancelling and deciding on scans.
 
-Call inside ``mock_aws``: the results bucket holds a bundle and the shared document exists, so a
-scan can start; the jobs it queues are kept in a list and its events in an :class:`InProcessBus`.
+Call inside ``mock_aws``: the results bucket holds a bundle, the shared document and the approvals
+table exist, so a scan can start; the jobs it queues are kept in a list and its events in an :class:`InProcessBus`.
 No member account is entered: nothing here resolves targets or runs a job.
 """
 
@@ -14,6 +14,7 @@ from typing import Any
 
 import boto3
 
+from scanner.approvals import ApprovalStore
 from scanner.config import Config
 from scanner.engine import ScanEngine
 from scanner.events import InProcessBus
@@ -22,10 +23,12 @@ from scanner.members import MemberAccess
 from scanner.models import AccountTarget, ScanRecord, ScanStatus, ScanTargets
 from scanner.runtime import Runtime
 from scanner.state import ScanStore
+from scanner.table import create_approvals_table
 
-__all__ = ["BUNDLE_SHA256", "KeptJobs", "MotoEngine", "engine_on_moto", "prod_scan"]
+__all__ = ["APPROVALS_TABLE", "BUNDLE_SHA256", "KeptJobs", "MotoEngine", "engine_on_moto", "prod_scan"]
 
 BUNDLE_SHA256 = "ab" * 32
+APPROVALS_TABLE = "approvals"
 _DOCUMENT = {
     "schemaVersion": "2.2",
     "description": "cce-scan (test)",
@@ -51,6 +54,7 @@ class MotoEngine:
     store: ScanStore
     jobs: KeptJobs
     bus: InProcessBus
+    approvals: ApprovalStore
 
 
 def engine_on_moto(config: Config, store: ScanStore, *, members: MemberAccess | None = None) -> MotoEngine:
@@ -62,9 +66,17 @@ def engine_on_moto(config: Config, store: ScanStore, *, members: MemberAccess | 
     s3.put_object(Bucket=config.results_bucket, Key=f"bundles/{BUNDLE_SHA256}/script.tar", Body=b"tar")
     ssm: Any = session.client("ssm")
     ssm.create_document(Name=config.document.name, Content=json.dumps(_DOCUMENT), DocumentType="Command")
+    create_approvals_table(session.client("dynamodb"), APPROVALS_TABLE)
     jobs, bus = KeptJobs(), InProcessBus()
-    runtime = Runtime(config=config, store=store, events=bus, jobs=jobs, central_session=session)
-    return MotoEngine(ScanEngine(runtime, members=members), store, jobs, bus)
+    runtime = Runtime(
+        config=config,
+        store=store,
+        events=bus,
+        jobs=jobs,
+        central_session=session,
+        approvals_table=APPROVALS_TABLE,
+    )
+    return MotoEngine(ScanEngine(runtime, members=members), store, jobs, bus, runtime.approvals)
 
 
 def prod_scan(

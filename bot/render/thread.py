@@ -20,9 +20,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.approvals import Approval, ApprovalStatus
 from bot.i18n import Locale, t
 from bot.render.text import NAME_SHOWN, code, code_inner, join_within, slack_time
+from scanner.approvals import Approval, ApprovalStatus
 from scanner.models import ScanRecord, ScanStatus
 from scanner.outcomes import FAILURES, SKIPS, HostOutcome
 

@@ -1,7 +1,10 @@
 """``cce-scan scan (--account NAME… | --host ID…) [--local] [--config PATH]``: one scan from a terminal.
 
 Without ``--local`` the scan runs from this process against AWS with the current credentials (the
-central account's), state in the DynamoDB table ``--table``. With ``--local`` it starts the local
+central account's), state in the DynamoDB tables ``--table`` and ``--approvals-table``. Targets that
+need a second person's approval (the configuration's production accounts) run only with
+``--approved-by USER``, someone other than the requester: the approval is recorded in the approvals
+table as the bot records one, and names them in the scan. With ``--local`` it starts the local
 world with ``cce_scan/examples/cce-scan.yaml`` and ``cce_scan/examples/fleet.yaml`` (or
 ``--config``/``--fleet``), deploys the bundle and document, and scans there. A live progress bar
 while hosts finish, then a table by account and outcome; the exit code is 1 when any host failed,
@@ -26,8 +29,9 @@ from rich.table import Table
 
 from cce_scan.examples import EXAMPLE_CONFIG, EXAMPLE_FLEET
 from scanner.config import Config, load_config
+from scanner.errors import CceScanError
 from scanner.events import AccountUnreachable, HostOutcomeEvent, ScanEvent, ScanProgress
-from scanner.local import DEFAULT_TABLE, InProcessScanner
+from scanner.local import DEFAULT_APPROVALS_TABLE, DEFAULT_TABLE, InProcessScanner
 from scanner.models import ScanRecord, ScanStatus
 from scanner.outcomes import FAILURES, HostOutcome
 from scanner.sessions import source_identity
@@ -53,7 +57,16 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--fleet", type=Path, default=EXAMPLE_FLEET, help="the local world's fleet (--local)")
     parser.add_argument("--table", default=DEFAULT_TABLE, help="DynamoDB table for scan state (AWS)")
+    parser.add_argument(
+        "--approvals-table", default=DEFAULT_APPROVALS_TABLE, help="DynamoDB table for approvals (AWS)"
+    )
     parser.add_argument("--requester", default=None, help="who asks (default: the local user name)")
+    parser.add_argument(
+        "--approved-by",
+        default=None,
+        metavar="USER",
+        help="the second person who approved a scan of targets that need approval",
+    )
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait for the scan")
     parser.set_defaults(run=run)
 
@@ -120,6 +133,21 @@ def _local_world(config_path: Path, fleet_path: Path, console: Console) -> Itera
         yield world.config, world.central_session(), world.endpoint_url
 
 
+def _approver(approved_by: str | None, requester: str, *, needed: bool) -> str | None:
+    """Who approved, checked before anything is written: targets that need approval need someone
+    other than the requester."""
+    if approved_by is None:
+        if needed:
+            raise CceScanError(
+                "these targets need a second person's approval: name who approved with --approved-by USER"
+            )
+        return None
+    approver = source_identity(approved_by)
+    if approver == requester:
+        raise CceScanError(f"--approved-by {approved_by}: the requester cannot approve their own scan")
+    return approver
+
+
 def run(args: argparse.Namespace) -> int:
     console = Console()
     kind, names = ("account", args.account) if args.account else ("host", args.host)
@@ -135,8 +163,17 @@ def run(args: argparse.Namespace) -> int:
             config = load_config(args.config or EXAMPLE_CONFIG)
             session, endpoint = boto3.Session(region_name=config.central.region), None
         scanner = stack.enter_context(
-            InProcessScanner(config, session, endpoint_url=endpoint, table=args.table, create=args.local)
+            InProcessScanner(
+                config,
+                session,
+                endpoint_url=endpoint,
+                table=args.table,
+                approvals_table=args.approvals_table,
+                create=args.local,
+            )
         )
+        targets = scanner.engine.resolve(kind, names, requester)
+        approver = _approver(args.approved_by, requester, needed=scanner.engine.needs_approval(targets))
         progress = stack.enter_context(
             Progress(
                 TextColumn("[bold]{task.description}"),
@@ -168,9 +205,11 @@ def run(args: argparse.Namespace) -> int:
                 )
 
         scanner.bus.subscribe(show)
-        record = scanner.engine.create(kind, names, requester, awaiting_approval=False)
+        record = scanner.engine.create(kind, names, requester, targets=targets)
         progress.update(task, description=f"scan {record.scan_id}")
-        scanner.engine.start(record.scan_id)
+        if record.status is ScanStatus.AWAITING_APPROVAL:
+            scanner.request_approval(record)
+        scanner.engine.start(record.scan_id, approver=approver)
         record = scanner.wait(record.scan_id, args.timeout)
         progress.update(task, total=max(record.hosts_total, 1), completed=record.hosts_done)
         progress.stop()

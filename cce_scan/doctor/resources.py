@@ -11,9 +11,10 @@ from cce_scan.doctor.model import Check
 from scanner.config import parse_config
 from scanner.deployment import Deployment
 from scanner.errors import ConfigError
-from scanner.table import INDEXES
+from scanner.table import APPROVAL_INDEXES, INDEXES, TableIndex
 
 __all__ = [
+    "check_approvals_table",
     "check_bucket",
     "check_document_shared",
     "check_parameter",
@@ -52,13 +53,23 @@ def check_queues(d: Deployment, sqs: Any) -> list[Check]:
 
 
 def check_table(d: Deployment, dynamodb: Any) -> Check:
-    name = f"the state table {d.table} exists with its indexes"
+    return _check_table(dynamodb, f"the state table {d.table}", d.table, INDEXES)
+
+
+def check_approvals_table(d: Deployment, dynamodb: Any) -> Check:
+    return _check_table(
+        dynamodb, f"the approvals table {d.approvals_table}", d.approvals_table, APPROVAL_INDEXES
+    )
+
+
+def _check_table(dynamodb: Any, what: str, table_name: str, indexes: tuple[TableIndex, ...]) -> Check:
+    name = f"{what} exists with its indexes"
     try:
-        table = dynamodb.describe_table(TableName=d.table)["Table"]
+        table = dynamodb.describe_table(TableName=table_name)["Table"]
     except AWS_ERRORS as exc:
         return Check.failed(name, reason(exc), APPLY)
     present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
-    missing = [index.name for index in INDEXES if index.name not in present]
+    missing = [index.name for index in indexes if index.name not in present]
     if missing:
         return Check.failed(name, f"the table lacks the indexes {', '.join(missing)}", APPLY)
     return Check.passed(name, f"{table.get('TableStatus', '?')}, indexes {', '.join(sorted(present))}")
@@ -116,6 +127,7 @@ def check_resources(d: Deployment, operator: AwsAccess) -> list[Check]:
         check_bucket(d, operator.client("s3")),
         *check_queues(d, operator.client("sqs")),
         check_table(d, operator.client("dynamodb")),
+        check_approvals_table(d, operator.client("dynamodb")),
         check_parameter(d, ssm),
         check_document_shared(d, ssm),
     ]

@@ -20,9 +20,9 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from bot.approvals import ApprovalStatus, ApprovalStore
 from bot.decisions import decide, expire, refusal
 from localworld.dynamodb_atomic import install_atomic_items
+from scanner.approvals import ApprovalStatus, ApprovalStore
 from scanner.config import load_config
 from scanner.engine import ScanEngine
 from scanner.events import ScanStarted
@@ -81,7 +81,7 @@ def given() -> Iterator[Given]:
         create_table(client, TABLE)
         store = ScanStore(client, TABLE)
         moto = engine_on_moto(CONFIG, store, members=_NoMemberAccounts())
-        approvals = ApprovalStore(client, TABLE)
+        approvals = moto.approvals
         store.create_scan(prod_scan(SCAN))
         approvals.request(SCAN, REQUESTER, NOW, NOW + timedelta(minutes=60))
         undo = install_atomic_items()

@@ -15,12 +15,12 @@ from moto import mock_aws
 from slack_sdk.errors import SlackApiError
 
 from bot.app import slack_client
-from bot.approvals import ApprovalStore
 from bot.notifier import Notifier
 from bot.thread_state import ThreadState
 from localworld.slack import SlackApiServer
 from localworld.slack.render import message_text
 from localworld.slack.server import Message
+from scanner.approvals import ApprovalStore
 from scanner.config import Config, load_config
 from scanner.engine import ScanEngine
 from scanner.events import InProcessBus, ReportFiles, ScanFinished
@@ -28,7 +28,8 @@ from scanner.models import AccountTarget, ScanRecord, ScanStatus, ScanTargets
 from scanner.outcomes import HostOutcome
 from scanner.report import HostRef, ScanSummary, report_keys
 from scanner.runtime import Runtime
-from scanner.state import ScanStore, create_table
+from scanner.state import ScanStore
+from scanner.table import create_approvals_table, create_table
 from tests.moto_engine import KeptJobs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +37,7 @@ REGION = "ap-northeast-2"
 CHANNEL = "C01CCESCAN"
 SCAN = "20261126T090000-abcdef"
 TABLE = "state"
+APPROVALS = "approvals"
 KEYS = report_keys(SCAN)
 FILES = ReportFiles(summary=KEYS["summary"], csv=KEYS["csv"], ocsf=KEYS["ocsf"])
 
@@ -79,6 +81,7 @@ class _S3Reads:
 def parts(aws: None, config: Config, slack: SlackApiServer) -> dict[str, Any]:
     dynamodb: Any = boto3.client("dynamodb", region_name=REGION)
     create_table(dynamodb, TABLE)
+    create_approvals_table(dynamodb, APPROVALS)
     s3: Any = boto3.client("s3", region_name=REGION)
     s3.create_bucket(Bucket=config.results_bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     sqs: Any = boto3.client("sqs", region_name=REGION)
@@ -105,10 +108,15 @@ def parts(aws: None, config: Config, slack: SlackApiServer) -> dict[str, Any]:
         slack=slack_client(slack.bot_token, slack.base_url),
         scans=ScanEngine(
             Runtime.in_process(
-                config, boto3.Session(region_name=REGION), table=TABLE, events=InProcessBus(), jobs=KeptJobs()
+                config,
+                boto3.Session(region_name=REGION),
+                table=TABLE,
+                approvals_table=APPROVALS,
+                events=InProcessBus(),
+                jobs=KeptJobs(),
             )
         ),
-        approvals=ApprovalStore(dynamodb, TABLE),
+        approvals=ApprovalStore(dynamodb, APPROVALS),
         threads=ThreadState(dynamodb, TABLE),
         s3=s3,
         sqs=sqs,

@@ -20,7 +20,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.approvals import Approval, ApprovalStatus
 from bot.authz import Verdict
 from bot.commands import UsageError
 from bot.i18n import Locale, t
@@ -41,6 +40,7 @@ from bot.render.report import FailedHost, report_blocks, report_text
 from bot.render.status import status_blocks
 from bot.render.text import clip, code, cut_mrkdwn, escape, join_within, plain
 from bot.render.thread import approval_blocks, parent_blocks, parent_text
+from scanner.approvals import Approval, ApprovalStatus
 from scanner.config import Account, Config, GroupPolicy, load_config
 from scanner.events import ScanFinished
 from scanner.models import AccountTarget, ScanRecord, ScanStatus, ScanTargets

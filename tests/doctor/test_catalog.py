@@ -57,6 +57,7 @@ UNUSED_GRANTS: dict[tuple[str, str, str], str] = {
         ("notifier", f"dynamodb:{action}", TABLE): "the notifier reads by key, queries and updates only"
         for action in ("BatchGetItem", "BatchWriteItem", "PutItem")
     },
+    ("notifier", "dynamodb:Query", f"{TABLE}/index/*"): "the notifier queries only the approvals' index",
     ("notifier", "sqs:ChangeMessageVisibility", DEPLOYMENT.queue_arn("cce-scan-events")): (
         "neither the notifier's code nor its SQS trigger changes a message's visibility"
     ),
@@ -170,7 +171,10 @@ def test_a_permission_withheld_from_the_policy_is_a_denied_need(terraform: Terra
     }
     weaker = RoleSpec(**{**role.__dict__, "inline_policies": withheld})
     needs = function_needs(DEPLOYMENT, FACTS, "notifier")
-    assert denied(weaker, needs) == [("dynamodb:UpdateItem", TABLE)]
+    assert denied(weaker, needs) == [
+        ("dynamodb:UpdateItem", TABLE),
+        ("dynamodb:UpdateItem", DEPLOYMENT.approvals_table_arn),
+    ]
 
 
 def test_member_needs_follow_the_account_regions_and_the_shared_document() -> None:

@@ -48,7 +48,7 @@ def test_a_permission_withheld_from_iam_tf_fails_naming_function_role_and_action
     assert notifier == (
         f"✗ the notifier: role cce-scan-notifier-ap-northeast-2 allows dynamodb:UpdateItem on {TABLE_ARN}: "
         "implicitDeny; needed because bot/notifier.py reads scans, accounts and hosts (ScanStore), claims "
-        "updates (ThreadState), attaches threads and expires approvals → add dynamodb:UpdateItem on "
+        "updates (ThreadState), attaches threads and closes expired scans → add dynamodb:UpdateItem on "
         f"{TABLE_ARN} to the notifier's policy in terraform/modules/central/iam.tf"
     )
     failed = [line for line in out.splitlines() if line.startswith("✗")]

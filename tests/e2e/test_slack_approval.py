@@ -128,7 +128,7 @@ def test_expired_request_cannot_be_approved_and_the_sweep_replaces_its_buttons(s
     )
     past = int((datetime.now(UTC) - timedelta(minutes=1)).timestamp())
     dynamodb.update_item(
-        TableName=system.names.table,
+        TableName=system.central.approvals_table,
         Key={"pk": {"S": f"SCAN#{scan_id}"}, "sk": {"S": "#APPROVAL"}},
         UpdateExpression="SET expires_at = :past",
         ExpressionAttributeValues={":past": {"N": str(past)}},

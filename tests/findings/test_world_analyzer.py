@@ -49,7 +49,9 @@ def test_analyzer_after_a_world_scan_fills_findings_for_every_succeeded_host(wor
     )
     try:
         alias = next(a.alias for a in world.config.accounts if a.id == ACCOUNT)
-        record = scanner.run("account", [alias], requester="U01REQUESTER", timeout=240)
+        record = scanner.run(
+            "account", [alias], requester="U01REQUESTER", approver="U02APPROVER", timeout=240
+        )
         hosts = {h.instance_id: h for h in scanner.engine.hosts(record.scan_id)}
         succeeded = sorted(i for i, h in hosts.items() if h.outcome is HostOutcome.SUCCEEDED)
         assert len(succeeded) >= 2, {i: (h.outcome, h.detail) for i, h in hosts.items()}

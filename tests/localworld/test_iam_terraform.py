@@ -274,7 +274,7 @@ def test_an_unknown_reference_fails_naming_its_file_block_and_expression(modules
     with pytest.raises(TerraformError) as caught:
         read_terraform_iam(modules, BINDINGS)
     message = str(caught.value)
-    assert message.startswith("iam.tf: data.aws_iam_policy_document.notifier.statement[0] not_resources:")
+    assert message.startswith("iam.tf: data.aws_iam_policy_document.notifier.statement[2] not_resources:")
     assert "`aws_sns_topic.alerts.arn`" in message
     assert "aws_sns_topic is not a resource type of module central" in message
     assert "needed by iam.tf: locals function_policies" in message

@@ -48,7 +48,7 @@ def _scan(fleet: Path, capsys: pytest.CaptureFixture[str], *targets: str) -> tup
 def test_an_account_with_a_failed_host_prints_it_and_the_table_and_exits_1(
     fleet: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out = _scan(fleet, capsys, "--account", "prod-web")
+    code, out = _scan(fleet, capsys, "--account", "prod-web", "--approved-by", "approver")
     assert code == 1
     assert f"prod-web {BROKEN}: FAILED_UPLOAD at upload" in out
     header = next(line for line in out.splitlines() if "SUCCEEDED" in line)
@@ -66,7 +66,26 @@ def test_an_account_with_a_failed_host_prints_it_and_the_table_and_exits_1(
 def test_a_host_asked_for_by_name_that_succeeds_exits_0(
     fleet: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out = _scan(fleet, capsys, "--host", "good-1")
+    code, out = _scan(fleet, capsys, "--host", "good-1", "--approved-by", "approver")
     assert code == 0
     assert "FINISHED" in out
     assert "FAILED" not in out
+
+
+def test_a_production_account_without_a_second_persons_approval_is_refused_before_any_scan(
+    fleet: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["scan", "--account", "prod-web", "--local", "--fleet", str(fleet), "--requester", "tester"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "need a second person's approval: name who approved with --approved-by USER" in err
+    assert "scan 2" not in out  # no scan was created
+
+
+def test_the_requester_cannot_name_themselves_as_the_approver(
+    fleet: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--local", "--fleet", str(fleet), "--requester", "tester", "--approved-by", "tester"]
+    code = main(["scan", "--account", "prod-web", *args])
+    assert code == 2
+    assert "the requester cannot approve their own scan" in capsys.readouterr().err

@@ -33,8 +33,9 @@ def test_cancelling_a_running_scan_cancels_its_commands_and_finishes_cancelled(t
         deployed_world(fast_config(), fleet, tmp_path, synthetic=True) as world,
         InProcessScanner(world.config, world.central_session(), endpoint_url=world.endpoint_url) as scanner,
     ):
-        record = scanner.engine.create("account", ["prod-web"], "U01REQUESTER", awaiting_approval=False)
-        scanner.engine.start(record.scan_id)
+        record = scanner.engine.create("account", ["prod-web"], "U01REQUESTER")
+        scanner.request_approval(record)
+        scanner.engine.start(record.scan_id, approver="U02APPROVER")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             hosts = scanner.engine.hosts(record.scan_id)

@@ -93,7 +93,13 @@ def _scan(world: World, table: str, *, deliveries: int = 1) -> tuple[Any, list[A
         table=table,
         deliveries=deliveries,
     )
-    record = scanner.run("account", ["prod-web", "prod-db", "dev-app"], requester="U01REQUESTER", timeout=240)
+    record = scanner.run(
+        "account",
+        ["prod-web", "prod-db", "dev-app"],
+        requester="U01REQUESTER",
+        approver="U02APPROVER",
+        timeout=240,
+    )
     return record, list(scanner.bus.log), scanner
 
 
@@ -201,7 +207,9 @@ def test_each_dispatch_sends_to_its_hosts_at_once_from_threads_that_end_with_it(
         table="scan-senders",
         on_send=on_send,
     ) as scanner:
-        record = scanner.run("account", ["prod-web", "dev-app"], requester="U01REQUESTER", timeout=240)
+        record = scanner.run(
+            "account", ["prod-web", "dev-app"], requester="U01REQUESTER", approver="U02APPROVER", timeout=240
+        )
         left = [t.name for t in threading.enumerate() if t.name.startswith("send-")]
 
     assert record.hosts_total == sum(record.counts.values()) == 10
@@ -250,7 +258,9 @@ def test_a_dispatch_failing_in_one_send_gives_up_its_lease_only_after_its_other_
 
     store.release_dispatch = released
     with scanner:
-        record = scanner.run("account", ["prod-web"], requester="U01REQUESTER", timeout=240)
+        record = scanner.run(
+            "account", ["prod-web"], requester="U01REQUESTER", approver="U02APPROVER", timeout=240
+        )
 
     assert failed.is_set()
     kinds = [kind for kind, _ in sorted(timeline, key=lambda event: event[1])]
@@ -281,7 +291,9 @@ def test_a_dispatch_that_dies_after_sending_is_taken_over_and_its_commands_adopt
 
     store.mark_sent_many = dies_once  # type: ignore[method-assign]
     try:
-        record = scanner.run("account", ["prod-web"], requester="U01REQUESTER", timeout=240)
+        record = scanner.run(
+            "account", ["prod-web"], requester="U01REQUESTER", approver="U02APPROVER", timeout=240
+        )
         hosts = {h.instance_id: h for h in scanner.engine.hosts(record.scan_id)}
     finally:
         scanner.close()
@@ -301,14 +313,13 @@ def test_host_targets_are_found_by_instance_id_name_tag_and_private_ip(world: Wo
     with InProcessScanner(
         world.config, world.central_session(), endpoint_url=world.endpoint_url, table="scan-hosts"
     ) as scanner:
-        record = scanner.engine.create(
+        record = scanner.run(
             "host",
             [web[0].instance_id, dev[2].name, dev[3].private_ip],
-            "U01REQUESTER",
-            awaiting_approval=False,
+            requester="U01REQUESTER",
+            approver="U02APPROVER",
+            timeout=120,
         )
-        scanner.engine.start(record.scan_id)
-        record = scanner.wait(record.scan_id, timeout=120)
         hosts = {h.instance_id: h.outcome for h in scanner.engine.hosts(record.scan_id)}
     assert hosts == {
         web[0].instance_id: HostOutcome.SUCCEEDED,
@@ -367,7 +378,9 @@ def test_a_scan_of_only_an_unreachable_account_still_finishes(world: World, tmp_
     with InProcessScanner(
         world.config, world.central_session(), endpoint_url=world.endpoint_url, table="scan-denied"
     ) as scanner:
-        record = scanner.run("account", ["prod-db"], requester="U01REQUESTER", timeout=60)
+        record = scanner.run(
+            "account", ["prod-db"], requester="U01REQUESTER", approver="U02APPROVER", timeout=60
+        )
         events = list(scanner.bus.log)
     assert record.status.value == "FINISHED"
     assert record.counts == {HostOutcome.ACCOUNT_UNREACHABLE: 1}
@@ -382,7 +395,9 @@ def test_throttled_sends_are_counted_as_throttles_of_the_operation(world: World)
             world.config, world.central_session(), endpoint_url=world.endpoint_url, table="scan-throttles"
         ) as scanner:
             scanner.runtime.metrics = metrics
-            record = scanner.run("account", ["prod-web"], requester="U01REQUESTER", timeout=240)
+            record = scanner.run(
+                "account", ["prod-web"], requester="U01REQUESTER", approver="U02APPROVER", timeout=240
+            )
     finally:
         world.faults.clear_one_shots()
 

@@ -90,7 +90,9 @@ def test_tracking_refused_gives_every_open_host_its_outcome_at_once_with_the_rea
     world.faults.fail_next(PROD_WEB, service="ssm", action="ListCommandInvocations", kind="access_denied")
     started = time.monotonic()
     with _scanner(world, "scan-track-denied") as scanner:
-        record = scanner.run("account", ["prod-web"], requester="U01REQUESTER", timeout=PROMPTLY)
+        record = scanner.run(
+            "account", ["prod-web"], requester="U01REQUESTER", approver="U02APPROVER", timeout=PROMPTLY
+        )
         hosts = scanner.engine.hosts(record.scan_id)
     assert time.monotonic() - started < PROMPTLY
     assert record.status.value == "FINISHED"
@@ -119,7 +121,9 @@ def test_an_account_that_cannot_be_entered_again_while_tracking_ends_its_hosts_a
     monkeypatch.setattr(JobHandlers, "_account_clients", refused_after_dispatch)
     started = time.monotonic()
     with _scanner(world, "scan-track-unreachable") as scanner:
-        record = scanner.run("account", ["prod-web"], requester="U01REQUESTER", timeout=PROMPTLY)
+        record = scanner.run(
+            "account", ["prod-web"], requester="U01REQUESTER", approver="U02APPROVER", timeout=PROMPTLY
+        )
         hosts = scanner.engine.hosts(record.scan_id)
     assert time.monotonic() - started < PROMPTLY
     assert record.counts == {HostOutcome.DISPATCH_REJECTED: 3}
@@ -148,7 +152,9 @@ def test_a_failed_list_while_adopting_fails_the_dispatch_instead_of_sending_agai
 
     store.mark_sent_many = dies_once  # type: ignore[method-assign]
     try:
-        record = scanner.run("account", ["dev-app"], requester="U01REQUESTER", timeout=PROMPTLY)
+        record = scanner.run(
+            "account", ["dev-app"], requester="U01REQUESTER", approver="U02APPROVER", timeout=PROMPTLY
+        )
         hosts = {h.instance_id: h for h in scanner.engine.hosts(record.scan_id)}
     finally:
         scanner.close()
@@ -162,7 +168,9 @@ def test_a_failed_list_while_adopting_fails_the_dispatch_instead_of_sending_agai
 def test_a_hybrid_node_is_skipped_at_discovery_with_its_own_reason(world: World) -> None:
     before = _commands_per_host(world, DEV_APP)
     with _scanner(world, "scan-hybrid") as scanner:
-        record = scanner.run("account", ["dev-app"], requester="U01REQUESTER", timeout=PROMPTLY)
+        record = scanner.run(
+            "account", ["dev-app"], requester="U01REQUESTER", approver="U02APPROVER", timeout=PROMPTLY
+        )
         hosts = {h.instance_id: h for h in scanner.engine.hosts(record.scan_id)}
     hybrid = hosts[HYBRID]
     assert hybrid.outcome == HostOutcome.SKIPPED_PLATFORM

@@ -48,6 +48,7 @@ CONTRACT = {
                 "CCE_SCAN_CONFIG",
                 "SLACK_SECRET_ARN",
                 "CCE_SCAN_TABLE",
+                "CCE_SCAN_APPROVALS_TABLE",
                 "CCE_SCAN_JOBS_QUEUE_URL",
                 "CCE_SCAN_EVENTS_QUEUE_URL",
                 "CCE_SCAN_WORKER_FUNCTION",
@@ -57,13 +58,27 @@ CONTRACT = {
     ),
     "notifier": Entry(
         "bot.notifier.handler",
-        frozenset({"CCE_SCAN_CONFIG", "SLACK_SECRET_ARN", "CCE_SCAN_TABLE", "CCE_SCAN_EVENTS_QUEUE_URL"}),
+        frozenset(
+            {
+                "CCE_SCAN_CONFIG",
+                "SLACK_SECRET_ARN",
+                "CCE_SCAN_TABLE",
+                "CCE_SCAN_APPROVALS_TABLE",
+                "CCE_SCAN_EVENTS_QUEUE_URL",
+            }
+        ),
         frozenset({"SLACK_API_URL"}),
     ),
     "worker": Entry(
         "scanner.entries.worker.handler",
         frozenset(
-            {"CCE_SCAN_CONFIG", "CCE_SCAN_TABLE", "CCE_SCAN_JOBS_QUEUE_URL", "CCE_SCAN_EVENTS_QUEUE_URL"}
+            {
+                "CCE_SCAN_CONFIG",
+                "CCE_SCAN_TABLE",
+                "CCE_SCAN_APPROVALS_TABLE",
+                "CCE_SCAN_JOBS_QUEUE_URL",
+                "CCE_SCAN_EVENTS_QUEUE_URL",
+            }
         ),
     ),
     "analyzer": Entry(

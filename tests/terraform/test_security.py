@@ -5,6 +5,7 @@ table."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from moto import mock_aws
 
 from scanner.sessions import MEMBER_OPERATIONS
-from scanner.state import create_table
+from scanner.table import create_approvals_table, create_table
 from tests.terraform.hcl import (
     CENTRAL,
     MEMBER,
@@ -211,8 +212,13 @@ def test_bot_invokes_itself_and_the_worker_sends_only_to_its_queues_and_uses_its
         '${aws_sqs_queue.dead_letter["bot"].arn}',
     }
     table = {r for s in bot for a in s.actions if a.startswith("dynamodb:") for r in s.resources}
-    # The table, and its indexes: a Query of an index is authorized against the index's ARN.
-    assert table == {"${aws_dynamodb_table.state.arn}", "${aws_dynamodb_table.state.arn}/index/*"}
+    # The tables, and the state table's indexes: a Query of an index is authorized against the
+    # index's ARN.
+    assert table == {
+        "${aws_dynamodb_table.state.arn}",
+        "${aws_dynamodb_table.state.arn}/index/*",
+        "${aws_dynamodb_table.approvals.arn}",
+    }
     assert locals_of(CENTRAL)["function_arns"] == (
         "${{for key, name in local.function_names : "
         'key => "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${name}"}}'
@@ -359,6 +365,53 @@ def test_working_queues_have_dead_letter_queues_and_every_dead_letter_queue_an_a
     assert set(locals_of(CENTRAL)["dead_letter_queues"]) == {"jobs", "events", "bot", "analyzer"}
 
 
+APPROVALS_TABLE = "${aws_dynamodb_table.approvals.arn}"
+
+
+@pytest.mark.parametrize("function", ["bot", "notifier", "worker", "analyzer"])
+def test_only_the_bot_and_the_notifier_may_write_approvals_and_the_analyzer_cannot_reach_them(
+    function: str,
+) -> None:
+    policy = by_document(CENTRAL, function) + by_document(CENTRAL, "common")
+    on_approvals = {
+        a
+        for s in policy
+        if s.effect == "Allow"
+        for r in s.resources
+        if r.startswith(APPROVALS_TABLE)
+        for a in s.actions
+    }
+    expected = {
+        "bot": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"},
+        "notifier": {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Query"},
+        "worker": {"dynamodb:GetItem"},
+        "analyzer": set(),
+    }
+    assert on_approvals == expected[function]
+
+
+def test_approvals_table_has_recovery_expiry_and_encryption_and_the_codes_index() -> None:
+    table = block(CENTRAL, "resource", "aws_dynamodb_table", "approvals").body
+    assert sub(table, "point_in_time_recovery")[0]["enabled"] is True
+    assert sub(table, "ttl")[0] == {"attribute_name": "${var.table_ttl_attribute}", "enabled": True}
+    assert sub(table, "server_side_encryption")[0]["kms_key_arn"] == "${aws_kms_key.this.arn}"
+    assert table["deletion_protection_enabled"] is True
+    created = _created_by(create_approvals_table)
+    declared = {
+        index["name"]: (index["hash_key"], index["range_key"], index["projection_type"])
+        for index in sub(table, "global_secondary_index")
+    }
+    assert declared == {
+        index["IndexName"]: (
+            *(key["AttributeName"] for key in index["KeySchema"]),
+            index["Projection"]["ProjectionType"],
+        )
+        for index in created["GlobalSecondaryIndexes"]
+    }
+    attributes = {a["name"]: a["type"] for a in sub(table, "attribute")}
+    assert attributes == {a["AttributeName"]: a["AttributeType"] for a in created["AttributeDefinitions"]}
+
+
 def test_state_table_has_recovery_expiry_and_encryption() -> None:
     table = block(CENTRAL, "resource", "aws_dynamodb_table", "state").body
     ttl_default = block(CENTRAL, "variable", "variable", "table_ttl_attribute").body["default"]
@@ -406,13 +459,17 @@ def test_state_table_has_the_indexes_the_code_creates_it_with() -> None:
 
 
 def _created_by_scanner_state() -> dict[str, Any]:
-    """The table as ``scanner.state.create_table`` creates it (in moto), as DescribeTable tells."""
+    """The table as ``scanner.table.create_table`` creates it (in moto), as DescribeTable tells."""
+    return _created_by(create_table)
+
+
+def _created_by(create: Callable[[Any, str], None]) -> dict[str, Any]:
     with mock_aws():
         client = boto3.client(
             "dynamodb", region_name="ap-northeast-2", aws_access_key_id="t", aws_secret_access_key="t"
         )
-        create_table(client, "state")
-        return dict(client.describe_table(TableName="state")["Table"])
+        create(client, "table")
+        return dict(client.describe_table(TableName="table")["Table"])
 
 
 def test_slack_credentials_live_in_an_encrypted_secret() -> None:

@@ -102,6 +102,20 @@ data "aws_iam_policy_document" "bot" {
     data.aws_iam_policy_document.start_scans.json,
   ]
 
+  # Approvals (scanner/approvals.py): the bot opens a request, notes where its message is, and
+  # writes the decision with the scan's change (the engine's start, a denial, an expiry). No other
+  # role may write the approvals table.
+  statement {
+    sid    = "RequestAndDecideApprovals"
+    effect = "Allow"
+    actions = [
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+    ]
+    resources = [aws_dynamodb_table.approvals.arn]
+  }
+
   # `/cce-scan account <OU name>` resolves Organizations OUs to accounts (scanner/targets.py); it
   # answers only when this is the management account or a delegated administrator.
   statement {
@@ -171,6 +185,24 @@ data "aws_iam_policy_document" "bot" {
 data "aws_iam_policy_document" "notifier" {
   source_policy_documents = [data.aws_iam_policy_document.common["notifier"].json]
 
+  # The scheduled sweep finds the requests due (an index Query) and expires each with its scan.
+  statement {
+    sid       = "FindDueApprovals"
+    effect    = "Allow"
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.approvals.arn}/index/pending_approvals"]
+  }
+
+  statement {
+    sid    = "ExpireApprovals"
+    effect = "Allow"
+    actions = [
+      "dynamodb:GetItem",
+      "dynamodb:UpdateItem",
+    ]
+    resources = [aws_dynamodb_table.approvals.arn]
+  }
+
   statement {
     sid       = "ConsumeScanEvents"
     effect    = "Allow"
@@ -216,6 +248,15 @@ data "aws_iam_policy_document" "worker" {
     data.aws_iam_policy_document.common["worker"].json,
     data.aws_iam_policy_document.start_scans.json,
   ]
+
+  # Dispatch reads a scan's approval before it enters an account (scanner/handlers.py); it may not
+  # write one.
+  statement {
+    sid       = "ReadApprovals"
+    effect    = "Allow"
+    actions   = ["dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.approvals.arn]
+  }
 
   statement {
     sid       = "EnterMemberAccountsOfTheOrganization"

@@ -16,6 +16,7 @@ locals {
         CCE_SCAN_CONFIG           = local.config_env
         SLACK_SECRET_ARN          = aws_secretsmanager_secret.slack.arn
         CCE_SCAN_TABLE            = aws_dynamodb_table.state.name
+        CCE_SCAN_APPROVALS_TABLE  = aws_dynamodb_table.approvals.name
         CCE_SCAN_JOBS_QUEUE_URL   = aws_sqs_queue.jobs.url
         CCE_SCAN_EVENTS_QUEUE_URL = aws_sqs_queue.events.url
         CCE_SCAN_WORKER_FUNCTION  = local.function_names.worker
@@ -32,6 +33,7 @@ locals {
         CCE_SCAN_CONFIG           = local.config_env
         SLACK_SECRET_ARN          = aws_secretsmanager_secret.slack.arn
         CCE_SCAN_TABLE            = aws_dynamodb_table.state.name
+        CCE_SCAN_APPROVALS_TABLE  = aws_dynamodb_table.approvals.name
         CCE_SCAN_EVENTS_QUEUE_URL = aws_sqs_queue.events.url
       }
       optional_environment = { SLACK_API_URL = var.slack_api_url }
@@ -45,6 +47,7 @@ locals {
       environment = {
         CCE_SCAN_CONFIG           = local.config_env
         CCE_SCAN_TABLE            = aws_dynamodb_table.state.name
+        CCE_SCAN_APPROVALS_TABLE  = aws_dynamodb_table.approvals.name
         CCE_SCAN_JOBS_QUEUE_URL   = aws_sqs_queue.jobs.url
         CCE_SCAN_EVENTS_QUEUE_URL = aws_sqs_queue.events.url
       }

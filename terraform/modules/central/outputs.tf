@@ -38,6 +38,11 @@ output "state_table_name" {
   value       = aws_dynamodb_table.state.name
 }
 
+output "approvals_table_name" {
+  description = "Name of the DynamoDB approvals table."
+  value       = aws_dynamodb_table.approvals.name
+}
+
 output "jobs_queue_url" {
   description = "URL of the scan jobs queue."
   value       = aws_sqs_queue.jobs.url

@@ -1,17 +1,25 @@
-"""Two-person approval, stored beside the scan (``pk = SCAN#<scan>``, ``sk = #APPROVAL``).
+"""Two-person approval: the requests and decisions in the approvals table (``pk = SCAN#<scan>``,
+``sk = #APPROVAL``), and the rule the engine holds (:func:`check_approved`).
+
+A table of its own (:mod:`scanner.table`), so that IAM keeps every role but the bot's from writing
+an approval: the worker only reads one, when it dispatches; the analyzer cannot reach the table.
 
 One decision wins even when two approvers click at once: the decision is a conditional update
 that only applies while the request is ``PENDING``, not expired, and the decider is not the
 requester. The store builds that update (:meth:`ApprovalStore.decision_write`,
-:meth:`ApprovalStore.expiry_write`) and :mod:`bot.decisions` writes it in one transaction with
-the scan's status change; whoever loses is told what happened instead.
+:meth:`ApprovalStore.expiry_write`); the engine writes the approval in one transaction with the
+scan's start (:meth:`scanner.engine.ScanEngine.start`), and :mod:`bot.decisions` a denial or an
+expiry with the scan's close; whoever loses is told what happened instead.
+
+The rule does not trust the scan item: a scan whose targets need approval (the configuration says
+which) starts, and is dispatched to each account, only while the approvals table holds an APPROVED
+decision on it by someone other than its requester (:func:`check_approved`).
 
 While a request is ``PENDING`` its item carries ``pending_pk``, which puts it in the sparse
 ``pending_approvals`` index (sorted by its ``expires_at``); the update that decides or expires it
 removes ``pending_pk`` in the same write. The expiry sweep (:meth:`ApprovalStore.pending_due`) is
 a Query of that index, so it reads the open requests only, however many scans the table holds;
-see :mod:`scanner.table`. A request opened before the index existed is not swept: it still
-expires when someone clicks it, and its item when its TTL runs out.
+see :mod:`scanner.table`.
 """
 
 from __future__ import annotations
@@ -24,14 +32,16 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
-from bot.errors import ApprovalNotFoundError
+from scanner.config import Config
+from scanner.errors import ApprovalNotFoundError, ApprovalRequiredError
+from scanner.models import ScanRecord, ScanTargets
 from scanner.state import scan_partition
 from scanner.table import PENDING_APPROVALS
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-__all__ = ["Approval", "ApprovalStatus", "ApprovalStore"]
+__all__ = ["Approval", "ApprovalStatus", "ApprovalStore", "check_approved", "needs_approval"]
 
 SORT_KEY = "#APPROVAL"
 PENDING = "PENDING"  # pending_pk of every open request
@@ -94,7 +104,7 @@ def _from_item(item: dict[str, Any]) -> Approval:
 
 
 class ApprovalStore:
-    """Approval requests and decisions in the scan table."""
+    """Approval requests and decisions in the approvals table."""
 
     def __init__(self, client: DynamoDBClient, table: str, ttl_days: int = 90) -> None:
         self._db = client
@@ -205,3 +215,34 @@ class ApprovalStore:
         ):
             for item in page.get("Items", []):
                 yield _from_item(item)
+
+
+def needs_approval(config: Config, targets: ScanTargets) -> bool:
+    """Whether a second person must approve a scan of ``targets`` (an account the configuration
+    does not know counts as one that needs it)."""
+    for target in targets.accounts:
+        account = config.account_by_id(target.account_id)
+        if account is None or config.requires_approval(account):
+            return True
+    return False
+
+
+def check_approved(approvals: ApprovalStore, scan: ScanRecord) -> Approval:
+    """The APPROVED decision that lets ``scan`` run, read from the approvals table; raise
+    :class:`ApprovalRequiredError` when there is none by someone other than its requester."""
+    try:
+        approval = approvals.get(scan.scan_id)
+    except ApprovalNotFoundError:
+        raise ApprovalRequiredError(
+            f"scan {scan.scan_id} needs a second person's approval and none was requested"
+        ) from None
+    if approval.status is not ApprovalStatus.APPROVED:
+        raise ApprovalRequiredError(
+            f"scan {scan.scan_id} needs a second person's approval; its request is {approval.status.value}"
+        )
+    if approval.requester != scan.requester or approval.decided_by in (None, scan.requester):
+        raise ApprovalRequiredError(
+            f"scan {scan.scan_id} needs a second person's approval; its approval is not by someone "
+            "other than its requester"
+        )
+    return approval
