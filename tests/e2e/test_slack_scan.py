@@ -17,6 +17,7 @@ from localworld.slack.server import Message
 from localworld.system import LocalSystem
 from scanner.deployment import Function
 from tests.e2e.system_support import REQUESTER, STRANGER, parents, replies, wait_for
+from tests.findings.ocsf_validator import ocsf_problems
 
 pytestmark = pytest.mark.e2e
 
@@ -151,6 +152,16 @@ def test_a_scan_without_approval_runs_from_the_modal_to_the_broadcast_report(sys
         f for f in system.slack.files.values() if f.filename.endswith(".csv") and f.thread_ts == parent.ts
     )
     assert csv.content.startswith("\ufeff".encode())
+    # The OCSF file attached to the thread is what a SIEM takes: every event passes the OCSF
+    # server's validator against the official 1.5.0 schema.
+    ocsf = next(
+        f
+        for f in system.slack.files.values()
+        if f.filename.endswith(".ocsf.jsonl") and f.thread_ts == parent.ts
+    )
+    events = [json.loads(line) for line in ocsf.content.decode("utf-8").splitlines()]
+    assert len(events) == 3 * 67
+    assert ocsf_problems(events) == []
     # the parent was never edited more than once per 3 seconds (Tier 3, throttled per scan)
     edits = [c.at for c in system.slack.calls_to("chat.update") if c.args.get("ts") == parent.ts]
     assert len(edits) >= 2
