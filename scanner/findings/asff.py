@@ -8,6 +8,11 @@ controls do; the others carry the item's severity and a NEW workflow.
 A host that is not verified (a bundle run by hand) says so in ``ProductFields``
 (``cce-scan/identified_by`` "operator" or "hostname", ``cce-scan/verified`` "false"); a host known
 only by its name is a resource of type ``Other`` whose ID is that name.
+
+A FAILED (VULNERABLE) finding carries the fix for its host's distribution family (scanner.catalog):
+in Korean in ``Remediation.Recommendation.Text`` (at most 512 characters, botocore's model), as the
+title is Korean, and in English in ``ProductFields`` ``cce-scan/remediation_en`` beside
+``cce-scan/title_en`` (one language per field: the 512 characters do not hold both).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC
 from typing import Any, NamedTuple
 
+from scanner.catalog import remediation
 from scanner.findings.models import Finding
 from scanner.findings.ocsf import finding_uid
 from scanner.results import Severity, Status
@@ -26,6 +32,7 @@ __all__ = [
     "MAX_BATCH",
     "MAX_BATCH_BYTES",
     "MAX_FINDING_BYTES",
+    "RECOMMENDATION_TEXT_MAX",
     "Batcher",
     "Destination",
     "asff_batches",
@@ -44,6 +51,10 @@ ASFF_SCHEMA_VERSION = "2018-10-08"
 MAX_BATCH = 100
 MAX_FINDING_BYTES = 240_000
 MAX_BATCH_BYTES = 5 * 1024 * 1024
+# Remediation.Recommendation.Text: "Maximum of 512 length" (botocore's model); a ProductFields value
+# at most 2048 characters (Security Hub's ASFF syntax).
+RECOMMENDATION_TEXT_MAX = 512
+PRODUCT_FIELD_VALUE_MAX = 2048
 _COMPLIANCE = {
     Status.GOOD: "PASSED",
     Status.VULNERABLE: "FAILED",
@@ -57,6 +68,10 @@ _LABELS = {Severity.HIGH: "HIGH", Severity.MEDIUM: "MEDIUM", Severity.LOW: "LOW"
 def product_arn(partition: str, region: str, account_id: str) -> str:
     """The default product ARN of an account's own findings (a custom integration)."""
     return f"arn:{partition}:securityhub:{region}:{account_id}:product/{account_id}/default"
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _timestamp(finding: Finding) -> str:
@@ -89,7 +104,8 @@ def to_asff(
         if not finding.identified_by.verified
         else {}
     )
-    return {
+    fix = remediation(finding.code, finding.family) if finding.status is Status.VULNERABLE else None
+    asff: dict[str, Any] = {
         "SchemaVersion": ASFF_SCHEMA_VERSION,
         "Id": finding_uid(finding),
         "ProductArn": product,
@@ -114,8 +130,12 @@ def to_asff(
             "cce-scan/title_en": finding.title_en,
             **({"cce-scan/hostname": finding.hostname[:255]} if finding.hostname else {}),
             **unverified,
+            **({"cce-scan/remediation_en": _cut(fix.en, PRODUCT_FIELD_VALUE_MAX)} if fix is not None else {}),
         },
     }
+    if fix is not None:
+        asff["Remediation"] = {"Recommendation": {"Text": _cut(fix.ko, RECOMMENDATION_TEXT_MAX)}}
+    return asff
 
 
 class Destination(NamedTuple):

@@ -3,6 +3,10 @@
 Every cell that starts like a spreadsheet formula (``=``, ``+``, ``-``, ``@``, tab, CR) is prefixed
 with ``'``: the text comes from hosts, and a host must not be able to plant a formula.
 
+``remediation`` and ``remediation_en`` (the last columns, so earlier ones keep their place) are the
+fix of a VULNERABLE finding for its host's distribution family (scanner.catalog), in Korean and in
+English, one language per column as ``title`` and ``title_en``; empty for every other status.
+
 ``identity`` is how the host is known: ``verified``, or, for a bundle run by hand, ``operator`` (the
 operator named the instance) or ``hostname`` (only its name is known; ``instance_id`` is then empty).
 """
@@ -14,7 +18,9 @@ import io
 from collections.abc import Iterable
 from typing import IO
 
+from scanner.catalog import remediation
 from scanner.findings.models import Finding, Identity
+from scanner.results import Status
 
 __all__ = ["BOM", "COLUMNS", "findings_csv", "write_csv"]
 
@@ -35,6 +41,8 @@ COLUMNS = (
     "legacy_codes",
     "observed_at",
     "identity",
+    "remediation",
+    "remediation_en",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _EXCEL_CELL_LIMIT = 32_000
@@ -48,6 +56,7 @@ def _cell(value: object) -> str:
 
 
 def _row(finding: Finding) -> list[str]:
+    fix = remediation(finding.code, finding.family) if finding.status is Status.VULNERABLE else None
     return [
         _cell(finding.scan_id),
         _cell(finding.account_id),
@@ -64,6 +73,8 @@ def _row(finding: Finding) -> list[str]:
         _cell(" ".join(finding.legacy_codes)),
         _cell(finding.observed_at.isoformat()),
         finding.identified_by.value,
+        _cell(fix.ko) if fix else "",
+        _cell(fix.en) if fix else "",
     ]
 
 

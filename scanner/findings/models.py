@@ -9,6 +9,7 @@ from typing import NamedTuple, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from scanner.catalog import Family
 from scanner.results import AcceptedResult, Severity, Status
 
 __all__ = ["ACCOUNT_ID", "HOSTNAME", "Finding", "HostContext", "Identity"]
@@ -115,6 +116,9 @@ class Finding(NamedTuple):
     duration_ms: int | None
     # How the host is known; with Identity.HOSTNAME, ``instance_id`` holds the host name.
     identified_by: Identity = Identity.VERIFIED
+    # The host's distribution family (scanner.catalog.family_of of the summary's host.os_id), which
+    # picks the remediation; None when the host did not say or its distribution is not known.
+    family: Family | None = None
 
     @property
     def ec2_instance(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scanner.catalog import family_of
 from scanner.findings.models import Finding, HostContext
 from scanner.results import EDITION, ITEMS, AcceptedResult
 
@@ -13,6 +14,8 @@ def normalize(result: AcceptedResult, context: HostContext) -> tuple[Finding, ..
 
     The items and the context were validated at the edge, so nothing is validated again here.
     """
+    host = result.summary.host.model_extra or {}
+    family = family_of(host.get("os_id"))
     findings = []
     for item in result.items:
         entry = ITEMS[item.code]
@@ -36,6 +39,7 @@ def normalize(result: AcceptedResult, context: HostContext) -> tuple[Finding, ..
                 item.legacy_codes,
                 item.duration_ms,
                 context.identified_by,
+                family,
             )
         )
     return tuple(findings)

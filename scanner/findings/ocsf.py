@@ -17,8 +17,13 @@ Mapping (docs/design.md, "Findings"):
   is known) carries ``resources[0].labels`` ``["cce-scan:unverified"]`` and ``resources[0].data``
   ``{"cce_scan": {"identified_by": …, "verified": false}}``; a host known only by its name is the
   resource ``uid``/``name``/``hostname`` of type "Other", and ``device`` has no ``instance_uid``;
-- fields OCSF has no place for (evidence, legacy codes, English title, scan ID, duration) are under
-  ``unmapped.cce_scan``.
+- a VULNERABLE finding carries the fix for its host's distribution family (scanner.catalog) in
+  ``remediation.desc``, in Korean as the titles are, and the same fix in English in
+  ``unmapped.cce_scan.remediation_en`` beside ``title_en`` (OCSF has one ``desc``, and a SIEM rule
+  or a reader of one language should not have to split a mixed string); a host of no known family
+  gets every family's fix, each named;
+- fields OCSF has no place for (evidence, legacy codes, English title, scan ID, duration, English
+  remediation) are under ``unmapped.cce_scan``.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import Any
 
 import pydantic_core
 
+from scanner.catalog import Family, remediation
 from scanner.findings.models import Finding, Identity
 from scanner.results import Severity, Status
 
@@ -122,12 +128,21 @@ def _metadata() -> dict[str, Any]:
     }
 
 
+def _remediation(finding: Finding) -> tuple[str, str] | None:
+    """(Korean, English) fix of a VULNERABLE finding on its host's family; None otherwise."""
+    if finding.status is not Status.VULNERABLE:
+        return None
+    text = remediation(finding.code, finding.family)
+    return (text.ko, text.en) if text is not None else None
+
+
 def _per_item(finding: Finding) -> dict[str, Any]:
-    """The parts that depend only on the item and its status."""
+    """The parts that depend only on the item, its status and the host's family."""
     severity_id, severity = SEVERITY_IDS[finding.severity]
     status_id, status = STATUS_IDS[finding.status]
     requirement = f"{finding.edition}:{finding.code}"
-    return {
+    fix = _remediation(finding)
+    return ({"remediation": {"desc": fix[0]}} if fix else {}) | {
         "metadata": _metadata() | {"event_code": finding.code},
         "activity_id": ACTIVITY_CREATE,
         "activity_name": "Create",
@@ -186,6 +201,7 @@ def _per_finding(finding: Finding) -> dict[str, Any]:
                 "legacy_codes": list(finding.legacy_codes),
                 "duration_ms": finding.duration_ms,
             }
+            | ({"remediation_en": fix[1]} if (fix := _remediation(finding)) else {})
         },
     }
 
@@ -196,11 +212,23 @@ def to_ocsf(finding: Finding) -> dict[str, Any]:
 
 
 @cache
-def _item_fragment(edition: str, code: str, title: str, severity: Severity, status: Status) -> bytes:
+def _item_fragment(
+    edition: str, code: str, title: str, severity: Severity, status: Status, family: Family | None
+) -> bytes:
     sample = Finding(
         "", "", None, "", None, datetime.min, edition, code, severity, status, title, "", "", "", (), None
-    )
+    )._replace(family=family)
     return _inner(_per_item(sample))
+
+
+@cache
+def _remediation_en_fragment(code: str, status: Status, family: Family | None) -> bytes:
+    """``,"remediation_en":…`` for a VULNERABLE finding, else nothing."""
+    sample = Finding(
+        "", "", None, "", None, datetime.min, "", code, Severity.LOW, status, "", "", "", "", (), None
+    )._replace(family=family)
+    fix = _remediation(sample)
+    return b"," + _inner({"remediation_en": fix[1]}) if fix else b""
 
 
 def _inner(obj: dict[str, Any]) -> bytes:
@@ -217,13 +245,14 @@ def _info_fragment(edition: str, code: str, title: str, title_en: str) -> bytes:
 _json = pydantic_core.to_json
 _LINE = (
     b'{"time":%d,"status_detail":%s,"finding_info":{"uid":%s,%s,"created_time":%d},'
-    b'"unmapped":{"cce_scan":{"scan_id":%s,"title_en":%s,"evidence":%s,"legacy_codes":%s,"duration_ms":%s}},'
+    b'"unmapped":{"cce_scan":{"scan_id":%s,"title_en":%s,"evidence":%s,"legacy_codes":%s,"duration_ms":%s%s}},'
     b"%s,%s}\n"
 )
 
 
-# (edition, code, status) → the serialized parts that depend only on those: at most 67 × 5 per edition.
-_FRAGMENTS: dict[tuple[str, str, Status], tuple[bytes, bytes, bytes]] = {}
+# (edition, code, status, family) → the serialized parts that depend only on those: at most 67 × 5 × 3
+# per edition.
+_FRAGMENTS: dict[tuple[str, str, Status, Family | None], tuple[bytes, bytes, bytes, bytes]] = {}
 
 
 def ocsf_lines(findings: Iterable[Finding]) -> Iterator[bytes]:
@@ -248,17 +277,23 @@ def ocsf_lines(findings: Iterable[Finding]) -> Iterator[bytes]:
         )
         if key != host_key:
             host, host_key, time = _inner(_host_parts(finding)), key, _millis(finding.observed_at)
-        item_key = (finding.edition, finding.code, finding.status)
+        item_key = (finding.edition, finding.code, finding.status, finding.family)
         parts = fragments.get(item_key)
         if parts is None:
             parts = fragments[item_key] = (
                 _info_fragment(finding.edition, finding.code, finding.title, finding.title_en),
                 _item_fragment(
-                    finding.edition, finding.code, finding.title, finding.severity, finding.status
+                    finding.edition,
+                    finding.code,
+                    finding.title,
+                    finding.severity,
+                    finding.status,
+                    finding.family,
                 ),
                 _json(finding.title_en),
+                _remediation_en_fragment(finding.code, finding.status, finding.family),
             )
-        info, item, title_en = parts
+        info, item, title_en, remediation_en = parts
         yield _LINE % (
             time,
             _json(finding.reason),
@@ -270,6 +305,7 @@ def ocsf_lines(findings: Iterable[Finding]) -> Iterator[bytes]:
             _json(finding.evidence),
             _json(finding.legacy_codes),
             b"null" if finding.duration_ms is None else b"%d" % finding.duration_ms,
+            remediation_en,
             item,
             host,
         )
