@@ -226,6 +226,7 @@ _MESSAGES: dict[str, dict[str, str]] = {
     },
     "report_top_items": {"ko": "취약 호스트가 가장 많은 항목", "en": "Items failing on the most hosts"},
     "hosts_n": {"ko": "{n}대", "en": "{n} hosts"},
+    "report_fix": {"ko": "조치", "en": "Fix"},
     "report_no_failures": {"ko": "취약 항목이 없습니다. :tada:", "en": "No item is vulnerable. :tada:"},
     "report_high": {
         "ko": "*위험도 상* 취약 {vulnerable}건 · 양호 {good}건",

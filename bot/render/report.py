@@ -2,8 +2,10 @@
 
 Totals by outcome, failed hosts grouped by reason (top groups, "and M more"), the hosts whose result
 was not analysed in time, pass rate per account, the items that fail on most hosts with Korean and
-English titles and severity, the high-severity failures, and what changed since the previous scan.
-Every string that came from a host (names, reasons, stderr) is escaped.
+English titles and severity (the first few with their fix from the item catalog, in the report's
+language, per distribution family where the fix differs), the high-severity failures, and what
+changed since the previous scan. Every string that came from a host (names, reasons, stderr) is
+escaped, and so is the catalog's text.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from bot.render.limits import (
     SECTION_TEXT_MAX,
     block_text_length,
 )
-from bot.render.text import code, code_inner, cut_mrkdwn, join_within, plain, truncate
+from bot.render.text import code, code_inner, cut_mrkdwn, escape, join_within, plain, truncate
+from scanner.catalog import FAMILIES, FAMILY_NAMES, item
 from scanner.events import ScanFinished
 from scanner.outcomes import FAILURES, SKIPS, HostOutcome
 from scanner.report.models import ScanDiff, ScanSummary
@@ -41,6 +44,7 @@ __all__ = ["FailedHost", "report_blocks", "report_text"]
 GROUPS_SHOWN = 6
 HOSTS_PER_GROUP = 8
 ITEMS_SHOWN = 10
+FIXES_SHOWN = 3  # the items failing on most hosts show their fix under them
 ACCOUNTS_SHOWN = 10
 CHANGES_SHOWN = 8
 # Characters each part of the report may take, so that the whole stays within Slack's total for a
@@ -49,7 +53,7 @@ CHANGES_SHOWN = 8
 GROUP_BUDGET = 700  # one group of failed hosts (GROUPS_SHOWN of them)
 NOT_ANALYSED_BUDGET = 800
 ACCOUNTS_BUDGET = 1_500
-ITEMS_BUDGET = 1_900
+ITEMS_BUDGET = 2_600  # ten items, the first FIXES_SHOWN with their fix (up to ~600 each)
 DIFF_BUDGET = 1_500
 NOTE_BUDGET = 1_000
 REASON_SHOWN = 200
@@ -168,12 +172,28 @@ def _accounts(summary: ScanSummary, aliases: dict[str, str], locale: Locale, bud
     return join_within(lines, budget, lambda n: _more(n, locale), "\n", total=len(ranked))
 
 
+def _fix(code_: str, locale: Locale) -> str:
+    """The item's fix from the catalog, one line per family where it differs ("" for no item)."""
+    entry = item(code_)
+    if entry is None:
+        return ""
+    if not entry.varies_by_family:
+        text = entry.remediation_for(None).of(locale)
+        return f"\n      ↳ {t('report_fix', locale)}: {escape(text)}"
+    return "".join(
+        f"\n      ↳ {FAMILY_NAMES[family]}: {escape(entry.remediation_for(family).of(locale))}"
+        for family in FAMILIES
+    )
+
+
 def _top_items(summary: ScanSummary, locale: Locale, budget: int) -> str:
     lines = []
-    for item in summary.top_failing[:ITEMS_SHOWN]:
+    for index, failing in enumerate(summary.top_failing[:ITEMS_SHOWN]):
         lines.append(
-            f"{code(item.code, 20)} ({_severity(item.severity, locale)}) {plain(item.title_ko, TITLE_SHOWN)} / "
-            f"{plain(item.title_en, TITLE_SHOWN)} — {t('hosts_n', locale, n=str(item.hosts_failing))}"
+            f"{code(failing.code, 20)} ({_severity(failing.severity, locale)}) "
+            f"{plain(failing.title_ko, TITLE_SHOWN)} / {plain(failing.title_en, TITLE_SHOWN)} — "
+            f"{t('hosts_n', locale, n=str(failing.hosts_failing))}"
+            + (_fix(failing.code, locale) if index < FIXES_SHOWN else "")
         )
     if not lines:
         return t("report_no_failures", locale)

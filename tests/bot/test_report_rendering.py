@@ -10,7 +10,10 @@ from slack_sdk import WebClient
 
 from bot.i18n import Locale
 from bot.render.report import FailedHost, report_blocks
+from bot.render.text import escape
 from localworld.slack import SlackApiServer, check_message_blocks
+from scanner.catalog import FAMILY_NAMES, Item
+from scanner.catalog import item as _item
 from scanner.events import ScanFinished
 from scanner.outcomes import HostOutcome
 from scanner.report.models import AccountSummary, ItemChange, ItemFailures, ScanDiff, ScanSummary
@@ -145,3 +148,56 @@ def test_host_supplied_text_cannot_mention_or_inject(slack: SlackApiServer) -> N
     assert "<script>" not in text
     assert "&lt;!channel&gt;" in text
     assert "&amp;" in text
+
+
+def catalog_item(code: str) -> Item:
+    entry = _item(code)
+    assert entry is not None
+    return entry
+
+
+def _summary_failing(codes: list[str]) -> ScanSummary:
+    return ScanSummary(
+        scan_id="20261126T090000-abcdef",
+        hosts=10,
+        outcomes={HostOutcome.SUCCEEDED: 10},
+        counts={Status.GOOD: 600, Status.VULNERABLE: 70},
+        by_severity={Severity.HIGH: {Status.VULNERABLE: 30, Status.GOOD: 300}},
+        accounts=(),
+        top_failing=tuple(
+            ItemFailures(
+                code=code,
+                severity=ITEMS[code].severity,
+                title_ko=ITEMS[code].title_ko,
+                title_en=ITEMS[code].title_en,
+                hosts_failing=10 - index,
+            )
+            for index, code in enumerate(codes)
+        ),
+    )
+
+
+@pytest.mark.parametrize("locale", ["ko", "en"])
+def test_the_top_items_show_their_fix_in_the_reports_language_per_family_where_it_differs(
+    locale: Locale,
+) -> None:
+    """The first three items carry the catalog's fix (escaped: its ``<account>`` placeholders are no
+    Slack syntax); an item whose fix differs by distribution names each family."""
+    summary = _summary_failing(["U-02", "U-16", "U-05", "U-01"])
+    blocks = [b.to_dict() for b in report_blocks(_finished(10), summary, None, [], {}, locale)]
+    check_message_blocks(blocks)
+    (section,) = [
+        str(b["text"]["text"]) for b in blocks if b["type"] == "section" and "U-16" in str(b["text"]["text"])
+    ]
+    u02 = catalog_item("U-02")
+    assert dict(FAMILY_NAMES) == {"debian": "Debian/Ubuntu", "rhel": "RHEL/Amazon Linux/Rocky"}
+    for family, name in FAMILY_NAMES.items():
+        fix = u02.remediation_for(family).of(locale)
+        assert f"↳ {name}: {escape(fix)}" in section
+    label = "조치" if locale == "ko" else "Fix"
+    assert f"↳ {label}: {escape(catalog_item('U-16').remediation_for(None).of(locale))}" in section
+    assert f"↳ {label}: {escape(catalog_item('U-05').remediation_for(None).of(locale))}" in section
+    assert "<계정>" not in section
+    assert "<account>" not in section
+    assert escape(catalog_item("U-01").remediation_for(None).of(locale)) not in section  # the 4th
+    assert section.count("↳") == 4
