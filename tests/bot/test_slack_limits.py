@@ -253,8 +253,8 @@ def test_the_slash_command_answers_an_unknown_account_with_500_configured_names(
     acks: dict[str, Callable[..., None]] = {}
 
     class _App:
-        def command(self, name: str) -> Callable[..., None]:
-            def take(ack: Callable[..., None], lazy: list[Any]) -> None:
+        def command(self, name: str, **_: Any) -> Callable[..., None]:
+            def take(ack: Callable[..., None], lazy: list[Any] | None = None) -> None:
                 acks[name] = ack
 
             return take
@@ -273,6 +273,7 @@ def test_the_slash_command_answers_an_unknown_account_with_500_configured_names(
             "trigger_id": "1",
         },
         client=None,
+        context={},
     )
     [answer] = answers
     check_message(answer["blocks"], answer["text"])

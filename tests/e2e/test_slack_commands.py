@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
+from localworld.slack.driver import BotAnswer
 from localworld.system import LocalSystem
 from scanner.models import ScanStatus
 from scanner.state import ScanStore
@@ -282,3 +284,57 @@ def test_the_ack_path_calls_slack_only_to_open_the_modal_also_right_after_a_cold
     assert system.driver.command(REQUESTER, "").status == 200
     system.settle()
     assert [c.method for c in system.slack.calls[before:]] == ["views.open"]
+
+
+def _bot_invocations(system: LocalSystem, send: Callable[[], object]) -> int:
+    """How many times the bot's function ran for what ``send`` sent: the request's own invocation,
+    and the lazy listener's when Bolt starts one (the bot invoking itself, asynchronously)."""
+    bot = system.names.function("bot")
+    system.settle()
+    before = len(system.lambdas.invocations)
+    send()
+    system.settle()
+    return sum(1 for i in system.lambdas.invocations[before:] if i.function == bot)
+
+
+@pytest.mark.parametrize(
+    ("text", "channel"),
+    [
+        ("help", CHANNEL),
+        ("host i-xyz", CHANNEL),  # a usage error
+        ("account 999999999999", CHANNEL),  # an account ID outside the config
+        ("account prod", PUBLIC_CHANNEL),  # refused: a channel not allowed
+        ("", CHANNEL),  # the modal, opened in the ack
+    ],
+    ids=["help", "usage-error", "unknown-account", "channel-refused", "modal"],
+)
+def test_a_command_answered_in_the_ack_costs_one_invocation_of_the_bot(
+    system: LocalSystem, text: str, channel: str
+) -> None:
+    answers: list[BotAnswer] = []
+    count = _bot_invocations(system, lambda: answers.append(system.driver.command(REQUESTER, text, channel)))
+    assert answers[0].status == 200
+    assert count == 1
+
+
+def test_a_modal_submission_refused_in_the_ack_costs_one_invocation_of_the_bot(system: LocalSystem) -> None:
+    system.driver.command(REQUESTER, "", channel=OTHER_ALLOWED_CHANNEL)
+    view = system.slack.opened_views()[-1]
+    nothing: dict[str, dict[str, object]] = {}
+    answers: list[BotAnswer] = []
+    assert (
+        _bot_invocations(system, lambda: answers.append(system.driver.submit(REQUESTER, view, nothing))) == 1
+    )
+    assert answers[0].json()["response_action"] == "errors"
+
+
+def test_a_scan_request_still_starts_its_lazy_listener_two_invocations(system: LocalSystem) -> None:
+    before = len(parents(system))
+    assert _bot_invocations(system, lambda: system.driver.command(REQUESTER, "host app-1")) == 2
+    assert len(parents(system)) == before + 1  # the lazy part ran: the scan's thread is posted
+
+
+def test_status_is_answered_by_the_lazy_listener(system: LocalSystem) -> None:
+    responses = len(system.slack.responses)
+    assert _bot_invocations(system, lambda: system.driver.command(REQUESTER, "status")) == 2
+    assert len(system.slack.responses) > responses
