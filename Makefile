@@ -12,7 +12,7 @@ LAMBDA_ARCH     ?= arm64
 LAMBDA_PYTHON   ?= 3.12
 CONFIG          ?= cce_scan/examples/cce-scan.yaml
 
-.PHONY: install demo test test-faults test-install lint types pytest terraform-check terraform-fmt package clean
+.PHONY: install demo test test-faults test-install test-distros lint types pytest terraform-check terraform-fmt package clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,7 @@ types: $(STAMP)
 # Four worker processes (on two cores: many tests wait on the local world); a test module's tests
 # run in one of them (module-scoped worlds and systems).
 pytest: $(STAMP)
-	$(BIN)/pytest -q -n 4 --dist loadscope -m "not faults and not install"
+	$(BIN)/pytest -q -n 4 --dist loadscope -m "not faults and not install and not distros"
 
 # The fault matrix (tests/e2e/test_faults_*.py): a whole scan per fault, the slowest tests; kept
 # out of `make test` so that stays under ten minutes here, and run by .ci/run after it.
@@ -52,6 +52,18 @@ test-faults: $(STAMP)
 # `make test` as the fault matrix is, and run by .ci/run after it.
 test-install: $(STAMP)
 	$(BIN)/pytest -q -m install tests/install
+
+# Stock Debian roots (tests/distros): Debian 11, 12 and 13, each minimal (debootstrap minbase) and
+# with common services installed (never started), built from the machine's Debian mirror and cached
+# in DISTROS_CACHE (outside git; a root is rebuilt only when its release, variant or package list
+# changes); the real bundle's 67 verdicts on each root must match tests/distros/golden/. Needs root
+# and the Debian archive (installs debootstrap if missing); minutes from nothing, so kept out of
+# `make test`. CCE_DISTROS_UPDATE=1 rewrites the golden files.
+DISTROS_CACHE ?= .local-world/distros
+
+test-distros: $(STAMP)
+	sh tests/distros/build-roots.sh $(DISTROS_CACHE)
+	CCE_DISTROS_CACHE=$(DISTROS_CACHE) $(BIN)/pytest -q -m distros tests/distros
 
 # checkov lives in its own venv: its pins clash with the project's dev tools.
 $(CHECKOV_STAMP):
