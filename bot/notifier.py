@@ -1,7 +1,7 @@
 """The notifier: scan events in, Slack thread out (Lambda entry ``bot.notifier.handler``).
 
-- Every event re-renders the thread parent from the stored scan, at most once per 3 s per scan
-  however fast events come; an event that falls inside the window schedules one delayed refresh
+- Every batch of events re-renders each of its scans' thread parent once from the stored scan, at
+  most once per 3 s per scan however fast events come; an event that falls inside the window schedules one delayed refresh
   (an SQS message with ``DelaySeconds``), so the parent always ends up showing the latest counts.
 - Replies for what a reader must notice: an account that could not be entered, and failed hosts
   as their number crosses 1, 10, 50, 100, … (a burst gives one reply, not one per host).
@@ -96,20 +96,27 @@ class Notifier:
 
     # Entry points
 
-    def handle_message(self, body: str) -> None:
-        """One SQS message body: a scan event, or the notifier's own delayed refresh."""
+    def handle_message(self, body: str, *, refresh: bool = True) -> str:
+        """One SQS message body: a scan event, or the notifier's own delayed refresh; the scan whose
+        parent it re-renders. With ``refresh=False`` the parent is left for the caller, who
+        re-renders it once for a whole batch (:func:`handle_batch`)."""
         data = json.loads(body)
         if isinstance(data, dict) and data.get("type") == REFRESH_TYPE:
-            self.threads.clear_refresh(str(data["scan_id"]))
-            self.refresh_parent(str(data["scan_id"]))
-            return
-        self.handle(parse_event(body))
+            scan_id = str(data["scan_id"])
+            self.threads.clear_refresh(scan_id)
+            if refresh:
+                self.refresh_parent(scan_id)
+            return scan_id
+        return self.handle(parse_event(body), refresh=refresh)
 
-    def handle(self, event: ScanEvent) -> None:
+    def handle(self, event: ScanEvent, *, refresh: bool = True) -> str:
+        """Reply or report as the event asks; then re-render its scan's parent (unless ``refresh``
+        is False: see :meth:`handle_message`). The event's scan."""
         if isinstance(event, ScanFinished):
             self.report(event)
-            self.refresh_parent(event.scan_id)
-            return
+            if refresh:
+                self.refresh_parent(event.scan_id)
+            return event.scan_id
         if isinstance(event, AccountUnreachable) and self.threads.claim_event(event.scan_id, event.seq):
             self.reply(
                 event.scan_id,
@@ -123,7 +130,9 @@ class Notifier:
             )
         if isinstance(event, HostOutcomeEvent) and event.outcome in FAILURES:
             self._failure_burst(event)
-        self.refresh_parent(event.scan_id)
+        if refresh:
+            self.refresh_parent(event.scan_id)
+        return event.scan_id
 
     # The parent
 
@@ -347,25 +356,41 @@ def _scan_id(body: str) -> str | None:
     return scan_id if isinstance(scan_id, str) else None
 
 
-def _record(record: SQSRecord) -> None:
-    with correlated(logger, _scan_id(record.body)):
-        try:
-            _notifier().handle_message(record.body)
-        except Exception:
-            logger.exception("event failed; SQS delivers it again")
-            raise
+def handle_batch(
+    notifier: Callable[[], Notifier], event: dict[str, Any], context: Any
+) -> PartialItemFailureResponse:
+    """An SQS batch: each message handled on its own (a failed one is returned for redelivery),
+    then each scan's parent re-rendered once for the batch, not once per event: a busy scan's
+    events come ten to a batch, and each re-render reads the scan and claims the 3-second window
+    with a conditional write. A re-render that fails fails the invocation, so the batch comes back
+    (what its messages did is de-duplicated)."""
+    touched: set[str] = set()
+
+    def one(record: SQSRecord) -> None:  # Powertools passes it as ``record=``
+        with correlated(logger, _scan_id(record.body)):
+            try:
+                touched.add(notifier().handle_message(record.body, refresh=False))
+            except Exception:
+                logger.exception("event failed; SQS delivers it again")
+                raise
+
+    response = process_partial_response(
+        event=event,
+        record_handler=one,
+        processor=BatchProcessor(event_type=EventType.SQS),
+        context=context,
+    )
+    for scan_id in sorted(touched):
+        with correlated(logger, scan_id):
+            notifier().refresh_parent(scan_id)
+    return response
 
 
 @metrics.log_metrics(raise_on_empty_metrics=False)
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> PartialItemFailureResponse | dict[str, int]:
-    """SQS batch of scan events (a failed record is returned for redelivery, the rest are done),
-    or the scheduled sweep (EventBridge) that expires approval requests whose time is up."""
+    """SQS batch of scan events (:func:`handle_batch`), or the scheduled sweep (EventBridge) that
+    expires approval requests whose time is up."""
     if event.get("source") == "aws.events":
         return {"expired": _notifier().sweep_approvals()}
-    return process_partial_response(
-        event=event,
-        record_handler=_record,
-        processor=BatchProcessor(event_type=EventType.SQS),
-        context=context,
-    )
+    return handle_batch(_notifier, event, context)

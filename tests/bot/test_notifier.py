@@ -11,11 +11,12 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from moto import mock_aws
 from slack_sdk.errors import SlackApiError
 
 from bot.app import slack_client
-from bot.notifier import Notifier
+from bot.notifier import Notifier, handle_batch
 from bot.thread_state import ThreadState
 from localworld.slack import SlackApiServer
 from localworld.slack.render import message_text
@@ -23,7 +24,7 @@ from localworld.slack.server import Message
 from scanner.approvals import ApprovalStore
 from scanner.config import Config, load_config
 from scanner.engine import ScanEngine
-from scanner.events import InProcessBus, ReportFiles, ScanFinished
+from scanner.events import InProcessBus, ReportFiles, ScanFinished, ScanProgress
 from scanner.models import AccountTarget, ScanRecord, ScanStatus, ScanTargets
 from scanner.outcomes import HostOutcome
 from scanner.report import HostRef, ScanSummary, report_keys
@@ -259,3 +260,53 @@ def test_a_report_that_could_not_be_written_is_posted_with_why_and_without_files
     assert "AccessDenied" in text
     assert _attached(slack, parts["ts"]) == []
     assert parts["reads"].calls == []
+
+
+def _sqs_batch(bodies: list[str]) -> dict[str, Any]:
+    """An SQS event as Lambda delivers a batch of the events queue."""
+    return {
+        "Records": [
+            {
+                "messageId": f"m-{n}",
+                "receiptHandle": f"r-{n}",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{REGION}:111111111111:events",
+                "awsRegion": REGION,
+            }
+            for n, body in enumerate(bodies)
+        ]
+    }
+
+
+def test_a_batch_of_events_re_renders_its_scans_parent_once_with_one_claim_of_the_window(
+    parts: dict[str, Any], slack: SlackApiServer
+) -> None:
+    notifier: Notifier = parts["notifier"]
+    writes: list[str] = []
+    notifier.threads._db.meta.events.register(
+        "provide-client-params.dynamodb.UpdateItem",
+        lambda params, **_: writes.append(params["Key"]["sk"]["S"]),
+    )
+    progress = [
+        ScanProgress(
+            scan_id=SCAN,
+            seq=n + 1,
+            total=10,
+            done=n + 1,
+            counts={HostOutcome.SUCCEEDED: n + 1},
+            accounts_total=1,
+            accounts_done=0,
+        ).to_json()
+        for n in range(10)
+    ]
+
+    response = handle_batch(lambda: notifier, _sqs_batch(progress), LambdaContext())
+
+    assert response == {"batchItemFailures": []}
+    assert len([c for c in slack.calls_to("chat.update") if c.args.get("ts") == parts["ts"]]) == 1
+    assert writes.count("#SLACK") == 1  # one claim of the 3-second window, not one per event
+    assert _queued(parts) == 0  # and no delayed refresh: the parent shows the batch's last counts
