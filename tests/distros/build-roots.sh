@@ -17,10 +17,12 @@ set -eu
 RECIPE=1
 
 # The services a Debian server commonly runs, and the packages the KISA items read a default
-# configuration from: SSH (U-01), cron and at (U-37), rsyslog (U-21, U-66, U-67), sudo (U-63),
+# configuration from: systemd as init (every installed Debian server has it; minbase has none, and
+# without it only Debian 13's services pull it in: U-17, U-20, U-66 read its files), SSH (U-01),
+# cron and at (U-37), rsyslog (U-21, U-66, U-67), sudo (U-63),
 # pam_pwquality (U-02), Postfix (U-45..U-48), BIND (U-49..U-51), vsftpd (U-35, U-53..U-57),
 # net-snmp (U-58..U-61), the NFS server and rpcbind (U-39..U-42), chrony (U-65).
-SERVICES_PACKAGES=${SERVICES_PACKAGES:-"openssh-server cron at rsyslog sudo libpam-pwquality postfix bind9 vsftpd snmpd nfs-kernel-server chrony"}
+SERVICES_PACKAGES=${SERVICES_PACKAGES:-"systemd-sysv openssh-server cron at rsyslog sudo libpam-pwquality postfix bind9 vsftpd snmpd nfs-kernel-server chrony"}
 
 CACHE=${1:?usage: build-roots.sh CACHE_DIR [RELEASE...]}
 shift
