@@ -86,8 +86,8 @@ class ScanEngine:
         """Resolve ``kind`` (``account``/``host``) ``names`` and record a scan: AWAITING_APPROVAL when
         its targets need a second person's approval (:meth:`needs_approval`), else CREATED.
 
-        ``targets`` already resolved are recorded as given. With ``idempotency_key`` (Slack's ``trigger_id``) a repeated call returns
-        the first scan, as it is now.
+        ``targets`` already resolved are recorded as given. With ``idempotency_key`` (Slack's
+        ``trigger_id``) a repeated call returns the first scan, as it is now.
         """
         if targets is None:
             targets = self.resolve(kind, names, requester)
