@@ -14,10 +14,15 @@
 # rule: /etc/cron.d/*, /etc/at.allow, /etc/at.deny (owner root too), and the user crontabs in
 # rule: /var/spool/cron/crontabs (Debian) or /var/spool/cron (RHEL), owned by their users. The
 # rule: cron.hourly..monthly scripts are programs, not settings, and are not judged. Neither cron nor
-# rule: at present is NOT_APPLICABLE.
+# rule: at installed (no crontab, at, cron, crond or atd program) is NOT_APPLICABLE, whatever files
+# rule: other packages leave in /etc/cron.d: nothing reads them.
 
 check_U_37() {
     _bad=''
+    if [ -z "$(cce_svc_stat_files /usr/bin/crontab /usr/bin/at /usr/sbin/cron /usr/sbin/crond /usr/sbin/atd)" ]; then
+        cce_na "neither cron nor at is installed (no crontab, at, cron, crond or atd program)"
+        return 0
+    fi
     _r=$(cce_path /)
     _r=${_r%/}
     set -- /usr/bin/crontab /usr/bin/at /etc/crontab /etc/anacrontab /etc/cron.allow /etc/cron.deny \
@@ -26,10 +31,6 @@ check_U_37() {
         [ -f "$_f" ] && set -- "$@" "${_f#"$_r"}"
     done
     _st=$(cce_svc_stat_files "$@")
-    if [ -z "$_st" ]; then
-        cce_na "neither cron nor at is installed (no crontab/at command, no cron or at files)"
-        return 0
-    fi
     _tab=$(printf '\t')
     while IFS=$_tab read -r _m _u _g _t _p; do
         [ -n "$_p" ] || continue

@@ -387,6 +387,21 @@ def test_crontab_other_execute_and_cron_file_modes(root: Root) -> None:
     assert "/usr/bin/crontab is executable by other users" in verdict.reason
 
 
+def test_a_cron_d_file_of_another_package_without_cron_or_at_installed_is_not_applicable(root: Root) -> None:
+    # Debian 11 and 12 minimal: e2fsprogs ships /etc/cron.d/e2scrub_all (0644), but with no cron
+    # daemon and no crontab or at command nothing ever reads it.
+    root.file(
+        "/etc/cron.d/e2scrub_all", "30 3 * * 0 root test -e /run/systemd/system || e2scrub_all\n", 0o644
+    )
+    verdict = check(root, "U-37")
+    assert verdict.status == "NOT_APPLICABLE"
+    root.file("/usr/sbin/cron", "", 0o755)  # the daemon installed: the file is read, and judged
+    (root.stage / "walk.tsv").unlink(missing_ok=True)
+    verdict = check(root, "U-37")
+    assert verdict.status == "VULNERABLE"
+    assert "/etc/cron.d/e2scrub_all mode 0644 exceeds 0640" in verdict.reason
+
+
 def test_sudoers_includedir_skips_names_with_a_dot(root: Root) -> None:
     root.file("/etc/sudoers", "root ALL=(ALL) ALL\n@includedir /etc/sudoers.d\n", 0o440)
     root.file("/etc/sudoers.d/README.txt", "ignored by sudo\n", 0o664)
