@@ -17,6 +17,9 @@ from botocore.config import Config
 from localworld.fleet import FleetSpec, SyntheticBehaviour, synthetic_fleet
 from localworld.ssm import ManualClock
 from localworld.ssm.synthetic import http_put
+from scanner.findings.analysis import analyze_tar
+from scanner.findings.keys import parse_result_key
+from scanner.outcomes import HostOutcome
 from tests.localworld.ssm.conftest import (
     ACCOUNT_A,
     REGION,
@@ -86,6 +89,10 @@ def test_a_successful_synthetic_host_uploads_a_valid_result_tar(
         lines = [json.loads(line) for line in tar.extractfile("results.jsonl").read().splitlines()]  # type: ignore[union-attr]
     assert [line["type"] for line in lines] == ["item"] * 67 + ["summary"]
     assert sum(lines[-1]["counts"].values()) == 67
+    # valid as the analyzer judges a host's tar: the edition's items, severities and titles
+    analyzed = analyze_tar(body, parse_result_key(f"results/20261207T000000-abcdef/111111111111/{host}.tar"))
+    assert (analyzed.analysis.outcome, analyzed.analysis.reason) == (HostOutcome.SUCCEEDED, None)
+    assert len(analyzed.findings) == 67
 
 
 @pytest.mark.parametrize(
