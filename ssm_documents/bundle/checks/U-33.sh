@@ -17,7 +17,8 @@
 # rule: Expected, not listed: the usual shell and tool dotfiles directly in a home
 # rule: directory (.bashrc, .profile, .ssh, .cache, ...), /etc/skel/.*, /etc/.pwd.lock,
 # rule: /etc/.updated, /var/.updated, /.autorelabel, /usr/lib/.build-id, FIPS ".*.hmac",
-# rule: SELinux .policy.sha512 and the rpm database locks.
+# rule: SELinux .policy.sha512, the rpm database locks, and at's job counter .SEQ in its spool
+# rule: (/var/spool/cron/atjobs on Debian, made by at's install script; /var/spool/at on RHEL).
 # rule: Package-owned, not listed: a hidden regular file that the dpkg database lists
 # rule: (var/lib/dpkg/info/*.list) and whose md5 still matches the database's (info/*.md5sums, or
 # rule: the Conffiles of var/lib/dpkg/status for files under /etc), e.g. Debian cron's
@@ -120,7 +121,7 @@ check_U_33() {
             if (p in PKG) { np++; next }
             # expected: usual dotfiles directly in a home, /etc/skel, known system files
             if ((d in HOME) && (b in USUAL)) { nh++; next }
-            if (q ~ /^\/etc\/skel\// || q ~ /^\/(etc\/\.pwd\.lock|etc\/\.updated|var\/\.updated|\.autorelabel|usr\/lib\/\.build-id)$/ || b ~ /^\.[^\/]*\.hmac$/ ||
+            if (q ~ /^\/etc\/skel\// || q ~ /^\/(etc\/\.pwd\.lock|etc\/\.updated|var\/\.updated|\.autorelabel|usr\/lib\/\.build-id|var\/spool\/cron\/atjobs\/\.SEQ|var\/spool\/at\/\.SEQ)$/ || b ~ /^\.[^\/]*\.hmac$/ ||
                 q ~ /^\/etc\/selinux\/[^\/]+\/\.policy\.sha512$/ || q ~ /^\/var\/lib\/rpm\/\.(rpm|dbenv)\.lock$/) { nh++; next }
             nm++; if (nm <= 40) MD[nm] = desc
         }

@@ -365,6 +365,15 @@ def test_hidden_files_usual_dotfiles_pass_and_dot_names_are_suspicious(tmp_path:
     assert "/home/alice/.bashrc" not in got.evidence
 
 
+def test_the_at_job_sequence_file_is_expected_on_debian_and_rhel(tmp_path: Path) -> None:
+    # at's package creates its job counter .SEQ in its spool (Debian: /var/spool/cron/atjobs, by
+    # at.postinst; the RHEL family: /var/spool/at), so the package database does not list it.
+    root = make_root(tmp_path, {"/var/spool/cron/atjobs/.SEQ": "0\n", "/var/spool/at/.SEQ": "0\n"})
+    got = run_check(root, tmp_path / "w", "U-33")
+    assert got.status == "GOOD"
+    assert ".SEQ" not in got.evidence
+
+
 def test_home_directories_owner_numeric_and_other_write(tmp_path: Path) -> None:
     root = make_root(tmp_path)
     with (root / "etc/passwd").open("a") as fh:
