@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -97,6 +98,34 @@ def wait_for(condition: Callable[[], T | None], timeout: float = 60.0, what: str
 
 def parents(system: LocalSystem) -> list[Message]:
     return [m for m in system.slack.messages if m.thread_ts is None and m.ephemeral_to is None]
+
+
+def scan_id_of(parent: Message) -> str:
+    """The scan a thread parent is about (its text names the scan ID)."""
+    found = re.search(r"\d{8}T\d{6}-[0-9a-z]+", parent.text)
+    assert found is not None, parent.text
+    return found.group(0)
+
+
+def request_approval(
+    system: LocalSystem, requester: str, text: str = "account prod-db"
+) -> tuple[Message, Message]:
+    """``/cce-scan TEXT`` of targets that need approval: the new thread parent and the approval
+    request with its buttons."""
+    count = len(parents(system))
+    system.driver.command(requester, text)
+    parent = wait_for(lambda: parents(system)[count] if len(parents(system)) > count else None, what="parent")
+    request = wait_for(lambda: button_message(system, parent), what="approval request")
+    return parent, request
+
+
+def approval_scan_id(request: Message) -> str:
+    """The scan an approval request's Approve button decides."""
+    for block in request.blocks:
+        for element in block.get("elements", []):
+            if element.get("action_id") == "cce_approve":
+                return str(element["value"]).split("|")[0]
+    raise AssertionError("no approve button")
 
 
 def replies(system: LocalSystem, parent: Message) -> list[Message]:

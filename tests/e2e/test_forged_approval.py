@@ -19,7 +19,7 @@ from localworld.system import LocalSystem
 from scanner.jobs import DispatchJob, SqsJobQueue
 from scanner.models import ScanStatus
 from scanner.state import scan_partition
-from tests.e2e.system_support import REQUESTER, button_message, parents, running_system, wait_for
+from tests.e2e.system_support import REQUESTER, approval_scan_id, request_approval, running_system, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -42,15 +42,8 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSystem]:
 
 def _awaiting_scan(system: LocalSystem) -> str:
     """A production scan asked for in Slack, awaiting its approval; its ID."""
-    count = len(parents(system))
-    system.driver.command(REQUESTER, "account prod-db")
-    parent = wait_for(lambda: parents(system)[count] if len(parents(system)) > count else None, what="parent")
-    request = wait_for(lambda: button_message(system, parent), what="approval request")
-    for block in request.blocks:
-        for element in block.get("elements", []):
-            if element.get("action_id") == "cce_approve":
-                return str(element["value"]).split("|")[0]
-    raise AssertionError("no approve button")
+    _, request = request_approval(system, REQUESTER)
+    return approval_scan_id(request)
 
 
 def _approval_key(scan_id: str) -> dict[str, Any]:

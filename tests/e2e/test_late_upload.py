@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import tarfile
 import urllib.error
 import urllib.request
@@ -18,7 +17,7 @@ import pytest
 
 from localworld.system import LocalSystem
 from scanner.presign import result_key
-from tests.e2e.system_support import REQUESTER, parents, replies, running_system, wait_for
+from tests.e2e.system_support import REQUESTER, parents, replies, running_system, scan_id_of, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -66,9 +65,7 @@ def _scanned(system: LocalSystem) -> str:
     )
     wait_for(lambda: next((m for m in replies(system, parent) if m.reply_broadcast), None), 180, "the report")
     system.settle()
-    found = re.search(r"\d{8}T\d{6}-[0-9a-z]+", parent.text)
-    assert found is not None, parent.text
-    return found.group(0)
+    return scan_id_of(parent)
 
 
 def test_a_result_forged_from_list_commands_after_the_host_uploaded_gets_412_and_changes_no_report(

@@ -16,29 +16,15 @@ from tests.e2e.system_support import (
     REQUESTER,
     SECOND_APPROVER,
     STRANGER,
+    approval_scan_id,
     button_message,
     parents,
     replies,
+    request_approval,
     wait_for,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-def _request(system: LocalSystem, requester: str = REQUESTER) -> tuple[Message, Message]:
-    count = len(parents(system))
-    system.driver.command(requester, "account prod-db")
-    parent = wait_for(lambda: parents(system)[count] if len(parents(system)) > count else None, what="parent")
-    request = wait_for(lambda: button_message(system, parent), what="approval request")
-    return parent, request
-
-
-def _scan_id(request: Message) -> str:
-    for block in request.blocks:
-        for element in block.get("elements", []):
-            if element.get("action_id") == "cce_approve":
-                return str(element["value"]).split("|")[0]
-    raise AssertionError("no approve button")
 
 
 def _current(system: LocalSystem, message: Message) -> Message:
@@ -67,7 +53,7 @@ def _shown(message: Message) -> str:
 
 
 def test_requester_cannot_approve_their_own_scan(system: LocalSystem) -> None:
-    _, request = _request(system)
+    _, request = request_approval(system, REQUESTER)
     system.driver.click(REQUESTER, request, "cce_approve")
     wait_for(lambda: _said_to(system, "본인이 요청한 점검은 승인할 수 없습니다"), what="refusal")
     system.settle()
@@ -75,7 +61,7 @@ def test_requester_cannot_approve_their_own_scan(system: LocalSystem) -> None:
 
 
 def test_someone_who_is_not_an_approver_cannot_decide(system: LocalSystem) -> None:
-    _, request = _request(system)
+    _, request = request_approval(system, REQUESTER)
     system.driver.click(STRANGER, request, "cce_approve")
     wait_for(lambda: _said_to(system, "승인 권한이 없습니다"), what="refusal")
     system.settle()
@@ -83,16 +69,16 @@ def test_someone_who_is_not_an_approver_cannot_decide(system: LocalSystem) -> No
 
 
 def test_a_scan_awaiting_approval_says_so_in_the_parent_and_in_status(system: LocalSystem) -> None:
-    parent, request = _request(system)
+    parent, request = request_approval(system, REQUESTER)
     assert "승인 대기" in _shown(_current(system, parent))
-    assert "승인 대기" in _status_line(system, _scan_id(request))
+    assert "승인 대기" in _status_line(system, approval_scan_id(request))
 
 
 def test_deny_by_another_approver_replaces_the_buttons_and_shows_in_the_parent_and_status(
     system: LocalSystem,
 ) -> None:
-    parent, request = _request(system)
-    scan_id = _scan_id(request)
+    parent, request = request_approval(system, REQUESTER)
+    scan_id = approval_scan_id(request)
     system.driver.click(APPROVER, request, "cce_deny")
     decided = wait_for(
         lambda: None if button_message(system, parent) else _current(system, request), what="decision"
@@ -110,7 +96,7 @@ def test_deny_by_another_approver_replaces_the_buttons_and_shows_in_the_parent_a
 
 
 def test_double_click_by_two_approvers_keeps_one_decision(system: LocalSystem) -> None:
-    _, request = _request(system)
+    _, request = request_approval(system, REQUESTER)
     system.driver.click(APPROVER, request, "cce_deny")
     system.driver.click(SECOND_APPROVER, request, "cce_deny")
     system.settle()
@@ -120,8 +106,8 @@ def test_double_click_by_two_approvers_keeps_one_decision(system: LocalSystem) -
 
 
 def test_expired_request_cannot_be_approved_and_the_sweep_replaces_its_buttons(system: LocalSystem) -> None:
-    parent, request = _request(system)
-    scan_id = _scan_id(request)
+    parent, request = request_approval(system, REQUESTER)
+    scan_id = approval_scan_id(request)
     stale = copy.deepcopy(request)  # what a client that has not refreshed still shows
     dynamodb = system.world.session_for(system.config.central.account_id).client(
         "dynamodb", region_name=system.world.region, endpoint_url=system.world.endpoint_url
@@ -155,8 +141,8 @@ def test_expired_request_cannot_be_approved_and_the_sweep_replaces_its_buttons(s
 
 
 def test_a_click_after_the_scan_was_cancelled_is_told_and_starts_nothing(system: LocalSystem) -> None:
-    _, request = _request(system)
-    scan_id = _scan_id(request)
+    _, request = request_approval(system, REQUESTER)
+    scan_id = approval_scan_id(request)
     system.driver.command(REQUESTER, f"cancel {scan_id}")
     wait_for(lambda: _said_to(system, f"점검 `{scan_id}` 취소를 요청했습니다"), what="the cancel")
     system.driver.click(APPROVER, request, "cce_approve")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from localworld.slack.render import message_text
 from localworld.slack.server import Message
 from localworld.system import LocalSystem
 from scanner.deployment import Function
-from tests.e2e.system_support import REQUESTER, STRANGER, parents, replies, wait_for
+from tests.e2e.system_support import REQUESTER, STRANGER, parents, replies, scan_id_of, wait_for
 from tests.findings.ocsf_validator import ocsf_problems
 
 pytestmark = pytest.mark.e2e
@@ -24,12 +23,6 @@ pytestmark = pytest.mark.e2e
 
 def _report(system: LocalSystem, parent: Message) -> Message | None:
     return next((m for m in replies(system, parent) if m.reply_broadcast), None)
-
-
-def _scan_id(parent: Message) -> str:
-    found = re.search(r"\d{8}T\d{6}-[0-9a-z]+", parent.text)
-    assert found is not None, parent.text
-    return found.group(0)
 
 
 def _report_files(system: LocalSystem, scan_id: str) -> set[str]:
@@ -167,7 +160,7 @@ def test_a_scan_without_approval_runs_from_the_modal_to_the_broadcast_report(sys
     assert len(edits) >= 2
     assert all(later - earlier >= 2.9 for earlier, later in itertools.pairwise(edits))
     # Each function logged as Powertools JSON, the scan's work under its ID, and counted it in EMF.
-    scan_id = _scan_id(parent)
+    scan_id = scan_id_of(parent)
     _, bot_emf = _output(system, "bot")
     assert _counted(bot_emf, "ScansStarted") >= 1
     worker_logs, worker_emf = _output(system, "worker")
@@ -224,7 +217,7 @@ def test_with_slack_failing_every_post_the_report_is_still_written_and_posted_on
     before = len(parents(system))
     system.driver.command(REQUESTER, "account dev-app")
     parent = _new_parent(system, before)
-    scan_id = _scan_id(parent)
+    scan_id = scan_id_of(parent)
     system.slack.fail_next("chat.postMessage", status=503, error="service_unavailable", times=1000)
     try:
         written = wait_for(
