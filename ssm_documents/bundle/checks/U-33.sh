@@ -45,36 +45,60 @@ _u33_pkg_note() {
 # _u33_package_owned WALK-SLICE: prints the hidden files and directories of the slice that the dpkg
 # database owns unchanged (path, one a line): a file listed by a package with the md5 the package
 # recorded; a directory listed by a package whose every entry below is so too (openssh-server's
-# /etc/sv/ssh/.meta holding its conffile "installed").
+# /etc/sv/ssh/.meta holding its conffile "installed").  Only what can be package-owned is looked
+# at: the hidden entries a package lists, the walk's lines below a listed hidden directory (found
+# by grep -F, a hidden directory's subtree can be most of the walk), and one md5sum for the files.
 _u33_package_owned() {
-    local r info walk sel listed intact
+    local r info walk sel listed intact dirs
     r=$(cce_path /)
     r=${r%/}
     info=$r/var/lib/dpkg/info
     [ -d "$info" ] || return 0
-    # SEL: "path<TAB>type<TAB>top": each hidden file or directory (top = itself) and every walk
-    # entry below a hidden directory (top = that directory)
-    sel=$(awk -F '\t' '$4 == "f" || $4 == "d" { print $5 "\t" $4 "\t" $5 }' "$1")
+    # SEL: "path<TAB>type<TAB>top": each hidden file or directory a package lists (top = itself;
+    # one it does not list is not package-owned, whatever lies below it) ...
+    sel=$({ awk -F '\t' '$4 == "f" || $4 == "d" { print $5 "\t" $4 }' "$1"; printf '@@END@@\n'; cat "$info"/*.list 2> /dev/null; } |
+        awk -F '\t' '$0 == "@@END@@" { b = 1; next } !b { if (!($1 in T)) { T[$1] = $2; n++; P[n] = $1 }; next }
+            ($0 in T) { L[$0] = 1 }
+            END { for (i = 1; i <= n; i++) if (P[i] in L) print P[i] "\t" T[P[i]] "\t" P[i] }')
     [ -n "$sel" ] || return 0
-    if printf '%s\n' "$sel" | awk -F '\t' '$2 == "d" { f = 1 } END { exit !f }' && walk=$(cce_walk 2> /dev/null); then
-        sel=$(printf '%s\n' "$sel" | awk -F '\t' 'FNR == NR { print; if ($2 == "d") D[$1] = 1; next }
-            { q = $5; while (sub(/\/[^\/]*$/, "", q) && q != "") if (q in D) { print $5 "\t" $4 "\t" q; break } }' - "$walk")
+    # ... and every walk entry below a listed hidden directory (top = its nearest hidden directory)
+    dirs=$(printf '%s\n' "$sel" | awk -F '\t' '$2 == "d" { print "\t" $1 "/" }')
+    if [ -n "$dirs" ] && walk=$(cce_walk 2> /dev/null); then
+        sel=$({ printf '%s\n' "$sel"; printf '@@END@@\n'; awk -F '\t' '$4 == "d" { print $5 }' "$1"; printf '@@END@@\n'
+            printf '%s\n' "$dirs" | grep -F -f - "$walk"; } |
+            awk -F '\t' '$0 == "@@END@@" { b++; next } b == 0 { print; if ($2 == "d") LD[$1] = 1; next } b == 1 { D[$0] = 1; next }
+                { q = $5; while (sub(/\/[^\/]*$/, "", q) && q != "") if (q in D) { if (q in LD) print $5 "\t" $4 "\t" q; break } }')
     fi
     listed=$({ printf '%s\n' "$sel" | cut -f 1; printf '@@END@@\n'; cat "$info"/*.list 2> /dev/null; } |
         awk '$0 == "@@END@@" { b = 1; next } !b { C[$0] = 1; next } ($0 in C) && !s[$0]++')
     [ -n "$listed" ] || return 0
     # the md5 each package recorded (md5sums: "md5  relpath"; status Conffiles: " /path md5 [obsolete]"),
-    # compared with the file's
+    # compared with the file's (one md5sum for all the regular files; GNU md5sum starts the line of
+    # a name with a backslash with "\" and doubles the backslashes)
     intact=$({
         printf '%s\n' "$listed"
         printf '@@END@@\n'
         cat "$info"/*.md5sums 2> /dev/null | awk '{ m = $1; sub(/^[0-9a-f]+[ \t]+/, ""); print m "\t/" $0 }'
         awk '/^Conffiles:/ { c = 1; next } /^[^ ]/ { c = 0 } c && NF >= 2 { print $2 "\t" $1 }' "$r/var/lib/dpkg/status" 2> /dev/null
     } | awk -F '\t' '$0 == "@@END@@" { b = 1; next } !b { O[$0] = 1; next } ($2 in O) && !s[$2]++ { print $2 "\t" $1 }' |
-        while IFS='	' read -r _p _m; do
-            { [ -f "$r$_p" ] && [ ! -L "$r$_p" ]; } || continue
-            [ "$(md5sum < "$r$_p" 2> /dev/null | awk '{ print $1 }')" = "$_m" ] && printf '%s\n' "$_p"
-        done)
+        {
+            set --
+            while IFS='	' read -r _p _m; do
+                { [ -f "$r$_p" ] && [ ! -L "$r$_p" ]; } || continue
+                printf 'M\t%s\t%s\n' "$_m" "$_p"
+                set -- "$@" "$r$_p"
+                if [ "$#" -ge 200 ]; then
+                    md5sum -- "$@" 2> /dev/null
+                    set --
+                fi
+            done
+            [ "$#" -gt 0 ] && md5sum -- "$@" 2> /dev/null
+        } | awk -v rl="${#r}" '/^M\t/ { t = index(substr($0, 3), "\t"); M[substr($0, 3 + t)] = substr($0, 3, t - 1); next }
+            { e = (substr($0, 1, 1) == "\\"); s = $0; if (e) s = substr(s, 2)
+              m = s; sub(/[ \t].*$/, "", m); p = substr(s, length(m) + 3 + rl)
+              if (e) gsub(/\\\\/, "\\", p)
+              H[p] = m }
+            END { for (p in H) if ((p in M) && M[p] == H[p]) print p }')
     { printf '%s\n' "$listed"; printf '@@END@@\n'; printf '%s\n' "$intact"; printf '@@END@@\n'; printf '%s\n' "$sel"; } |
         awk -F '\t' '$0 == "@@END@@" { b++; next } b == 0 { L[$0] = 1; next } b == 1 { I[$0] = 1; next }
             $0 != "" { if (!($3 in T)) { T[$3] = 1; n++; TOP[n] = $3 }
