@@ -564,17 +564,17 @@ class JobHandlers:
             now = self.rt.utcnow()
             closed_at = scan.finished_at or now
             wait_seconds = self.rt.config.scan.report_wait_seconds
-            wait = report_wait(
-                len(awaiting_analysis(hosts)),
-                closed_at=closed_at,
-                now=now,
-                wait_seconds=wait_seconds,
-                poll_seconds=REPORT_POLL_SECONDS,
-            )
-            if wait is not None:
-                self._next_report_round(scan.scan_id, round_, wait)
-                return
             try:
+                wait = report_wait(
+                    len(awaiting_analysis(hosts, self.rt.reports.judged(scan.scan_id))),
+                    closed_at=closed_at,
+                    now=now,
+                    wait_seconds=wait_seconds,
+                    poll_seconds=REPORT_POLL_SECONDS,
+                )
+                if wait is not None:
+                    self._next_report_round(scan.scan_id, round_, wait)
+                    return
                 published = self.rt.reports.publish(
                     scan.scan_id, host_states(hosts, accounts), previous_scan_id=store.previous_finished(scan)
                 )

@@ -322,8 +322,9 @@ def _worker(d: Deployment, facts: Facts) -> list[Need]:
         _need(
             ["s3:ListBucket"],
             [d.bucket_arn],
-            "scanner/report/collect.py read_host_summaries lists findings/<scan>/ (the scan's and "
-            "the previous scan's) when finalize writes the report",
+            "scanner/report/collect.py judged_hosts and read_host_summaries list findings/<scan>/ "
+            "(the scan's and the previous scan's) when finalize waits for the analyzer and writes "
+            "the report",
             r,
             ContextValue(name="s3:prefix", values=("findings/",)),
         ),
@@ -348,8 +349,8 @@ def _analyzer(d: Deployment, facts: Facts) -> list[Need]:
         _need(
             ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem"],
             [d.table_arn],
-            "scanner/entries/analyzer.py ScanStoreState (account_regions, host, mark_result_invalid, "
-            "mark_analysis) and ScanEventsAnnouncer (next_event_seq)",
+            "scanner/entries/analyzer.py ScanStoreState, for a refused result only (account_regions, "
+            "host, mark_result_invalid) and ScanEventsAnnouncer (next_event_seq)",
             r,
         ),
         _need(

@@ -3,8 +3,9 @@
 Keys: ``pk`` = ``SCAN#<scan>``; ``sk`` = ``#SCAN`` (the scan), ``ACCOUNT#<account>#<region>``,
 ``HOST#<account>#<region>#<instance>`` and, once its command is sent,
 ``SENT#<account>#<region>#<instance>`` (the command ID and deadline). Idempotency keys live at ``pk`` = ``IDEMPOTENCY#<key>``.
-A host item also carries the analyzer's mark (``analysis``: ANALYSED, or REJECTED with the reason),
-and the scan item, once closed, the sequence number of its ``scan.finished`` (``finished_seq``), the
+A host item carries, when the analyzer refused the host's tar before tracking saw its command
+finish, the reason (``result_invalid``); whether a result was judged at all is not in the table
+(the analyzer's summary object is that mark, see :mod:`scanner.report.readiness`). The scan item, once closed, the sequence number of its ``scan.finished`` (``finished_seq``), the
 report round working on it and, once the report is published and announced, ``report_published``.
 Every item carries ``ttl`` (epoch seconds; the table's TTL attribute). The scan item also
 carries the keys of two indexes (``scans_pk``, ``targets_pk``, ``created_sk``), through which
@@ -71,7 +72,6 @@ __all__ = [
     "UNDECIDED",
     "AccountItem",
     "AccountPhase",
-    "AnalysisMark",
     "DispatchClaim",
     "FinalTally",
     "HostItem",
@@ -93,14 +93,6 @@ class AccountPhase(StrEnum):
     PENDING = "PENDING"
     DISPATCHED = "DISPATCHED"
     DONE = "DONE"
-
-
-class AnalysisMark(StrEnum):
-    """What the analyzer made of a host's uploaded result: its findings are written (ANALYSED), or
-    the tar was refused (REJECTED, the host's outcome RESULT_INVALID)."""
-
-    ANALYSED = "ANALYSED"
-    REJECTED = "REJECTED"
 
 
 @dataclass(frozen=True)
@@ -130,8 +122,6 @@ class HostItem:
     outcome: HostOutcome | None
     detail: OutcomeDetail | None
     skip: HostResult | None = None
-    analysis: AnalysisMark | None = None
-    analysis_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -792,8 +782,6 @@ class ScanStore:
             outcome=HostOutcome(item["outcome"]) if item.get("outcome") else None,
             detail=OutcomeDetail.model_validate_json(item["detail"]) if item.get("detail") else None,
             skip=HostResult.model_validate_json(item["skip"]) if item.get("skip") else None,
-            analysis=AnalysisMark(item["analysis"]) if item.get("analysis") else None,
-            analysis_reason=item.get("analysis_reason", ""),
         )
 
     def hosts(self, scan_id: str, account_id: str | None = None, region: str | None = None) -> list[HostItem]:
@@ -1029,38 +1017,6 @@ class ScanStore:
             "SET result_invalid = :r",
             "attribute_exists(pk) AND attribute_not_exists(outcome) AND attribute_not_exists(result_invalid)",
             {":r": _s(reason)},
-        )
-
-    def mark_analysis(
-        self,
-        scan_id: str,
-        account_id: str,
-        region: str,
-        instance_id: str,
-        mark: AnalysisMark,
-        reason: str = "",
-    ) -> bool:
-        """For the analyzer: the host's result was analysed, or its tar rejected (with ``reason``).
-
-        Written once; a rejection replaces an earlier ANALYSED (a re-upload that fails the checks
-        turns a SUCCEEDED host into RESULT_INVALID as well), an analysis never replaces a rejection
-        (the host stays RESULT_INVALID). False when nothing changed: the mark was there already (a
-        redelivered event), or the scan has no such host in ``region``.
-        """
-        key = {"pk": _s(scan_partition(scan_id)), "sk": _s(_host_sk(account_id, region, instance_id))}
-        names = {"#a": "analysis"}
-        values: dict[str, Any] = {":m": _s(mark.value)}
-        if mark is AnalysisMark.ANALYSED:
-            return self._update_if(
-                key, "SET #a = :m", "attribute_exists(pk) AND attribute_not_exists(#a)", values, names
-            )
-        values.update({":r": _s(reason), ":analysed": _s(AnalysisMark.ANALYSED.value)})
-        return self._update_if(
-            key,
-            "SET #a = :m, analysis_reason = :r",
-            "attribute_exists(pk) AND (attribute_not_exists(#a) OR #a = :analysed)",
-            values,
-            names,
         )
 
     def account_regions(self, scan_id: str, account_id: str) -> list[str]:

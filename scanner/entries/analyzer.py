@@ -14,18 +14,19 @@ For each object:
    is another one was written more than once (results are write-once: the presigned PUT signs
    ``If-None-Match: *``), and is refused (RESULT_INVALID) without reading it;
 2. judge it (:mod:`scanner.results`): the instance in the key is the one the tar must name;
-3. SUCCEEDED → write ``findings/<scan>/<account>/<instance>.ocsf.jsonl`` (OCSF 1.5.0), ``….csv``
-   (its CSV rows) and ``….summary.json`` (the host summary reports are built from); RESULT_INVALID
-   → write the summary with the reason and remove any findings an earlier upload of the same key left;
-4. hand the verdict to the scan state (:class:`HostStatePort`) and, when the state says it is news,
-   to the scan events (:class:`ScanEventPort`);
-5. mark the host item ANALYSED, or REJECTED with the reason: the worker's finalize waits for these
-   marks before it writes the scan's report, so the mark comes after everything above.
+3. SUCCEEDED → write ``findings/<scan>/<account>/<instance>.ocsf.jsonl`` (OCSF 1.5.0) and ``….csv``
+   (its CSV rows); RESULT_INVALID → remove any findings an earlier upload of the same key left;
+4. RESULT_INVALID only: hand the verdict to the scan state (:class:`HostStatePort`) and, when the
+   state says it is news, to the scan events (:class:`ScanEventPort`). An accepted result touches
+   no scan state: tracking records SUCCEEDED from the command's status;
+5. write ``….summary.json`` (the host summary reports are built from, with the reason of a
+   refusal). It is the mark that the result was judged: the worker's finalize waits for it
+   (:mod:`scanner.report.readiness`) before it writes the scan's report, so it comes last.
 
 Idempotent: the outputs are a pure function of the tar (times come from the tar's summary), so a
-second delivery rewrites the same bytes; the state change and the mark are conditional, so the
-event goes out once. A re-upload that is rejected turns ANALYSED into REJECTED (and SUCCEEDED into
-RESULT_INVALID); a valid re-upload after a rejection leaves the host REJECTED and RESULT_INVALID.
+second delivery rewrites the same bytes; the state change is conditional, so the event goes out
+once. A result written more than once is refused (RESULT_INVALID), whichever of its versions'
+events comes first; the host's outcome, once RESULT_INVALID, stays so and wins over any summary.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ from scanner.models import OutcomeDetail
 from scanner.outcomes import HostOutcome
 from scanner.results import DEFAULT_LIMITS, Limits
 from scanner.runtime import Runtime
-from scanner.state import AnalysisMark, ScanStore
+from scanner.state import ScanStore
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -173,20 +174,18 @@ class ObjectAnalyzer:
         analyzed = (
             fetched if isinstance(fetched, AnalyzedHost) else analyze_tar(fetched, key, limits=self._limits)
         )
-        self._write(ref.bucket, key, analyzed)
+        self._write_findings(ref.bucket, key, analyzed)
         analysis = analyzed.analysis
         if analysis.outcome is HostOutcome.RESULT_INVALID:
             log.warning("result %s rejected: %s", ref.key, analysis.reason)
             self._metrics.count(ANALYZER_REJECTIONS)
-        news = self._state.record_analysis(analysis) if self._state is not None else None
-        if news is not None and self._events is not None:
-            self._events.announce(news)
-        if self._state is not None:
-            self._state.mark_judged(analysis)
+            news = self._state.record_analysis(analysis) if self._state is not None else None
+            if news is not None and self._events is not None:
+                self._events.announce(news)
+        self._write_summary(ref.bucket, key, analyzed)
         return analysis
 
-    def _write(self, bucket: str, key: ResultKey, analyzed: AnalyzedHost) -> None:
-        summary = analyzed.analysis.summary.model_dump_json().encode()
+    def _write_findings(self, bucket: str, key: ResultKey, analyzed: AnalyzedHost) -> None:
         try:
             if analyzed.findings:
                 rows = io.StringIO(newline="")
@@ -205,9 +204,15 @@ class ObjectAnalyzer:
                     Bucket=bucket,
                     Delete={"Objects": [{"Key": key.findings}, {"Key": key.csv}], "Quiet": True},
                 )
-            self._s3.put_object(Bucket=bucket, Key=key.summary, Body=summary, ContentType="application/json")
         except ClientError as exc:
             raise AnalyzerError(f"cannot write the findings of {key.result}: {exc}") from exc
+
+    def _write_summary(self, bucket: str, key: ResultKey, analyzed: AnalyzedHost) -> None:
+        summary = analyzed.analysis.summary.model_dump_json().encode()
+        try:
+            self._s3.put_object(Bucket=bucket, Key=key.summary, Body=summary, ContentType="application/json")
+        except ClientError as exc:
+            raise AnalyzerError(f"cannot write the summary of {key.result}: {exc}") from exc
 
 
 def process_event(event: dict[str, Any], analyzer: ObjectAnalyzer, context: Any = None) -> dict[str, Any]:
@@ -304,21 +309,6 @@ class ScanStoreState:
         if changed and before is HostOutcome.SUCCEEDED:
             return analysis.model_copy(update={"region": region})
         return None
-
-    def mark_judged(self, analysis: HostAnalysis) -> bool:
-        rejected = analysis.outcome is HostOutcome.RESULT_INVALID
-        mark = AnalysisMark.REJECTED if rejected else AnalysisMark.ANALYSED
-        return any(
-            self._store.mark_analysis(
-                analysis.scan_id,
-                analysis.account_id,
-                region,
-                analysis.instance_id,
-                mark,
-                (analysis.reason or "") if rejected else "",
-            )
-            for region in self._store.account_regions(analysis.scan_id, analysis.account_id)
-        )
 
 
 class ScanEventsAnnouncer:

@@ -1,9 +1,9 @@
 """What the analyzer needs from the rest of the scanner, as small protocols.
 
 :class:`HostAnalysis` is what the analyzer concluded about one uploaded result. The analyzer hands
-it to a :class:`HostStatePort` (the durable scan state) and, when the state says there is news, to
-a :class:`ScanEventPort` (the scan's event stream); last, the state marks the host as judged. Adapters to ``scanner.state.ScanStore`` and
-``scanner.events`` live in ``scanner.entries.analyzer``.
+a refused one to a :class:`HostStatePort` (the durable scan state) and, when the state says there
+is news, to a :class:`ScanEventPort` (the scan's event stream). Adapters to
+``scanner.state.ScanStore`` and ``scanner.events`` live in ``scanner.entries.analyzer``.
 """
 
 from __future__ import annotations
@@ -58,11 +58,6 @@ class HostStatePort(Protocol):
     def record_analysis(self, analysis: HostAnalysis) -> HostAnalysis | None:
         """Store the verdict (idempotently). Return what to announce, completed with what the state
         knows (such as the host's region), or None when this changed nothing worth announcing."""
-        ...
-
-    def mark_judged(self, analysis: HostAnalysis) -> bool:
-        """Mark the host's result analysed, or rejected with the reason, once (a report waits for
-        these marks). True when this call wrote the mark."""
         ...
 
 

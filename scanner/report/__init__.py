@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from scanner.report.collect import NOT_ANALYSED, HostState, combine, host_states, read_host_summaries
+from scanner.report.collect import (
+    NOT_ANALYSED,
+    HostState,
+    combine,
+    host_states,
+    judged_hosts,
+    read_host_summaries,
+)
 from scanner.report.diff import diff_scans
 from scanner.report.errors import ReportError, ReportReadError, ReportWriteError
 from scanner.report.models import (
@@ -45,6 +52,7 @@ __all__ = [
     "combine",
     "diff_scans",
     "host_states",
+    "judged_hosts",
     "publish_scan_report",
     "read_host_summaries",
     "report_keys",

@@ -10,7 +10,7 @@ the state's items). :func:`combine` joins the two so the totals add up to the ta
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 from botocore.exceptions import ClientError
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from scanner.state import AccountItem, HostItem
 
-__all__ = ["NOT_ANALYSED", "HostState", "combine", "host_states", "read_host_summaries"]
+__all__ = ["NOT_ANALYSED", "HostState", "combine", "host_states", "judged_hosts", "read_host_summaries"]
 
 _SUMMARY_KEY = re.compile(
     r"^findings/[^/]+/(?P<account>\d{12})/(?P<instance>(?:i|mi)-[0-9a-f]{8,17})\.summary\.json$"
@@ -72,24 +72,42 @@ def host_states(hosts: Iterable[HostItem], accounts: Iterable[AccountItem] = ())
     return states
 
 
+def _summary_keys(s3: S3Client, bucket: str, scan_id: str) -> Iterator[tuple[str, int, re.Match[str]]]:
+    """(key, size, match) of every summary object listed under ``findings/<scan>/``."""
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"findings/{scan_id}/")
+    for page in pages:
+        for item in page.get("Contents", []):
+            match = _SUMMARY_KEY.match(item["Key"])
+            if match is not None:
+                yield item["Key"], item.get("Size", 0), match
+
+
+def judged_hosts(s3: S3Client, bucket: str, scan_id: str) -> frozenset[tuple[str, str]]:
+    """(account, instance) of every host whose result the analyzer has judged: those with a summary
+    object (a listing, 1,000 keys a request; no object is read)."""
+    try:
+        return frozenset(
+            (match["account"], match["instance"]) for _, _, match in _summary_keys(s3, bucket, scan_id)
+        )
+    except ClientError as exc:
+        raise ReportReadError(f"cannot list the host summaries of scan {scan_id}: {exc}") from exc
+
+
 def read_host_summaries(s3: S3Client, bucket: str, scan_id: str) -> dict[tuple[str, str], HostSummary]:
     """Every ``*.summary.json`` the analyzer wrote for ``scan_id``, by (account, instance)."""
     found: dict[tuple[str, str], HostSummary] = {}
     try:
-        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=f"findings/{scan_id}/")
-        for page in pages:
-            for item in page.get("Contents", []):
-                match = _SUMMARY_KEY.match(item["Key"])
-                if match is None or item.get("Size", 0) > MAX_SUMMARY_BYTES:
-                    continue
-                body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"]
-                try:
-                    summary = HostSummary.model_validate_json(body.read(MAX_SUMMARY_BYTES + 1))
-                except ValidationError:
-                    continue
-                finally:
-                    body.close()
-                found[(match["account"], match["instance"])] = summary
+        for key, size, match in _summary_keys(s3, bucket, scan_id):
+            if size > MAX_SUMMARY_BYTES:
+                continue
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+            try:
+                summary = HostSummary.model_validate_json(body.read(MAX_SUMMARY_BYTES + 1))
+            except ValidationError:
+                continue
+            finally:
+                body.close()
+            found[(match["account"], match["instance"])] = summary
     except ClientError as exc:
         raise ReportReadError(f"cannot read the host summaries of scan {scan_id}: {exc}") from exc
     return found

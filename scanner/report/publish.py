@@ -27,7 +27,7 @@ from botocore.exceptions import ClientError
 from scanner.events import ReportFiles
 from scanner.findings.csvout import BOM, COLUMNS
 from scanner.outcomes import HostOutcome
-from scanner.report.collect import HostState, combine, read_host_summaries
+from scanner.report.collect import HostState, combine, judged_hosts, read_host_summaries
 from scanner.report.diff import diff_scans
 from scanner.report.errors import ReportWriteError
 from scanner.report.models import HostSummary, ScanDiff, ScanSummary
@@ -166,6 +166,10 @@ def _concat(*parts: Iterator[bytes]) -> Iterator[bytes]:
 class ReportPort(Protocol):
     """Where a closed scan's report is written (the worker's finalize)."""
 
+    def judged(self, scan_id: str) -> frozenset[tuple[str, str]]:
+        """(account, instance) of the hosts whose result the analyzer has judged."""
+        ...
+
     def publish(
         self, scan_id: str, hosts: Iterable[HostState], *, previous_scan_id: str | None
     ) -> PublishedReport: ...
@@ -177,6 +181,9 @@ class S3Reports:
     def __init__(self, s3: S3Client, bucket: str) -> None:
         self._s3 = s3
         self._bucket = bucket
+
+    def judged(self, scan_id: str) -> frozenset[tuple[str, str]]:
+        return judged_hosts(self._s3, self._bucket, scan_id)
 
     def publish(
         self, scan_id: str, hosts: Iterable[HostState], *, previous_scan_id: str | None

@@ -2,13 +2,16 @@
 host that succeeded, or when the wait for it is over, whichever comes first.
 
 The analyzer runs on its own trigger (S3 ``ObjectCreated``), so a host's command may be seen
-finished before its tar is analysed. It marks each host item ANALYSED or REJECTED
-(``scanner.state.ScanStore.mark_analysis``); a host that SUCCEEDED without a mark is still awaited.
+finished before its tar is analysed. The last thing it writes for a result, accepted or refused,
+is the host's summary object (``findings/<scan>/<account>/<instance>.summary.json``): that object is
+the mark (:func:`scanner.report.collect.judged_hosts` lists them). A host that SUCCEEDED without
+one is still awaited. The mark costs no write to the scan table: every item write is a write unit,
+and the summary is written anyway.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from datetime import datetime, timedelta
 from typing import Protocol, TypeVar
 
@@ -17,19 +20,26 @@ from scanner.outcomes import HostOutcome
 __all__ = ["awaiting_analysis", "report_wait"]
 
 
-class _Judged(Protocol):
+class _Host(Protocol):
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def instance_id(self) -> str: ...
     @property
     def outcome(self) -> HostOutcome | None: ...
-    @property
-    def analysis(self) -> object | None: ...
 
 
-H = TypeVar("H", bound=_Judged)
+H = TypeVar("H", bound=_Host)
 
 
-def awaiting_analysis(hosts: Iterable[H]) -> list[H]:
-    """The hosts that SUCCEEDED and whose result the analyzer has neither analysed nor rejected."""
-    return [host for host in hosts if host.outcome is HostOutcome.SUCCEEDED and host.analysis is None]
+def awaiting_analysis(hosts: Iterable[H], judged: Set[tuple[str, str]]) -> list[H]:
+    """The hosts that SUCCEEDED and whose result the analyzer has not judged: no (account,
+    instance) of theirs in ``judged``."""
+    return [
+        host
+        for host in hosts
+        if host.outcome is HostOutcome.SUCCEEDED and (host.account_id, host.instance_id) not in judged
+    ]
 
 
 def report_wait(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote_plus
 
 import boto3
@@ -27,7 +27,7 @@ from scanner.events import HostOutcomeEvent, InProcessBus, parse_event
 from scanner.models import Host, HostResult
 from scanner.outcomes import HostOutcome
 from scanner.report import HostSummary
-from scanner.state import AnalysisMark, ScanStore, create_table
+from scanner.state import ScanStore, create_table
 from tests.findings.hostile import MIB
 from tests.findings.ocsf_validator import ocsf_problems
 from tests.findings.tarbuilder import INSTANCE, build_tar, statuses, valid_files
@@ -182,73 +182,86 @@ def test_analyzer_marks_a_host_still_running_so_tracking_records_result_invalid(
     assert recorded is HostOutcome.RESULT_INVALID
 
 
-def _mark(store: ScanStore) -> tuple[AnalysisMark | None, str]:
-    host = store.host(SCAN, ACCOUNT, REGION, INSTANCE)
-    assert host is not None
-    return host.analysis, host.analysis_reason
+def _host_item() -> dict[str, Any]:
+    key = {"pk": {"S": f"SCAN#{SCAN}"}, "sk": {"S": f"HOST#{ACCOUNT}#{REGION}#{INSTANCE}"}}
+    return boto3.client("dynamodb", region_name=REGION).get_item(TableName=TABLE, Key=key)["Item"]
 
 
-def test_analyzer_marks_the_host_analysed_once_its_findings_are_written(s3: Any, store: ScanStore) -> None:
-    analyzer = ObjectAnalyzer(s3, state=ScanStoreState(store))
-    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
-    assert _mark(store) == (None, "")
+class _RecordingS3:
+    """The S3 client, with the keys of the objects written, in order."""
 
-    process_event(s3_event(KEY), analyzer)
+    def __init__(self, s3: Any) -> None:
+        self._s3 = s3
+        self.written: list[str] = []
 
-    assert _mark(store) == (AnalysisMark.ANALYSED, "")
-    assert len(read(s3, FINDINGS).splitlines()) == 67
+    def put_object(self, **kwargs: Any) -> Any:
+        self.written.append(kwargs["Key"])
+        return self._s3.put_object(**kwargs)
 
-
-def test_a_redelivered_result_leaves_the_mark_as_it_was(s3: Any, store: ScanStore) -> None:
-    state = ScanStoreState(store)
-    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
-    process_event(s3_event(KEY), ObjectAnalyzer(s3, state=state))
-    analysis = ObjectAnalyzer(s3).analyze(entry.S3ObjectRef(bucket=BUCKET, key=KEY))
-    assert analysis is not None
-
-    assert not state.mark_judged(analysis)  # the second delivery's mark changes nothing
-    assert _mark(store) == (AnalysisMark.ANALYSED, "")
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._s3, name)
 
 
-def test_analyzer_marks_a_rejected_tar_with_its_reason(s3: Any, store: ScanStore) -> None:
-    store.record_outcome(SCAN, ACCOUNT, REGION, INSTANCE, HostResult(outcome=HostOutcome.SUCCEEDED))
-    s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"not a tar at all" * 64)
-
-    process_event(s3_event(KEY), ObjectAnalyzer(s3, state=ScanStoreState(store)))
-
-    assert _mark(store) == (AnalysisMark.REJECTED, "not a tar archive")
-
-
-def test_a_rejected_re_upload_overrides_the_analysis_and_a_valid_one_does_not_undo_a_rejection(
+def test_an_accepted_result_is_marked_judged_by_its_summary_written_last_and_leaves_the_table_alone(
     s3: Any, store: ScanStore
 ) -> None:
+    recording = _RecordingS3(s3)
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
+    before = _host_item()
+
+    process_event(s3_event(KEY), ObjectAnalyzer(cast(Any, recording), state=ScanStoreState(store)))
+
+    assert recording.written == [FINDINGS, CSV, SUMMARY]
+    assert len(read(s3, FINDINGS).splitlines()) == 67
+    assert _host_item() == before  # not a write unit spent: tracking records SUCCEEDED itself
+
+
+def test_a_rejected_tar_turns_the_host_result_invalid_before_its_summary_says_why(
+    s3: Any, store: ScanStore
+) -> None:
+    store.record_outcome(SCAN, ACCOUNT, REGION, INSTANCE, HostResult(outcome=HostOutcome.SUCCEEDED))
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"not a tar at all" * 64)
+    outcome_when_summarised: list[HostOutcome | None] = []
+
+    class _Watching(_RecordingS3):
+        def put_object(self, **kwargs: Any) -> Any:
+            host = store.host(SCAN, ACCOUNT, REGION, INSTANCE)
+            outcome_when_summarised.append(host.outcome if host is not None else None)
+            return super().put_object(**kwargs)
+
+    process_event(s3_event(KEY), ObjectAnalyzer(cast(Any, _Watching(s3)), state=ScanStoreState(store)))
+
+    assert outcome_when_summarised == [HostOutcome.RESULT_INVALID]  # the one object written: the summary
+    summary = HostSummary.model_validate_json(read(s3, SUMMARY))
+    assert (summary.outcome, summary.reason) == (HostOutcome.RESULT_INVALID, "not a tar archive")
+
+
+def test_a_valid_re_upload_after_a_rejection_does_not_undo_it(s3: Any, store: ScanStore) -> None:
     analyzer = ObjectAnalyzer(s3, state=ScanStoreState(store))
     store.record_outcome(SCAN, ACCOUNT, REGION, INSTANCE, HostResult(outcome=HostOutcome.SUCCEEDED))
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
     process_event(s3_event(KEY), analyzer)
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"not a tar at all" * 64)
     process_event(s3_event(KEY), analyzer)
-    assert _mark(store) == (AnalysisMark.REJECTED, "not a tar archive")
 
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
     process_event(s3_event(KEY), analyzer)
 
-    # As the outcome: the scan keeps the host RESULT_INVALID.
-    assert _mark(store) == (AnalysisMark.REJECTED, "not a tar archive")
     host = store.host(SCAN, ACCOUNT, REGION, INSTANCE)
     assert host is not None
     assert host.outcome is HostOutcome.RESULT_INVALID
 
 
-def test_a_result_for_an_instance_the_scan_does_not_have_marks_nothing(s3: Any, store: ScanStore) -> None:
+def test_a_result_for_an_instance_the_scan_does_not_have_changes_no_item(s3: Any, store: ScanStore) -> None:
     stranger = "i-0fedcba9876543210"
     key = f"results/{SCAN}/{ACCOUNT}/{stranger}.tar"
-    s3.put_object(Bucket=BUCKET, Key=key, Body=build_tar(valid_files(instance_id=stranger)))
+    s3.put_object(Bucket=BUCKET, Key=key, Body=b"not a tar at all" * 64)
+    before = _host_item()
 
     process_event(s3_event(key), ObjectAnalyzer(s3, state=ScanStoreState(store)))
 
     assert store.host(SCAN, ACCOUNT, REGION, stranger) is None  # no item was made up
-    assert _mark(store) == (None, "")
+    assert _host_item() == before
 
 
 def versioned_event(key: str, version_id: str) -> dict[str, Any]:
@@ -282,7 +295,10 @@ def test_analyzer_refuses_a_result_written_more_than_once(s3: Any, store: ScanSt
     summary = HostSummary.model_validate_json(read(s3, SUMMARY))
     reason = "the result was written more than once; only one upload is accepted"
     assert (summary.outcome, summary.reason) == (HostOutcome.RESULT_INVALID, reason)
-    assert _mark(store) == (AnalysisMark.REJECTED, reason)
+    recorded = store.record_outcome(
+        SCAN, ACCOUNT, REGION, INSTANCE, HostResult(outcome=HostOutcome.SUCCEEDED)
+    )
+    assert recorded is HostOutcome.RESULT_INVALID  # tracking records the refusal when the command ends
     assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix=FINDINGS)
 
 

@@ -28,6 +28,7 @@ from scanner.report import (
     combine,
     diff_scans,
     host_states,
+    judged_hosts,
     publish_scan_report,
     read_host_summaries,
     report_keys,
@@ -35,7 +36,7 @@ from scanner.report import (
     summarize_scan,
 )
 from scanner.report.publish import _Chain
-from scanner.state import AccountItem, AccountPhase, AnalysisMark, HostItem, HostPhase
+from scanner.state import AccountItem, AccountPhase, HostItem, HostPhase
 from tests.findings.ocsf_validator import ocsf_problems
 from tests.findings.tarbuilder import build_tar, statuses, valid_files
 
@@ -169,21 +170,35 @@ def test_a_report_without_a_previous_scan_names_no_diff_and_writes_none(s3: Any)
     assert published.summary.not_analysed == ()
 
 
-def _host(instance: str, outcome: HostOutcome | None, analysis: AnalysisMark | None) -> HostItem:
-    return HostItem(
-        ACCOUNT, REGION, instance, None, None, HostPhase.DONE, None, None, outcome, None, None, analysis
-    )
+def _host(instance: str, outcome: HostOutcome | None, account: str = ACCOUNT) -> HostItem:
+    return HostItem(account, REGION, instance, None, None, HostPhase.DONE, None, None, outcome, None)
 
 
-def test_the_report_awaits_only_succeeded_hosts_the_analyzer_has_not_marked() -> None:
+def test_the_report_awaits_only_succeeded_hosts_whose_summary_is_not_there() -> None:
     hosts = [
-        _host("i-00000000000000001", HostOutcome.SUCCEEDED, AnalysisMark.ANALYSED),
-        _host("i-00000000000000002", HostOutcome.SUCCEEDED, None),
-        _host("i-00000000000000003", HostOutcome.RESULT_INVALID, AnalysisMark.REJECTED),
-        _host("i-00000000000000004", HostOutcome.TIMED_OUT, None),
-        _host("i-00000000000000005", None, AnalysisMark.ANALYSED),
+        _host("i-00000000000000001", HostOutcome.SUCCEEDED),
+        _host("i-00000000000000002", HostOutcome.SUCCEEDED),
+        _host("i-00000000000000003", HostOutcome.RESULT_INVALID),
+        _host("i-00000000000000004", HostOutcome.TIMED_OUT),
+        _host("i-00000000000000005", None),
+        _host("i-00000000000000001", HostOutcome.SUCCEEDED, account="333333333333"),
     ]
-    assert [h.instance_id for h in awaiting_analysis(hosts)] == ["i-00000000000000002"]
+    judged = {(ACCOUNT, "i-00000000000000001"), (ACCOUNT, "i-00000000000000003")}
+    awaited = [(h.account_id, h.instance_id) for h in awaiting_analysis(hosts, judged)]
+    assert awaited == [(ACCOUNT, "i-00000000000000002"), ("333333333333", "i-00000000000000001")]
+
+
+def test_the_judged_hosts_are_those_with_a_summary_object_whatever_else_the_prefix_holds(s3: Any) -> None:
+    for key in (
+        f"findings/new/{ACCOUNT}/i-00000000000000001.summary.json",
+        f"findings/new/{ACCOUNT}/i-00000000000000001.csv",
+        f"findings/new/{ACCOUNT}/i-00000000000000002.ocsf.jsonl",
+        f"findings/newer/{ACCOUNT}/i-00000000000000003.summary.json",
+        f"findings/new/{ACCOUNT}/notes.summary.json",
+    ):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"{}")
+
+    assert judged_hosts(s3, BUCKET, "new") == {(ACCOUNT, "i-00000000000000001")}
 
 
 @pytest.mark.parametrize(
@@ -228,7 +243,7 @@ def test_host_states_flatten_the_state_items_and_count_an_unreachable_account_on
         HostOutcome.TIMED_OUT,
         OutcomeDetail(step="run", reason="no answer in 600 s"),
     )
-    running = _host(OK, None, None)
+    running = _host(OK, None)
 
     def account(account_id: str, outcome: HostOutcome | None, reason: str = "") -> AccountItem:
         return AccountItem(

@@ -28,7 +28,7 @@ from scanner.report import (
     report_keys,
 )
 from scanner.runtime import Runtime
-from scanner.state import AnalysisMark, ScanStore
+from scanner.state import ScanStore
 from tests.findings.tarbuilder import build_tar, statuses, valid_files
 from tests.scanner.conftest import REGION, scan_record
 
@@ -59,6 +59,9 @@ class _FailingReports:
 
     def __init__(self) -> None:
         self.calls = 0
+
+    def judged(self, scan_id: str) -> frozenset[tuple[str, str]]:
+        return frozenset((ACCOUNT, instance) for instance in IDS)
 
     def publish(
         self, scan_id: str, hosts: Iterable[HostState], *, previous_scan_id: str | None
@@ -113,7 +116,7 @@ def handlers(store: ScanStore, config: Config, s3: Any, clock: _Clock) -> JobHan
 
 
 def _analyse(s3: Any, store: ScanStore, bucket: str, instance: str, tar: bytes | None = None) -> None:
-    """The analyzer's work for one host's upload: findings and summary written, the host marked."""
+    """The analyzer's work for one host's upload: findings written, the summary last."""
     key = f"results/{SCAN}/{ACCOUNT}/{instance}.tar"
     body = tar if tar is not None else build_tar(valid_files(statuses(["U-01"]), instance_id=instance))
     s3.put_object(Bucket=bucket, Key=key, Body=body)
@@ -262,18 +265,16 @@ def test_without_a_report_to_write_scan_finished_goes_out_at_the_close(
 
     [finished] = _finished(in_process)
     assert (finished.report, finished.report_error) == (None, None)
-    assert _submitted(in_process) == []
-    host = store.host(SCAN, ACCOUNT, REGION, IDS[0])
-    assert host is not None
-    assert host.analysis is None  # nothing was awaited
+    assert _submitted(in_process) == []  # nothing was awaited
     assert finished.finished_at == datetime.fromtimestamp(CLOSED_AT, UTC)
 
 
-def test_a_marked_host_whose_summary_is_gone_is_reported_not_analysed(
-    handlers: JobHandlers, store: ScanStore, s3: Any, config: Config
+def test_a_host_whose_summary_cannot_be_read_is_judged_and_reported_not_analysed(
+    handlers: JobHandlers, s3: Any, config: Config
 ) -> None:
     for instance in IDS:
-        store.mark_analysis(SCAN, ACCOUNT, REGION, instance, AnalysisMark.ANALYSED)
+        key = f"findings/{SCAN}/{ACCOUNT}/{instance}.summary.json"
+        s3.put_object(Bucket=config.results_bucket, Key=key, Body=b"{not json")
 
     handlers.finalize(FinalizeJob(scan_id=SCAN))
 

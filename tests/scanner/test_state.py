@@ -14,7 +14,7 @@ import pytest
 from scanner.errors import LinkedWriteRefusedError
 from scanner.models import Host, HostResult, OutcomeDetail, ScanStatus
 from scanner.outcomes import HostOutcome
-from scanner.state import AccountPhase, AnalysisMark, HostPhase, ScanStore
+from scanner.state import AccountPhase, HostPhase, ScanStore
 from tests.scanner.conftest import REGION, scan_record
 
 ACCOUNT = "222222222222"
@@ -347,26 +347,10 @@ def test_a_running_scan_cannot_be_declined_and_only_denied_or_expired_are_declin
     assert store.get_scan(SCAN).status is ScanStatus.RUNNING
 
 
-def test_the_analysis_mark_is_written_once_and_a_rejection_replaces_an_analysis_never_the_reverse(
-    store: ScanStore,
-) -> None:
+def test_a_host_is_looked_for_in_its_own_region_only(store: ScanStore) -> None:
     ids = _prepared(store)
-    mark = store.mark_analysis
-
-    assert mark(SCAN, ACCOUNT, REGION, ids[0], AnalysisMark.ANALYSED)
-    assert not mark(SCAN, ACCOUNT, REGION, ids[0], AnalysisMark.ANALYSED)  # a redelivery
-    assert mark(SCAN, ACCOUNT, REGION, ids[0], AnalysisMark.REJECTED, "a rejected re-upload")
-    assert not mark(SCAN, ACCOUNT, REGION, ids[0], AnalysisMark.REJECTED, "the same, redelivered")
-    assert not mark(SCAN, ACCOUNT, REGION, ids[0], AnalysisMark.ANALYSED)  # a valid re-upload
-    assert not mark(SCAN, ACCOUNT, "us-east-1", ids[1], AnalysisMark.ANALYSED)  # no such host item
-
-    marks = {h.instance_id: (h.analysis, h.analysis_reason) for h in store.hosts(SCAN)}
-    assert marks == {
-        ids[0]: (AnalysisMark.REJECTED, "a rejected re-upload"),
-        ids[1]: (None, ""),
-        ids[2]: (None, ""),
-    }
     assert store.host(SCAN, ACCOUNT, "us-east-1", ids[1]) is None
+    assert store.host(SCAN, ACCOUNT, REGION, ids[1]) is not None
 
 
 def test_the_regions_of_an_account_are_those_the_scan_covers_it_in(store: ScanStore) -> None:
