@@ -5,7 +5,7 @@ at-least-once delivery is safe.
   targets need approval goes no further without an APPROVED decision by someone other than its
   requester in the approvals table (the account closes, not entered, with the reason); then enter
   the account (AssumeRole), discover once and create a host item per host, then per host without a
-  command: presign its GET and PUT, SendCommand, record the command ID (batched ``SENT#`` items).
+  command: presign its GET and PUT, SendCommand, record the command IDs (an item per batch of sends, ``SENT#``).
   Hosts run in parallel threads sharing the account's token bucket. A delivery that takes over a
   dead holder's lease first adopts commands already sent (found by their ``Comment``). Skipped
   hosts get their outcome after the sends. Queues round 1 of ``track``.
@@ -58,7 +58,7 @@ from scanner.report import ReportError, awaiting_analysis, host_states, report_w
 from scanner.runtime import Runtime
 from scanner.sessions import AccountSession, SessionCache
 from scanner.state import (
-    BATCH,
+    SENT_PER_ITEM,
     AccountItem,
     AccountPhase,
     FinalTally,
@@ -383,7 +383,7 @@ class JobHandlers:
 
         def flush(force: bool) -> None:
             with lock:
-                if not sent or (len(sent) < BATCH and not force):
+                if not sent or (len(sent) < SENT_PER_ITEM and not force):
                     return
                 batch = sent[:]
                 sent.clear()

@@ -1,8 +1,11 @@
 """Durable scan state in one DynamoDB table: a scan item, an item per account and per host.
 
 Keys: ``pk`` = ``SCAN#<scan>``; ``sk`` = ``#SCAN`` (the scan), ``ACCOUNT#<account>#<region>``,
-``HOST#<account>#<region>#<instance>`` and, once its command is sent,
-``SENT#<account>#<region>#<instance>`` (the command ID and deadline). Idempotency keys live at ``pk`` = ``IDEMPOTENCY#<key>``.
+``HOST#<account>#<region>#<instance>`` and, for the commands sent, ``SENT#<account>#<region>#<first>``:
+one item per batch of sends (up to :data:`SENT_PER_ITEM` hosts, ``commands`` maps each instance to
+its command ID and deadline; ``<first>`` is the batch's lowest instance ID, so writing a batch again
+rewrites the same item). Every item write costs at least one write unit however small the item,
+so a host's command is not an item of its own. Idempotency keys live at ``pk`` = ``IDEMPOTENCY#<key>``.
 A host item carries, when the analyzer refused the host's tar before tracking saw its command
 finish, the reason (``result_invalid``); whether a result was judged at all is not in the table
 (the analyzer's summary object is that mark, see :mod:`scanner.report.readiness`). The scan item, once closed, the sequence number of its ``scan.finished`` (``finished_seq``), the
@@ -14,7 +17,7 @@ Scan; :mod:`scanner.table` describes the indexes.
 
 Every change that a re-delivered job could repeat is a conditional write on one item: an
 account is dispatched by the holder of its lease only, who sends only to hosts without a
-``SENT#`` item; a host's final outcome is written only where there is none, and only that write
+command recorded in a ``SENT#`` item; a host's final outcome is written only where there is none, and only that write
 bumps the scan's counters, so nothing is counted twice. The counters are progress; the final
 counts are recounted from the items when the scan closes (:meth:`ScanStore.finalize`).
 Transactions are avoided on the hot paths: they cost more on AWS and the local moto copies the
@@ -56,6 +59,9 @@ if TYPE_CHECKING:
 # in one round trip's time rather than one per 25 hosts.
 PARALLEL_BATCHES = 4
 BATCH = 25  # items per BatchWriteItem, its limit
+# Hosts per ``SENT#`` item: about 70 bytes each, so an item of 25 costs two write units where 25
+# items of their own cost 25.
+SENT_PER_ITEM = 25
 BATCH_GET = 100  # keys per BatchGetItem, its limit
 SCANS_PARTITION = "SCANS"  # every scan item's scans_pk
 # How many earlier scans of the same targets :meth:`ScanStore.previous_finished` looks at, and
@@ -192,8 +198,8 @@ def _host_sk(account_id: str, region: str, instance_id: str) -> str:
     return f"HOST#{account_id}#{region}#{instance_id}"
 
 
-def _sent_sk(account_id: str, region: str, instance_id: str) -> str:
-    return f"SENT#{account_id}#{region}#{instance_id}"
+def _sent_sk(account_id: str, region: str, first_instance_id: str) -> str:
+    return f"SENT#{account_id}#{region}#{first_instance_id}"
 
 
 def _count_attr(outcome: HostOutcome) -> str:
@@ -790,33 +796,41 @@ class ScanStore:
             suffix += f"{account_id}#"
             if region is not None:
                 suffix += f"{region}#"
-        sent = {
-            (item["account_id"], item["region"], item["instance_id"]): item
-            for item in self._query(scan_id, f"SENT#{suffix}")
-        }
+        sent = self._commands(scan_id, suffix)
         return [
             self._merge(item, sent.get((item["account_id"], item["region"], item["instance_id"])))
             for item in self._query(scan_id, f"HOST#{suffix}")
         ]
 
-    def _merge(self, host: dict[str, Any], sent: dict[str, Any] | None) -> HostItem:
+    def _commands(self, scan_id: str, suffix: str) -> dict[tuple[str, str, str], tuple[str, float]]:
+        """The commands recorded in the ``SENT#<suffix>…`` items: (command ID, deadline) by host."""
+        return {
+            (item["account_id"], item["region"], instance_id): (str(command_id), float(deadline))
+            for item in self._query(scan_id, f"SENT#{suffix}")
+            for instance_id, (command_id, deadline) in item["commands"].items()
+        }
+
+    def _merge(self, host: dict[str, Any], sent: tuple[str, float] | None) -> HostItem:
         if sent is not None:
-            host = {**host, "command_id": sent["command_id"], "deadline": sent["deadline"]}
+            host = {**host, "command_id": sent[0], "deadline": sent[1]}
             if not host.get("outcome"):
                 host["phase"] = HostPhase.SENT.value
         return self._host(host)
 
     def host(self, scan_id: str, account_id: str, region: str, instance_id: str) -> HostItem | None:
-        items = []
-        for sk in (_host_sk(account_id, region, instance_id), _sent_sk(account_id, region, instance_id)):
-            raw = self._db.get_item(
-                TableName=self._table,
-                Key={"pk": _s(scan_partition(scan_id)), "sk": _s(sk)},
-                ConsistentRead=True,
-            ).get("Item")
-            items.append({key: _plain(value) for key, value in raw.items()} if raw else None)
-        host, sent = items
-        return self._merge(host, sent) if host is not None else None
+        """One host, its command included (read from its account's ``SENT#`` items: for the rare
+        paths, such as a rejected result, not for every host)."""
+        raw = self._db.get_item(
+            TableName=self._table,
+            Key={"pk": _s(scan_partition(scan_id)), "sk": _s(_host_sk(account_id, region, instance_id))},
+            ConsistentRead=True,
+        ).get("Item")
+        if raw is None:
+            return None
+        sent = self._commands(scan_id, f"{account_id}#{region}#")
+        return self._merge(
+            {key: _plain(value) for key, value in raw.items()}, sent.get((account_id, region, instance_id))
+        )
 
     def claim_dispatch(
         self, scan_id: str, account_id: str, region: str, *, owner: str, now: float, lease: float
@@ -859,48 +873,36 @@ class ScanStore:
             {":zero": _n(0), ":me": _s(owner)},
         )
 
-    def _sent_item(
-        self, scan_id: str, account_id: str, region: str, instance_id: str, command_id: str, deadline: float
-    ) -> dict[str, Any]:
-        return {
-            "pk": _s(scan_partition(scan_id)),
-            "sk": _s(_sent_sk(account_id, region, instance_id)),
-            "account_id": _s(account_id),
-            "region": _s(region),
-            "instance_id": _s(instance_id),
-            "command_id": _s(command_id),
-            "deadline": _n(round(deadline, 3)),
-            "ttl": self._ttl(),
-        }
-
-    def mark_sent(
-        self, scan_id: str, account_id: str, region: str, instance_id: str, command_id: str, deadline: float
-    ) -> bool:
-        """Record the host's command (its own ``SENT#`` item); never replaces another command."""
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=self._sent_item(scan_id, account_id, region, instance_id, command_id, deadline),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as exc:
-            if _is_conditional_failure(exc):
-                return False
-            raise
-        return True
-
     def mark_sent_many(
         self, scan_id: str, account_id: str, region: str, sent: Sequence[tuple[str, str, float]]
     ) -> None:
-        """Record many ``(instance_id, command_id, deadline)``, 25 to a BatchWriteItem.
+        """Record many ``(instance_id, command_id, deadline)``: an item per :data:`SENT_PER_ITEM`
+        hosts, several to a BatchWriteItem.
 
         For the holder of the account's dispatch lease, who sends only to hosts without a command:
-        the ``SENT#`` items are written by nobody else, so unconditional puts are safe.
+        each host is in one batch only, and the items are written by nobody else, so unconditional
+        puts are safe (a batch written again is the same item).
         """
-        self._batch_put(
-            [self._sent_item(scan_id, account_id, region, i, c, d) for i, c, d in sent],
-            what=f"{account_id} commands",
-        )
+        ordered = sorted(sent)
+        items = []
+        for start in range(0, len(ordered), SENT_PER_ITEM):
+            batch = ordered[start : start + SENT_PER_ITEM]
+            items.append(
+                {
+                    "pk": _s(scan_partition(scan_id)),
+                    "sk": _s(_sent_sk(account_id, region, batch[0][0])),
+                    "account_id": _s(account_id),
+                    "region": _s(region),
+                    "commands": {
+                        "M": {
+                            instance_id: {"L": [_s(command_id), _n(round(deadline, 3))]}
+                            for instance_id, command_id, deadline in batch
+                        }
+                    },
+                    "ttl": self._ttl(),
+                }
+            )
+        self._batch_put(items, what=f"{account_id} commands")
 
     def _batch_put(self, items: Sequence[dict[str, Any]], *, what: str) -> None:
         """Put ``items``, 25 to a BatchWriteItem; the batches go at once, a few at a time."""

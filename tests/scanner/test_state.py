@@ -100,14 +100,44 @@ def test_a_released_lease_is_taken_over_at_once(store: ScanStore) -> None:
     assert (after_release.claimed, after_release.takeover) == (True, True)
 
 
-def test_a_host_keeps_its_first_command(store: ScanStore) -> None:
+def _sent_items(dynamodb: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = dynamodb.query(
+        TableName="state",
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :sent)",
+        ExpressionAttributeValues={":pk": {"S": f"SCAN#{SCAN}"}, ":sent": {"S": "SENT#"}},
+    )["Items"]
+    return items
+
+
+def test_a_batch_of_sends_is_one_item_and_each_host_reads_back_its_own_command(
+    store: ScanStore, dynamodb: Any
+) -> None:
     ids = _prepared(store)
-    store.mark_sent_many(SCAN, ACCOUNT, REGION, [(ids[0], "c" * 36, 5000.0)])
-    assert not store.mark_sent(SCAN, ACCOUNT, REGION, ids[0], "d" * 36, 6000.0)
-    host = store.host(SCAN, ACCOUNT, REGION, ids[0])
+    batch = [(ids[1], "d" * 36, 5001.5), (ids[0], "c" * 36, 5000.0)]
+    store.mark_sent_many(SCAN, ACCOUNT, REGION, batch)
+    store.mark_sent_many(SCAN, ACCOUNT, REGION, batch)  # the same batch again: the same item
+
+    assert [item["sk"]["S"] for item in _sent_items(dynamodb)] == [f"SENT#{ACCOUNT}#{REGION}#{ids[0]}"]
+    host = store.host(SCAN, ACCOUNT, REGION, ids[1])
     assert host is not None
-    assert (host.phase, host.command_id, host.deadline) == (HostPhase.SENT, "c" * 36, 5000.0)
-    assert [h.phase for h in store.hosts(SCAN, ACCOUNT, REGION)].count(HostPhase.PENDING) == 2
+    assert (host.phase, host.command_id, host.deadline) == (HostPhase.SENT, "d" * 36, 5001.5)
+    phases = {h.instance_id: (h.phase, h.command_id) for h in store.hosts(SCAN, ACCOUNT, REGION)}
+    assert phases == {
+        ids[0]: (HostPhase.SENT, "c" * 36),
+        ids[1]: (HostPhase.SENT, "d" * 36),
+        ids[2]: (HostPhase.PENDING, None),
+    }
+
+
+def test_the_commands_of_many_hosts_take_an_item_per_25_and_none_is_lost(
+    store: ScanStore, dynamodb: Any
+) -> None:
+    ids = _prepared(store, hosts=60)
+    store.mark_sent_many(SCAN, ACCOUNT, REGION, [(i, f"{n:036d}", 5000.0 + n) for n, i in enumerate(ids)])
+
+    assert len(_sent_items(dynamodb)) == 3
+    commands = {h.instance_id: (h.command_id, h.deadline) for h in store.hosts(SCAN)}
+    assert commands == {i: (f"{n:036d}", 5000.0 + n) for n, i in enumerate(ids)}
 
 
 def test_a_track_round_is_worked_once(store: ScanStore) -> None:
