@@ -1,8 +1,9 @@
-"""``cce-scan analyze TAR… --out DIR [--previous DIR] [--asff]``: result tars → findings and a summary.
+"""``cce-scan analyze TAR… --out DIR [--previous DIR] [--asff] [--xlsx]``: result tars → findings and a summary.
 
 Under ``DIR`` it writes ``findings/<account>/<instance>.ocsf.jsonl`` (OCSF 1.5.0), ``findings.csv``
 (UTF-8 with a byte-order mark), ``summary.json`` (the scan summary, the diff against ``--previous``
-and every host's summary) and, with ``--asff``, ``asff/<account>/<region>/batch-NNNN.json`` (one
+and every host's summary), with ``--xlsx``, ``report.xlsx`` (the audit workbook: a summary sheet, the item ×
+host matrix and a sheet per host, its headers in Korean or, with ``--locale en``, English) and, with ``--asff``, ``asff/<account>/<region>/batch-NNNN.json`` (one
 account and region each, ≤ 100 findings and ≤ 5 MiB, for ``aws securityhub batch-import-findings``
 with that account's credentials in that region, or sent directly with ``--import-securityhub``:
 the default credentials import their own account's batches, each in its region, and the other
@@ -30,7 +31,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -49,6 +50,8 @@ from scanner.findings.securityhub import (
     import_asff,
 )
 from scanner.report import HostSummary, ScanAggregator, ScanDiff, ScanSummary, diff_scans
+from scanner.report.host_items import ItemResult, item_results
+from scanner.report.workbook import build_workbook, save_workbook
 from scanner.results import (
     INSTANCE_ID_PATTERN,
     ContentRejected,
@@ -98,6 +101,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="where to write the outputs")
     parser.add_argument("--previous", type=Path, metavar="DIR", help="an earlier --out DIR to diff against")
     parser.add_argument("--asff", action="store_true", help="also write ASFF batches for Security Hub")
+    parser.add_argument(
+        "--xlsx", action="store_true", help="also write report.xlsx, the audit workbook (item × host matrix)"
+    )
+    parser.add_argument(
+        "--locale",
+        choices=("ko", "en"),
+        default="ko",
+        help="language of the workbook's headers and words (default: ko)",
+    )
     parser.add_argument(
         "--import-securityhub",
         action="store_true",
@@ -436,8 +448,24 @@ def run(args: argparse.Namespace) -> int:
     )
     report = AnalyzeReport(scan=aggregator.result(), diff=diff, hosts=tuple(summaries))
     _inside(out, "summary.json").write_text(report.model_dump_json(indent=1), encoding="utf-8")
+    if args.xlsx:
+        _write_workbook(out, report, args.locale)
     print_report(report, rejected=rejections, out=out)
     return 1 if rejections or refused_any else 0
+
+
+def _write_workbook(out: Path, report: AnalyzeReport, locale: Literal["ko", "en"]) -> None:
+    """``report.xlsx`` from the summaries and the OCSF files just written under ``out``."""
+
+    def items_of(host: HostSummary) -> list[ItemResult]:
+        path = _inside(out, "findings", host.account_id, f"{host.instance_id}.ocsf.jsonl")
+        if not path.is_file():
+            return []
+        with path.open("rb") as lines:
+            return list(item_results(lines))
+
+    workbook = build_workbook(report.scan, report.hosts, items_of, locale=locale)
+    save_workbook(workbook, _inside(out, "report.xlsx"))
 
 
 def _printable(text: str) -> str:
