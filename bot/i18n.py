@@ -251,8 +251,8 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "en": ":rotating_light: {n} hosts have failed so far. Latest: {host} `{outcome}` {reason}",
     },
     "report_files": {
-        "ko": "결과 파일: 이 스레드의 CSV·OCSF 첨부, 그리고 `s3://{bucket}/{prefix}`",
-        "en": "Files: the CSV and OCSF attachments in this thread, and `s3://{bucket}/{prefix}`",
+        "ko": "결과 파일: 이 스레드의 CSV·엑셀 점검표(xlsx)·OCSF 첨부, 그리고 `s3://{bucket}/{prefix}`",
+        "en": "Files: the CSV, the audit workbook (xlsx) and the OCSF attachments in this thread, and `s3://{bucket}/{prefix}`",
     },
     "report_not_written": {
         "ko": ":warning: 보고서 파일을 쓰지 못해 첨부가 없습니다: {reason}",

@@ -6,7 +6,8 @@
 - Replies for what a reader must notice: an account that could not be entered, and failed hosts
   as their number crosses 1, 10, 50, 100, … (a burst gives one reply, not one per host).
 - ``scan.finished``: the final report as a reply broadcast to the channel, the findings files
-  attached with ``files_upload_v2``, and the parent's last update. The worker has written the report
+  attached with ``files_upload_v2`` (the CSV, the audit workbook ``.xlsx`` when the worker built it,
+  and the OCSF file), and the parent's last update. The worker has written the report
   (``reports/<scan>/``) before it sends the event; the notifier reads the files the event names
   (the summary and diff to render, the CSV and OCSF to attach) and computes nothing.
 Events may arrive twice or out of order (SQS): replies are de-duplicated by the event's ``seq``. A
@@ -310,7 +311,10 @@ class Notifier:
 
     def _attach_files(self, scan_id: str, channel: str, thread_ts: str, files: ReportFiles) -> None:
         uploads = []
-        for key, filename in ((files.csv, f"cce-{scan_id}.csv"), (files.ocsf, f"cce-{scan_id}.ocsf.jsonl")):
+        named = [(files.csv, f"cce-{scan_id}.csv"), (files.ocsf, f"cce-{scan_id}.ocsf.jsonl")]
+        if files.xlsx is not None:  # the audit workbook, next to the CSV
+            named.insert(1, (files.xlsx, f"cce-{scan_id}.xlsx"))
+        for key, filename in named:
             content = self._read(key)
             if content:
                 uploads.append({"content": content, "filename": filename, "title": filename})

@@ -119,6 +119,7 @@ class ReportFiles(BaseModel):
     diff: str | None = Field(default=None, description="ScanDiff JSON; None without a previous scan.")
     csv: str
     ocsf: str
+    xlsx: str | None = Field(default=None, description="The audit workbook; None when it was not built.")
 
 
 class ScanFinished(_Event):

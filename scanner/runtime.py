@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -66,6 +66,10 @@ class _Missing:
 
     def publish(self, event: ScanEvent) -> None:
         raise NotConfiguredError(f"{self.variable} is not set: this function cannot publish {event.type}")
+
+    def publish_all(self, events: Sequence[ScanEvent]) -> None:
+        for event in events:
+            self.publish(event)
 
 
 @dataclass
@@ -136,7 +140,12 @@ class Runtime:
             central_session=any_session,
             approvals_table=settings.cce_scan_approvals_table,
             endpoint_url=settings.aws_endpoint_url,
-            reports=S3Reports(clients["s3"], config.results_bucket),
+            reports=S3Reports(
+                clients["s3"],
+                config.results_bucket,
+                locale=config.locale,
+                aliases={account.id: account.alias for account in config.accounts},
+            ),
             partition=any_session.get_partition_for_region(any_session.region_name or config.central.region),
             events_queue_url=events_url,
             metrics=metrics,

@@ -8,7 +8,10 @@ diff and attaches the two findings files:
   joined with the scan state's outcomes, see :func:`scanner.report.collect.combine`);
 - ``diff.json`` — :class:`ScanDiff` against ``previous_scan_id``, when one is given;
 - ``findings.ocsf.jsonl`` — every host's OCSF findings, one file;
-- ``findings.csv`` — every host's rows, UTF-8 with a byte-order mark and one header.
+- ``findings.csv`` — every host's rows, UTF-8 with a byte-order mark and one header;
+- ``report.xlsx`` — the audit workbook (:mod:`scanner.report.workbook`: a summary sheet, the item ×
+  host matrix, a sheet per host), in the configuration's ``locale``; left out, and logged, when it
+  cannot be built.
 
 The two findings files are streamed host by host into a multipart upload, so memory stays flat
 whatever the fleet size. A succeeded host whose result the analyzer has not judged when this runs
@@ -18,7 +21,7 @@ is reported as not analysed. Writing again rewrites the same content.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -32,6 +35,7 @@ from scanner.report.diff import diff_scans
 from scanner.report.errors import ReportWriteError
 from scanner.report.models import HostSummary, ScanDiff, ScanSummary
 from scanner.report.summary import summarize_scan
+from scanner.report.workbook_words import Locale
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -47,6 +51,7 @@ def report_keys(scan_id: str) -> dict[str, str]:
         "diff": prefix + "diff.json",
         "csv": prefix + "findings.csv",
         "ocsf": prefix + "findings.ocsf.jsonl",
+        "xlsx": prefix + "report.xlsx",
     }
 
 
@@ -109,9 +114,12 @@ def publish_scan_report(
     *,
     previous_scan_id: str | None = None,
     top: int = 10,
+    locale: Locale = "ko",
+    aliases: Mapping[str, str] | None = None,
 ) -> PublishedReport:
     """Write ``reports/<scan>/`` (see the module docstring) and return what it says."""
     keys = report_keys(scan_id)
+    hosts = list(hosts)
     current = combine(scan_id, hosts, read_host_summaries(s3, bucket, scan_id))
     summary = summarize_scan(scan_id, current, top)
     diff = None
@@ -147,6 +155,20 @@ def publish_scan_report(
             keys["csv"],
             ExtraArgs={"ContentType": "text/csv; charset=utf-8"},
         )
+        # Imported here: openpyxl stays out of the cold start of every other importer of scanner.report.
+        from scanner.report.workbook import Labels
+        from scanner.report.workbook_s3 import publish_workbook
+
+        names = {(host.account_id, host.instance_id): host.name for host in hosts if host.name}
+        xlsx = publish_workbook(
+            s3,
+            bucket,
+            keys["xlsx"],
+            summary,
+            current,
+            locale=locale,
+            labels=Labels(aliases=aliases or {}, names=names),
+        )
     except ClientError as exc:
         raise ReportWriteError(f"cannot write the report of scan {scan_id}: {exc}") from exc
     files = ReportFiles(
@@ -154,6 +176,7 @@ def publish_scan_report(
         diff=keys["diff"] if diff is not None else None,
         csv=keys["csv"],
         ocsf=keys["ocsf"],
+        xlsx=keys["xlsx"] if xlsx else None,
     )
     return PublishedReport(summary, diff, files)
 
@@ -178,9 +201,13 @@ class ReportPort(Protocol):
 class S3Reports:
     """:class:`ReportPort` over the results bucket: :func:`publish_scan_report`."""
 
-    def __init__(self, s3: S3Client, bucket: str) -> None:
+    def __init__(
+        self, s3: S3Client, bucket: str, *, locale: Locale = "ko", aliases: Mapping[str, str] | None = None
+    ) -> None:
         self._s3 = s3
         self._bucket = bucket
+        self._locale = locale  # of the workbook
+        self._aliases = dict(aliases or {})  # account ID → alias, shown in the workbook
 
     def judged(self, scan_id: str) -> frozenset[tuple[str, str]]:
         return judged_hosts(self._s3, self._bucket, scan_id)
@@ -188,4 +215,12 @@ class S3Reports:
     def publish(
         self, scan_id: str, hosts: Iterable[HostState], *, previous_scan_id: str | None
     ) -> PublishedReport:
-        return publish_scan_report(self._s3, self._bucket, scan_id, hosts, previous_scan_id=previous_scan_id)
+        return publish_scan_report(
+            self._s3,
+            self._bucket,
+            scan_id,
+            hosts,
+            previous_scan_id=previous_scan_id,
+            locale=self._locale,
+            aliases=self._aliases,
+        )

@@ -201,6 +201,23 @@ def test_scan_finished_posts_the_report_it_names_and_attaches_its_files_reading_
     assert _queued(parts) == 0  # nothing scheduled to wait for the analyzer
 
 
+def test_the_audit_workbook_the_event_names_is_attached_next_to_the_csv_as_the_worker_wrote_it(
+    parts: dict[str, Any], slack: SlackApiServer, config: Config
+) -> None:
+    _write_report(config.results_bucket)
+    workbook = b"PK\x03\x04 the workbook's bytes"
+    s3: Any = boto3.client("s3", region_name=REGION)
+    s3.put_object(Bucket=config.results_bucket, Key=KEYS["xlsx"], Body=workbook)
+
+    parts["notifier"].handle_message(_finished(FILES.model_copy(update={"xlsx": KEYS["xlsx"]})).to_json())
+
+    [completed] = [c for c in slack.calls_to("files.completeUploadExternal") if c.status == 200]
+    titles = [f["title"] for f in completed.args["files"]]
+    assert titles == [f"cce-{SCAN}.csv", f"cce-{SCAN}.xlsx", f"cce-{SCAN}.ocsf.jsonl"]
+    [attached] = [f for f in slack.files.values() if f.filename == f"cce-{SCAN}.xlsx"]
+    assert (attached.content, attached.thread_ts, attached.shared) == (workbook, parts["ts"], True)
+
+
 def test_a_copy_of_scan_finished_posts_and_attaches_nothing_more(
     parts: dict[str, Any], slack: SlackApiServer, config: Config
 ) -> None:

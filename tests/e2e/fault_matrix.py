@@ -25,7 +25,7 @@ from scanner.state import ScanStore
 from tests.e2e.system_support import CHANNEL, REQUESTER, ROOT, fast_config, parents, replies, wait_for
 
 ACCOUNT = "444444444444"  # dev-app
-REPORT_FILES = ("csv", "ocsf.jsonl")
+REPORT_FILES = ("csv", "ocsf.jsonl", "xlsx")
 
 
 def matrix_fleet() -> FleetSpec:

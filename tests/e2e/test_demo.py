@@ -60,7 +60,7 @@ def test_slack_jsonl_holds_exactly_one_final_report_with_its_files(demo: DemoRes
     assert broadcasts[0]["ok"] is True
     completed = [c for c in calls if c["method"] == "files.completeUploadExternal" and c["ok"]]
     titles = {f.get("title") for c in completed for f in c["args"]["files"]}
-    assert titles == {f"cce-{demo.scan_id}.csv", f"cce-{demo.scan_id}.ocsf.jsonl"}
+    assert titles == {f"cce-{demo.scan_id}.{kind}" for kind in ("csv", "xlsx", "ocsf.jsonl")}
     assert all("token" not in c["args"] for c in calls)
 
 

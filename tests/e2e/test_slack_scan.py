@@ -17,6 +17,7 @@ from localworld.system import LocalSystem
 from scanner.deployment import Function
 from tests.e2e.system_support import REQUESTER, STRANGER, parents, replies, scan_id_of, wait_for
 from tests.findings.ocsf_validator import ocsf_problems
+from tests.findings.workbook_reading import csv_rows, expected_matrix, matrix, open_workbook
 
 pytestmark = pytest.mark.e2e
 
@@ -155,6 +156,11 @@ def test_a_scan_without_approval_runs_from_the_modal_to_the_broadcast_report(sys
     events = [json.loads(line) for line in ocsf.content.decode("utf-8").splitlines()]
     assert len(events) == 3 * 67
     assert ocsf_problems(events) == []
+    # The audit workbook attached beside the CSV holds the CSV's findings in its matrix, cell by cell.
+    workbook = next(
+        f for f in system.slack.files.values() if f.filename.endswith(".xlsx") and f.thread_ts == parent.ts
+    )
+    assert matrix(open_workbook(workbook.content)) == expected_matrix(csv_rows(csv.content))
     # the parent was never edited more than once per 3 seconds (Tier 3, throttled per scan)
     edits = [c.at for c in system.slack.calls_to("chat.update") if c.args.get("ts") == parent.ts]
     assert len(edits) >= 2
@@ -245,10 +251,10 @@ def test_with_slack_failing_every_post_the_report_is_still_written_and_posted_on
     def attached() -> set[str]:
         return {f.filename for f in system.slack.files.values() if f.thread_ts == parent.ts and f.shared}
 
-    wait_for(lambda: len(attached()) == 2, what="the report's files")
+    wait_for(lambda: len(attached()) == 3, what="the report's files")
     system.settle()
     assert len([m for m in replies(system, parent) if m.reply_broadcast]) == 1
-    assert attached() == {f"cce-{scan_id}.csv", f"cce-{scan_id}.ocsf.jsonl"}
+    assert attached() == {f"cce-{scan_id}.{kind}" for kind in ("csv", "xlsx", "ocsf.jsonl")}
     assert "대상 3대" in message_text(report.blocks, report.text)
     # The only failed invocations are the notifier's deliveries Slack refused.
     refused_deliveries = {id(i) for i in _refused_event_deliveries(system, scan_id)}

@@ -134,7 +134,7 @@ def test_published_report_holds_summary_diff_and_exports_under_the_scans_keys(s3
 
     keys = report_keys("new")
     assert published.files == ReportFiles(
-        summary=keys["summary"], diff=keys["diff"], csv=keys["csv"], ocsf=keys["ocsf"]
+        summary=keys["summary"], diff=keys["diff"], csv=keys["csv"], ocsf=keys["ocsf"], xlsx=keys["xlsx"]
     )
     summary = ScanSummary.model_validate_json(
         s3.get_object(Bucket=BUCKET, Key=keys["summary"])["Body"].read()

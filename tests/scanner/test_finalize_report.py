@@ -167,10 +167,12 @@ def test_once_every_host_is_judged_the_report_is_written_and_then_scan_finished_
 
     keys = report_keys(SCAN)
     [finished] = _finished(handlers)
-    assert finished.report == ReportFiles(summary=keys["summary"], csv=keys["csv"], ocsf=keys["ocsf"])
+    assert finished.report == ReportFiles(
+        summary=keys["summary"], csv=keys["csv"], ocsf=keys["ocsf"], xlsx=keys["xlsx"]
+    )
     assert finished.report_error is None
     assert sorted(_objects(s3, bucket, f"reports/{SCAN}/")) == sorted(
-        [keys["summary"], keys["csv"], keys["ocsf"]]
+        [keys["summary"], keys["csv"], keys["ocsf"], keys["xlsx"]]
     )
     summary = ScanSummary.model_validate_json(
         s3.get_object(Bucket=bucket, Key=keys["summary"])["Body"].read()
