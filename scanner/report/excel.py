@@ -48,7 +48,7 @@ def cell_text(value: object, limit: int = CELL_LIMIT) -> str:
     """``value`` as text a cell can hold: characters XML cannot carry replaced, and cut to ``limit``
     UTF-16 units with :data:`TRUNCATED` at its end when it is longer."""
     text = _NOT_XML.sub("\ufffd", "" if value is None else str(value))
-    if _units(text) <= limit:
+    if len(text) * 2 <= limit or _units(text) <= limit:  # the first: fits even if all were two units
         return text
     return _cut(text, limit - _units(TRUNCATED)) + TRUNCATED
 

@@ -21,14 +21,16 @@ and within Excel's limits (:mod:`scanner.report.excel`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, Protocol, cast
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
@@ -98,13 +100,55 @@ class Labels:
         return (host.account_id, self.name(host).casefold(), host.instance_id)
 
 
+_STATUS_STYLES: dict[Status, tuple[Font, PatternFill]] = {
+    status: (Font(color=font), PatternFill("solid", fgColor=fill))
+    for status, (fill, font) in STATUS_COLOURS.items()
+}
+
+_Style = tuple[Font | None, PatternFill | None, Alignment | None, str | None]
+
+
+class _Styled(Protocol):
+    """A cell's resolved style: indices into the workbook's fonts, fills, … (openpyxl's, untyped)."""
+
+    _style: StyleArray
+
+
+class _StyleCache:
+    """Each combination of the module's style objects resolved once per workbook: openpyxl looks a
+    font or fill up in the workbook's lists by hashing it on every assignment, which was most of the
+    time of a large workbook; a cell of a known combination copies the resolved indices instead
+    (as openpyxl itself does for a named style)."""
+
+    def __init__(self) -> None:
+        self._resolved: dict[tuple[int, int, int, str | None], StyleArray] = {}
+
+    def apply(self, cell: Cell, style: _Style) -> None:
+        font, fill, alignment, number_format = style
+        key = (id(font), id(fill), id(alignment), number_format)
+        resolved = self._resolved.get(key)
+        if resolved is not None:
+            cast(_Styled, cell)._style = copy(resolved)
+            return
+        if font is not None:
+            cell.font = font
+        if fill is not None:
+            cell.fill = fill
+        if alignment is not None:
+            cell.alignment = alignment
+        if number_format is not None:
+            cell.number_format = number_format
+        self._resolved[key] = copy(cast(_Styled, cell)._style)
+
+
 class _Sheet:
     """A write-only sheet and the cells it is written with."""
 
-    def __init__(self, workbook: Workbook, title: str) -> None:
+    def __init__(self, workbook: Workbook, title: str, styles: _StyleCache) -> None:
         sheet = workbook.create_sheet(title)
         assert isinstance(sheet, WriteOnlyWorksheet)
         self.ws = sheet
+        self._styles = styles
         # A write-only sheet has a Worksheet's column widths, filter and frozen panes (openpyxl
         # copies them over), which its type stubs do not say.
         self.layout = cast(Worksheet, sheet)
@@ -124,14 +168,8 @@ class _Sheet:
             cell.data_type = "s"  # text, never a formula or an error value, whatever it starts with
         else:
             cell = WriteOnlyCell(self.ws, value)
-        if font is not None:
-            cell.font = font
-        if fill is not None:
-            cell.fill = fill
-        if alignment is not None:
-            cell.alignment = alignment
-        if number_format is not None:
-            cell.number_format = number_format
+        if font is not None or fill is not None or alignment is not None or number_format is not None:
+            self._styles.apply(cell, (font, fill, alignment, number_format))
         return cell
 
     def header(self, values: Iterable[str]) -> list[Cell]:
@@ -140,13 +178,8 @@ class _Sheet:
     def status(self, status: Status | None, locale: Locale) -> Cell | None:
         if status is None:
             return None
-        fill, font = STATUS_COLOURS[status]
-        return self.cell(
-            status_word(status, locale),
-            font=Font(color=font),
-            fill=PatternFill("solid", fgColor=fill),
-            alignment=_CENTER,
-        )
+        font, fill = _STATUS_STYLES[status]
+        return self.cell(status_word(status, locale), font=font, fill=fill, alignment=_CENTER)
 
     def append(self, row: Sequence[Any]) -> int:
         self.ws.append(list(row))
@@ -341,13 +374,14 @@ def build_workbook(
     labels = labels or Labels()
     workbook = Workbook(write_only=True)
     names = SheetNames([word("sheet_summary", locale), word("sheet_matrix", locale)])
-    summary_sheet = _Sheet(workbook, word("sheet_summary", locale))
-    matrix_sheet = _Sheet(workbook, word("sheet_matrix", locale))
+    styles = _StyleCache()
+    summary_sheet = _Sheet(workbook, word("sheet_summary", locale), styles)
+    matrix_sheet = _Sheet(workbook, word("sheet_matrix", locale), styles)
     columns: list[tuple[str, Mapping[str, Status]]] = []
     sheet_of: dict[tuple[str, str], str] = {}
     for host in sorted((h for h in hosts if has_results(h)), key=labels.order):
         name = names.take(labels.sheet_title(host))
-        sheet = _Sheet(workbook, name)
+        sheet = _Sheet(workbook, name, styles)
         statuses = _host_sheet(sheet, host, items_of(host), locale, labels)
         sheet.ws.close()  # written: its file is closed now, not when the workbook is saved
         columns.append((name, statuses))
