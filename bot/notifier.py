@@ -9,7 +9,7 @@
   attached with ``files_upload_v2`` (the CSV, the audit workbook ``.xlsx`` when the worker built it,
   and the OCSF file), and the parent's last update. The worker has written the report
   (``reports/<scan>/``) before it sends the event; the notifier reads the files the event names
-  (the summary and diff to render, the CSV and OCSF to attach) and computes nothing.
+  (the summary and diff to render, the CSV, workbook and OCSF to attach) and computes nothing.
 Events may arrive twice or out of order (SQS): replies are de-duplicated by the event's ``seq``. A
 report whose message or files Slack refused is claimed back and the event fails, so SQS delivers
 it again; what was posted is not posted twice.
