@@ -110,12 +110,15 @@ def expected_slices(walk: list[list[str]], uids: set[int], gids: set[int]) -> di
 
 
 @needs_root
-@pytest.mark.parametrize("fprintf", ["1", "0"])
-def test_walk_slices_agree_with_the_whole_walk(tmp_path: Path, fprintf: str) -> None:
+@pytest.mark.parametrize(("stream", "fprintf"), [("1", "1"), ("0", "1"), ("0", "0")])
+def test_walk_slices_agree_with_the_whole_walk(tmp_path: Path, stream: str, fprintf: str) -> None:
+    """The slices three ways: written by an awk beside find (the default), by find itself, and by
+    an awk pass after the walk (a find without -fprintf)."""
     root = build_root(tmp_path)
     stage = root / "var" / "cce-work"  # the bundle's own working directory inside the scanned root
     stage.mkdir(parents=True)
-    proc = lib_sh("cce_walk && cce_walk_entries", lib_env(root, stage, CCE_WALK_FPRINTF=fprintf))
+    env = lib_env(root, stage, CCE_WALK_STREAM=stream, CCE_WALK_FPRINTF=fprintf)
+    proc = lib_sh("cce_walk && cce_walk_entries", env)
     assert proc.returncode == 0, proc.stderr
     walk_file, entries = proc.stdout.split()
     walk = [line.split("\t") for line in Path(walk_file).read_text().splitlines()]
@@ -145,7 +148,8 @@ def test_walk_slices_agree_with_the_whole_walk(tmp_path: Path, fprintf: str) -> 
     assert "/tmp/.cache/inside" not in names["H"]
     assert "/tmp/.cache" in names["H"]
     written_by_find = (stage / "walk.byfind").read_text().split()
-    assert written_by_find == (["S", "W", "D", "H", "O"] if fprintf == "1" else [])
+    assert written_by_find == (["S", "W", "D", "H", "O"] if (stream, fprintf) == ("0", "1") else [])
+    assert sorted(p.name for p in stage.glob("walk.tsv.*")) == ["walk.tsv.tmp.err"]  # no FIFO or id list left
 
 
 @needs_root
@@ -158,7 +162,8 @@ def test_walk_items_give_the_same_verdicts_with_and_without_find_slices_and_over
             mode: run_bundle(root.path, tmp_path / mode, env={"CCE_ITEM_TIMEOUT": "60", **env})
             for mode, env in {
                 "default": {},
-                "awk": {"CCE_WALK_FPRINTF": "0"},
+                "find": {"CCE_WALK_STREAM": "0"},
+                "awk": {"CCE_WALK_STREAM": "0", "CCE_WALK_FPRINTF": "0"},
                 "sequential": {"CCE_WALK_OVERLAP": "0"},
             }.items()
         }
@@ -319,7 +324,7 @@ def test_walk_leaves_the_unknown_owner_slice_to_awk_for_a_root_with_very_many_id
         os.chown(root / "srv" / f"owned-{uid}", uid, 0)
     stage = tmp_path / "stage"
     stage.mkdir()
-    proc = lib_sh("cce_walk", lib_env(root, stage))
+    proc = lib_sh("cce_walk", lib_env(root, stage, CCE_WALK_STREAM="0"))
     assert proc.returncode == 0, proc.stderr
     assert (stage / "walk.byfind").read_text().split() == ["S", "W", "D", "H"]
     orphans = sorted(line.rsplit("\t", 1)[1] for line in (stage / "walk.O").read_text().splitlines())
