@@ -17,6 +17,8 @@
 #   CCE_WALK_TIMEOUT      seconds for the shared filesystem walk (default 300)
 #   CCE_WALK_OVERLAP      1 (default): the walk runs in the background while the items that do not
 #                         use it run, the walk items after it; 0: the walk first, then every item
+#   CCE_WALK_STREAM       1 (default): find only prints the walk, into a FIFO read by one awk that
+#                         writes the walk file and its slices meanwhile; 0: as CCE_WALK_FPRINTF says
 #   CCE_WALK_FPRINTF      1 (default): the walk writes its slices itself where find has -fprintf;
 #                         0: one awk pass after the walk writes them (as on a find without it)
 #   CCE_TOTAL_TIMEOUT     seconds for the whole scan (default 480); items not started by then say
@@ -162,7 +164,9 @@ rm -rf "$CCE_STAGE"
 mkdir "$CCE_STAGE" "$CCE_STAGE/out" "$CCE_STAGE/out/evidence" "$CCE_STAGE/items" || cce__die "cannot create the staging directory in $CCE_WORK"
 export CCE_STAGE
 CCE__WALK_BG=
-trap '[ -n "${CCE__WALK_BG:-}" ] && kill "$CCE__WALK_BG" 2>/dev/null; rm -rf "$CCE_STAGE"' EXIT
+CCE__LANE_BG=
+trap '[ -n "${CCE__WALK_BG:-}" ] && kill "$CCE__WALK_BG" 2>/dev/null
+    [ -n "${CCE__LANE_BG:-}" ] && kill "$CCE__LANE_BG" 2>/dev/null; rm -rf "$CCE_STAGE"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -339,9 +343,22 @@ while IFS='|' read -r cce__code _ _ _ cce__has; do
     fi
 done < "$CCE_STAGE/plan.txt"
 cce__walk_wait
-for cce__entry in $cce__later; do
-    cce__run_item "${cce__entry%%:*}" "${cce__entry#*:}"
-done
+# The walk items (and any item run again after the walk) two at a time: the walk is done, both
+# cores are free.  Each lane takes the next item no lane has taken (its claim, a mkdir, is atomic).
+cce__lane() {
+    for cce__entry in $cce__later; do
+        mkdir "$CCE_STAGE/claims/${cce__entry%%:*}" 2> /dev/null || continue
+        cce__run_item "${cce__entry%%:*}" "${cce__entry#*:}"
+    done
+}
+if [ -n "$cce__later" ]; then
+    mkdir "$CCE_STAGE/claims"
+    cce__lane &
+    CCE__LANE_BG=$!
+    cce__lane
+    wait "$CCE__LANE_BG"
+    CCE__LANE_BG=
+fi
 
 cce__finished_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 cce__emit_results "$cce__host" "$cce__bundle_version" "$cce__bundle_sha" "$cce__started_at" "$cce__finished_at" \

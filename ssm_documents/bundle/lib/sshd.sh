@@ -127,11 +127,13 @@ cce__sshd_t() {
     cache=${CCE_STAGE:-/nonexistent}/sshd-T
     if [ ! -f "$cache.done" ] && [ -n "${CCE_STAGE:-}" ]; then
         if command -v sshd > /dev/null 2>&1; then
+            # written aside and moved into place: items may run two at a time
             if command -v timeout > /dev/null 2>&1; then
-                timeout 5 sshd -T > "$cache" 2> /dev/null || : > "$cache"
+                timeout 5 sshd -T > "$cache.$$" 2> /dev/null || : > "$cache.$$"
             else
-                sshd -T > "$cache" 2> /dev/null || : > "$cache"
+                sshd -T > "$cache.$$" 2> /dev/null || : > "$cache.$$"
             fi
+            mv -f "$cache.$$" "$cache"
         else
             : > "$cache"
         fi
