@@ -177,7 +177,8 @@ class JobHandlers:
         return AccountRef(account_id=account.account_id, alias=account.alias, region=account.region)
 
     def _record(self, scan_id: str, account: AccountItem, results: list[tuple[HostItem, HostResult]]) -> bool:
-        """Write final outcomes (batched) and emit one ``scan.host_outcome`` per outcome written."""
+        """Write final outcomes (batched) and emit one ``scan.host_outcome`` per outcome written, the
+        events of one call together (:meth:`EventPort.publish_all`)."""
         if not results:
             return False
         by_id = {host.instance_id: (host, result) for host, result in results}
@@ -185,13 +186,14 @@ class JobHandlers:
             scan_id, account.account_id, account.region, [(h.instance_id, r) for h, r in results]
         )
         seqs = self.rt.store.next_event_seqs(scan_id, len(written))
+        events = []
         for seq, (instance_id, outcome) in zip(seqs, written, strict=True):
             host, result = by_id[instance_id]
             detail = result.detail
             if outcome != result.outcome:
                 reread = self.rt.store.host(scan_id, account.account_id, account.region, instance_id)
                 detail = reread.detail if reread is not None and reread.detail is not None else detail
-            self.rt.events.publish(
+            events.append(
                 HostOutcomeEvent(
                     scan_id=scan_id,
                     seq=seq,
@@ -203,6 +205,7 @@ class JobHandlers:
                     command_id=host.command_id,
                 )
             )
+        self.rt.events.publish_all(events)  # ten to an SQS request
         return bool(written)
 
     def _progress(self, scan_id: str) -> None:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any, Protocol
 
@@ -211,6 +211,14 @@ class CountingEvents:
 
     def publish(self, event: ScanEvent) -> None:
         self._events.publish(event)
+        self._count(event)
+
+    def publish_all(self, events: Sequence[ScanEvent]) -> None:
+        self._events.publish_all(events)
+        for event in events:
+            self._count(event)
+
+    def _count(self, event: ScanEvent) -> None:
         if isinstance(event, ScanStarted):
             self._metrics.count(SCANS_STARTED)
         elif isinstance(event, ScanFinished):

@@ -71,6 +71,10 @@ class _Missing:
         for event in events:
             self.publish(event)
 
+    def publish_all(self, events: Sequence[ScanEvent]) -> None:
+        for event in events:
+            self.publish(event)
+
 
 @dataclass
 class Runtime:

@@ -11,8 +11,17 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 
-from scanner.events import HostOutcomeEvent, InProcessBus, ScanFinished, SqsEventPublisher, parse_event
+from scanner.events import (
+    EventPublishError,
+    HostOutcomeEvent,
+    InProcessBus,
+    ScanFinished,
+    SqsEventPublisher,
+    parse_event,
+    sqs_batches,
+)
 from scanner.jobs import DispatchJob, FinalizeJob, Job, SqsJobQueue, ThreadJobQueue, TrackJob, parse_job
 from scanner.models import OutcomeDetail
 from scanner.outcomes import HostOutcome
@@ -105,6 +114,68 @@ def test_sqs_transports_carry_jobs_and_events(aws: None) -> None:
     event = sqs.receive_message(QueueUrl=events_url, MessageAttributeNames=["All"])["Messages"][0]
     assert event["MessageAttributes"]["type"]["StringValue"] == "scan.finished"
     assert isinstance(parse_event(event["Body"]), ScanFinished)
+
+
+def _outcomes(count: int, reason: str = "") -> list[HostOutcomeEvent]:
+    return [
+        HostOutcomeEvent(
+            scan_id="s",
+            seq=seq,
+            account={"account_id": "222222222222", "alias": "prod-web", "region": REGION},
+            instance_id=f"i-{seq:017x}",
+            outcome=HostOutcome.SUCCEEDED,
+            detail=OutcomeDetail(reason=reason),
+        )
+        for seq in range(1, count + 1)
+    ]
+
+
+def test_many_events_go_ten_to_a_request_and_each_arrives_as_its_own_message(aws: None) -> None:
+    sqs: Any = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName="events")["QueueUrl"]
+    requests: list[str] = []
+    sqs.meta.events.register("before-call.sqs.*", lambda model, **_: requests.append(model.name))
+
+    SqsEventPublisher(sqs, url).publish_all(_outcomes(23))
+
+    assert requests == ["SendMessageBatch"] * 3
+    received: list[HostOutcomeEvent] = []
+    while batch := sqs.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    ).get("Messages"):
+        for message in batch:
+            assert message["MessageAttributes"]["type"]["StringValue"] == "scan.host_outcome"
+            event = parse_event(message["Body"])
+            assert isinstance(event, HostOutcomeEvent)
+            received.append(event)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    assert sorted(e.seq for e in received) == list(range(1, 24))
+
+
+def test_a_batch_closes_before_its_payload_would_pass_the_limit() -> None:
+    events = _outcomes(5, reason="x" * 400)
+    one = sum(len(entry["MessageBody"]) for entry in sqs_batches(events[:1])[0])
+    batches = sqs_batches(events, max_bytes=3 * one + 200)
+    assert [len(batch) for batch in batches] == [3, 2]
+    assert [entry["Id"] for batch in batches for entry in batch] == ["0", "1", "2", "3", "4"]
+
+
+def test_entries_a_batch_refuses_are_sent_once_more_and_a_second_refusal_raises(aws: None) -> None:
+    sqs: Any = boto3.client("sqs", region_name=REGION)
+    url = "https://sqs.ap-northeast-2.amazonaws.com/111111111111/events"
+    events = _outcomes(3)
+    refused = {"Id": "1", "SenderFault": False, "Code": "InternalError", "Message": "try again"}
+    sent = {"Id": "0", "MessageId": "m0", "MD5OfMessageBody": "0" * 32}
+    with Stubber(sqs) as stub:
+        stub.add_response("send_message_batch", {"Successful": [sent], "Failed": [refused]})
+        stub.add_response(
+            "send_message_batch",
+            {"Successful": [], "Failed": [refused]},
+            {"QueueUrl": url, "Entries": [sqs_batches(events)[0][1]]},
+        )
+        with pytest.raises(EventPublishError, match="SQS refused 1 events twice: InternalError"):
+            SqsEventPublisher(sqs, url).publish_all(events)
+        stub.assert_no_pending_responses()
 
 
 def test_in_process_bus_calls_subscribers_in_order_and_keeps_a_log() -> None:

@@ -8,7 +8,7 @@ import json
 import logging
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,13 +69,17 @@ def a_scan() -> list[ScanEvent]:
 # Counting events as they are published
 
 
-def test_published_events_count_scans_started_and_finished_and_hosts_by_outcome() -> None:
+@pytest.mark.parametrize("together", [False, True], ids=["one by one", "all at once"])
+def test_published_events_count_scans_started_and_finished_and_hosts_by_outcome(together: bool) -> None:
     bus, metrics = InProcessBus(), MemoryMetrics()
     events = CountingEvents(bus, metrics)
     scan = a_scan()
 
-    for event in scan:
-        events.publish(event)
+    if together:
+        events.publish_all(scan)
+    else:
+        for event in scan:
+            events.publish(event)
 
     assert bus.log == scan  # passed on, in order
     assert metrics.counted("ScansStarted") == 1
@@ -90,10 +94,15 @@ def test_an_event_that_could_not_be_published_is_not_counted() -> None:
         def publish(self, event: ScanEvent) -> None:
             raise ConnectionError("the queue is not there")
 
+        def publish_all(self, events: Sequence[ScanEvent]) -> None:
+            raise ConnectionError("the queue is not there")
+
     metrics = MemoryMetrics()
 
     with pytest.raises(ConnectionError):
         CountingEvents(Down(), metrics).publish(a_scan()[0])
+    with pytest.raises(ConnectionError):
+        CountingEvents(Down(), metrics).publish_all(a_scan())
 
     assert metrics.counted("ScansStarted") == 0
 
