@@ -253,8 +253,8 @@ class LocalLambda:
         for mapping in self._mappings:
             mapping.stop.set()
         for mapping in self._mappings:
-            if mapping.thread is not None:
-                mapping.thread.join(timeout=mapping.wait_seconds + 5)
+            for thread in mapping.threads:
+                thread.join(timeout=mapping.wait_seconds + mapping.window_seconds + 5)
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -540,18 +540,38 @@ class LocalLambda:
     # SQS event-source mappings
 
     def map_sqs(
-        self, function: str, queue_url: str, client: Any, batch_size: int = 10, wait_seconds: int = 1
+        self,
+        function: str,
+        queue_url: str,
+        client: Any,
+        batch_size: int = 10,
+        window_seconds: float = 0.0,
+        concurrency: int = 1,
+        wait_seconds: int = 1,
     ) -> None:
-        """Deliver messages of ``queue_url`` to ``function`` as an event-source mapping does."""
+        """Deliver messages of ``queue_url`` to ``function`` as an event-source mapping does: up to
+        ``batch_size`` messages an invocation, gathered for up to ``window_seconds`` from the first
+        one (Lambda's ``MaximumBatchingWindowInSeconds``; with none, what one poll returns goes at
+        once), by ``concurrency`` pollers that each deliver one batch at a time (the mapping's
+        ``ScalingConfig.MaximumConcurrency``). Polls are long polls of ``wait_seconds``."""
+        if not 1 <= batch_size <= 10_000:
+            raise ValueError(f"BatchSize {batch_size} is outside 1..10000")
+        if not 0 <= window_seconds <= 300:
+            raise ValueError(f"MaximumBatchingWindowInSeconds {window_seconds} is outside 0..300")
+        if batch_size > 10 and window_seconds < 1:
+            # Lambda's own rule for standard queues (CreateEventSourceMapping refuses it).
+            raise ValueError("a BatchSize above 10 needs a MaximumBatchingWindowInSeconds of at least 1")
         arn = client.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
             "QueueArn"
         ]
-        mapping = _SqsMapping(function, queue_url, arn, client, batch_size, wait_seconds)
-        mapping.thread = threading.Thread(
-            target=self._poll, args=(mapping,), name=f"sqs-{function}", daemon=True
-        )
+        mapping = _SqsMapping(function, queue_url, arn, client, batch_size, wait_seconds, window_seconds)
+        mapping.threads = [
+            threading.Thread(target=self._poll, args=(mapping,), name=f"sqs-{function}-{n}", daemon=True)
+            for n in range(concurrency)
+        ]
         self._mappings.append(mapping)
-        mapping.thread.start()
+        for thread in mapping.threads:
+            thread.start()
 
     def _queues_have_messages(self) -> bool:
         counts = (
@@ -567,23 +587,42 @@ class LocalLambda:
                 return True
         return False
 
+    def _receive(self, mapping: _SqsMapping, most: int, wait_seconds: int) -> list[dict[str, Any]] | None:
+        """One ReceiveMessage of at most ``most`` (SQS's limit is 10); None when it failed."""
+        try:
+            received = mapping.client.receive_message(
+                QueueUrl=mapping.queue_url,
+                MaxNumberOfMessages=min(10, most),
+                WaitTimeSeconds=wait_seconds,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+        except Exception:  # the server went away while stopping, or a fault was injected
+            return None
+        messages: list[dict[str, Any]] = received.get("Messages", [])
+        return messages
+
     def _poll(self, mapping: _SqsMapping) -> None:
         while not mapping.stop.is_set():
-            try:
-                received = mapping.client.receive_message(
-                    QueueUrl=mapping.queue_url,
-                    MaxNumberOfMessages=mapping.batch_size,
-                    WaitTimeSeconds=mapping.wait_seconds,
-                    AttributeNames=["All"],
-                    MessageAttributeNames=["All"],
-                )
-            except Exception:  # the server went away while stopping, or a fault was injected
+            messages = self._receive(mapping, mapping.batch_size, mapping.wait_seconds)
+            if messages is None:
                 if mapping.stop.wait(0.2):
                     return
                 continue
-            messages = received.get("Messages", [])
-            if messages:
-                self._deliver(mapping, messages)
+            if not messages:
+                continue
+            # The batching window: more polls until the batch is full or the window is over.
+            closes = time.monotonic() + mapping.window_seconds
+            while len(messages) < mapping.batch_size and not mapping.stop.is_set():
+                left = closes - time.monotonic()
+                if left <= 0:
+                    break
+                more = self._receive(mapping, mapping.batch_size - len(messages), 0)
+                if more:
+                    messages.extend(more)
+                elif mapping.stop.wait(min(left, 0.1)):
+                    break
+            self._deliver(mapping, messages)
 
     def _deliver(self, mapping: _SqsMapping, messages: list[dict[str, Any]]) -> None:
         event = {"Records": [self._record(mapping, message) for message in messages]}
@@ -638,8 +677,9 @@ class _SqsMapping:
     client: Any
     batch_size: int
     wait_seconds: int
+    window_seconds: float = 0.0
     stop: threading.Event = field(default_factory=threading.Event)
-    thread: threading.Thread | None = None
+    threads: list[threading.Thread] = field(default_factory=list)
 
 
 def _base_environment() -> dict[str, str]:

@@ -32,6 +32,7 @@ from localworld.central import (
 from localworld.faults import Faults
 from localworld.fleet import FleetSpec
 from localworld.lambdas import FunctionSpec, LocalLambda
+from localworld.queue_mappings import read_queue_mappings
 from localworld.slack.driver import SlackDriver
 from localworld.slack.server import SlackApiServer
 from localworld.world import TERRAFORM_MODULES, World
@@ -218,12 +219,22 @@ class LocalSystem:
                 s3_invokes_lambda(lambda arn, event: lambdas.invoke_async(arn.split(":")[6], event))
             )
             notify_analyzer(setup, world.endpoint_url, world.config, lambdas.arn(names.function("analyzer")))
-            # An event-source mapping reads and deletes messages with its function's execution role.
-            mappings: tuple[tuple[Function, str], ...] = (("worker", "jobs"), ("notifier", "events"))
-            for key, queue in mappings:
-                creds = service_credentials(roles[key], names.function(key), world.region)
+            # The Terraform's event-source mappings, each reading and deleting messages with its
+            # function's execution role.
+            keys = {names.function(entry.key): entry.key for entry in FUNCTIONS}
+            queue_urls = {url.rsplit("/", 1)[-1]: url for url in central.queue_urls.values()}
+            for mapping in read_queue_mappings(terraform_modules, world.terraform_bindings(central)):
+                key = keys[mapping.function_name]
+                creds = service_credentials(roles[key], mapping.function_name, world.region)
                 sqs = creds.client("sqs", world.region, world.endpoint_url)
-                lambdas.map_sqs(names.function(key), central.queue_urls[queue], sqs)
+                lambdas.map_sqs(
+                    mapping.function_name,
+                    queue_urls[mapping.queue_name],
+                    sqs,
+                    batch_size=mapping.batch_size,
+                    window_seconds=mapping.window_seconds,
+                    concurrency=mapping.concurrency,
+                )
             driver = SlackDriver(
                 slack,
                 signing_secret,

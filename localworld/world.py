@@ -274,20 +274,23 @@ class World:
         """Every AWS call judged so far (and, once opened on a file, written there)."""
         return self.iam.calls
 
-    def apply_terraform_iam(
-        self, central: CentralDeployment, modules: Path = TERRAFORM_MODULES
-    ) -> dict[str, str]:
-        """Apply the IAM of the Terraform ``modules`` as ``terraform apply`` would: the functions'
-        execution roles with their policies, each member account's role, the bucket and queue
-        policies. Returns the functions' role ARNs by function key (bot, notifier, worker, analyzer)."""
-        bindings = Bindings.from_config(
+    def terraform_bindings(self, central: CentralDeployment) -> Bindings:
+        """What the Terraform modules are applied with in this world (:class:`Bindings`)."""
+        return Bindings.from_config(
             self.config,
             organization_id=self.accounts.organization_id,
             kms_key_arn=central.kms_key_arn,
             slack_secret_arn=central.secret_arn,
             name_prefix=central.names.prefix,
         )
-        terraform = read_terraform_iam(modules, bindings)
+
+    def apply_terraform_iam(
+        self, central: CentralDeployment, modules: Path = TERRAFORM_MODULES
+    ) -> dict[str, str]:
+        """Apply the IAM of the Terraform ``modules`` as ``terraform apply`` would: the functions'
+        execution roles with their policies, each member account's role, the bucket and queue
+        policies. Returns the functions' role ARNs by function key (bot, notifier, worker, analyzer)."""
+        terraform = read_terraform_iam(modules, self.terraform_bindings(central))
         central_account = self.config.central.account_id
         setup = self.session_for(central_account)
         iam: Any = setup.client("iam", region_name=self.region, endpoint_url=self.endpoint_url)

@@ -205,6 +205,24 @@ class Instance(Object):
         scope = _Scope(self.module, (self.key, self.value) if self.key is not None else None)
         return evaluate(expression, scope)
 
+    def nested_argument(self, block_type: str, name: str) -> Any:
+        """The argument ``name`` of the instance's one nested ``block_type`` block, as written
+        (``None`` when there is no such block or argument)."""
+        nested = self.block.nested(block_type)
+        if len(nested) > 1:
+            raise TerraformError(
+                f"{self.block.file.name}: {self.address}", f"more than one {block_type} block"
+            )
+        expression = nested[0].attributes.get(name) if nested else None
+        if expression is None:
+            return None
+        try:
+            return evaluate(
+                expression, _Scope(self.module, (self.key, self.value) if self.key is not None else None)
+            )
+        except Unresolved as problem:
+            raise TerraformError(f"{self.block.file.name}: {self.address}", str(problem)) from None
+
     def get(self, name: str) -> Any:
         """The attribute ``name``, for callers outside an expression: errors name this instance."""
         try:

@@ -42,3 +42,10 @@ def half_fails(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if json.loads(record["body"]).get("fail"):
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
+
+
+def sleep_records(event: dict[str, Any], context: Any) -> Any:
+    """An SQS batch: sleep each record's ``seconds``, and report no failure."""
+    for record in event["Records"]:
+        time.sleep(float(json.loads(record["body"])["seconds"]))
+    return {"batchItemFailures": []}

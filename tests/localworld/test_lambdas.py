@@ -4,6 +4,7 @@ mapping does."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -37,6 +38,7 @@ def service(tmp_path: Path) -> Iterator[LocalLambda]:
         FunctionSpec("crash", f"{HANDLERS}.crash"),
         FunctionSpec("half", f"{HANDLERS}.half_fails"),
         FunctionSpec("slow", f"{HANDLERS}.sleep", timeout_s=1.0, max_concurrency=2),
+        FunctionSpec("slow-batches", f"{HANDLERS}.sleep_records", timeout_s=2.0, max_concurrency=2),
         FunctionSpec("die", f"{HANDLERS}.die"),
         FunctionSpec("broken", "tests.localworld.lambda_broken.handler"),
     ]
@@ -197,3 +199,57 @@ def test_sqs_mapping_deletes_processed_messages_and_keeps_reported_failures(serv
     # The failed message came back after its visibility timeout; the other was deleted once.
     assert delivered({"n": 1}) == 1
     assert delivered({"n": 2, "fail": True}) >= 2
+
+
+def _sqs_batches(service: LocalLambda, function: str) -> list[list[int]]:
+    return [
+        [json.loads(record["body"])["n"] for record in i.payload["Records"]]
+        for i in list(service.invocations)
+        if i.kind == "SQS" and i.function == function
+    ]
+
+
+def _wait_for(service: LocalLambda, function: str, messages: int) -> list[list[int]]:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and sum(map(len, _sqs_batches(service, function))) < messages:
+        time.sleep(0.05)
+    return _sqs_batches(service, function)
+
+
+@mock_aws
+@pytest.mark.parametrize(("window", "first"), [(0.0, [1]), (2.0, [1, 2, 3])])
+def test_an_sqs_mapping_gathers_messages_for_its_batching_window(
+    service: LocalLambda, window: float, first: list[int]
+) -> None:
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName="events")["QueueUrl"]
+    service.map_sqs("echo", url, sqs, batch_size=10, window_seconds=window, wait_seconds=1)
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": 1}))
+    time.sleep(0.5)  # the first message is received alone; the others come while the window is open
+    for n in (2, 3):
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": n}))
+
+    batches = _wait_for(service, "echo", 3)
+    assert batches[0] == first  # without a window, the first message went alone
+    assert sorted(n for batch in batches for n in batch) == [1, 2, 3]
+
+
+@mock_aws
+def test_an_sqs_mapping_of_batch_size_one_invokes_once_a_message_and_its_pollers_run_at_once(
+    service: LocalLambda,
+) -> None:
+    sqs = boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName="jobs")["QueueUrl"]
+    for n in range(4):
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": n, "seconds": 0.5}))
+    service.map_sqs("slow-batches", url, sqs, batch_size=1, concurrency=2, wait_seconds=0)
+
+    batches = _wait_for(service, "slow-batches", 4)
+    assert sorted(batches) == [[0], [1], [2], [3]]
+    runs = sorted((i.started, i.ended) for i in service.invocations if i.function == "slow-batches")
+    assert any(later[0] < earlier[1] for earlier, later in itertools.pairwise(runs))  # two at a time
+
+
+def test_an_sqs_mapping_refuses_what_lambda_refuses(service: LocalLambda) -> None:
+    with pytest.raises(ValueError, match="needs a MaximumBatchingWindowInSeconds"):
+        service.map_sqs("echo", "https://queue", None, batch_size=20, window_seconds=0)
