@@ -101,7 +101,8 @@ def _common(d: Deployment, facts: Facts, key: Function) -> list[Need]:
         _need(
             ["ssm:GetParameter"],
             [d.parameter_arn],
-            "scanner/config.py load_config_source reads the configuration at cold start",
+            "scanner/config.py load_config_source reads the configuration at cold start (the "
+            "analyzer: when it first refuses a result)",
             r,
         ),
         _need(

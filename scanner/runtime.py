@@ -1,8 +1,9 @@
 """What every entry runs on, built once per process: the configuration, the scan state, the job and
 event transports, the report store and the central account's clients.
 
-- :meth:`Runtime.from_env` is the Lambda entries' (bot, notifier, worker, analyzer): everything from
-  the function's environment (docs/design.md, "The Lambda entries"). A transport whose queue the
+- :meth:`Runtime.from_env` is the Lambda entries' (bot, notifier, worker, and the analyzer when it
+  first refuses a result): everything from the function's environment (docs/design.md, "The Lambda
+  entries"). A transport whose queue the
   function is not given (the analyzer has no jobs queue) raises :class:`NotConfiguredError` if used.
   Its metrics are the process's EMF metrics (:func:`scanner.metrics.emf_metrics`, flushed by the
   entry's handler), and its events are counted as they are published
@@ -66,10 +67,6 @@ class _Missing:
 
     def publish(self, event: ScanEvent) -> None:
         raise NotConfiguredError(f"{self.variable} is not set: this function cannot publish {event.type}")
-
-    def publish_all(self, events: Sequence[ScanEvent]) -> None:
-        for event in events:
-            self.publish(event)
 
     def publish_all(self, events: Sequence[ScanEvent]) -> None:
         for event in events:

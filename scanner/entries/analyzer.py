@@ -37,6 +37,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote_plus
 
+import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -341,13 +342,31 @@ class ScanEventsAnnouncer:
 
 
 @cache
+def _runtime() -> Runtime:
+    """The runtime (:meth:`Runtime.from_env`, which reads the configuration), built the first time
+    an environment refuses a result: only a refusal touches the scan state and the events, so the
+    many cold starts that only accept results read no configuration."""
+    return Runtime.from_env(metrics=metrics)
+
+
+class _StateOnFirstUse:
+    """:class:`HostStatePort` and :class:`ScanEventPort` over :func:`_runtime`, built on first use."""
+
+    def record_analysis(self, analysis: HostAnalysis) -> HostAnalysis | None:
+        return ScanStoreState(_runtime().store).record_analysis(analysis)
+
+    def announce(self, analysis: HostAnalysis) -> None:
+        runtime = _runtime()
+        ScanEventsAnnouncer(runtime.store, runtime.events, runtime.config).announce(analysis)
+
+
+@cache
 def _analyzer() -> ObjectAnalyzer:
-    """Built once per cold start from the environment (:meth:`Runtime.from_env`)."""
-    runtime = Runtime.from_env(metrics=metrics)
-    events = ScanEventsAnnouncer(runtime.store, runtime.events, runtime.config)
-    return ObjectAnalyzer(
-        runtime.client("s3"), state=ScanStoreState(runtime.store), events=events, metrics=runtime.metrics
-    )
+    """Built once per cold start from the environment: the S3 client (its endpoint and region from
+    the environment, as :meth:`Runtime.from_env` builds it) and the state on first use."""
+    on_first_use = _StateOnFirstUse()
+    s3: S3Client = boto3.Session().client("s3")
+    return ObjectAnalyzer(s3, state=on_first_use, events=on_first_use, metrics=metrics)
 
 
 @metrics.log_metrics(raise_on_empty_metrics=False)

@@ -11,6 +11,7 @@ from urllib.parse import quote_plus
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from aws_lambda_powertools.utilities.data_classes import S3Event
 from moto import mock_aws
 
@@ -347,18 +348,43 @@ def test_analyzer_raises_on_a_failed_direct_s3_event_so_lambda_retries(s3: Any) 
         process_event(broken, ObjectAnalyzer(s3))
 
 
+def _fresh_entry() -> None:
+    entry._analyzer.cache_clear()
+    entry._runtime.cache_clear()
+
+
 def test_handler_builds_itself_from_the_environment(
     s3: Any, store: ScanStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CCE_SCAN_CONFIG", str(CONFIG))
     monkeypatch.setenv("CCE_SCAN_TABLE", TABLE)
-    entry._analyzer.cache_clear()
+    _fresh_entry()
     s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
     try:
         assert entry.handler(sqs_event(s3_event(KEY)), LambdaContext()) == {"batchItemFailures": []}
     finally:
-        entry._analyzer.cache_clear()
+        _fresh_entry()
     assert len(read(s3, FINDINGS).splitlines()) == 67
+
+
+def test_an_environment_that_only_accepts_results_never_reads_the_configuration(
+    s3: Any, store: ScanStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The configuration parameter does not exist: reading it would fail the invocation.
+    monkeypatch.setenv("CCE_SCAN_CONFIG", "ssm:/cce-scan/no-such-parameter")
+    monkeypatch.setenv("CCE_SCAN_TABLE", TABLE)
+    _fresh_entry()
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=build_tar())
+    try:
+        assert entry.handler(sqs_event(s3_event(KEY)), LambdaContext()) == {"batchItemFailures": []}
+        assert len(read(s3, FINDINGS).splitlines()) == 67
+
+        # A refused result needs the scan state: then the configuration is read, and its absence fails.
+        s3.put_object(Bucket=BUCKET, Key=KEY, Body=b"not a tar at all" * 64)
+        with pytest.raises(BatchProcessingError, match="cannot read the configuration parameter"):
+            entry.handler(sqs_event(s3_event(KEY)), LambdaContext())
+    finally:
+        _fresh_entry()
 
 
 def test_keys_are_read_decoded_from_the_form_encoding_s3_sends() -> None:
@@ -392,9 +418,9 @@ def from_env(store: ScanStore, events_queue: str, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("CCE_SCAN_CONFIG", str(CONFIG))
     monkeypatch.setenv("CCE_SCAN_TABLE", TABLE)
     monkeypatch.setenv("CCE_SCAN_EVENTS_QUEUE_URL", events_queue)
-    entry._analyzer.cache_clear()
+    _fresh_entry()
     yield
-    entry._analyzer.cache_clear()
+    _fresh_entry()
 
 
 def published(queue_url: str) -> list[Any]:
