@@ -534,10 +534,18 @@ class ScanStore:
         )
 
     def _newest_first(
-        self, index: TableIndex, partition: str, *, before: str | None, at_most: int, page: int
+        self,
+        index: TableIndex,
+        partition: str,
+        *,
+        before: str | None,
+        at_most: int,
+        page: int,
+        first_page: int | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Up to ``at_most`` entries of ``index`` in ``partition``, highest sort key first (only those
-        below ``before`` if given), read ``page`` at a time as the caller goes on."""
+        below ``before`` if given), read as the caller goes on: ``first_page`` entries first (default
+        ``page``), then twice as many each time up to ``page``."""
         names = {"#pk": index.partition}
         values: dict[str, Any] = {":pk": _s(partition)}
         condition = "#pk = :pk"
@@ -547,6 +555,7 @@ class ScanStore:
             condition += " AND #sk < :before"
         start: dict[str, Any] | None = None
         read = 0
+        size = first_page or page
         while read < at_most:
             kwargs: dict[str, Any] = {"ExclusiveStartKey": start} if start else {}
             response = self._db.query(
@@ -556,9 +565,10 @@ class ScanStore:
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
                 ScanIndexForward=False,
-                Limit=min(page, at_most - read),
+                Limit=min(size, at_most - read),
                 **kwargs,
             )
+            size = min(size * 2, page)
             items = response.get("Items", [])
             read += len(items)
             yield from ({key: _plain(value) for key, value in item.items()} for item in items)
@@ -577,9 +587,10 @@ class ScanStore:
     def previous_finished(self, record: ScanRecord, *, look_at: int = PREVIOUS_LOOKED_AT) -> str | None:
         """The ID of the newest FINISHED scan of the same targets created before ``record``, if any.
 
-        Reads the ``scans_by_targets`` index newest first, a few entries to a Query, and looks at
-        ``look_at`` earlier scans at most; each entry carries its scan's status, so no scan item
-        is read. The status is judged here rather than by a FilterExpression: DynamoDB applies
+        Reads the ``scans_by_targets`` index newest first, and looks at ``look_at`` earlier scans at
+        most; each entry carries its scan's status, so no scan item is read. The first Query reads
+        one entry (the newest earlier scan has usually finished), later ones more, up to
+        :data:`PREVIOUS_PAGE`: what a report reads does not grow with the scans before it. The status is judged here rather than by a FilterExpression: DynamoDB applies
         ``Limit`` before the filter, so the bound would count the scans passed over anyway.
         """
         entries = self._newest_first(
@@ -588,6 +599,7 @@ class ScanStore:
             before=created_sort_key(record.created_at, record.scan_id),
             at_most=look_at,
             page=PREVIOUS_PAGE,
+            first_page=1,
         )
         for entry in entries:
             if entry.get("status") == ScanStatus.FINISHED.value:

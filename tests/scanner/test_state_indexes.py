@@ -115,9 +115,25 @@ def test_the_previous_scan_is_looked_for_among_a_bounded_number_of_earlier_scans
 
     assert store.previous_finished(this, look_at=20) is None
     assert sum(limits) == 20
+    assert limits[:4] == [1, 2, 4, 8]  # one entry first, then more each Query
     limits.clear()
     assert store.previous_finished(this, look_at=30) is not None
     assert sum(limits) <= 30
+
+
+def test_when_the_newest_earlier_scan_finished_one_entry_is_read_however_many_came_before(
+    store: ScanStore, dynamodb: Any
+) -> None:
+    for minute in range(12):
+        _close(store, _scan(store, minute), ScanStatus.FINISHED)
+    this = _scan(store, 12)
+    counted: list[int] = []
+    dynamodb.meta.events.register(
+        "after-call.dynamodb.Query", lambda parsed, **_: counted.append(parsed["ScannedCount"])
+    )
+
+    assert store.previous_finished(this) is not None
+    assert counted == [1]
 
 
 def test_denied_and_expired_scans_are_listed_with_their_decision_and_never_diffed_against(
