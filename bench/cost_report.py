@@ -202,29 +202,39 @@ GOALS: tuple[tuple[str, str, float], ...] = (
 )
 
 
+def _per(scan: Scan, request: Request) -> tuple[float, str]:
+    """What a request is counted per when scans are compared, and its name. The notifier works one
+    SQS batch of events at a time, and how the events fall into batches follows their timing, not
+    the scan: its requests are compared per batch. Every other request per host."""
+    if not request.presigned and function_key(request.function) == "notifier":
+        return max(scan.invocations.counts.get(("notifier", "SQS"), 0), 1), "per notifier batch"
+    return max(scan.hosts, 1), "per host"
+
+
 def growth(first: Scan, last: Scan, tolerance: float = 0.02) -> list[str]:
-    """What a later scan on the same world costs more of, per host: request counts by (who,
-    service, action), and DynamoDB units and items read by action."""
+    """What a later scan on the same world costs more of (per host, the notifier's per batch of
+    events): request counts by (who, service, action), and DynamoDB units and items read by
+    action."""
     found = []
-    a, b = by_action(first.product()), by_action(last.product())
-    for key in sorted(set(a) | set(b)):
-        if key[2] == "ReceiveMessage":
-            continue  # the idle polls follow the wall time, not the scan
-        before, after = a[key] / max(first.hosts, 1), b[key] / max(last.hosts, 1)
-        if after > before + tolerance:
-            found.append(f"{key[0]}: {key[1]} {key[2]} {before:.3f} → {after:.3f} per host")
-    for name in ("rcu", "wcu", "items_read"):
-        units_a: dict[str, float] = {}
-        units_b: dict[str, float] = {}
-        for scan, units in ((first, units_a), (last, units_b)):
+    for name in ("requests", "rcu", "wcu", "items_read"):
+        figures: tuple[dict[str, float], dict[str, float]] = ({}, {})
+        per: dict[str, str] = {}
+        for scan, counted in zip((first, last), figures, strict=True):
             for r in scan.product():
-                if r.service == "dynamodb":
-                    label = f"{who(r)}: {r.action}"
-                    units[label] = units.get(label, 0.0) + getattr(r, name) / max(scan.hosts, 1)
-        for label in sorted(set(units_a) | set(units_b)):
-            was, now = units_a.get(label, 0.0), units_b.get(label, 0.0)
+                if name == "requests" and r.action == "ReceiveMessage":
+                    continue  # the idle polls follow the wall time, not the scan
+                if name != "requests" and r.service != "dynamodb":
+                    continue
+                label = f"{who(r)}: {r.service} {r.action}" if name == "requests" else f"{who(r)}: {r.action}"
+                divisor, per[label] = _per(scan, r)
+                counted[label] = (
+                    counted.get(label, 0.0) + (1 if name == "requests" else getattr(r, name)) / divisor
+                )
+        for label in sorted(set(figures[0]) | set(figures[1])):
+            was, now = figures[0].get(label, 0.0), figures[1].get(label, 0.0)
             if now > was + tolerance:
-                found.append(f"{label} {name} {was:.3f} → {now:.3f} per host")
+                what = "" if name == "requests" else f" {name}"
+                found.append(f"{label}{what} {was:.3f} → {now:.3f} {per[label]}")
     return found
 
 

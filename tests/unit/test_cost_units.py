@@ -3,7 +3,9 @@ chunks, and the Lambda memory read from the central module."""
 
 from __future__ import annotations
 
-from bench.cost_report import lambda_memory_mb
+from collections import Counter
+
+from bench.cost_report import Invocations, Scan, growth, lambda_memory_mb
 from bench.cost_tap import Request, _sqs, item_size
 
 
@@ -39,3 +41,31 @@ def test_lambda_memory_comes_from_the_central_module() -> None:
     memory = lambda_memory_mb()
     assert set(memory) == {"bot", "notifier", "worker", "analyzer"}
     assert all(128 <= mb <= 10240 for mb in memory.values())
+
+
+def _scan(hosts: int, requests: list[Request], notifier_batches: int) -> Scan:
+    invocations = Invocations(counts=Counter({("notifier", "SQS"): notifier_batches}))
+    return Scan(hosts=hosts, requests=requests, invocations=invocations, slack=Counter(), lost=0, wall_s=1.0)
+
+
+def _writes(function: str, count: int, wcu: float = 1.0) -> list[Request]:
+    return [
+        Request(f"cce-scan-{function}", "role", "dynamodb", "UpdateItem", 200, wcu=wcu) for _ in range(count)
+    ]
+
+
+def test_the_notifiers_requests_are_compared_per_batch_and_the_others_per_host() -> None:
+    first = _scan(100, _writes("notifier", 40) + _writes("worker", 100), notifier_batches=20)
+    more_batches = _scan(100, _writes("notifier", 50) + _writes("worker", 100), notifier_batches=25)
+    assert growth(first, more_batches) == []  # two writes a batch either way
+
+    more_per_batch = _scan(100, _writes("notifier", 60) + _writes("worker", 100), notifier_batches=20)
+    more_per_host = _scan(100, _writes("notifier", 40) + _writes("worker", 110), notifier_batches=20)
+    assert growth(first, more_per_batch) == [
+        "notifier as role: dynamodb UpdateItem 2.000 → 3.000 per notifier batch",
+        "notifier as role: UpdateItem wcu 2.000 → 3.000 per notifier batch",
+    ]
+    assert growth(first, more_per_host) == [
+        "worker as role: dynamodb UpdateItem 1.000 → 1.100 per host",
+        "worker as role: UpdateItem wcu 1.000 → 1.100 per host",
+    ]
