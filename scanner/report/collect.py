@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from scanner.outcomes import HostOutcome
 from scanner.report.errors import ReportReadError
+from scanner.report.fetch import fetch_ahead
 from scanner.report.models import HostSummary
 from scanner.report.summary import summarize_outcome
 
@@ -94,20 +95,26 @@ def judged_hosts(s3: S3Client, bucket: str, scan_id: str) -> frozenset[tuple[str
 
 
 def read_host_summaries(s3: S3Client, bucket: str, scan_id: str) -> dict[tuple[str, str], HostSummary]:
-    """Every ``*.summary.json`` the analyzer wrote for ``scan_id``, by (account, instance)."""
+    """Every ``*.summary.json`` the analyzer wrote for ``scan_id``, by (account, instance): listed,
+    then read a few at a time (:func:`scanner.report.fetch.fetch_ahead`)."""
+
+    def read(key: str) -> HostSummary | None:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+        try:
+            return HostSummary.model_validate_json(body.read(MAX_SUMMARY_BYTES + 1))
+        except ValidationError:
+            return None
+        finally:
+            body.close()
+
     found: dict[tuple[str, str], HostSummary] = {}
     try:
-        for key, size, match in _summary_keys(s3, bucket, scan_id):
-            if size > MAX_SUMMARY_BYTES:
-                continue
-            body = s3.get_object(Bucket=bucket, Key=key)["Body"]
-            try:
-                summary = HostSummary.model_validate_json(body.read(MAX_SUMMARY_BYTES + 1))
-            except ValidationError:
-                continue
-            finally:
-                body.close()
-            found[(match["account"], match["instance"])] = summary
+        listed = {
+            key: match for key, size, match in _summary_keys(s3, bucket, scan_id) if size <= MAX_SUMMARY_BYTES
+        }
+        for key, summary in fetch_ahead(read, listed):
+            if summary is not None:
+                found[(listed[key]["account"], listed[key]["instance"])] = summary
     except ClientError as exc:
         raise ReportReadError(f"cannot read the host summaries of scan {scan_id}: {exc}") from exc
     return found

@@ -33,6 +33,7 @@ from scanner.outcomes import HostOutcome
 from scanner.report.collect import HostState, combine, judged_hosts, read_host_summaries
 from scanner.report.diff import diff_scans
 from scanner.report.errors import ReportWriteError
+from scanner.report.fetch import fetch_ahead
 from scanner.report.models import HostSummary, ScanDiff, ScanSummary
 from scanner.report.summary import summarize_scan
 from scanner.report.workbook_words import Locale
@@ -86,18 +87,25 @@ class _Chain(io.RawIOBase):
         return size
 
 
+def _object(s3: S3Client, bucket: str, key: str) -> bytes | None:
+    """An object's bytes (a host's findings file: tens of KB); None when it is not there."""
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise
+    try:
+        return body.read()
+    finally:
+        body.close()
+
+
 def _objects(s3: S3Client, bucket: str, keys: Iterable[str]) -> Iterator[bytes]:
-    for key in keys:
-        try:
-            body = s3.get_object(Bucket=bucket, Key=key)["Body"]
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                continue
-            raise
-        try:
-            yield from body.iter_chunks(1024 * 1024)
-        finally:
-            body.close()
+    """The objects' bytes in order, a few read ahead (:func:`scanner.report.fetch.fetch_ahead`)."""
+    for _, data in fetch_ahead(lambda key: _object(s3, bucket, key), keys):
+        if data:
+            yield data
 
 
 def _findings_keys(hosts: Iterable[HostSummary], suffix: str) -> Iterator[str]:
