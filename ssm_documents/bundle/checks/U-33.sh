@@ -49,14 +49,16 @@ _u33_pkg_note() {
 # at: the hidden entries a package lists, the walk's lines below a listed hidden directory (found
 # by grep -F, a hidden directory's subtree can be most of the walk), and one md5sum for the files.
 _u33_package_owned() {
-    local r info walk sel listed intact dirs
+    local r info walk sel listed intact dirs lists
     r=$(cce_path /)
     r=${r%/}
     info=$r/var/lib/dpkg/info
     [ -d "$info" ] || return 0
+    # the paths the packages list that can be hidden or below a hidden directory (they hold "/.")
+    lists=$(grep -h -F '/.' "$info"/*.list 2> /dev/null)
     # SEL: "path<TAB>type<TAB>top": each hidden file or directory a package lists (top = itself;
     # one it does not list is not package-owned, whatever lies below it) ...
-    sel=$({ awk -F '\t' '$4 == "f" || $4 == "d" { print $5 "\t" $4 }' "$1"; printf '@@END@@\n'; cat "$info"/*.list 2> /dev/null; } |
+    sel=$({ awk -F '\t' '$4 == "f" || $4 == "d" { print $5 "\t" $4 }' "$1"; printf '@@END@@\n'; printf '%s\n' "$lists"; } |
         awk -F '\t' '$0 == "@@END@@" { b = 1; next } !b { if (!($1 in T)) { T[$1] = $2; n++; P[n] = $1 }; next }
             ($0 in T) { L[$0] = 1 }
             END { for (i = 1; i <= n; i++) if (P[i] in L) print P[i] "\t" T[P[i]] "\t" P[i] }')
@@ -69,16 +71,17 @@ _u33_package_owned() {
             awk -F '\t' '$0 == "@@END@@" { b++; next } b == 0 { print; if ($2 == "d") LD[$1] = 1; next } b == 1 { D[$0] = 1; next }
                 { q = $5; while (sub(/\/[^\/]*$/, "", q) && q != "") if (q in D) { if (q in LD) print $5 "\t" $4 "\t" q; break } }')
     fi
-    listed=$({ printf '%s\n' "$sel" | cut -f 1; printf '@@END@@\n'; cat "$info"/*.list 2> /dev/null; } |
+    listed=$({ printf '%s\n' "$sel" | cut -f 1; printf '@@END@@\n'; printf '%s\n' "$lists"; } |
         awk '$0 == "@@END@@" { b = 1; next } !b { C[$0] = 1; next } ($0 in C) && !s[$0]++')
     [ -n "$listed" ] || return 0
-    # the md5 each package recorded (md5sums: "md5  relpath"; status Conffiles: " /path md5 [obsolete]"),
+    # the md5 each package recorded (md5sums: "md5  relpath", the lines of a hidden path or one below
+    # a hidden directory; status Conffiles: " /path md5 [obsolete]"),
     # compared with the file's (one md5sum for all the regular files; GNU md5sum starts the line of
     # a name with a backslash with "\" and doubles the backslashes)
     intact=$({
         printf '%s\n' "$listed"
         printf '@@END@@\n'
-        cat "$info"/*.md5sums 2> /dev/null | awk '{ m = $1; sub(/^[0-9a-f]+[ \t]+/, ""); print m "\t/" $0 }'
+        grep -h -F -e '/.' -e '  .' "$info"/*.md5sums 2> /dev/null | awk '{ m = $1; sub(/^[0-9a-f]+[ \t]+/, ""); print m "\t/" $0 }'
         awk '/^Conffiles:/ { c = 1; next } /^[^ ]/ { c = 0 } c && NF >= 2 { print $2 "\t" $1 }' "$r/var/lib/dpkg/status" 2> /dev/null
     } | awk -F '\t' '$0 == "@@END@@" { b = 1; next } !b { O[$0] = 1; next } ($2 in O) && !s[$2]++ { print $2 "\t" $1 }' |
         {
