@@ -18,7 +18,7 @@ import pytest
 from localworld.roots import materialise_root, remove_root
 from tests.bundle.runner import BUNDLE_DIR, run_bundle
 
-TAGS = ("S", "W", "D", "H", "O")
+TAGS = ("S", "W", "D", "H", "O", "L")
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="owners and set-id bits need root")
 
 
@@ -43,7 +43,17 @@ def build_root(base: Path) -> Path:
     """A root whose path needs glob escaping and starts with a dot, holding one entry of every slice
     and near misses of each (sticky, group-writable, a hidden directory's plain children...)."""
     root = base / ".r[1]*?"
-    for d in ("etc", "usr/bin", "tmp/.cache", "dev/pts", "home/alice/.ssh", "srv/data", "proc/1"):
+    for d in (
+        "etc",
+        "usr/bin",
+        "tmp/.cache",
+        "dev/pts",
+        "home/alice/.ssh",
+        "srv/data",
+        "proc/1",
+        "var/log/apt",
+        "var/logs",
+    ):
         (root / d).mkdir(parents=True, exist_ok=True)
     (root / "etc/passwd").write_text(
         "root:x:0:0::/root:/bin/bash\nbin:x:1:1::/:/sbin/nologin\ndaemon:x:02:2::/:/sbin/nologin\n"
@@ -71,6 +81,9 @@ def build_root(base: Path) -> Path:
         "srv/data/daemon-owned": 0o644,
         "srv/data/after-the-run": 0o644,
         "srv/data/before-alice": 0o644,
+        "var/log/syslog": 0o640,
+        "var/log/apt/history.log": 0o644,
+        "var/logs/not-the-log-directory": 0o644,
     }
     for rel, mode in files.items():
         (root / rel).write_text("x\n")
@@ -106,6 +119,8 @@ def expected_slices(walk: list[list[str]], uids: set[int], gids: set[int]) -> di
             out["H"].append(line)
         if uid not in uids or gid not in gids:
             out["O"].append(line)
+        if path == "/var/log" or path.startswith("/var/log/"):
+            out["L"].append(line)
     return out
 
 
@@ -138,6 +153,7 @@ def test_walk_slices_agree_with_the_whole_walk(tmp_path: Path, stream: str, fpri
     assert sorted(names["S"]) == ["/srv/data/.orphan-suid", "/usr/bin/su", "/usr/bin/wall"]
     assert sorted(names["W"]) == ["/etc/motd", "/srv/data/.orphan-suid", "/tmp/.hidden-x"]
     assert sorted(names["D"]) == ["/dev/.hidden", "/dev/fake0"]
+    assert sorted(names["L"]) == ["/var/log", "/var/log/apt", "/var/log/apt/history.log", "/var/log/syslog"]
     assert sorted(names["O"]) == [
         "/srv/data/.orphan-suid",
         "/srv/data/after-the-run",

@@ -17,7 +17,7 @@
 # rule: /var/log is NOT_APPLICABLE.
 
 check_U_67() {
-    if ! _walk=$(cce_walk); then
+    if ! _walk=$(cce_walk_slice L); then
         cce_error "the shared filesystem walk failed"
         return 0
     fi
@@ -32,7 +32,7 @@ check_U_67() {
             [ -n "$_id" ] && [ "$_id" != 0 ] && _rs="${_rs:+$_rs }$_n(uid $_id)"
         done
     fi
-    _out=$(grep -F "$(printf '\t')/var/log" "$_walk" | awk -F '\t' '
+    _out=$(awk -F '\t' '
         $5 == "/var/log" {
             m = $1
             if ($2 + 0 != 0) print "BAD\t/var/log owner uid " $2 " is not root"
@@ -50,7 +50,7 @@ check_U_67() {
             if (u != 0) bad = bad (bad == "" ? "" : ", ") "owner uid " u
             if (bad != "") { nbad++; if (nbad <= 25) print "BAD\t" $5 " " bad }
         }
-        END { print "TOTAL\t" total + 0 "\t" nbad + 0 }')
+        END { print "TOTAL\t" total + 0 "\t" nbad + 0 }' "$_walk")
     _total=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "TOTAL" { print $2 }')
     _nbad=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "TOTAL" { print $3 }')
     _list=$(printf '%s\n' "$_out" | awk -F '\t' '$1 == "BAD" { print $2 }')

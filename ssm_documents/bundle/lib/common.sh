@@ -40,7 +40,7 @@
 #                        lines MODE<TAB>UID<TAB>GID<TAB>TYPE<TAB>PATH, PATH root-relative from /;
 #                        returns 1 (with the reason on stderr) when the walk failed
 #   cce_walk_slice TAG   the walk's lines of set-id (S), world-writable (W), /dev (D) files,
-#                        hidden (H) and unknown-owner (O) entries, pre-filtered by the walk
+#                        hidden (H), unknown-owner (O) entries and /var/log's (L), pre-filtered by the walk
 
 # --- status ------------------------------------------------------------------
 

@@ -13,6 +13,7 @@
 #                          H  entries whose name starts with "." (the scanned root itself never)
 #                          O  entries whose uid is absent from the root's passwd or whose gid
 #                             is absent from its group (empty when either file gives no id)
+#                          L  /var/log and every entry below it
 #   cce_walk_entries     print the number of entries of the walk
 #
 # The walk is local filesystems only (find -xdev from / and every local disk mount, plus /dev,
@@ -154,7 +155,7 @@ EOF
     dest=$out
     if [ -n "$stream" ]; then
         cce__walk_ids "$out.ids"
-        awk -F '\t' -v tags=" S W D H O " -v out="$out" -v copy=1 "$CCE__WALK_SLICER" "$out.ids" - < "$stream" &
+        awk -F '\t' -v tags=" S W D H O L " -v out="$out" -v copy=1 "$CCE__WALK_SLICER" "$out.ids" - < "$stream" &
         CCE__WALK_SLICE=$!
         dest=$stream
     fi
@@ -170,7 +171,7 @@ EOF
     CCE__WALK_FIND=
     if [ -n "$stream" ]; then
         if wait "$CCE__WALK_SLICE"; then
-            printf 'S W D H O' > "$out.beside"
+            printf 'S W D H O L' > "$out.beside"
         else
             [ "$prefix" -gt 1 ] || prefix=2
             printf 'the walk slicer (awk) failed\n' >> "$out.err"
@@ -201,8 +202,8 @@ CCE__WALK_SLICER='
     !started {
         started = 1
         ws = index(tags, " S "); ww = index(tags, " W "); wd = index(tags, " D ")
-        wh = index(tags, " H "); wo = index(tags, " O ") && nu > 0 && ng > 0
-        fs = out ".S"; fw = out ".W"; fd = out ".D"; fh = out ".H"; fo = out ".O"
+        wh = index(tags, " H "); wo = index(tags, " O ") && nu > 0 && ng > 0; wl = index(tags, " L ")
+        fs = out ".S"; fw = out ".W"; fd = out ".D"; fh = out ".H"; fo = out ".O"; fl = out ".L"
     }
     {
         if (copy) { print > out; n++ }
@@ -213,13 +214,19 @@ CCE__WALK_SLICER='
             if (wd && index($5, "/dev/") == 1) print > fd
         }
         if (wh && index($5, "/.")) { b = $5; sub(/^.*\//, "", b); if (substr(b, 1, 1) == ".") print > fh }
+        if (wl && index($5, "/var/log") == 1 && ($5 == "/var/log" || index($5, "/var/log/") == 1)) print > fl
     }
     END { if (copy) print n + 0 > (out ".n") }'
 
-# cce__walk_slice_pass WALK TAGS: write WALK.<tag> for each tag of TAGS in one pass over WALK.
+# cce__walk_slice_pass WALK TAGS: write WALK.<tag> for each tag of TAGS in one pass over WALK (over
+# its lines naming /var/log, found by grep, when L is the only one: find wrote the others).
 cce__walk_slice_pass() {
     cce__walk_ids "$1.ids"
-    awk -F '\t' -v tags=" $2 " -v out="$1" -v copy=0 "$CCE__WALK_SLICER" "$1.ids" "$1"
+    case $2 in
+        L | " L") grep -F "$(printf '\t')/var/log" "$1" |
+            awk -F '\t' -v tags=" L " -v out="$1" -v copy=0 "$CCE__WALK_SLICER" "$1.ids" - ;;
+        *) awk -F '\t' -v tags=" $2 " -v out="$1" -v copy=0 "$CCE__WALK_SLICER" "$1.ids" "$1" ;;
+    esac
     rm -f "$1.ids"
 }
 
@@ -250,7 +257,7 @@ cce_walk() {
     n=$(cat "$CCE_STAGE/walk.count" 2> /dev/null || echo 0)
     printf '%s\n' "$((n + 1))" > "$CCE_STAGE/walk.count"
     rm -f "$CCE_STAGE/walk.S" "$CCE_STAGE/walk.W" "$CCE_STAGE/walk.D" "$CCE_STAGE/walk.H" \
-        "$CCE_STAGE/walk.O" "$CCE_STAGE/walk.entries" "$CCE_STAGE/walk.byfind"
+        "$CCE_STAGE/walk.O" "$CCE_STAGE/walk.L" "$CCE_STAGE/walk.entries" "$CCE_STAGE/walk.byfind"
     cce__clock
     t0=$CCE__MS
     cce__walk_run "$f.tmp"
@@ -266,19 +273,20 @@ cce_walk() {
             printf 'find exited %s: %s\n' "$rc" "$(head -c 150 "$f.tmp.err" | tr '\n' ' ')" \
                 > "$CCE_STAGE/walk.failed"
         fi
-        rm -f "$f.tmp" "$f.tmp.S" "$f.tmp.W" "$f.tmp.D" "$f.tmp.H" "$f.tmp.O" "$f.tmp.tags" "$f.tmp.beside" "$f.tmp.n"
+        rm -f "$f.tmp" "$f.tmp.S" "$f.tmp.W" "$f.tmp.D" "$f.tmp.H" "$f.tmp.O" "$f.tmp.L" "$f.tmp.tags" "$f.tmp.beside" \
+            "$f.tmp.n"
         printf 'filesystem walk failed: %s\n' "$(head -c 200 "$CCE_STAGE/walk.failed")" >&2
         return 1
     fi
     missing=
-    for tag in S W D H O; do
+    for tag in S W D H O L; do
         case " $(cat "$f.tmp.tags" "$f.tmp.beside" 2> /dev/null) " in
             *" $tag "*) ;;
             *) missing="$missing $tag" ;;
         esac
     done
     [ -n "$missing" ] && cce__walk_slice_pass "$f.tmp" "$missing"
-    for tag in S W D H O; do
+    for tag in S W D H O L; do
         [ -f "$f.tmp.$tag" ] || : > "$f.tmp.$tag"
         mv -f "$f.tmp.$tag" "$CCE_STAGE/walk.$tag"
     done
@@ -295,7 +303,7 @@ cce_walk() {
 
 cce_walk_slice() {
     case $1 in
-        S | W | D | H | O) ;;
+        S | W | D | H | O | L) ;;
         *)
             printf 'unknown walk slice: %s\n' "$1" >&2
             return 1
