@@ -1,14 +1,17 @@
 """Benchmark the check bundle on this machine's live root.
 
-Warm (one untimed walk first), each round runs a bare walk of the same filesystems
-(``find / -xdev -printf '%m %U %G %p\\n'``, the floor) and then the full bundle against ``/`` in
+Warm (one untimed walk first), each round runs, each right after a bare walk of the same
+filesystems (``find / -xdev -printf '%m %U %G %p\\n'``, the floor), the full bundle against ``/`` in
 a temporary working directory, the default way (the walk in the background while the items
 that do not need it run) and, unless ``--overlap-only``, with ``CCE_WALK_OVERLAP=0`` (the walk
 first, then every item, one after the other). Prints, per run and as the best of the rounds,
 the bundle's wall and CPU time, the walk's wall time, the file count, the number of filesystem
-walks the bundle made and the items that took longest. The last line is JSON.
+walks the bundle made and the items that took longest; per schedule, the best and the median of
+the rounds' ratios (bundle wall / bare walk wall). With ``--compare REV`` each round also runs the
+bundle of git revision REV the same ways (the two in alternating order), so that a change is
+measured against its before in the same conditions. The last line is JSON.
 
-    .venv/bin/python bench/bundle.py [--repeat N] [--overlap-only]
+    .venv/bin/python bench/bundle.py [--repeat N] [--overlap-only] [--compare REV]
 """
 
 from __future__ import annotations
@@ -59,13 +62,22 @@ def bare_walk() -> tuple[float, float, int]:
     return time.monotonic() - start, children_cpu() - cpu0, count
 
 
-def bundle_run(work: Path, *, overlap: bool) -> BundleRun:
+def bundle_at(rev: str, dest: Path) -> Path:
+    """The runner of the bundle at git revision ``rev``, extracted under ``dest``."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", rev, "ssm_documents/bundle"], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest / "ssm_documents" / "bundle" / "script.sh"
+
+
+def bundle_run(work: Path, *, overlap: bool, script: Path = SCRIPT) -> BundleRun:
     """One full bundle run on ``/``."""
     env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "CCE_ROOT": "/"}
     if not overlap:
         env["CCE_WALK_OVERLAP"] = "0"
     cpu0, start = children_cpu(), time.monotonic()
-    proc = subprocess.run(["sh", str(SCRIPT)], cwd=work, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(["sh", str(script)], cwd=work, env=env, capture_output=True, text=True, check=False)
     wall, cpu = time.monotonic() - start, children_cpu() - cpu0
     if proc.returncode != 0:
         sys.exit(f"bundle failed ({proc.returncode}): {proc.stderr[-2000:]}")
@@ -103,11 +115,12 @@ def describe(label: str, run: BundleRun, walk_wall: float) -> dict[str, Any]:
         "walks": run.walk.get("count"),
         "walk_items_s": round(walk_items / 1000, 3),
         "other_items_s": round(other_items / 1000, 3),
+        "after_own_walk_s": round(run.wall - int(run.walk.get("ms", 0)) / 1000, 3),
     }
     print(
         f"  {label:10} bundle {run.wall:.2f} s (CPU {run.cpu:.2f} s), bare walk {walk_wall:.2f} s,"
         f" bundle - walk {run.wall - walk_wall:+.2f} s, ratio {run.wall / walk_wall:.2f};"
-        f" its own walk {figures['bundle_walk_s']:.2f} s, walks {figures['walks']},"
+        f" its own walk {figures['bundle_walk_s']:.2f} s (+{figures['after_own_walk_s']:.2f} s), walks {figures['walks']},"
         f" items: walk items {walk_items / 1000:.2f} s, others {other_items / 1000:.2f} s"
     )
     return figures
@@ -117,34 +130,51 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="rounds (default 3)")
     parser.add_argument("--overlap-only", action="store_true", help="skip the CCE_WALK_OVERLAP=0 runs")
+    parser.add_argument("--compare", metavar="REV", help="also run the bundle of this git revision")
     args = parser.parse_args(argv)
 
-    modes = [("overlap", True)] if args.overlap_only else [("overlap", True), ("sequential", False)]
+    schedules = [("overlap", True)] if args.overlap_only else [("overlap", True), ("sequential", False)]
     bare_walk()  # warm the dentry and inode caches
-    rounds: dict[str, list[dict[str, Any]]] = {label: [] for label, _ in modes}
     files = 0
     last: dict[str, BundleRun] = {}
     with tempfile.TemporaryDirectory(prefix="cce-bench-") as tmp:
+        scripts = [("", SCRIPT)]
+        if args.compare:
+            rev_dir = Path(tmp) / "rev"
+            rev_dir.mkdir()
+            scripts.append((f"@{args.compare}", bundle_at(args.compare, rev_dir)))
+        work = Path(tmp) / "work"
+        work.mkdir()
+        modes = [
+            (f"{label}{tag}", overlap, script) for tag, script in scripts for label, overlap in schedules
+        ]
+        rounds: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in modes}
         for n in range(max(1, args.repeat)):
-            walk_wall, _, files = bare_walk()
-            print(f"round {n + 1}: {files} entries, load {os.getloadavg()[0]:.2f}")
-            for label, overlap in modes:
-                run = bundle_run(Path(tmp), overlap=overlap)
+            print(f"round {n + 1}: load {os.getloadavg()[0]:.2f}")
+            order = modes if n % 2 == 0 or len(scripts) == 1 else modes[::-1]
+            for label, overlap, script in order:
+                # each bundle run right after its own bare walk: on a shared machine the load moves
+                # between runs, and a ratio is only fair between neighbours
+                walk_wall, _, files = bare_walk()
+                run = bundle_run(work, overlap=overlap, script=script)
                 last[label] = run
                 rounds[label].append(describe(label, run, walk_wall))
     result: dict[str, Any] = {"files": files, "cpus": os.cpu_count(), "load_1m": round(os.getloadavg()[0], 2)}
     for label, runs in rounds.items():
-        best = min(runs, key=lambda r: r["overhead_s"])
+        best = min(runs, key=lambda r: r["ratio"])
         slowest = sorted(last[label].items_ms.items(), key=lambda kv: -kv[1])[:6]
         result[label] = {
             "best": best,
             "median_overhead_s": round(statistics.median(r["overhead_s"] for r in runs), 3),
+            "median_ratio": round(statistics.median(r["ratio"] for r in runs), 2),
+            "ratios": [r["ratio"] for r in runs],
             "counts": last[label].counts,
             "slowest_items_ms": slowest,
         }
         print(
-            f"{label}: best bundle - walk {best['overhead_s']:+.2f} s (ratio {best['ratio']}),"
-            f" median {result[label]['median_overhead_s']:+.2f} s; statuses {last[label].counts};"
+            f"{label}: best ratio {best['ratio']} (bundle - walk {best['overhead_s']:+.2f} s),"
+            f" median ratio {result[label]['median_ratio']} (median bundle - walk"
+            f" {result[label]['median_overhead_s']:+.2f} s); statuses {last[label].counts};"
             f" slowest items (ms) {slowest}"
         )
     print(json.dumps(result, sort_keys=True))
