@@ -42,7 +42,7 @@ from urllib.parse import unquote
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
-__all__ = ["FunctionSpec", "Invocation", "LocalLambda"]
+__all__ = ["EnvironmentUsage", "FunctionSpec", "Invocation", "LocalLambda"]
 
 RUNTIME_API = "/2018-06-01/runtime"
 # How long an idle environment's /next waits before it looks at the stop flag again.
@@ -65,6 +65,29 @@ class FunctionSpec:
     memory_mb: int = 512
     environment: Mapping[str, str] = field(default_factory=dict)
     max_concurrency: int = 4
+
+
+@dataclass(frozen=True)
+class EnvironmentUsage:
+    """A function's live execution environments, measured (:meth:`LocalLambda.usage`)."""
+
+    environments: int
+    peak_rss_mb: float  # the largest VmHWM of one environment's process
+    cpu_seconds: float  # user and system time of them all
+
+
+def _process_usage(pid: int) -> tuple[float, float] | None:
+    """(peak RSS in MB, CPU seconds) of a live process, from ``/proc``; None if it cannot be read."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    peak_kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
+    ticks = os.sysconf("SC_CLK_TCK")
+    # After the command name: state is field 3, utime and stime fields 14 and 15 (proc(5)).
+    cpu = (int(fields[11]) + int(fields[12])) / ticks
+    return peak_kb / 1024, cpu
 
 
 @dataclass
@@ -298,6 +321,29 @@ class LocalLambda:
     def log_path(self, name: str) -> Path | None:
         """Where function ``name``'s environments write what they print (None: nowhere)."""
         return self._log_dir / f"{name}.log" if self._log_dir is not None else None
+
+    def usage(self) -> dict[str, EnvironmentUsage]:
+        """What each function's live execution environments have used so far, from ``/proc``: the
+        largest peak resident set of one environment (a function's memory setting bounds each
+        environment on its own) and the CPU seconds of them all. Environments already gone (stopped
+        past their timeout, crashed) are not counted; empty where ``/proc`` is not there."""
+        with self._lock:
+            processes = {
+                name: [
+                    env.process.pid for env in environments if env.process is not None and not env.exited()
+                ]
+                for name, environments in self._environments.items()
+            }
+        found = {}
+        for name, pids in processes.items():
+            measured = [m for m in (_process_usage(pid) for pid in pids) if m is not None]
+            if measured:
+                found[name] = EnvironmentUsage(
+                    environments=len(measured),
+                    peak_rss_mb=max(rss for rss, _ in measured),
+                    cpu_seconds=sum(cpu for _, cpu in measured),
+                )
+        return found
 
     def warm(self, *names: str) -> None:
         """Start one execution environment of each named function now (as provisioned concurrency

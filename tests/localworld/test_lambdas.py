@@ -253,3 +253,14 @@ def test_an_sqs_mapping_of_batch_size_one_invokes_once_a_message_and_its_pollers
 def test_an_sqs_mapping_refuses_what_lambda_refuses(service: LocalLambda) -> None:
     with pytest.raises(ValueError, match="needs a MaximumBatchingWindowInSeconds"):
         service.map_sqs("echo", "https://queue", None, batch_size=20, window_seconds=0)
+
+
+def test_what_a_functions_environments_used_is_read_from_the_process(service: LocalLambda) -> None:
+    service.invoke("echo", {"n": 1})
+
+    usage = service.usage()
+
+    assert usage["echo"].environments == 1
+    assert 10 < usage["echo"].peak_rss_mb < 1024  # a Python process with boto3 loaded
+    assert usage["echo"].cpu_seconds > 0  # its start at least
+    assert "crash" not in usage  # never invoked, never started
