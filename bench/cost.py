@@ -16,7 +16,8 @@ per host: SSM calls, DynamoDB write and read units, SQS requests (a request per 
 Lambda invocations and GB-seconds (run time × the memory ``terraform/modules/central`` gives),
 S3 requests by type, Slack calls by method; the bill per 1,000 hosts at the prices of
 ``bench/cost_prices.json``; the goals, met or not, with who makes up an unmet one; and what the
-last scan costs more of than the first. The last line is one JSON object.
+last scan costs more of than the first; and what each function's execution environments used (the
+largest peak RSS of one, CPU seconds per 1,000 hosts). The last line is one JSON object.
 
 The run stops by itself: ``--timeout`` seconds for everything (default 1,500).
 """
@@ -57,6 +58,7 @@ from bench.cost_report import (  # noqa: E402
 )
 from bench.cost_tap import LambdaClock, Tap  # noqa: E402
 from localworld.fleet import synthetic_fleet  # noqa: E402
+from localworld.lambdas import EnvironmentUsage  # noqa: E402
 from localworld.system import LocalSystem  # noqa: E402
 from scanner.config import Config, load_config  # noqa: E402
 from scanner.state import ScanStore  # noqa: E402
@@ -293,6 +295,30 @@ def report(scans: list[Scan], help_count: int, args: argparse.Namespace) -> dict
     }
 
 
+def functions_used(usage: dict[str, EnvironmentUsage], hosts: int) -> dict[str, dict[str, float]]:
+    """Each function's environments as measured at the end (all scans): their count, the largest
+    peak RSS of one, and their CPU seconds per 1,000 hosts scanned. Printed, and returned for the
+    JSON line."""
+    found = {}
+    print("\nThe functions' execution environments at the end (all scans; the world's own process apart)")
+    print(
+        f"  {'function':<10} {'environments':>12} {'peak RSS MB (one)':>18} {'CPU s':>8} {'CPU s / 1,000 hosts':>20}"
+    )
+    for name, used in sorted(usage.items()):
+        key = function_key(name)
+        per_1000 = used.cpu_seconds * 1000 / max(hosts, 1)
+        print(
+            f"  {key:<10} {used.environments:>12} {used.peak_rss_mb:>18.0f} {used.cpu_seconds:>8.1f} {per_1000:>20.1f}"
+        )
+        found[key] = {
+            "environments": used.environments,
+            "peak_rss_mb": round(used.peak_rss_mb, 1),
+            "cpu_seconds": round(used.cpu_seconds, 1),
+            "cpu_seconds_per_1000_hosts": round(per_1000, 2),
+        }
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -331,10 +357,12 @@ def main(argv: list[str] | None = None) -> int:
         system.settle(timeout=60)
         help_count = help_invocations(system, tap, clock)
         scans = [run_scan(system, tap, clock, hosts, per_scan_timeout) for _ in range(args.scans)]
+        usage = system.lambdas.usage()
         if args.records is not None:
             system.write_records(args.records)
     signal.alarm(0)
     result = report(scans, help_count, args)
+    result["functions"] = functions_used(usage, hosts * len(scans))
     result["dynamodb_unsized_requests"] = tap.unsized
     print(json.dumps(result, sort_keys=True, ensure_ascii=False))
     return 0 if result["lost"] == 0 and result["duplicates"] == 0 else 1

@@ -202,36 +202,46 @@ GOALS: tuple[tuple[str, str, float], ...] = (
 )
 
 
-def _per(scan: Scan, request: Request) -> tuple[float, str]:
-    """What a request is counted per when scans are compared, and its name. The notifier works one
-    SQS batch of events at a time, and how the events fall into batches follows their timing, not
-    the scan: its requests are compared per batch. Every other request per host."""
-    if not request.presigned and function_key(request.function) == "notifier":
-        return max(scan.invocations.counts.get(("notifier", "SQS"), 0), 1), "per notifier batch"
-    return max(scan.hosts, 1), "per host"
+# Requests whose number follows time, not the scan's size or the table: the event-source mappings'
+# receives, the notifier's work (one batch of events at a time, however the events fall into
+# batches), and tracking's polls of the member accounts (one a polling round).
+PACED_ACTIONS = frozenset(
+    {"ReceiveMessage", "ListCommandInvocations", "GetCommandInvocation", "ListCommands"}
+)
+
+
+def paced(request: Request) -> bool:
+    return request.action in PACED_ACTIONS or (
+        not request.presigned and function_key(request.function) == "notifier"
+    )
 
 
 def growth(first: Scan, last: Scan, tolerance: float = 0.02) -> list[str]:
-    """What a later scan on the same world costs more of (per host, the notifier's per batch of
-    events): request counts by (who, service, action), and DynamoDB units and items read by
-    action."""
+    """What a later scan on the same world costs more of. Per host: the requests by (who, service,
+    action), and DynamoDB's units and items read by (who, action), of every request not paced by
+    time (:func:`paced`). Per request: DynamoDB's units and items read of the paced ones (their
+    number follows the clock, but what each reads could still grow with the table)."""
     found = []
     for name in ("requests", "rcu", "wcu", "items_read"):
         figures: tuple[dict[str, float], dict[str, float]] = ({}, {})
+        requests: tuple[Counter[str], Counter[str]] = (Counter(), Counter())
         per: dict[str, str] = {}
-        for scan, counted in zip((first, last), figures, strict=True):
+        for scan, counted, made in zip((first, last), figures, requests, strict=True):
             for r in scan.product():
-                if name == "requests" and r.action == "ReceiveMessage":
-                    continue  # the idle polls follow the wall time, not the scan
+                if name == "requests" and paced(r):
+                    continue
                 if name != "requests" and r.service != "dynamodb":
                     continue
                 label = f"{who(r)}: {r.service} {r.action}" if name == "requests" else f"{who(r)}: {r.action}"
-                divisor, per[label] = _per(scan, r)
-                counted[label] = (
-                    counted.get(label, 0.0) + (1 if name == "requests" else getattr(r, name)) / divisor
-                )
+                per[label] = "per request" if paced(r) else "per host"
+                counted[label] = counted.get(label, 0.0) + (1 if name == "requests" else getattr(r, name))
+                made[label] += 1
         for label in sorted(set(figures[0]) | set(figures[1])):
-            was, now = figures[0].get(label, 0.0), figures[1].get(label, 0.0)
+            divisors = [
+                max(made[label], 1) if per[label] == "per request" else max(scan.hosts, 1)
+                for scan, made in zip((first, last), requests, strict=True)
+            ]
+            was, now = figures[0].get(label, 0.0) / divisors[0], figures[1].get(label, 0.0) / divisors[1]
             if now > was + tolerance:
                 what = "" if name == "requests" else f" {name}"
                 found.append(f"{label}{what} {was:.3f} → {now:.3f} {per[label]}")

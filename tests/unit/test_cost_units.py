@@ -43,27 +43,25 @@ def test_lambda_memory_comes_from_the_central_module() -> None:
     assert all(128 <= mb <= 10240 for mb in memory.values())
 
 
-def _scan(hosts: int, requests: list[Request], notifier_batches: int) -> Scan:
-    invocations = Invocations(counts=Counter({("notifier", "SQS"): notifier_batches}))
-    return Scan(hosts=hosts, requests=requests, invocations=invocations, slack=Counter(), lost=0, wall_s=1.0)
+def _scan(hosts: int, requests: list[Request]) -> Scan:
+    return Scan(
+        hosts=hosts, requests=requests, invocations=Invocations(), slack=Counter(), lost=0, wall_s=1.0
+    )
 
 
-def _writes(function: str, count: int, wcu: float = 1.0) -> list[Request]:
-    return [
-        Request(f"cce-scan-{function}", "role", "dynamodb", "UpdateItem", 200, wcu=wcu) for _ in range(count)
-    ]
+def _writes(function: str, count: int, wcu: float = 1.0, action: str = "UpdateItem") -> list[Request]:
+    return [Request(f"cce-scan-{function}", "role", "dynamodb", action, 200, wcu=wcu) for _ in range(count)]
 
 
-def test_the_notifiers_requests_are_compared_per_batch_and_the_others_per_host() -> None:
-    first = _scan(100, _writes("notifier", 40) + _writes("worker", 100), notifier_batches=20)
-    more_batches = _scan(100, _writes("notifier", 50) + _writes("worker", 100), notifier_batches=25)
-    assert growth(first, more_batches) == []  # two writes a batch either way
+def test_requests_paced_by_time_are_compared_by_what_each_costs_the_others_per_host() -> None:
+    first = _scan(100, _writes("notifier", 40) + _writes("worker", 100))
+    more_notifier_batches = _scan(100, _writes("notifier", 50) + _writes("worker", 100))
+    assert growth(first, more_notifier_batches) == []  # how many batches follows the events' timing
 
-    more_per_batch = _scan(100, _writes("notifier", 60) + _writes("worker", 100), notifier_batches=20)
-    more_per_host = _scan(100, _writes("notifier", 40) + _writes("worker", 110), notifier_batches=20)
-    assert growth(first, more_per_batch) == [
-        "notifier as role: dynamodb UpdateItem 2.000 → 3.000 per notifier batch",
-        "notifier as role: UpdateItem wcu 2.000 → 3.000 per notifier batch",
+    larger_notifier_writes = _scan(100, _writes("notifier", 40, wcu=2.0) + _writes("worker", 100))
+    more_per_host = _scan(100, _writes("notifier", 40) + _writes("worker", 110))
+    assert growth(first, larger_notifier_writes) == [
+        "notifier as role: UpdateItem wcu 1.000 → 2.000 per request"
     ]
     assert growth(first, more_per_host) == [
         "worker as role: dynamodb UpdateItem 1.000 → 1.100 per host",
