@@ -464,7 +464,9 @@ def _write_workbook(out: Path, report: AnalyzeReport, locale: Literal["ko", "en"
         with path.open("rb") as lines:
             return list(item_results(lines))
 
-    workbook = build_workbook(report.scan, report.hosts, items_of, locale=locale)
+    workbook = build_workbook(
+        report.scan, report.hosts, lambda hosts: (items_of(host) for host in hosts), locale=locale
+    )
     save_workbook(workbook, _inside(out, "report.xlsx"))
 
 

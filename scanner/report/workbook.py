@@ -64,7 +64,8 @@ _ITEM_COLUMNS = 3  # code, item, severity: the matrix's columns before the hosts
 # The results in the order the guide lists them.
 STATUS_ORDER = (Status.GOOD, Status.VULNERABLE, Status.NOT_APPLICABLE, Status.MANUAL, Status.ERROR)
 
-ItemsOf = Callable[[HostSummary], Iterable[ItemResult]]
+# The items of each of the given hosts, in their order (a reader may read a few hosts ahead).
+ItemsOf = Callable[[Sequence[HostSummary]], Iterable[Iterable[ItemResult]]]
 
 
 def has_results(host: HostSummary) -> bool:
@@ -368,9 +369,10 @@ def build_workbook(
     locale: Locale = "ko",
     labels: Labels | None = None,
 ) -> Workbook:
-    """The workbook of a scan: ``summary`` and every targeted host's summary, and ``items_of`` a
-    host with results (:func:`has_results`) reading that host's items (called once per such host,
-    in the order of the sheets). Returned unsaved (write-only: save it once, :func:`save_workbook`)."""
+    """The workbook of a scan: ``summary`` and every targeted host's summary; ``items_of`` is called
+    once with the hosts with results (:func:`has_results`) in the order of their sheets and yields
+    each one's items in that order, one host consumed at a time. Returned unsaved (write-only: save
+    it once, :func:`save_workbook`)."""
     labels = labels or Labels()
     workbook = Workbook(write_only=True)
     names = SheetNames([word("sheet_summary", locale), word("sheet_matrix", locale)])
@@ -379,10 +381,11 @@ def build_workbook(
     matrix_sheet = _Sheet(workbook, word("sheet_matrix", locale), styles)
     columns: list[tuple[str, Mapping[str, Status]]] = []
     sheet_of: dict[tuple[str, str], str] = {}
-    for host in sorted((h for h in hosts if has_results(h)), key=labels.order):
+    ordered = sorted((h for h in hosts if has_results(h)), key=labels.order)
+    for host, results in zip(ordered, items_of(ordered), strict=True):
         name = names.take(labels.sheet_title(host))
         sheet = _Sheet(workbook, name, styles)
-        statuses = _host_sheet(sheet, host, items_of(host), locale, labels)
+        statuses = _host_sheet(sheet, host, results, locale, labels)
         sheet.ws.close()  # written: its file is closed now, not when the workbook is saved
         columns.append((name, statuses))
         sheet_of[(host.account_id, host.instance_id)] = name

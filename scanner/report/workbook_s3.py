@@ -1,6 +1,7 @@
 """``reports/<scan>/report.xlsx``: the audit workbook (:mod:`scanner.report.workbook`) of a scan in
 the results bucket, built from its hosts' OCSF findings files (``findings/<scan>/<account>/
-<instance>.ocsf.jsonl``, read one host at a time) and written beside the report's other files.
+<instance>.ocsf.jsonl``, read in the sheets' order with a few reads ahead,
+:func:`scanner.report.fetch.fetch_ahead`) and written beside the report's other files.
 
 The workbook is a view of the findings, which the CSV and OCSF files already hold: when it cannot
 be built (a findings file that does not parse, a bug) the error is logged and the report goes on
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from scanner.report.fetch import fetch_ahead
 from scanner.report.host_items import ItemResult, item_results
 from scanner.report.models import HostSummary, ScanSummary
 from scanner.report.workbook import Labels, build_workbook, save_workbook
@@ -62,7 +64,9 @@ def publish_workbook(
             workbook = build_workbook(
                 summary,
                 hosts,
-                lambda host: _host_items(s3, bucket, host),
+                lambda ordered: (
+                    items for _, items in fetch_ahead(lambda host: _host_items(s3, bucket, host), ordered)
+                ),
                 locale=locale,
                 labels=labels,
             )

@@ -199,7 +199,10 @@ def test_what_a_host_says_goes_in_as_text_never_a_formula_and_within_the_cell_li
 
     save_workbook(
         build_workbook(
-            summary, [host, failed], lambda _: [planted], labels=Labels(aliases={ACCOUNT: "prod"})
+            summary,
+            [host, failed],
+            lambda hosts: [[planted] for _ in hosts],
+            labels=Labels(aliases={ACCOUNT: "prod"}),
         ),
         buffer,
     )
