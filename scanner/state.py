@@ -1,25 +1,26 @@
 """Durable scan state in one DynamoDB table: a scan item, an item per account and per host.
 
 Keys: ``pk`` = ``SCAN#<scan>``; ``sk`` = ``#SCAN`` (the scan), ``ACCOUNT#<account>#<region>``,
-``HOST#<account>#<region>#<instance>`` and, for the commands sent, ``SENT#<account>#<region>#<first>``:
-one item per batch of sends (up to :data:`SENT_PER_ITEM` hosts, ``commands`` maps each instance to
-its command ID and deadline; ``<first>`` is the batch's lowest instance ID, so writing a batch again
-rewrites the same item). Every item write costs at least one write unit however small the item,
-so a host's command is not an item of its own. Idempotency keys live at ``pk`` = ``IDEMPOTENCY#<key>``.
-A host item carries, when the analyzer refused the host's tar before tracking saw its command
-finish, the reason (``result_invalid``); whether a result was judged at all is not in the table
-(the analyzer's summary object is that mark, see :mod:`scanner.report.readiness`). The scan item, once closed, the sequence number of its ``scan.finished`` (``finished_seq``), the
-report round working on it and, once the report is published and announced, ``report_published``.
-Every item carries ``ttl`` (epoch seconds; the table's TTL attribute). The scan item also
-carries the keys of two indexes (``scans_pk``, ``targets_pk``, ``created_sk``), through which
+``HOST#<account>#<region>#<instance>`` and, for the commands sent,
+``SENT#<account>#<region>#<first>``: one item per batch of sends (up to :data:`SENT_PER_ITEM` hosts;
+``commands`` maps each instance to its command ID and deadline; ``<first>`` is the batch's lowest
+instance ID, so writing a batch again rewrites the same item). Every item write costs at least one
+write unit however small the item, so a host's command is not an item of its own. Idempotency keys
+live at ``pk`` = ``IDEMPOTENCY#<key>``. A host item carries, when the analyzer refused the host's
+tar before tracking saw its command finish, the reason (``result_invalid``); whether a result was
+judged at all is not in the table (the analyzer's summary object is that mark, see
+:mod:`scanner.report.readiness`). The scan item, once closed, carries the sequence number of its
+``scan.finished`` (``finished_seq``), the report round working on it and, once the report is
+published and announced, ``report_published``. Every item carries ``ttl`` (epoch seconds; the
+table's TTL attribute). The scan item also carries the keys of two indexes (``scans_pk``, ``targets_pk``, ``created_sk``), through which
 :meth:`ScanStore.recent_scans` and :meth:`ScanStore.previous_finished` read without a table
 Scan; :mod:`scanner.table` describes the indexes.
 
 Every change that a re-delivered job could repeat is a conditional write on one item: an
-account is dispatched by the holder of its lease only, who sends only to hosts without a
-command recorded in a ``SENT#`` item; a host's final outcome is written only where there is none, and only that write
-bumps the scan's counters, so nothing is counted twice. The counters are progress; the final
-counts are recounted from the items when the scan closes (:meth:`ScanStore.finalize`).
+account is dispatched by the holder of its lease only, who sends only to hosts without a command
+recorded in a ``SENT#`` item; a host's final outcome is written only where there is none, and only
+that write bumps the scan's counters, so nothing is counted twice. The counters are progress; the
+final counts are recounted from the items when the scan closes (:meth:`ScanStore.finalize`).
 Transactions are avoided on the hot paths: they cost more on AWS and the local moto copies the
 whole table for each one. A change of the scan's status may be linked to a write of the caller's
 on another item, made in one transaction (:meth:`ScanStore.transition`): the decision on an
@@ -590,8 +591,9 @@ class ScanStore:
         Reads the ``scans_by_targets`` index newest first, and looks at ``look_at`` earlier scans at
         most; each entry carries its scan's status, so no scan item is read. The first Query reads
         one entry (the newest earlier scan has usually finished), later ones more, up to
-        :data:`PREVIOUS_PAGE`: what a report reads does not grow with the scans before it. The status is judged here rather than by a FilterExpression: DynamoDB applies
-        ``Limit`` before the filter, so the bound would count the scans passed over anyway.
+        :data:`PREVIOUS_PAGE`: what a report reads does not grow with the scans before it. The
+        status is judged here rather than by a FilterExpression: DynamoDB applies ``Limit`` before
+        the filter, so the bound would count the scans passed over anyway.
         """
         entries = self._newest_first(
             SCANS_BY_TARGETS,
