@@ -53,14 +53,15 @@ class FunctionEntry:
 
 
 FUNCTIONS = (
-    FunctionEntry("bot", "bot.handler.handler", timeout_s=300),
+    FunctionEntry("bot", "bot.handler.handler", timeout_s=60),
     FunctionEntry("notifier", "bot.notifier.handler", timeout_s=30),
     FunctionEntry("worker", "scanner.entries.worker.handler", timeout_s=60),
     FunctionEntry("analyzer", "scanner.entries.analyzer.handler", timeout_s=300),
 )
 
-# The world runs the worker and the notifier with shorter timeouts than the module (each of their
-# invocations here takes seconds). The jobs queue's visibility timeout is six times the worker's
+# The bot and the analyzer run with the module's default timeouts (60 s and 300 s); the world runs
+# the worker and the notifier with shorter ones than the module (each of their invocations here
+# takes seconds), never longer. The jobs queue's visibility timeout is six times the worker's
 # smallest timeout, as the module makes it (the finalize lease relies on it being at least 180 s);
 # the events queue's equals the notifier's timeout (the module: six times), so a failed event
 # comes back within a test's patience.
