@@ -9,9 +9,11 @@ the bundle's wall and CPU time, the walk's wall time, the file count, the number
 walks the bundle made and the items that took longest; per schedule, the best and the median of
 the rounds' ratios (bundle wall / bare walk wall). With ``--compare REV`` each round also runs the
 bundle of git revision REV the same ways (the two in alternating order), so that a change is
-measured against its before in the same conditions. The last line is JSON.
+measured against its before in the same conditions. With ``--lynis`` each round ends with a run of
+Lynis (``lynis audit system --quick``, when installed) for a side-by-side of wall and CPU time. The
+last line is JSON.
 
-    .venv/bin/python bench/bundle.py [--repeat N] [--overlap-only] [--compare REV]
+    .venv/bin/python bench/bundle.py [--repeat N] [--overlap-only] [--compare REV] [--lynis]
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -100,6 +103,45 @@ def bundle_run(work: Path, *, overlap: bool, script: Path = SCRIPT) -> BundleRun
     )
 
 
+def lynis_run(work: Path) -> dict[str, Any]:
+    """One ``lynis audit system --quick`` (its report and log in ``work``): wall and CPU seconds, the
+    tests it ran and skipped."""
+    report, log = work / "lynis-report.dat", work / "lynis.log"
+    cpu0, start = children_cpu(), time.monotonic()
+    subprocess.run(
+        [
+            "lynis",
+            "audit",
+            "system",
+            "--quick",
+            "--no-colors",
+            "--quiet",
+            "--report-file",
+            str(report),
+            "--log-file",
+            str(log),
+        ],
+        capture_output=True,
+        check=False,
+    )
+    wall, cpu = time.monotonic() - start, children_cpu() - cpu0
+    fields: dict[str, str] = {}
+    for line in report.read_text(errors="replace").splitlines() if report.exists() else []:
+        key, _, value = line.partition("=")
+        fields.setdefault(key, value)
+    figures = {
+        "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),
+        "tests_executed": len([t for t in fields.get("tests_executed", "").split("|") if t]),
+        "tests_skipped": len([t for t in fields.get("tests_skipped", "").split("|") if t]),
+    }
+    print(
+        f"  lynis      {wall:.2f} s (CPU {cpu:.2f} s), tests run {figures['tests_executed']},"
+        f" skipped {figures['tests_skipped']}"
+    )
+    return figures
+
+
 def describe(label: str, run: BundleRun, walk_wall: float) -> dict[str, Any]:
     """The figures of one bundle run next to the bare walk of the same round."""
     walk_items = sum(run.items_ms.get(code, 0) for code in WALK_ITEMS)
@@ -131,12 +173,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="rounds (default 3)")
     parser.add_argument("--overlap-only", action="store_true", help="skip the CCE_WALK_OVERLAP=0 runs")
     parser.add_argument("--compare", metavar="REV", help="also run the bundle of this git revision")
+    parser.add_argument("--lynis", action="store_true", help="end each round with a Lynis run")
     args = parser.parse_args(argv)
 
     schedules = [("overlap", True)] if args.overlap_only else [("overlap", True), ("sequential", False)]
     bare_walk()  # warm the dentry and inode caches
     files = 0
     last: dict[str, BundleRun] = {}
+    lynis: list[dict[str, Any]] = []
+    if args.lynis and shutil.which("lynis") is None:
+        sys.exit("--lynis: lynis is not installed (apt-get install lynis)")
     with tempfile.TemporaryDirectory(prefix="cce-bench-") as tmp:
         scripts = [("", SCRIPT)]
         if args.compare:
@@ -159,6 +205,8 @@ def main(argv: list[str] | None = None) -> int:
                 run = bundle_run(work, overlap=overlap, script=script)
                 last[label] = run
                 rounds[label].append(describe(label, run, walk_wall))
+            if args.lynis:
+                lynis.append(lynis_run(work))
     result: dict[str, Any] = {"files": files, "cpus": os.cpu_count(), "load_1m": round(os.getloadavg()[0], 2)}
     for label, runs in rounds.items():
         best = min(runs, key=lambda r: r["ratio"])
@@ -176,6 +224,15 @@ def main(argv: list[str] | None = None) -> int:
             f" median ratio {result[label]['median_ratio']} (median bundle - walk"
             f" {result[label]['median_overhead_s']:+.2f} s); statuses {last[label].counts};"
             f" slowest items (ms) {slowest}"
+        )
+    if lynis:
+        result["lynis"] = {
+            "median_wall_s": statistics.median(r["wall_s"] for r in lynis),
+            "median_cpu_s": statistics.median(r["cpu_s"] for r in lynis),
+            "runs": lynis,
+        }
+        print(
+            f"lynis: median {result['lynis']['median_wall_s']:.2f} s (CPU {result['lynis']['median_cpu_s']:.2f} s)"
         )
     print(json.dumps(result, sort_keys=True))
     return 0

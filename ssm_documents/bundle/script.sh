@@ -344,18 +344,25 @@ while IFS='|' read -r cce__code _ _ _ cce__has; do
 done < "$CCE_STAGE/plan.txt"
 cce__walk_wait
 # The walk items (and any item run again after the walk) two at a time: the walk is done, both
-# cores are free.  Each lane takes the next item no lane has taken (its claim, a mkdir, is atomic).
+# cores are free.  Each lane takes the next item no lane has taken (its claim, a mkdir, is atomic),
+# one from the front of the list, the other from its back (U-33 and U-67, the longest, are last).
 cce__lane() {
-    for cce__entry in $cce__later; do
+    for cce__entry in "$@"; do
         mkdir "$CCE_STAGE/claims/${cce__entry%%:*}" 2> /dev/null || continue
         cce__run_item "${cce__entry%%:*}" "${cce__entry#*:}"
     done
 }
 if [ -n "$cce__later" ]; then
     mkdir "$CCE_STAGE/claims"
-    cce__lane &
+    cce__back=
+    for cce__entry in $cce__later; do
+        cce__back="$cce__entry $cce__back"
+    done
+    # shellcheck disable=SC2086  # entries are CODE:0|1, no blanks
+    cce__lane $cce__back &
     CCE__LANE_BG=$!
-    cce__lane
+    # shellcheck disable=SC2086
+    cce__lane $cce__later
     wait "$CCE__LANE_BG"
     CCE__LANE_BG=
 fi
