@@ -1,5 +1,5 @@
-"""EC2 ``DescribeInstances`` and ``DescribeTags`` answered from the fleet, so the world's instances
-have Name tags.
+"""EC2 ``DescribeInstances``, ``DescribeInstanceStatus`` and ``DescribeTags`` answered from the
+fleet, so the world's instances have Name tags and states.
 
 The fleet is the world's one record of its instances: the SSM emulator lists them as managed
 nodes, and this module lists the same instances to EC2 callers (the scanner reads Name tags and
@@ -14,6 +14,14 @@ a malformed one ``InvalidInstanceID.Malformed``), the filters ``instance-id``, `
 ``MaxResults`` 5–1000 with ``NextToken`` (``MaxResults`` with ``InstanceIds`` is
 ``InvalidParameterCombination``). One reservation per instance. The body is written by
 :mod:`localworld.wire`, not moto's serializer, which took 40 ms of the world for 50 instances.
+
+``DescribeInstanceStatus`` lists the running instances (every state but terminated with
+``IncludeAllInstances``), ordered by instance ID, SSM-managed or not: EC2 knows instances SSM does
+not (a fleet host with ``ssm_managed: false``). ``InstanceIds`` (at most 100; an unknown ID is
+``InvalidInstanceID.NotFound``, as above), the filters ``availability-zone``,
+``instance-state-name`` and ``instance-state-code`` (any other is refused) and ``MaxResults``
+5–1000 with ``NextToken`` (not with ``InstanceIds``). Status checks are ``ok`` for a running
+instance and ``not-applicable`` for the others.
 
 ``DescribeTags`` lists the fleet's instance tags (the only tagged resources of the world) ordered by
 resource ID then key, with the filters ``key``, ``value``, ``resource-id``, ``resource-type`` and
@@ -53,6 +61,8 @@ STATE_CODES = {
 }
 FILTERS = ("instance-id", "tag:<key>", "tag-key", "private-ip-address", "instance-state-name")
 TAG_FILTERS = ("key", "value", "resource-id", "resource-type", "tag:<key>")
+STATUS_FILTERS = ("availability-zone", "instance-state-name", "instance-state-code")
+STATUS_IDS_MAX = 100
 
 _Answer = tuple[int, dict[str, str], str]  # a moto response method's status, headers and body
 
@@ -83,8 +93,26 @@ def _instance(host: HostSpec) -> dict[str, Any]:
     }
 
 
+def _status(host: HostSpec) -> dict[str, Any]:
+    """A ``DescribeInstanceStatus`` entry: the state, and the two status checks."""
+    running = host.state == "running"
+    check = {
+        "Status": "ok" if running else "not-applicable",
+        "Details": [{"Name": "reachability", "Status": "passed"}] if running else [],
+    }
+    return {
+        "InstanceId": host.instance_id,
+        "AvailabilityZone": f"{host.region}a",
+        "InstanceState": {"Code": STATE_CODES[host.state], "Name": host.state},
+        "InstanceStatus": check,
+        "SystemStatus": check,
+        "Events": [],
+    }
+
+
 class Ec2Inventory:
-    """``DescribeInstances`` over the fleet, per account and region."""
+    """``DescribeInstances``, ``DescribeInstanceStatus`` and ``DescribeTags`` over the fleet, per
+    account and region."""
 
     def __init__(self, fleet: FleetSpec) -> None:
         self._by_place: dict[tuple[str, str], tuple[HostSpec, ...]] = {}
@@ -131,6 +159,50 @@ class Ec2Inventory:
         if end < len(hosts):
             result["NextToken"] = _token(end)
         return result
+
+    def describe_instance_status(
+        self,
+        account_id: str,
+        region: str,
+        instance_ids: Sequence[str] = (),
+        filters: Sequence[dict[str, Any]] = (),
+        max_results: int | None = None,
+        next_token: str | None = None,
+        include_all: bool = False,
+    ) -> dict[str, Any]:
+        hosts = self._by_place.get((account_id, region), ())
+        if instance_ids:
+            if len(instance_ids) > STATUS_IDS_MAX:
+                raise _error(
+                    "InvalidParameterValue",
+                    f"The maximum number of instance IDs is {STATUS_IDS_MAX}; {len(instance_ids)} were given",
+                )
+            if max_results is not None:
+                raise _error(
+                    "InvalidParameterCombination",
+                    "The parameter instancesSet cannot be used with the parameter maxResults",
+                )
+            hosts = self._named(hosts, instance_ids)
+        if not include_all:
+            hosts = tuple(h for h in hosts if h.state == "running")
+        hosts = tuple(h for h in hosts if h.state != "terminated")
+        for name, values in self._filters(filters, STATUS_FILTERS, tags=False):
+            hosts = tuple(h for h in hosts if self._status_passes(h, name, values))
+        start = self._start(next_token)
+        _check_max_results(max_results)
+        end = len(hosts) if max_results is None else start + max_results
+        result: dict[str, Any] = {"InstanceStatuses": [_status(h) for h in hosts[start:end]]}
+        if end < len(hosts):
+            result["NextToken"] = _token(end)
+        return result
+
+    @staticmethod
+    def _status_passes(host: HostSpec, name: str, values: list[str]) -> bool:
+        if name == "availability-zone":
+            return _matches(f"{host.region}a", values)
+        if name == "instance-state-name":
+            return _matches(host.state, values)
+        return str(STATE_CODES[host.state]) in values
 
     def describe_tags(
         self,
@@ -183,13 +255,15 @@ class Ec2Inventory:
         return tuple(by_id[i] for i in dict.fromkeys(instance_ids))
 
     @staticmethod
-    def _filters(filters: Sequence[dict[str, Any]], known: Sequence[str]) -> list[tuple[str, list[str]]]:
+    def _filters(
+        filters: Sequence[dict[str, Any]], known: Sequence[str], *, tags: bool = True
+    ) -> list[tuple[str, list[str]]]:
         parsed: list[tuple[str, list[str]]] = []
         for item in filters:
             name = item.get("Name")
             if not name:
                 raise _error("InvalidParameterValue", "The filter 'null' is invalid")
-            if not (name in known or name.startswith("tag:")):
+            if not (name in known or (tags and name.startswith("tag:"))):
                 raise _error(
                     "InvalidParameterValue",
                     f"The filter '{name}' is invalid (the local world emulates {', '.join(known)})",
@@ -260,8 +334,8 @@ def _answer(operation_name: str, listing: Callable[[Any], dict[str, Any]]) -> Ca
 
 
 def install_ec2_inventory(fleet: FleetSpec) -> Callable[[], None]:
-    """Make EC2 ``DescribeInstances`` and ``DescribeTags`` answer from ``fleet``; call the result
-    to undo it."""
+    """Make EC2 ``DescribeInstances``, ``DescribeInstanceStatus`` and ``DescribeTags`` answer from
+    ``fleet``; call the result to undo it."""
     inventory = Ec2Inventory(fleet)
     describe_instances = _answer(
         "DescribeInstances",
@@ -269,11 +343,23 @@ def install_ec2_inventory(fleet: FleetSpec) -> Callable[[], None]:
             r.current_account, r.region, instance_ids=r._get_param("InstanceIds", []), **_listing(r)
         ),
     )
+    describe_instance_status = _answer(
+        "DescribeInstanceStatus",
+        lambda r: inventory.describe_instance_status(
+            r.current_account,
+            r.region,
+            instance_ids=r._get_param("InstanceIds", []),
+            include_all=str(r._get_param("IncludeAllInstances", False)).lower() == "true",
+            **_listing(r),
+        ),
+    )
     describe_tags = _answer(
         "DescribeTags", lambda r: inventory.describe_tags(r.current_account, r.region, **_listing(r))
     )
     undo_instances = replace_methods(
-        InstanceResponse, {"describe_instances": describe_instances}, what="an EC2 inventory"
+        InstanceResponse,
+        {"describe_instances": describe_instances, "describe_instance_status": describe_instance_status},
+        what="an EC2 inventory",
     )
     try:
         undo_tags = replace_methods(

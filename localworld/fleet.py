@@ -70,7 +70,12 @@ class SyntheticBehaviour(_Model):
 
 
 class HostSpec(_Model):
-    """One managed EC2 instance, or a hybrid node (``mi-`` ID, ``resource_type: ManagedInstance``)."""
+    """One EC2 instance, or a hybrid node (``mi-`` ID, ``resource_type: ManagedInstance``).
+
+    An instance is managed by SSM unless ``ssm_managed`` is false: then EC2 runs it but SSM does
+    not know it (no agent, or no instance profile that lets the agent register), as many real
+    accounts have; a scan reports it as not covered.
+    """
 
     instance_id: str
     account_id: str
@@ -84,6 +89,10 @@ class HostSpec(_Model):
     state: Literal["running", "stopped", "terminated"] = "running"
     agent_version: str = "3.3.1142.0"
     resource_type: Literal["EC2Instance", "ManagedInstance"] = "EC2Instance"
+    ssm_managed: bool = Field(
+        default=True,
+        description="False: EC2 runs it, SSM does not list it (no agent or no instance profile).",
+    )
     tags: dict[str, str] = Field(default_factory=dict, description="Instance tags (Name is added).")
     root: str | None = Field(default=None, description="Fixture root under localworld/fixture_roots/.")
     synthetic: SyntheticBehaviour | None = None
@@ -124,6 +133,12 @@ class HostSpec(_Model):
         return self
 
     @model_validator(mode="after")
+    def _hybrid_is_managed(self) -> HostSpec:
+        if self.resource_type == "ManagedInstance" and not self.ssm_managed:
+            raise ValueError("a hybrid node exists only as SSM's managed node: ssm_managed cannot be false")
+        return self
+
+    @model_validator(mode="after")
     def _one_kind(self) -> HostSpec:
         if self.root is not None and self.synthetic is not None:
             raise ValueError("a host is either real (root) or synthetic, not both")
@@ -135,8 +150,9 @@ class HostSpec(_Model):
 
     @property
     def listed(self) -> bool:
-        """Whether DescribeInstanceInformation lists it (stopped and terminated nodes are not)."""
-        return self.state == "running"
+        """Whether DescribeInstanceInformation lists it (stopped and terminated nodes are not, nor
+        instances SSM does not manage)."""
+        return self.state == "running" and self.ssm_managed
 
     @property
     def computer_name(self) -> str:

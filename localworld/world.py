@@ -431,7 +431,7 @@ def _prepare_hosts(
     prepared: list[WorldHost] = []
     notes: list[str] = []
     for spec in fleet.hosts:
-        if spec.synthetic is not None:
+        if spec.synthetic is not None or not spec.ssm_managed:  # nothing runs a document there
             prepared.append(WorldHost(spec, None, None))
             continue
         sandbox = hosts_dir / spec.instance_id

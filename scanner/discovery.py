@@ -16,18 +16,25 @@ client parses member by member (10 times the CPU for 50 instances here, and AWS'
 far longer than the local world's). The private IP is then the one the agent reports. Asked-for
 hosts take ``DescribeInstances`` instead, narrowed to them: it also tells apart those SSM does not
 list (stopped, or no agent) and gives their private IPs.
+
+A whole account also asks ``ec2:DescribeInstanceStatus`` which instances are running (by default it
+answers for running instances only, 1,000 small entries a page: an ID, a state and two status
+checks), so that the running instances SSM does not list are reported as not covered
+(:class:`scanner.models.Coverage`) instead of being silently left out. They are no host of the
+scan: nothing is sent to them and they have no outcome. Where EC2 refuses the call (a member role
+deployed before it was allowed), coverage is unknown (None), never "all covered".
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from scanner.models import Host, HostResult, OutcomeDetail
+from scanner.models import NOT_COVERED_NAMED, Coverage, Host, HostResult, OutcomeDetail
 from scanner.outcomes import HostOutcome
 
 if TYPE_CHECKING:
@@ -37,23 +44,28 @@ if TYPE_CHECKING:
 __all__ = [
     "Discovery",
     "classify",
+    "coverage",
     "discover",
     "ec2_inventory",
     "is_hybrid",
     "managed_instances",
     "name_tags",
+    "running_instances",
 ]
 
 PAGE = 50
 TAG_PAGE = 1000
+STATUS_PAGE = 1000
 
 
 @dataclass(frozen=True)
 class Discovery:
-    """Hosts to send to, and hosts skipped with their outcome."""
+    """Hosts to send to, hosts skipped with their outcome, and (for a whole account) the running
+    instances SSM does not manage; ``coverage`` is None where it was not or could not be looked at."""
 
     targets: tuple[Host, ...]
     skipped: tuple[tuple[Host, HostResult], ...] = field(default=())
+    coverage: Coverage | None = None
 
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
@@ -113,6 +125,36 @@ def name_tags(ec2: EC2Client) -> dict[str, dict[str, str]]:
         # As for DescribeInstances: names are a courtesy.
         return names
     return names
+
+
+def running_instances(ec2: EC2Client) -> list[str] | None:
+    """IDs of the account's running instances from ``DescribeInstanceStatus`` (running only, as
+    without ``IncludeAllInstances``; 1,000 a page); None where EC2 refuses."""
+    running: list[str] = []
+    paginator = ec2.get_paginator("describe_instance_status")
+    try:
+        for page in paginator.paginate(PaginationConfig={"PageSize": STATUS_PAGE}):
+            running.extend(
+                status["InstanceId"]
+                for status in page.get("InstanceStatuses", [])
+                if status.get("InstanceState", {}).get("Name") == "running"
+            )
+    except ClientError:
+        return None
+    return running
+
+
+def coverage(
+    running: Sequence[str], managed: Sequence[dict[str, Any]], names: dict[str, dict[str, str]]
+) -> Coverage:
+    """Pure: which running instances SSM does not list, counted, the first few named."""
+    listed = {item["InstanceId"] for item in managed}
+    missing = sorted(set(running) - listed)
+    return Coverage(
+        running=len(set(running)),
+        not_covered=len(missing),
+        named=tuple((i, names.get(i, {}).get("name", "")) for i in missing[:NOT_COVERED_NAMED]),
+    )
 
 
 def is_hybrid(info: dict[str, Any]) -> bool:
@@ -190,11 +232,16 @@ def discover(ssm: SSMClient, ec2: EC2Client, instance_ids: Sequence[str] | None 
     """Discovery in one account and region; ``instance_ids`` narrows it to the asked-for hosts."""
     # Asked-for hosts are matched here rather than with an InstanceIds filter: AWS answers that
     # filter with an error for a stopped host, which must become SKIPPED_OFFLINE instead.
-    # The two reads are independent: asked at once, they cost one round trip, not two.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="discover") as pool:
-        if instance_ids is None:
-            inventory = pool.submit(name_tags, ec2)
-        else:
+    # The reads are independent: asked at once, they cost one round trip, not two or three.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="discover") as pool:
+        if instance_ids is not None:
             inventory = pool.submit(ec2_inventory, ec2, instance_ids)
+            return classify(managed_instances(ssm, []), inventory.result(), instance_ids)
+        names = pool.submit(name_tags, ec2)
+        running = pool.submit(running_instances, ec2)
         managed = managed_instances(ssm, [])
-        return classify(managed, inventory.result(), instance_ids)
+        found = classify(managed, names.result(), None)
+        ids = running.result()
+        if ids is None:
+            return found
+        return replace(found, coverage=coverage(ids, managed, names.result()))

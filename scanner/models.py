@@ -12,8 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from scanner.outcomes import HostOutcome
 
 __all__ = [
+    "NOT_COVERED_NAMED",
     "SCAN_ID",
     "AccountTarget",
+    "Coverage",
     "Host",
     "HostResult",
     "OutcomeDetail",
@@ -63,6 +65,20 @@ class Host(_Frozen):
     platform_type: str | None = None
     platform_name: str | None = None
     ping_status: str | None = None
+
+
+NOT_COVERED_NAMED = 20  # instances not covered that an account's item names (the rest are counted)
+
+
+class Coverage(_Frozen):
+    """An account's running EC2 instances against the managed nodes SSM lists (docs/design.md,
+    "Coverage"): EC2 reports ``running`` instances, of which SSM does not list ``not_covered``;
+    ``named`` holds the first :data:`NOT_COVERED_NAMED` of those by instance ID, each with its
+    Name tag ("" for none)."""
+
+    running: int = Field(ge=0)
+    not_covered: int = Field(ge=0)
+    named: tuple[tuple[str, str], ...] = ()
 
 
 class OutcomeDetail(_Frozen):

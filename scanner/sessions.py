@@ -60,7 +60,7 @@ def source_identity(requester: str) -> str:
 # The API operations the scanner calls in a member account. The member role grants exactly these
 # (terraform/modules/member_role), and member-account clients refuse any other before sending it.
 MEMBER_OPERATIONS: dict[str, frozenset[str]] = {
-    "ec2": frozenset({"DescribeInstances", "DescribeTags"}),
+    "ec2": frozenset({"DescribeInstanceStatus", "DescribeInstances", "DescribeTags"}),
     "ssm": frozenset(
         {
             "CancelCommand",

@@ -132,7 +132,8 @@ class SsmEmulator:
         self._timeline = Timeline(self.clock, self._submit)
         self._scoped: dict[tuple[str, str], list[HostSpec]] = {}
         for spec in fleet.hosts:
-            self._scoped.setdefault((spec.account_id, spec.region), []).append(spec)
+            if spec.ssm_managed:  # SSM knows nothing of an instance without its agent or role
+                self._scoped.setdefault((spec.account_id, spec.region), []).append(spec)
         self._host_ids = {scope: {h.instance_id: h for h in hosts} for scope, hosts in self._scoped.items()}
 
     # Lifecycle ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""EC2 DescribeInstances and DescribeTags in the world: the fleet's instances, with EC2's own errors
-and paging."""
+"""EC2 DescribeInstances, DescribeInstanceStatus and DescribeTags in the world: the fleet's
+instances, SSM-managed or not, with EC2's own errors and paging; and discovery over them."""
 
 from __future__ import annotations
 
@@ -13,23 +13,52 @@ from localworld.fleet import FleetSpec, HostSpec, synthetic_fleet
 from localworld.world import World
 from scanner.config import load_config
 from scanner.discovery import discover
+from scanner.models import Coverage
 from tests.localworld.test_world import EXAMPLE_CONFIG
+
+
+THIRD = "444444444444"  # an account with a managed host and two instances SSM does not manage
+MANAGED = "i-0c00000000000000a"
+UNMANAGED = "i-0c00000000000000b"
+UNMANAGED_STOPPED = "i-0c00000000000000c"
 
 
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
     config = load_config(EXAMPLE_CONFIG)
-    first, second = (a.id for a in config.accounts[:2])
-    fleet = synthetic_fleet([first], 12, region=config.central.region, seed=3)
+    first, second, third = (a.id for a in config.accounts[:3])
+    assert third == THIRD
+    region = config.central.region
+    fleet = synthetic_fleet([first], 12, region=region, seed=3)
     stopped = HostSpec(
         instance_id="i-0123456789abcdef0",
         account_id=second,
-        region=config.central.region,
+        region=region,
         name="batch-01",
         private_ip="10.9.0.5",
         state="stopped",
     )
-    with World.start(config, FleetSpec(hosts=(*fleet.hosts, stopped)), synthetic=True) as started:
+    others = (
+        HostSpec(instance_id=MANAGED, account_id=third, region=region, name="app-01", private_ip="10.4.0.1"),
+        HostSpec(
+            instance_id=UNMANAGED,
+            account_id=third,
+            region=region,
+            name="batch-02",
+            private_ip="10.4.0.2",
+            ssm_managed=False,
+        ),
+        HostSpec(
+            instance_id=UNMANAGED_STOPPED,
+            account_id=third,
+            region=region,
+            name="old-01",
+            private_ip="10.4.0.3",
+            state="stopped",
+            ssm_managed=False,
+        ),
+    )
+    with World.start(config, FleetSpec(hosts=(*fleet.hosts, stopped, *others)), synthetic=True) as started:
         yield started
 
 
@@ -116,6 +145,20 @@ def test_paging_with_max_results_returns_every_instance_once(world: World) -> No
             {"InstanceIds": ["i-0000000000000000a", "i-0000000000000000b"]},
             "InvalidInstanceID.NotFound",
         ),
+        ("describe_instance_status", {"MaxResults": 4}, "InvalidParameterValue"),
+        ("describe_instance_status", {"MaxResults": 1001}, "InvalidParameterValue"),
+        (
+            "describe_instance_status",
+            {"InstanceIds": ["i-0123456789abcdef0"], "MaxResults": 5},
+            "InvalidParameterCombination",
+        ),
+        (
+            "describe_instance_status",
+            {"Filters": [{"Name": "tag:Name", "Values": ["web"]}]},
+            "InvalidParameterValue",
+        ),
+        ("describe_instance_status", {"InstanceIds": ["i-0000000000000000a"]}, "InvalidInstanceID.NotFound"),
+        ("describe_instance_status", {"NextToken": "not-a-token"}, "InvalidParameterValue"),
         ("describe_tags", {"MaxResults": 4}, "InvalidParameterValue"),
         ("describe_tags", {"MaxResults": 1001}, "InvalidParameterValue"),
         ("describe_tags", {"NextToken": "not-a-token"}, "InvalidParameterValue"),
@@ -208,3 +251,92 @@ def test_discovery_of_asked_for_hosts_reports_a_stopped_one_with_its_state(world
     assert (host.name, host.private_ip) == (stopped.name, stopped.private_ip)
     assert result.detail is not None
     assert result.detail.reason == "instance is stopped, SSM does not list it"
+
+
+def _statuses(pages: list[dict[str, Any]]) -> dict[str, str]:
+    return {s["InstanceId"]: s["InstanceState"]["Name"] for page in pages for s in page["InstanceStatuses"]}
+
+
+def test_instance_status_lists_the_running_instances_whether_ssm_manages_them_or_not(world: World) -> None:
+    listed = _ec2(world, THIRD).describe_instance_status()
+    assert _statuses([listed]) == {MANAGED: "running", UNMANAGED: "running"}
+    (status,) = [s for s in listed["InstanceStatuses"] if s["InstanceId"] == UNMANAGED]
+    assert status["InstanceStatus"]["Status"] == status["SystemStatus"]["Status"] == "ok"
+    ssm = world.session_for(THIRD).client("ssm", endpoint_url=world.endpoint_url)
+    managed = ssm.describe_instance_information()["InstanceInformationList"]
+    assert [item["InstanceId"] for item in managed] == [MANAGED]
+
+
+def test_instance_status_of_every_state_shows_stopped_instances_without_status_checks(world: World) -> None:
+    ec2 = _ec2(world, THIRD)
+    every = ec2.describe_instance_status(IncludeAllInstances=True)
+    assert _statuses([every]) == {MANAGED: "running", UNMANAGED: "running", UNMANAGED_STOPPED: "stopped"}
+    (stopped,) = [s for s in every["InstanceStatuses"] if s["InstanceId"] == UNMANAGED_STOPPED]
+    assert stopped["InstanceStatus"]["Status"] == "not-applicable"
+    named = ec2.describe_instance_status(InstanceIds=[UNMANAGED_STOPPED, UNMANAGED])
+    assert _statuses([named]) == {UNMANAGED: "running"}  # as EC2: a named stopped one only with IncludeAllInstances
+    by_state = ec2.describe_instance_status(
+        IncludeAllInstances=True, Filters=[{"Name": "instance-state-name", "Values": ["stopped"]}]
+    )
+    assert _statuses([by_state]) == {UNMANAGED_STOPPED: "stopped"}
+    by_code = ec2.describe_instance_status(
+        IncludeAllInstances=True, Filters=[{"Name": "instance-state-code", "Values": ["16"]}]
+    )
+    assert set(_statuses([by_code])) == {MANAGED, UNMANAGED}
+
+
+def test_instance_status_pages_with_max_results_return_every_running_instance_once(world: World) -> None:
+    account = world.fleet.hosts[0].account_id
+    paginator = _ec2(world, account).get_paginator("describe_instance_status")
+    pages = list(paginator.paginate(PaginationConfig={"PageSize": 5}))
+    assert [len(p["InstanceStatuses"]) for p in pages] == [5, 5, 2]
+    assert sorted(_statuses(pages)) == sorted(h.instance_id for h in world.fleet.in_account(account))
+
+
+def test_discovery_names_a_running_instance_ssm_does_not_manage_as_not_covered_never_as_a_host(
+    world: World,
+) -> None:
+    session = world.session_for(THIRD)
+    found = discover(
+        session.client("ssm", endpoint_url=world.endpoint_url),
+        session.client("ec2", endpoint_url=world.endpoint_url),
+    )
+    assert [h.instance_id for h in found.targets] == [MANAGED]
+    assert found.skipped == ()
+    # The stopped one is not running: it is neither covered nor missed.
+    assert found.coverage == Coverage(running=2, not_covered=1, named=((UNMANAGED, "batch-02"),))
+
+
+def test_discovery_of_an_account_ssm_fully_manages_finds_nothing_not_covered(world: World) -> None:
+    account = world.fleet.hosts[0].account_id
+    session = world.session_for(account)
+    found = discover(
+        session.client("ssm", endpoint_url=world.endpoint_url),
+        session.client("ec2", endpoint_url=world.endpoint_url),
+    )
+    assert found.coverage == Coverage(running=12, not_covered=0)
+
+
+def test_discovery_where_ec2_refuses_the_instance_status_leaves_coverage_unknown(world: World) -> None:
+    session = world.session_for(THIRD)
+    world.faults.fail_next(THIRD, service="ec2", action="DescribeInstanceStatus", kind="access_denied")
+    try:
+        found = discover(
+            session.client("ssm", endpoint_url=world.endpoint_url),
+            session.client("ec2", endpoint_url=world.endpoint_url),
+        )
+    finally:
+        world.faults.clear_one_shots()
+    assert [h.instance_id for h in found.targets] == [MANAGED]
+    assert found.coverage is None
+
+
+def test_discovery_of_asked_for_hosts_does_not_look_at_coverage(world: World) -> None:
+    session = world.session_for(THIRD)
+    found = discover(
+        session.client("ssm", endpoint_url=world.endpoint_url),
+        session.client("ec2", endpoint_url=world.endpoint_url),
+        [MANAGED],
+    )
+    assert [h.instance_id for h in found.targets] == [MANAGED]
+    assert found.coverage is None

@@ -599,6 +599,7 @@ def test_ec2_reads_take_no_resource() -> None:
         ("ec2:DescribeInstances", "*")
     ]
     assert needs(wire("ec2", "describe_tags")) == [("ec2:DescribeTags", "*")]
+    assert needs(wire("ec2", "describe_instance_status")) == [("ec2:DescribeInstanceStatus", "*")]
 
 
 def test_logs_and_kms_name_their_resources_when_the_request_does() -> None:

@@ -73,6 +73,9 @@ def test_demo_fleet_spans_the_example_accounts_with_the_promised_mix(
     assert [h.ping_status for h in fleet.hosts].count("ConnectionLost") == 1
     assert [h.platform_type for h in fleet.hosts].count("Windows") == 1
     assert [h.state for h in fleet.hosts].count("stopped") == 1
+    unmanaged = [h for h in fleet.hosts if not h.ssm_managed]
+    assert {h.account_id for h in unmanaged} == {"222222222222", "333333333333"}  # both prod accounts
+    assert all(h.state == "running" and h.root is None for h in unmanaged)
     roots = {h.root for h in fleet.hosts if h.root}
     assert all(re.fullmatch(r"(al2023|rocky9|ubuntu2204)-(hardened|weak|tricky)", r) for r in roots)
     assert {r.split("-")[0] for r in roots} == {"al2023", "rocky9", "ubuntu2204"}

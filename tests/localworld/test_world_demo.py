@@ -87,6 +87,7 @@ def test_ssm_emulator_answers_at_the_world_endpoint(world: World) -> None:
     listed = ssm.describe_instance_information()["InstanceInformationList"]
     ids = {item["InstanceId"] for item in listed}
     assert "i-0b1c2d3e4f5a60004" not in ids  # stopped
+    assert "i-0b1c2d3e4f5a60005" not in ids  # running, but without the agent (ssm_managed: false)
     assert ids == {"i-0b1c2d3e4f5a60001", "i-0b1c2d3e4f5a60002", "i-0b1c2d3e4f5a60003"}
 
 

@@ -33,6 +33,7 @@ ALLOWS = [s for s in all_statements() if s.effect == "Allow"]
 RESOURCE_STAR_ACTIONS = {
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
+    "ec2:DescribeInstanceStatus",
     "ec2:DescribeInstances",
     "ec2:DescribeTags",
     "ssm:CancelCommand",
@@ -146,6 +147,7 @@ def test_member_role_allows_exactly_the_tracking_calls_in_its_regions() -> None:
         "ssm:ListCommands",
         "ssm:CancelCommand",
         "ssm:DescribeInstanceInformation",
+        "ec2:DescribeInstanceStatus",
         "ec2:DescribeInstances",
         "ec2:DescribeTags",
     }

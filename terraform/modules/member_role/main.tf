@@ -1,6 +1,7 @@
 # The role the central scan worker assumes in this member account (docs/design.md, "Least
 # privilege"): trusted only by the worker role and only with the ExternalId; it may send only the
-# shared document to this account's instances, plus the read calls discovery and tracking need.
+# shared document to this account's instances, plus the read calls discovery and tracking need
+# (ec2:DescribeInstanceStatus finds the running instances SSM does not manage: "not covered").
 
 data "aws_partition" "current" {}
 
@@ -67,6 +68,7 @@ data "aws_iam_policy_document" "permissions" {
     sid    = "DiscoverAndTrackCommands"
     effect = "Allow"
     actions = [
+      "ec2:DescribeInstanceStatus",
       "ec2:DescribeInstances",
       "ec2:DescribeTags",
       "ssm:CancelCommand",
