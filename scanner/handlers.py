@@ -54,7 +54,7 @@ from scanner.metrics import count_throttles
 from scanner.models import HostResult, OutcomeDetail, ScanRecord, ScanStatus
 from scanner.outcomes import HostOutcome
 from scanner.presign import Presigner
-from scanner.report import ReportError, awaiting_analysis, host_states, report_wait
+from scanner.report import ReportError, awaiting_analysis, coverage_of, host_states, report_wait
 from scanner.runtime import Runtime
 from scanner.sessions import AccountSession, SessionCache
 from scanner.state import (
@@ -325,7 +325,11 @@ class JobHandlers:
             [*((h, None) for h in found.targets), *found.skipped],
         )
         self.rt.store.mark_discovered(
-            scan.scan_id, account.account_id, account.region, len(found.targets) + len(found.skipped)
+            scan.scan_id,
+            account.account_id,
+            account.region,
+            len(found.targets) + len(found.skipped),
+            coverage=found.coverage,
         )
         return hosts
 
@@ -579,7 +583,10 @@ class JobHandlers:
                     self._next_report_round(scan.scan_id, round_, wait)
                     return
                 published = self.rt.reports.publish(
-                    scan.scan_id, host_states(hosts, accounts), previous_scan_id=store.previous_finished(scan)
+                    scan.scan_id,
+                    host_states(hosts, accounts),
+                    previous_scan_id=store.previous_finished(scan),
+                    coverage=coverage_of(accounts),
                 )
             except ReportError as exc:
                 if now < closed_at + timedelta(seconds=wait_seconds + PUBLISH_GIVE_UP_SECONDS):

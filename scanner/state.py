@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from scanner.errors import LinkedWriteRefusedError, ScanNotFoundError, ScanStateError
-from scanner.models import Host, HostResult, OutcomeDetail, ScanRecord, ScanStatus, ScanTargets
+from scanner.models import Coverage, Host, HostResult, OutcomeDetail, ScanRecord, ScanStatus, ScanTargets
 from scanner.outcomes import HostOutcome
 from scanner.table import (
     SCANS_BY_CREATED,
@@ -114,6 +114,7 @@ class AccountItem:
     outcome: HostOutcome | None
     reason: str
     track_round: int = 0  # the tracking round last claimed (0: none yet)
+    coverage: Coverage | None = None  # running instances SSM does not manage (a whole account's discovery)
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,15 @@ def _plain(attribute: Any) -> Any:
     if "M" in attribute:
         return {key: _plain(value) for key, value in attribute["M"].items()}
     raise ValueError(f"unexpected DynamoDB attribute {attribute!r}")
+
+
+def _coverage(item: Mapping[str, Any]) -> Coverage:
+    """An account item's ``coverage`` map (plain values) as a :class:`Coverage`."""
+    return Coverage(
+        running=int(item.get("running", 0)),
+        not_covered=int(item.get("not_covered", 0)),
+        named=tuple((str(pair[0]), str(pair[1])) for pair in item.get("named", [])),
+    )
 
 
 def _record(item: Mapping[str, Any]) -> ScanRecord:
@@ -656,6 +666,7 @@ class ScanStore:
             outcome=HostOutcome(item["outcome"]) if item.get("outcome") else None,
             reason=item.get("reason", ""),
             track_round=int(item.get("track_round", 0) or 0),
+            coverage=_coverage(item["coverage"]) if item.get("coverage") is not None else None,
         )
 
     def accounts(self, scan_id: str) -> list[AccountItem]:
@@ -671,18 +682,30 @@ class ScanStore:
             raise ScanNotFoundError(f"scan {scan_id} has no account {account_id}/{region}")
         return self._account({key: _plain(value) for key, value in raw.items()})
 
-    def mark_discovered(self, scan_id: str, account_id: str, region: str, hosts: int) -> bool:
+    def mark_discovered(
+        self, scan_id: str, account_id: str, region: str, hosts: int, coverage: Coverage | None = None
+    ) -> bool:
         """Record how many hosts discovery found, and add them to the scan's total; only the
-        first discovery of an account counts.
+        first discovery of an account counts. ``coverage`` (the running instances SSM does not
+        manage, a few named) is kept on the account item in the same write.
 
         The total is progress, like the outcome counters: a crash between the two writes leaves
         it short (never over) until :meth:`finalize` recounts it from the account items.
         """
+        values: dict[str, Any] = {":yes": {"BOOL": True}, ":n": _n(hosts)}
+        if coverage is not None:
+            values[":c"] = {
+                "M": {
+                    "running": _n(coverage.running),
+                    "not_covered": _n(coverage.not_covered),
+                    "named": {"L": [{"L": [_s(i), _s(name)]} for i, name in coverage.named]},
+                }
+            }
         if not self._update_if(
             {"pk": _s(scan_partition(scan_id)), "sk": _s(_account_sk(account_id, region))},
-            "SET discovered = :yes, hosts = :n",
+            "SET discovered = :yes, hosts = :n" + (", coverage = :c" if coverage is not None else ""),
             "attribute_exists(pk) AND attribute_not_exists(discovered)",
-            {":yes": {"BOOL": True}, ":n": _n(hosts)},
+            values,
         ):
             return False
         self._db.update_item(

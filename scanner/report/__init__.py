@@ -6,6 +6,7 @@ from scanner.report.collect import (
     NOT_ANALYSED,
     HostState,
     combine,
+    coverage_of,
     host_states,
     judged_hosts,
     read_host_summaries,
@@ -13,6 +14,7 @@ from scanner.report.collect import (
 from scanner.report.diff import diff_scans
 from scanner.report.errors import ReportError, ReportReadError, ReportWriteError
 from scanner.report.models import (
+    AccountCoverage,
     AccountSummary,
     HostRef,
     HostSummary,
@@ -33,6 +35,7 @@ from scanner.report.summary import ScanAggregator, summarize_host, summarize_out
 
 __all__ = [
     "NOT_ANALYSED",
+    "AccountCoverage",
     "AccountSummary",
     "HostRef",
     "HostState",
@@ -50,6 +53,7 @@ __all__ = [
     "ScanSummary",
     "awaiting_analysis",
     "combine",
+    "coverage_of",
     "diff_scans",
     "host_states",
     "judged_hosts",

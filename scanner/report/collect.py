@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from scanner.outcomes import HostOutcome
 from scanner.report.errors import ReportReadError
 from scanner.report.fetch import fetch_ahead
-from scanner.report.models import HostSummary
+from scanner.report.models import AccountCoverage, HostRef, HostSummary
 from scanner.report.summary import summarize_outcome
 
 if TYPE_CHECKING:
@@ -27,7 +27,15 @@ if TYPE_CHECKING:
 
     from scanner.state import AccountItem, HostItem
 
-__all__ = ["NOT_ANALYSED", "HostState", "combine", "host_states", "judged_hosts", "read_host_summaries"]
+__all__ = [
+    "NOT_ANALYSED",
+    "HostState",
+    "combine",
+    "coverage_of",
+    "host_states",
+    "judged_hosts",
+    "read_host_summaries",
+]
 
 _SUMMARY_KEY = re.compile(
     r"^findings/[^/]+/(?P<account>\d{12})/(?P<instance>(?:i|mi)-[0-9a-f]{8,17})\.summary\.json$"
@@ -71,6 +79,35 @@ def host_states(hosts: Iterable[HostItem], accounts: Iterable[AccountItem] = ())
         if account.outcome is HostOutcome.ACCOUNT_UNREACHABLE
     )
     return states
+
+
+def coverage_of(accounts: Iterable[AccountItem]) -> tuple[AccountCoverage, ...]:
+    """The coverage of every whole account that was discovered (``ScanStore.accounts(scan)``), by
+    account and region: what discovery kept on its item, or not checked where it kept nothing.
+    Accounts narrowed to asked-for hosts are left out: an asked-for host SSM does not list is a
+    skipped host of the scan already."""
+    found = []
+    for account in sorted(accounts, key=lambda a: (a.account_id, a.region)):
+        if not account.discovered or account.instance_ids is not None:
+            continue
+        measured = account.coverage
+        if measured is None:
+            found.append(AccountCoverage(account_id=account.account_id, region=account.region, checked=False))
+            continue
+        found.append(
+            AccountCoverage(
+                account_id=account.account_id,
+                region=account.region,
+                checked=True,
+                running=measured.running,
+                not_covered=measured.not_covered,
+                instances=tuple(
+                    HostRef(account_id=account.account_id, instance_id=instance_id, hostname=name or None)
+                    for instance_id, name in measured.named
+                ),
+            )
+        )
+    return tuple(found)
 
 
 def _summary_keys(s3: S3Client, bucket: str, scan_id: str) -> Iterator[tuple[str, int, re.Match[str]]]:

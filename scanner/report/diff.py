@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from scanner.outcomes import HostOutcome
-from scanner.report.models import HostSummary, ItemChange, ScanDiff
+from scanner.report.models import HOSTS_NAMED, HostRef, HostSummary, ItemChange, ScanDiff
 from scanner.results import ITEMS, Status
 
 __all__ = ["diff_scans"]
@@ -30,6 +30,14 @@ def _change(host: HostSummary, code: str, before: Status | None, after: Status) 
     )
 
 
+def _ref(host: HostSummary) -> HostRef:
+    return HostRef(account_id=host.account_id, instance_id=host.instance_id, hostname=host.hostname)
+
+
+def _order(host: HostSummary) -> tuple[str, str]:
+    return (host.account_id, host.instance_id)
+
+
 def diff_scans(
     current: Iterable[HostSummary],
     previous: Iterable[HostSummary],
@@ -39,7 +47,8 @@ def diff_scans(
 ) -> ScanDiff:
     """Compare per (account, instance, code). Only hosts with results now are compared (not one
     whose result was not analysed); a host that had results before but none now is counted in
-    ``hosts_not_rescanned`` and changes nothing."""
+    ``hosts_not_rescanned`` and changes nothing. The first :data:`HOSTS_NAMED` hosts that appeared
+    (results now, none before) and disappeared (results before, none now) are named."""
     before: dict[tuple[str, str], HostSummary] = {
         (host.account_id, host.instance_id): host
         for host in previous
@@ -49,7 +58,8 @@ def diff_scans(
     fixed: list[ItemChange] = []
     undecided: list[ItemChange] = []
     unchanged: Counter[str] = Counter()
-    compared = hosts_new = 0
+    compared = 0
+    appeared: list[HostSummary] = []
     seen: set[tuple[str, str]] = set()
     for host in current:
         if host.outcome is not HostOutcome.SUCCEEDED or host.not_analysed:
@@ -58,7 +68,7 @@ def diff_scans(
         seen.add(key)
         old = before.get(key)
         if old is None:
-            hosts_new += 1
+            appeared.append(host)
         else:
             compared += 1
         for code in ITEMS:
@@ -73,6 +83,7 @@ def diff_scans(
                     new_failures.append(_change(host, code, then, now))
             elif then is Status.VULNERABLE:
                 (fixed if now in _FIXED else undecided).append(_change(host, code, then, now))
+    gone = sorted(before.keys() - seen)
     return ScanDiff(
         previous_scan_id=previous_scan_id,
         scan_id=scan_id,
@@ -82,6 +93,8 @@ def diff_scans(
         unchanged=sum(unchanged.values()),
         unchanged_by_code=dict(sorted(unchanged.items())),
         hosts_compared=compared,
-        hosts_new=hosts_new,
-        hosts_not_rescanned=len(before.keys() - seen),
+        hosts_new=len(appeared),
+        hosts_not_rescanned=len(gone),
+        hosts_appeared=tuple(_ref(h) for h in sorted(appeared, key=_order)[:HOSTS_NAMED]),
+        hosts_disappeared=tuple(_ref(before[key]) for key in gone[:HOSTS_NAMED]),
     )

@@ -8,6 +8,8 @@ from scanner.outcomes import HostOutcome
 from scanner.results import Severity, Status
 
 __all__ = [
+    "HOSTS_NAMED",
+    "AccountCoverage",
     "AccountSummary",
     "HostRef",
     "HostSummary",
@@ -16,6 +18,9 @@ __all__ = [
     "ScanDiff",
     "ScanSummary",
 ]
+
+
+HOSTS_NAMED = 20  # hosts a diff names among those that appeared or disappeared (the rest are counted)
 
 
 class _Frozen(BaseModel):
@@ -56,6 +61,22 @@ class HostRef(_Frozen):
     hostname: str | None = None
 
 
+class AccountCoverage(_Frozen):
+    """A whole account the scan discovered, and its running EC2 instances that SSM does not manage
+    (no agent, or no instance profile): the scan could not reach them, so they are named rather
+    than counted as hosts (docs/design.md, "Coverage"). ``checked`` is False where EC2 refused to
+    list the running instances: coverage is then unknown, and the counts say nothing."""
+
+    account_id: str
+    region: str
+    checked: bool
+    running: int = 0
+    not_covered: int = 0
+    instances: tuple[HostRef, ...] = Field(
+        default=(), description="The first instances not covered by ID, with their Name tags."
+    )
+
+
 class AccountSummary(_Frozen):
     """One account of a scan. ``pass_rate`` = GOOD / (GOOD + VULNERABLE) over its succeeded hosts'
     items (MANUAL, NOT_APPLICABLE and ERROR are neither); None when nothing was decided."""
@@ -91,6 +112,14 @@ class ScanSummary(_Frozen):
     not_analysed: tuple[HostRef, ...] = Field(
         default=(), description="Succeeded hosts whose result was not analysed in time (no findings)."
     )
+    coverage: tuple[AccountCoverage, ...] = Field(
+        default=(), description="Each whole account discovered: its running instances SSM does not manage."
+    )
+
+    @property
+    def not_covered(self) -> int:
+        """Running instances of the scanned accounts that SSM does not manage."""
+        return sum(account.not_covered for account in self.coverage)
 
 
 class ItemChange(_Frozen):
@@ -123,3 +152,10 @@ class ScanDiff(_Frozen):
     hosts_compared: int
     hosts_new: int
     hosts_not_rescanned: int = Field(description="Hosts with results before but none now (not compared).")
+    hosts_appeared: tuple[HostRef, ...] = Field(
+        default=(), description=f"The first {HOSTS_NAMED} of the hosts_new, by account and instance ID."
+    )
+    hosts_disappeared: tuple[HostRef, ...] = Field(
+        default=(),
+        description=f"The first {HOSTS_NAMED} of the hosts_not_rescanned, by account and instance ID.",
+    )

@@ -21,7 +21,7 @@ is reported as not analysed. Writing again rewrites the same content.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -34,7 +34,7 @@ from scanner.report.collect import HostState, combine, judged_hosts, read_host_s
 from scanner.report.diff import diff_scans
 from scanner.report.errors import ReportWriteError
 from scanner.report.fetch import fetch_ahead
-from scanner.report.models import HostSummary, ScanDiff, ScanSummary
+from scanner.report.models import AccountCoverage, HostSummary, ScanDiff, ScanSummary
 from scanner.report.summary import summarize_scan
 from scanner.report.workbook_words import Locale
 
@@ -124,12 +124,16 @@ def publish_scan_report(
     top: int = 10,
     locale: Locale = "ko",
     aliases: Mapping[str, str] | None = None,
+    coverage: Sequence[AccountCoverage] = (),
 ) -> PublishedReport:
-    """Write ``reports/<scan>/`` (see the module docstring) and return what it says."""
+    """Write ``reports/<scan>/`` (see the module docstring) and return what it says; ``coverage``
+    (the accounts' running instances SSM does not manage) goes into the summary as it is."""
     keys = report_keys(scan_id)
     hosts = list(hosts)
     current = combine(scan_id, hosts, read_host_summaries(s3, bucket, scan_id))
     summary = summarize_scan(scan_id, current, top)
+    if coverage:
+        summary = summary.model_copy(update={"coverage": tuple(coverage)})
     diff = None
     if previous_scan_id is not None:
         previous = read_host_summaries(s3, bucket, previous_scan_id).values()
@@ -202,7 +206,12 @@ class ReportPort(Protocol):
         ...
 
     def publish(
-        self, scan_id: str, hosts: Iterable[HostState], *, previous_scan_id: str | None
+        self,
+        scan_id: str,
+        hosts: Iterable[HostState],
+        *,
+        previous_scan_id: str | None,
+        coverage: Sequence[AccountCoverage] = (),
     ) -> PublishedReport: ...
 
 
@@ -221,7 +230,12 @@ class S3Reports:
         return judged_hosts(self._s3, self._bucket, scan_id)
 
     def publish(
-        self, scan_id: str, hosts: Iterable[HostState], *, previous_scan_id: str | None
+        self,
+        scan_id: str,
+        hosts: Iterable[HostState],
+        *,
+        previous_scan_id: str | None,
+        coverage: Sequence[AccountCoverage] = (),
     ) -> PublishedReport:
         return publish_scan_report(
             self._s3,
@@ -231,4 +245,5 @@ class S3Reports:
             previous_scan_id=previous_scan_id,
             locale=self._locale,
             aliases=self._aliases,
+            coverage=coverage,
         )

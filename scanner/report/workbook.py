@@ -197,6 +197,27 @@ def _rate(good: int, vulnerable: int) -> float | None:
     return good / decided if decided else None
 
 
+NOT_COVERED_LISTED = 50  # instances the summary sheet's "not covered" cell names
+
+
+def _not_covered(summary: ScanSummary, labels: Labels, locale: Locale) -> str:
+    """The running instances SSM does not manage: their count, the first few named, and the
+    accounts whose running instances could not be listed."""
+    named = [
+        f"{host.instance_id} ({host.hostname})" if host.hostname else host.instance_id
+        for account in summary.coverage
+        for host in account.instances
+    ]
+    text = str(summary.not_covered)
+    if named:
+        rest = summary.not_covered - min(len(named), NOT_COVERED_LISTED)
+        text += ": " + ", ".join(named[:NOT_COVERED_LISTED]) + (f" … +{rest}" if rest > 0 else "")
+    unchecked = [labels.account(a.account_id) for a in summary.coverage if not a.checked]
+    if unchecked:
+        text += f" ({word('coverage_unchecked', locale)}: {', '.join(unchecked)})"
+    return text
+
+
 def _summary_sheet(
     sheet: _Sheet,
     summary: ScanSummary,
@@ -218,6 +239,8 @@ def _summary_sheet(
     pair(word("accounts", locale), f"{len(names)}: {', '.join(names)}")
     pair(word("hosts", locale), summary.hosts)
     pair(word("hosts_with_results", locale), sum(1 for host in hosts if has_results(host)))
+    if summary.coverage:
+        pair(word("not_covered", locale), _not_covered(summary, labels, locale))
     sheet.append([])
     sheet.append(sheet.header([word("result", locale), word("count", locale)]))
     for status in STATUS_ORDER:

@@ -48,6 +48,11 @@ _WORDS: dict[str, dict[Locale, str]] = {
     "accounts": {"ko": "계정", "en": "Accounts"},
     "hosts": {"ko": "대상 호스트", "en": "Hosts targeted"},
     "hosts_with_results": {"ko": "결과가 있는 호스트", "en": "Hosts with results"},
+    "not_covered": {
+        "ko": "점검하지 못한 실행 중 인스턴스 (SSM 미관리)",
+        "en": "Running instances not covered (not managed by SSM)",
+    },
+    "coverage_unchecked": {"ko": "실행 중 인스턴스를 확인하지 못한 계정", "en": "coverage unknown in"},
     "result": {"ko": "결과", "en": "Result"},
     "count": {"ko": "항목 수", "en": "Items"},
     "rate": {"ko": "양호율", "en": "Compliance rate"},

@@ -6,6 +6,7 @@ from scanner.findings import ResultKey
 from scanner.findings.analysis import analyze_tar, rejected
 from scanner.outcomes import HostOutcome
 from scanner.report import HostSummary, diff_scans, summarize_outcome, summarize_scan
+from scanner.report.models import HOSTS_NAMED
 from scanner.results import Severity, Status
 from tests.findings.tarbuilder import build_tar, statuses, valid_files
 
@@ -101,3 +102,22 @@ def test_diff_ignores_hosts_whose_result_was_rejected_this_time() -> None:
     current = [rejected(ResultKey(SCAN, A, "i-00000000000000001"), "bad").analysis.summary]
     diff = diff_scans(current, previous, scan_id=SCAN)
     assert (diff.fixed, diff.new_failures, diff.hosts_not_rescanned) == ((), (), 1)
+
+
+def test_diff_names_the_hosts_that_appeared_and_disappeared_the_first_few_only() -> None:
+    kept = host(A, "i-00000000000000001", statuses(), scan="old")
+    previous = [kept, *(host(B, f"i-1{n:016x}", statuses(), scan="old") for n in range(HOSTS_NAMED + 5))]
+    current = [
+        host(A, "i-00000000000000001", statuses()),
+        host(A, "i-00000000000000002", statuses()),
+        host(B, "i-00000000000000003", statuses()),
+    ]
+    diff = diff_scans(current, previous, scan_id=SCAN, previous_scan_id="old")
+    assert (diff.hosts_new, diff.hosts_not_rescanned) == (2, HOSTS_NAMED + 5)
+    assert [(h.account_id, h.instance_id) for h in diff.hosts_appeared] == [
+        (A, "i-00000000000000002"),
+        (B, "i-00000000000000003"),
+    ]
+    assert [h.instance_id for h in diff.hosts_disappeared] == [f"i-1{n:016x}" for n in range(HOSTS_NAMED)]
+    assert previous[1].hostname is not None
+    assert diff.hosts_disappeared[0].hostname == previous[1].hostname

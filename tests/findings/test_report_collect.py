@@ -16,16 +16,18 @@ from moto import mock_aws
 
 from scanner.entries.analyzer import ObjectAnalyzer, S3ObjectRef
 from scanner.events import ReportFiles
-from scanner.models import OutcomeDetail
+from scanner.models import Coverage, OutcomeDetail
 from scanner.outcomes import HostOutcome
 from scanner.report import (
     NOT_ANALYSED,
+    AccountCoverage,
     HostRef,
     HostState,
     ScanDiff,
     ScanSummary,
     awaiting_analysis,
     combine,
+    coverage_of,
     diff_scans,
     host_states,
     judged_hosts,
@@ -39,6 +41,7 @@ from scanner.report.publish import _Chain
 from scanner.state import AccountItem, AccountPhase, HostItem, HostPhase
 from tests.findings.ocsf_validator import ocsf_problems
 from tests.findings.tarbuilder import build_tar, statuses, valid_files
+from tests.findings.workbook_reading import open_workbook
 
 REGION = "us-east-1"
 BUCKET = "results"
@@ -170,6 +173,40 @@ def test_a_report_without_a_previous_scan_names_no_diff_and_writes_none(s3: Any)
     assert published.summary.not_analysed == ()
 
 
+def test_a_published_report_carries_the_instances_not_covered_into_its_summary_and_workbook(s3: Any) -> None:
+    analyze(s3, "new", OK, build_tar(valid_files(statuses(["U-01"]), instance_id=OK)))
+    coverage = (
+        AccountCoverage(
+            account_id=ACCOUNT,
+            region=REGION,
+            checked=True,
+            running=3,
+            not_covered=2,
+            instances=(
+                HostRef(account_id=ACCOUNT, instance_id="i-0000000000000000a", hostname="batch-1"),
+                HostRef(account_id=ACCOUNT, instance_id="i-0000000000000000b"),
+            ),
+        ),
+    )
+
+    published = publish_scan_report(
+        s3, BUCKET, "new", [HostState(ACCOUNT, OK, HostOutcome.SUCCEEDED)], coverage=coverage
+    )
+
+    stored = ScanSummary.model_validate_json(
+        s3.get_object(Bucket=BUCKET, Key=report_keys("new")["summary"])["Body"].read()
+    )
+    assert stored.coverage == published.summary.coverage == coverage
+    assert stored.hosts == 1  # the instances not covered are no hosts of the scan
+    xlsx = s3.get_object(Bucket=BUCKET, Key=report_keys("new")["xlsx"])["Body"].read()
+    sheet = open_workbook(xlsx)["요약"]
+    pairs = {row[0]: row[1] for row in sheet.iter_rows(max_col=2, values_only=True) if row[0] is not None}
+    assert (
+        pairs["점검하지 못한 실행 중 인스턴스 (SSM 미관리)"]
+        == "2: i-0000000000000000a (batch-1), i-0000000000000000b"
+    )
+
+
 def _host(instance: str, outcome: HostOutcome | None, account: str = ACCOUNT) -> HostItem:
     return HostItem(account, REGION, instance, None, None, HostPhase.DONE, None, None, outcome, None)
 
@@ -260,3 +297,67 @@ def test_host_states_flatten_the_state_items_and_count_an_unreachable_account_on
         HostState(ACCOUNT, OK, None, "", None, REGION),
         HostState("333333333333", "", HostOutcome.ACCOUNT_UNREACHABLE, "AccessDenied", None, "eu-west-1"),
     ]
+
+
+def test_coverage_is_reported_for_each_whole_account_discovered_and_unknown_where_ec2_refused() -> None:
+    def account(
+        account_id: str,
+        *,
+        discovered: bool = True,
+        instance_ids: tuple[str, ...] | None = None,
+        coverage: Coverage | None = None,
+    ) -> AccountItem:
+        return AccountItem(
+            account_id,
+            "alias",
+            REGION,
+            AccountPhase.DONE,
+            discovered,
+            3,
+            instance_ids,
+            None,
+            "",
+            coverage=coverage,
+        )
+
+    measured = Coverage(
+        running=5, not_covered=2, named=(("i-0000000000000000a", "batch-1"), ("i-0000000000000000b", ""))
+    )
+    found = coverage_of(
+        [
+            account("555555555555", coverage=Coverage(running=3, not_covered=0)),
+            account(ACCOUNT, coverage=measured),
+            account("333333333333"),  # discovered, but EC2 refused DescribeInstanceStatus
+            account("444444444444", instance_ids=("i-0000000000000000c",)),  # asked-for hosts only
+            account("666666666666", discovered=False),  # never entered
+        ]
+    )
+
+    assert found == (
+        AccountCoverage(
+            account_id=ACCOUNT,
+            region=REGION,
+            checked=True,
+            running=5,
+            not_covered=2,
+            instances=(
+                HostRef(account_id=ACCOUNT, instance_id="i-0000000000000000a", hostname="batch-1"),
+                HostRef(account_id=ACCOUNT, instance_id="i-0000000000000000b", hostname=None),
+            ),
+        ),
+        AccountCoverage(account_id="333333333333", region=REGION, checked=False),
+        AccountCoverage(account_id="555555555555", region=REGION, checked=True, running=3),
+    )
+    assert (
+        ScanSummary(
+            scan_id="new",
+            hosts=0,
+            outcomes={},
+            counts={},
+            by_severity={},
+            accounts=(),
+            top_failing=(),
+            coverage=found,
+        ).not_covered
+        == 2
+    )

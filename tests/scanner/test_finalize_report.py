@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,9 +17,10 @@ from scanner.entries.analyzer import ObjectAnalyzer, S3ObjectRef, ScanStoreState
 from scanner.events import InProcessBus, ReportFiles, ScanFinished
 from scanner.handlers import PUBLISH_RETRY_SECONDS, REPORT_POLL_SECONDS, JobHandlers
 from scanner.jobs import FinalizeJob, Job
-from scanner.models import Host, HostResult, ScanStatus
+from scanner.models import Coverage, Host, HostResult, ScanStatus
 from scanner.outcomes import HostOutcome
 from scanner.report import (
+    AccountCoverage,
     HostState,
     PublishedReport,
     ReportWriteError,
@@ -64,7 +65,12 @@ class _FailingReports:
         return frozenset((ACCOUNT, instance) for instance in IDS)
 
     def publish(
-        self, scan_id: str, hosts: Iterable[HostState], *, previous_scan_id: str | None
+        self,
+        scan_id: str,
+        hosts: Iterable[HostState],
+        *,
+        previous_scan_id: str | None,
+        coverage: Sequence[AccountCoverage] = (),
     ) -> PublishedReport:
         self.calls += 1
         raise ReportWriteError(f"cannot write the report of scan {scan_id}: SlowDown")
@@ -98,20 +104,25 @@ def _handlers(store: ScanStore, config: Config, clock: _Clock, reports: Any) -> 
     )
 
 
-@pytest.fixture
-def handlers(store: ScanStore, config: Config, s3: Any, clock: _Clock) -> JobHandlers:
+def _scan_done(store: ScanStore, coverage: Coverage | None = None) -> None:
     """A running scan whose only account is done: three hosts succeeded, none analysed yet."""
     store.create_scan(scan_record(SCAN))
     store.put_account(SCAN, ACCOUNT, "a0", REGION, None)
     store.put_hosts(
         SCAN, ACCOUNT, REGION, [(Host(instance_id=i, name=f"web-{n}"), None) for n, i in enumerate(IDS)]
     )
-    store.mark_discovered(SCAN, ACCOUNT, REGION, len(IDS))
+    store.mark_discovered(SCAN, ACCOUNT, REGION, len(IDS), coverage=coverage)
     store.transition(SCAN, (ScanStatus.CREATED,), ScanStatus.RUNNING)
     store.record_outcomes(
         SCAN, ACCOUNT, REGION, [(i, HostResult(outcome=HostOutcome.SUCCEEDED)) for i in IDS]
     )
     store.finish_account(SCAN, ACCOUNT, REGION)
+
+
+@pytest.fixture
+def handlers(store: ScanStore, config: Config, s3: Any, clock: _Clock) -> JobHandlers:
+    """A running scan whose only account is done: three hosts succeeded, none analysed yet."""
+    _scan_done(store)
     return _handlers(store, config, clock, S3Reports(s3, config.results_bucket))
 
 
@@ -286,3 +297,28 @@ def test_a_host_whose_summary_cannot_be_read_is_judged_and_reported_not_analysed
         s3.get_object(Bucket=config.results_bucket, Key=finished.report.summary)["Body"].read()
     )
     assert len(summary.not_analysed) == 3
+
+
+def test_the_report_names_the_running_instances_discovery_found_ssm_does_not_manage(
+    store: ScanStore, config: Config, s3: Any, clock: _Clock
+) -> None:
+    _scan_done(store, Coverage(running=5, not_covered=2, named=(("i-0000000000000000a", "batch-1"),)))
+    handlers = _handlers(store, config, clock, S3Reports(s3, config.results_bucket))
+    for instance in IDS:
+        _analyse(s3, store, config.results_bucket, instance)
+
+    handlers.finalize(FinalizeJob(scan_id=SCAN))
+
+    [finished] = _finished(handlers)
+    assert finished.total == 3  # the instances not covered are no hosts of the scan
+    summary = ScanSummary.model_validate_json(
+        s3.get_object(Bucket=config.results_bucket, Key=report_keys(SCAN)["summary"])["Body"].read()
+    )
+    [account] = summary.coverage
+    assert (account.account_id, account.checked, account.running, account.not_covered) == (
+        ACCOUNT,
+        True,
+        5,
+        2,
+    )
+    assert [(h.instance_id, h.hostname) for h in account.instances] == [("i-0000000000000000a", "batch-1")]

@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from scanner.errors import LinkedWriteRefusedError
-from scanner.models import Host, HostResult, OutcomeDetail, ScanStatus
+from scanner.models import Coverage, Host, HostResult, OutcomeDetail, ScanStatus
 from scanner.outcomes import HostOutcome
 from scanner.state import AccountPhase, HostPhase, ScanStore
 from tests.scanner.conftest import REGION, scan_record
@@ -70,6 +70,41 @@ def test_a_discovery_recorded_twice_adds_the_accounts_hosts_to_the_total_once(st
     assert store.mark_discovered(SCAN, "333333333333", REGION, 2)
     assert store.get_scan(SCAN).hosts_total == 6
     assert store.account(SCAN, ACCOUNT, REGION).hosts == 4
+
+
+def _writes(store: ScanStore) -> list[str]:
+    """The DynamoDB write operations ``store`` makes from now on, in order."""
+    made: list[str] = []
+
+    def count(model: Any, **_: Any) -> None:
+        if model.name in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"):
+            made.append(model.name)
+
+    store._db.meta.events.register("before-call.dynamodb", count)
+    return made
+
+
+def test_discovery_keeps_an_accounts_instances_ssm_does_not_manage_on_its_item_in_the_same_writes(
+    store: ScanStore,
+) -> None:
+    store.create_scan(scan_record(SCAN))
+    store.put_account(SCAN, ACCOUNT, "a0", REGION, None)
+    store.put_account(SCAN, "333333333333", "a1", REGION, None)
+    coverage = Coverage(
+        running=9, not_covered=2, named=(("i-0000000000000000a", "batch-1"), ("i-0000000000000000b", ""))
+    )
+    writes = _writes(store)
+
+    assert store.mark_discovered(SCAN, ACCOUNT, REGION, 7, coverage=coverage)
+    with_coverage = len(writes)
+    assert store.mark_discovered(SCAN, "333333333333", REGION, 4)
+
+    assert with_coverage == len(writes) - with_coverage == 2  # the account item and the scan's total
+    assert store.account(SCAN, ACCOUNT, REGION).coverage == coverage
+    assert {a.account_id: a.coverage for a in store.accounts(SCAN)} == {
+        ACCOUNT: coverage,
+        "333333333333": None,
+    }
 
 
 def test_discovery_of_an_account_not_in_the_scan_writes_nothing(store: ScanStore) -> None:
