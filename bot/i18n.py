@@ -241,6 +241,38 @@ _MESSAGES: dict[str, dict[str, str]] = {
         "ko": "이전 점검 `{previous}` 대비: 새 취약 {new} · 조치됨 {fixed} · 계속 취약 {unchanged}",
         "en": "Against `{previous}`: new failures {new} · fixed {fixed} · still failing {unchanged}",
     },
+    "report_hosts_appeared": {
+        "ko": ":heavy_plus_sign: 새로 결과가 나온 호스트 {n}대:",
+        "en": ":heavy_plus_sign: {n} hosts with results for the first time:",
+    },
+    "report_hosts_disappeared": {
+        "ko": ":heavy_minus_sign: 지난 점검엔 결과가 있었으나 이번엔 없는 호스트 {n}대:",
+        "en": ":heavy_minus_sign: {n} hosts had results last time but none now:",
+    },
+    "report_no_change": {
+        "ko": "새로 취약하거나 조치된 항목, 새로 나타나거나 사라진 호스트가 없습니다.",
+        "en": "No item newly failing or fixed, no host appeared or disappeared.",
+    },
+    "report_not_covered": {
+        "ko": ":mag: *점검하지 못한 실행 중 인스턴스 {n}대* — SSM이 관리하지 않습니다 (에이전트 또는 인스턴스 프로파일 없음)",
+        "en": ":mag: *{n} running instances not covered* — SSM does not manage them (no agent, or no instance profile)",
+    },
+    "report_not_covered_account": {
+        "ko": "{account} {n}대 (실행 중 {running}대 중):",
+        "en": "{account}: {n} of {running} running:",
+    },
+    "report_not_covered_more": {
+        "ko": "…그 밖의 계정 {accounts}개 ({n}대)",
+        "en": "…{accounts} more accounts ({n} instances)",
+    },
+    "report_all_covered": {
+        "ko": ":white_check_mark: 실행 중인 EC2 인스턴스 {running}대 모두 SSM이 관리합니다.",
+        "en": ":white_check_mark: All {running} running EC2 instances are managed by SSM.",
+    },
+    "report_coverage_unchecked": {
+        "ko": ":warning: 실행 중인 인스턴스를 확인하지 못해 점검 범위를 알 수 없는 계정: {accounts} (멤버 역할에 `ec2:DescribeInstanceStatus` 필요)",
+        "en": ":warning: Coverage unknown, the running instances could not be listed: {accounts} (the member role needs `ec2:DescribeInstanceStatus`)",
+    },
     # notifier replies (bot.notifier)
     "reply_account_unreachable": {
         "ko": ":warning: 계정 {account} ({id}, {region})에 들어갈 수 없어 점검하지 못했습니다: {reason}",

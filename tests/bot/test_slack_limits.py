@@ -46,6 +46,7 @@ from scanner.events import ScanFinished
 from scanner.models import AccountTarget, ScanRecord, ScanStatus, ScanTargets
 from scanner.outcomes import HostOutcome
 from scanner.report.models import (
+    AccountCoverage,
     AccountSummary,
     HostRef,
     ItemChange,
@@ -414,6 +415,22 @@ def _report_inputs(
             HostRef(account_id="111111111111", instance_id=f"i-{index:017x}", hostname=name)
             for index, name in enumerate(_cycle(names, hosts // 3))
         ),
+        # Every account has instances SSM does not manage (20 named, 255-character hostile Name
+        # tags), or could not be asked.
+        coverage=tuple(
+            AccountCoverage(
+                account_id=f"{index:012d}",
+                region="ap-northeast-2",
+                checked=index % 7 != 3,
+                running=hosts + 50,
+                not_covered=50 if index % 7 != 3 else 0,
+                instances=tuple(
+                    HostRef(account_id=f"{index:012d}", instance_id=f"i-{n:017x}", hostname=name)
+                    for n, name in enumerate(_cycle(names, 20 if index % 7 != 3 else 0))
+                ),
+            )
+            for index in range(accounts)
+        ),
     )
     diff = ScanDiff(
         previous_scan_id="20261120T090000-000000",
@@ -432,13 +449,34 @@ def _report_inputs(
             )
             for index, name in enumerate(_cycle(names, hosts))
         ),
-        fixed=(),
+        fixed=tuple(
+            ItemChange(
+                account_id="222222222222",
+                instance_id=f"i-{index:017x}",
+                hostname=name,
+                code="U-02",
+                severity=Severity.HIGH,
+                title_ko=names[-1],
+                title_en=names[0],
+                before=Status.VULNERABLE,
+                after=Status.GOOD,
+            )
+            for index, name in enumerate(_cycle(names, hosts))
+        ),
         undecided=(),
         unchanged=hosts * 7,
         unchanged_by_code={},
         hosts_compared=hosts,
-        hosts_new=0,
-        hosts_not_rescanned=0,
+        hosts_new=hosts,
+        hosts_not_rescanned=hosts,
+        hosts_appeared=tuple(
+            HostRef(account_id="222222222222", instance_id=f"i-{index:017x}", hostname=name)
+            for index, name in enumerate(_cycle(names, min(hosts, 20)))
+        ),
+        hosts_disappeared=tuple(
+            HostRef(account_id="222222222222", instance_id=f"i-{index:017x}", hostname=name)
+            for index, name in enumerate(_cycle(names, min(hosts, 20)))
+        ),
     )
     return finished, summary, diff, failed
 
