@@ -15,6 +15,7 @@ from cce_scan.demo import DemoError, DemoResult, run_demo
 from localworld.fleet import load_fleet
 from localworld.world import TERRAFORM_MODULES
 from scanner.config import load_config
+from scanner.report import ScanSummary
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUESTER = "U01REQUESTER"
@@ -62,6 +63,33 @@ def test_slack_jsonl_holds_exactly_one_final_report_with_its_files(demo: DemoRes
     titles = {f.get("title") for c in completed for f in c["args"]["files"]}
     assert titles == {f"cce-{demo.scan_id}.{kind}" for kind in ("csv", "xlsx", "ocsf.jsonl")}
     assert all("token" not in c["args"] for c in calls)
+
+
+def test_the_final_report_names_each_prod_accounts_running_instance_ssm_does_not_manage(
+    demo: DemoResult,
+) -> None:
+    # cce_scan/examples/fleet.yaml: batch-1 (prod-web) and etl-1 (prod-db) run without SSM.
+    summary = ScanSummary.model_validate_json(
+        (demo.findings_dir / "reports" / demo.scan_id / "summary.json").read_bytes()
+    )
+    assert [(a.account_id, a.checked, a.running, a.not_covered) for a in summary.coverage] == [
+        ("222222222222", True, 6, 1),  # web-1..4, web-win, batch-1
+        ("333333333333", True, 4, 1),  # db-1..3 (db-3 offline, but running), etl-1; db-4 is stopped
+    ]
+    assert [(h.instance_id, h.hostname) for a in summary.coverage for h in a.instances] == [
+        ("i-0a1b2c3d4e5f60006", "batch-1"),
+        ("i-0b1c2d3e4f5a60005", "etl-1"),
+    ]
+    [report] = [
+        c
+        for c in _lines(demo.findings_dir / "slack.jsonl")
+        if c["method"] == "chat.postMessage" and c["args"].get("reply_broadcast")
+    ]
+    blocks = report["args"]["blocks"]
+    text = json.dumps(json.loads(blocks) if isinstance(blocks, str) else blocks, ensure_ascii=False)
+    assert "점검하지 못한 실행 중 인스턴스 2대" in text
+    assert "`batch-1` (`i-0a1b2c3d4e5f60006`)" in text
+    assert "`etl-1` (`i-0b1c2d3e4f5a60005`)" in text
 
 
 def test_every_aws_call_was_allowed_and_made_under_a_role_the_terraform_defines(demo: DemoResult) -> None:

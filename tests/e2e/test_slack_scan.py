@@ -135,6 +135,7 @@ def test_a_scan_without_approval_runs_from_the_modal_to_the_broadcast_report(sys
     assert "대상 3대" in text  # dev-app: three Linux hosts (cce_scan/examples/fleet.yaml)
     assert "성공 3" in text
     assert "취약 호스트가 가장 많은 항목" in text
+    assert "실행 중인 EC2 인스턴스 3대 모두 SSM이 관리합니다." in text  # dev-app: no instance without SSM
     system.settle()
     final = system.slack.find(parent.channel, parent.ts)
     assert "완료" in message_text(final.blocks)
@@ -185,6 +186,29 @@ def test_a_scan_without_approval_runs_from_the_modal_to_the_broadcast_report(sys
         and scan_id in c["resource"]
     }
     assert len(read_versions) == 3, read_versions
+
+
+def test_a_second_scan_of_an_account_reports_first_what_changed_since_the_one_before(
+    system: LocalSystem,
+) -> None:
+    def scan() -> tuple[str, Message]:
+        before = len(parents(system))
+        system.driver.command(REQUESTER, "account dev-app")
+        parent = _new_parent(system, before)
+        report = wait_for(lambda: _report(system, parent), timeout=180, what="the report")
+        system.settle()
+        return scan_id_of(parent), report
+
+    scans = [scan(), scan()]
+    (first, _), (_, second) = scans
+
+    text = message_text(second.blocks, second.text)
+
+    # The same three hosts with the same fixture roots: nothing changed, and the report says so
+    # before its summary.
+    assert f"이전 점검 `{first}` 대비: 새 취약 0 · 조치됨 0" in text
+    assert "새로 취약하거나 조치된 항목, 새로 나타나거나 사라진 호스트가 없습니다." in text
+    assert text.index("지난 점검 대비") < text.index("대상 3대") < text.index("취약 호스트가 가장 많은 항목")
 
 
 def test_status_lists_recent_scans_and_cancel_needs_the_requester_or_an_approver(system: LocalSystem) -> None:
