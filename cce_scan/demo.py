@@ -182,9 +182,12 @@ def _play(
 ) -> DemoResult:
     world = system.world
     real = sum(1 for h in world.hosts if h.sandbox is not None)
+    unmanaged = sum(1 for h in world.hosts if not h.spec.ssm_managed)
+    without_ssm = f", {unmanaged} without SSM" if unmanaged else ""
     console.print(
         f"[bold]Local world[/] on {world.endpoint_url}: central account {config.central.account_id}, "
-        f"{len(config.accounts)} member accounts, {len(world.hosts)} hosts ({real} run the document for real), "
+        f"{len(config.accounts)} member accounts, {len(world.hosts)} hosts ({real} run the document for real"
+        f"{without_ssm}), "
         f"Slack on {system.slack.origin} — ready in {time.monotonic() - started:.1f} s"
     )
     for note in world.notes:
