@@ -127,8 +127,9 @@ def expected_slices(walk: list[list[str]], uids: set[int], gids: set[int]) -> di
 @needs_root
 @pytest.mark.parametrize(("stream", "fprintf"), [("1", "1"), ("0", "1"), ("0", "0")])
 def test_walk_slices_agree_with_the_whole_walk(tmp_path: Path, stream: str, fprintf: str) -> None:
-    """The slices three ways: written by an awk beside find (the default), by find itself, and by
-    an awk pass after the walk (a find without -fprintf)."""
+    """The slices three ways: by an awk beside find (the default), by find itself with grep for
+    /dev and /var/log (CCE_WALK_STREAM=0), and by an awk pass after the walk (a find without
+    -fprintf)."""
     root = build_root(tmp_path)
     stage = root / "var" / "cce-work"  # the bundle's own working directory inside the scanned root
     stage.mkdir(parents=True)
@@ -164,14 +165,15 @@ def test_walk_slices_agree_with_the_whole_walk(tmp_path: Path, stream: str, fpri
     assert "/tmp/.cache/inside" not in names["H"]
     assert "/tmp/.cache" in names["H"]
     written_by_find = (stage / "walk.byfind").read_text().split()
-    assert written_by_find == (["S", "W", "D", "H", "O"] if (stream, fprintf) == ("0", "1") else [])
+    assert written_by_find == (["S", "W", "H", "O"] if (stream, fprintf) == ("0", "1") else [])
     assert sorted(p.name for p in stage.glob("walk.tsv.*")) == ["walk.tsv.tmp.err"]  # no FIFO or id list left
 
 
 @needs_root
 def test_walk_items_give_the_same_verdicts_with_and_without_find_slices_and_overlap(tmp_path: Path) -> None:
-    """A golden fixture root through the whole bundle three ways: the defaults, the awk slices of a
-    find without -fprintf, and the walk before the items (CCE_WALK_OVERLAP=0)."""
+    """A golden fixture root through the whole bundle four ways: the defaults, the slices of find
+    and grep (CCE_WALK_STREAM=0), the awk slices of a find without -fprintf, and the walk before
+    the items (CCE_WALK_OVERLAP=0)."""
     root = materialise_root("ubuntu2204-weak", tmp_path / "root")
     try:
         runs = {
@@ -342,6 +344,6 @@ def test_walk_leaves_the_unknown_owner_slice_to_awk_for_a_root_with_very_many_id
     stage.mkdir()
     proc = lib_sh("cce_walk", lib_env(root, stage, CCE_WALK_STREAM="0"))
     assert proc.returncode == 0, proc.stderr
-    assert (stage / "walk.byfind").read_text().split() == ["S", "W", "D", "H"]
+    assert (stage / "walk.byfind").read_text().split() == ["S", "W", "H"]
     orphans = sorted(line.rsplit("\t", 1)[1] for line in (stage / "walk.O").read_text().splitlines())
     assert orphans == ["/srv/owned-3", "/srv/owned-999"]

@@ -19,13 +19,15 @@
 # The walk is local filesystems only (find -xdev from / and every local disk mount, plus /dev,
 # when live; the root only when offline), skipping /proc, /sys, /dev/pts, /run and the bundle's
 # own working directory.  By default (CCE_WALK_STREAM=1) find only prints the walk, into a FIFO
-# read by one awk that writes the walk file and every slice as the lines come: the slice tests
-# run beside find (on another core) instead of inside it, where they lengthened the walk by
-# 0.6 s of CPU over 850,000 entries.  With CCE_WALK_STREAM=0, or where mkfifo fails, the slices
-# are written by the walk itself (find -fprintf, GNU findutils) when the host's find has it;
-# otherwise (or with CCE_WALK_FPRINTF=0) by one awk pass over the walk right after it.  Every
-# way the slice files and the walk's entry count exist before walk.tsv does: the walk file
-# appears last.  walk.byfind lists the tags find wrote itself.
+# read by one awk that writes the walk file and every slice as the lines come: the slice tests run
+# beside find (on another core) instead of inside it, where they lengthened the walk by 0.6-0.8 s
+# of CPU over 850,000 entries.  With CCE_WALK_STREAM=0, or where mkfifo fails, the set-id,
+# world-writable, hidden and unknown-owner slices are written by the walk itself (find -fprintf,
+# GNU findutils) when the host's find has it, and the /dev and /var/log slices (path tests find
+# would make on every file) by one grep -F over the walk after it; a find without -fprintf (or
+# CCE_WALK_FPRINTF=0) leaves every slice to one awk pass over the walk right after it.  Every way
+# the slice files and the walk's entry count exist before walk.tsv does: the walk file appears
+# last.  walk.byfind lists the tags find wrote itself.
 #
 # Runner only: cce__walk_start starts the walk in the background (so the items that do not
 # use it run meanwhile) and cce__walk_wait waits for it; the runner's exit trap ends it early
@@ -122,11 +124,10 @@ EOF
         # The comma operator evaluates every branch and keeps the last value (the main
         # -printf).  Nested groups keep the cheap tests first: find moves name tests (-path,
         # -name) ahead of the others in an and-chain, never out of a group.
-        set -- "$@" "(" "(" -type f "(" "(" -perm /6002 "(" "(" -perm /6000 -fprintf "$out.S" "$fmt" ")" \
+        set -- "$@" "(" "(" -type f -perm /6002 "(" "(" -perm /6000 -fprintf "$out.S" "$fmt" ")" \
             , "(" -perm -0002 -fprintf "$out.W" "$fmt" ")" ")" ")" \
-            , "(" -path "$eroot/dev/*" -fprintf "$out.D" "$fmt" ")" ")" ")" \
             , "(" -name ".*" "(" ! -path "$eroot" -fprintf "$out.H" "$fmt" ")" ")"
-        printf 'S W D H' > "$out.tags"
+        printf 'S W H' > "$out.tags"
         # Unknown owners: numeric tests over the runs of consecutive known ids, the lowest
         # first (most entries are root's and stop at the first test); a root with very many
         # runs is left to the awk pass (the chain would grow per entry).
@@ -218,14 +219,21 @@ CCE__WALK_SLICER='
     }
     END { if (copy) print n + 0 > (out ".n") }'
 
-# cce__walk_slice_pass WALK TAGS: write WALK.<tag> for each tag of TAGS in one pass over WALK (over
-# its lines naming /var/log, found by grep, when L is the only one: find wrote the others).
+# cce__walk_slice_pass WALK TAGS: write WALK.<tag> for each tag of TAGS in one pass over WALK; when
+# TAGS are only D and L (find wrote the others), over the lines one grep -F finds (a regular file
+# path under /dev/, a path under /var/log), a superset the slicer's own tests narrow.
 cce__walk_slice_pass() {
+    local tab
+    tab=$(printf '\t')
     cce__walk_ids "$1.ids"
-    case $2 in
-        L | " L") grep -F "$(printf '\t')/var/log" "$1" |
-            awk -F '\t' -v tags=" L " -v out="$1" -v copy=0 "$CCE__WALK_SLICER" "$1.ids" - ;;
-        *) awk -F '\t' -v tags=" $2 " -v out="$1" -v copy=0 "$CCE__WALK_SLICER" "$1.ids" "$1" ;;
+    case " $2 " in
+        *" S "* | *" W "* | *" H "* | *" O "*)
+            awk -F '\t' -v tags=" $2 " -v out="$1" -v copy=0 "$CCE__WALK_SLICER" "$1.ids" "$1"
+            ;;
+        *)
+            grep -F -e "${tab}f$tab/dev/" -e "$tab/var/log" "$1" |
+                awk -F '\t' -v tags=" $2 " -v out="$1" -v copy=0 "$CCE__WALK_SLICER" "$1.ids" -
+            ;;
     esac
     rm -f "$1.ids"
 }
