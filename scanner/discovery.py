@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from scanner.models import NOT_COVERED_NAMED, Coverage, Host, HostResult, OutcomeDetail
+from scanner.models import NOT_COVERED_NAME_KEPT, NOT_COVERED_NAMED, Coverage, Host, HostResult, OutcomeDetail
 from scanner.outcomes import HostOutcome
 
 if TYPE_CHECKING:
@@ -153,7 +153,9 @@ def coverage(
     return Coverage(
         running=len(set(running)),
         not_covered=len(missing),
-        named=tuple((i, names.get(i, {}).get("name", "")) for i in missing[:NOT_COVERED_NAMED]),
+        named=tuple(
+            (i, names.get(i, {}).get("name", "")[:NOT_COVERED_NAME_KEPT]) for i in missing[:NOT_COVERED_NAMED]
+        ),
     )
 
 

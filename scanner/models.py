@@ -13,6 +13,7 @@ from scanner.outcomes import HostOutcome
 
 __all__ = [
     "NOT_COVERED_NAMED",
+    "NOT_COVERED_NAME_KEPT",
     "SCAN_ID",
     "AccountTarget",
     "Coverage",
@@ -67,14 +68,18 @@ class Host(_Frozen):
     ping_status: str | None = None
 
 
-NOT_COVERED_NAMED = 20  # instances not covered that an account's item names (the rest are counted)
+# Instances not covered that an account's item names (the rest are counted), and the characters of
+# each Name tag it keeps (EC2 allows 256): the account item is rewritten on every tracking round, and
+# a write costs a unit per KB, so what it keeps stays well under 1 KB.
+NOT_COVERED_NAMED = 10
+NOT_COVERED_NAME_KEPT = 64
 
 
 class Coverage(_Frozen):
     """An account's running EC2 instances against the managed nodes SSM lists (docs/design.md,
     "Coverage"): EC2 reports ``running`` instances, of which SSM does not list ``not_covered``;
     ``named`` holds the first :data:`NOT_COVERED_NAMED` of those by instance ID, each with its
-    Name tag ("" for none)."""
+    Name tag ("" for none, at most :data:`NOT_COVERED_NAME_KEPT` characters)."""
 
     running: int = Field(ge=0)
     not_covered: int = Field(ge=0)

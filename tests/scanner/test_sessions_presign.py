@@ -204,6 +204,7 @@ def test_a_member_client_sends_every_member_operation(service: str, operation: s
         ("ssm", "list_command_invocations"),
         ("ssm", "list_commands"),
         ("ec2", "describe_instances"),
+        ("ec2", "describe_instance_status"),
         ("ec2", "describe_tags"),
     ],
 )

@@ -1,4 +1,4 @@
-"""Target resolution against the config and Organizations (moto), and discovery's classification."""
+"""Target resolution against the config and Organizations (moto), and discovery's classification and coverage."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import boto3
 import pytest
 
 from scanner.config import Config
-from scanner.discovery import classify
+from scanner.discovery import classify, coverage
 from scanner.errors import TargetError
+from scanner.models import NOT_COVERED_NAME_KEPT, NOT_COVERED_NAMED
 from scanner.outcomes import HostOutcome
 from scanner.targets import OrganizationDirectory, host_query_kind, resolve_accounts
 
@@ -107,3 +108,15 @@ def test_classify_reports_an_asked_for_host_that_ssm_does_not_list() -> None:
 def test_classify_only_keeps_the_asked_for_hosts() -> None:
     found = classify([_info("i-1"), _info("i-2")], {}, wanted=["i-2"])
     assert [h.instance_id for h in found.targets] == ["i-2"]
+
+
+def test_coverage_counts_every_running_instance_ssm_does_not_list_and_names_only_the_first_few() -> None:
+    missing = [f"i-{n:017x}" for n in range(15)]
+    names = {i: {"name": "n" * 300} for i in missing}
+    found = coverage(
+        ["i-managed", *reversed(missing), "i-hybrid"], [_info("i-managed"), _info("i-hybrid")], names
+    )
+    assert (found.running, found.not_covered) == (17, 15)
+    assert [i for i, _ in found.named] == missing[:NOT_COVERED_NAMED]  # by instance ID
+    assert {len(name) for _, name in found.named} == {NOT_COVERED_NAME_KEPT}
+    assert coverage(["i-1"], [], {}).named == (("i-1", ""),)  # no Name tag
