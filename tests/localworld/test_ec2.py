@@ -16,7 +16,6 @@ from scanner.discovery import discover
 from scanner.models import Coverage
 from tests.localworld.test_world import EXAMPLE_CONFIG
 
-
 THIRD = "444444444444"  # an account with a managed host and two instances SSM does not manage
 MANAGED = "i-0c00000000000000a"
 UNMANAGED = "i-0c00000000000000b"
@@ -273,8 +272,9 @@ def test_instance_status_of_every_state_shows_stopped_instances_without_status_c
     assert _statuses([every]) == {MANAGED: "running", UNMANAGED: "running", UNMANAGED_STOPPED: "stopped"}
     (stopped,) = [s for s in every["InstanceStatuses"] if s["InstanceId"] == UNMANAGED_STOPPED]
     assert stopped["InstanceStatus"]["Status"] == "not-applicable"
+    # As EC2: a stopped instance, even named, only with IncludeAllInstances.
     named = ec2.describe_instance_status(InstanceIds=[UNMANAGED_STOPPED, UNMANAGED])
-    assert _statuses([named]) == {UNMANAGED: "running"}  # as EC2: a named stopped one only with IncludeAllInstances
+    assert _statuses([named]) == {UNMANAGED: "running"}
     by_state = ec2.describe_instance_status(
         IncludeAllInstances=True, Filters=[{"Name": "instance-state-name", "Values": ["stopped"]}]
     )
