@@ -118,7 +118,7 @@ def test_member_roles_that_want_another_external_id_or_allow_nothing_fail(tmp_pa
     denied = [
         check for check in read.failed if check.name.startswith(f"the member role of prod-db ({PROD_DB})")
     ]
-    assert len(denied) == 9  # every action and resource of the member needs
+    assert len(denied) == 10  # every action and resource of the member needs
     assert any("ssm:SendCommand on arn:aws:ssm:" in check.name for check in denied)
     assert all(
         check.fix.endswith("to the member role's policy in terraform/modules/member_role/main.tf")
