@@ -102,7 +102,11 @@ def _invocations(
     last_invocation = end.invocations if end is not None else None
     last_run = end.runs if end is not None else None
     for invocation in list(system.lambdas.invocations)[start.invocations : last_invocation]:
-        result.counts[(function_key(invocation.function), invocation.kind)] += 1
+        key = function_key(invocation.function)
+        result.counts[(key, invocation.kind)] += 1
+        if key == "worker" and invocation.kind == "SQS":
+            for record in invocation.payload.get("Records", []):
+                result.jobs[str(json.loads(record["body"]).get("kind"))] += 1
     for function, seconds in clock.since(start.runs, last_run):
         key = function_key(function)
         result.seconds[key] = result.seconds.get(key, 0.0) + seconds
@@ -268,6 +272,12 @@ def report(scans: list[Scan], help_count: int, args: argparse.Namespace) -> dict
         )
         for line in stepped:
             print(f"  {line}")
+    print("\nThe worker's jobs by kind, per scan (tracking rounds follow when the hosts finish):")
+    for number, scan in enumerate(scans, 1):
+        print(
+            f"  scan {number}: "
+            + ", ".join(f"{kind} {count}" for kind, count in sorted(scan.invocations.jobs.items()))
+        )
     last_figures = figures(last)
     print(f"\nScan {len(scans)} of {len(scans)} on the same world, per host (first → last):")
     for key, value in result["per_host"].items():
@@ -291,6 +301,7 @@ def report(scans: list[Scan], help_count: int, args: argparse.Namespace) -> dict
         "second_scan_step": stepped,
         "help_lambda_invocations": help_count,
         "scan_wall_s": [round(s.wall_s, 1) for s in scans],
+        "worker_jobs": [dict(s.invocations.jobs) for s in scans],
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 

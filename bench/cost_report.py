@@ -45,6 +45,7 @@ class Invocations:
 
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=dict)
+    jobs: Counter[str] = field(default_factory=Counter)  # the worker's jobs by kind (dispatch, track, …)
 
 
 @dataclass
