@@ -246,7 +246,9 @@ class SqsEventPublisher:
 
     def publish_all(self, events: Sequence[ScanEvent]) -> None:
         """Send ``events`` in batches; the entries a batch refuses are sent once more, and
-        :class:`EventPublishError` is raised if any is refused again (the job fails, and is retried)."""
+        :class:`EventPublishError` is raised if any is refused again. The job then fails as it did
+        when one ``SendMessage`` failed: what it recorded stays (the scan's counts come from the
+        items), and the refused events are not sent again."""
         for batch in sqs_batches(events):
             entries: list[Any] = batch
             for _ in range(2):
