@@ -1,6 +1,9 @@
 """Write what repeats the catalog's facts from the catalog: ``scanner/results/edition.py`` (the
-edition's items as Python, imported on every analysis without reading YAML) and the item table of
-``docs/checks.md`` (between its ``catalog-table`` markers).
+edition's items as Python, imported on every analysis without reading YAML), the item table of
+``docs/checks.md`` (between its ``catalog-table`` markers), the bundle runner's item table
+(``ssm_documents/bundle/script.sh``, between its ``CCE_ITEMS_EOF`` lines: hosts have no Python) and
+the header of every check file (``ssm_documents/bundle/checks/U-NN.sh``: its leading comment lines
+up to the check's own ``# rule:`` lines, which the check's author writes).
 
     python -m scanner.catalog.generate          # rewrite them
     python -m scanner.catalog.generate --check  # exit 1 naming each file that is stale
@@ -17,10 +20,26 @@ from pathlib import Path
 
 from scanner.catalog import Catalog, catalog
 
-__all__ = ["CHECKS_PAGE", "EDITION_MODULE", "checks_page", "edition_module", "main"]
+__all__ = [
+    "CHECKS_DIR",
+    "CHECKS_PAGE",
+    "EDITION_MODULE",
+    "RUNNER",
+    "check_file",
+    "checks_page",
+    "edition_module",
+    "main",
+    "runner_script",
+]
 
 EDITION_MODULE = Path("scanner/results/edition.py")
 CHECKS_PAGE = Path("docs/checks.md")
+RUNNER = Path("ssm_documents/bundle/script.sh")
+CHECKS_DIR = Path("ssm_documents/bundle/checks")
+RUNNER_BEGIN = "    cat <<'CCE_ITEMS_EOF'\n"
+RUNNER_END = "CCE_ITEMS_EOF\n"
+# The lines a check file's header consists of, in this order; the generator writes them all.
+HEADER_KEYS = ("edition", "code", "severity", "title_ko", "title_en", "legacy", "good", "vulnerable")
 TABLE_BEGIN = (
     "<!-- catalog-table: generated from scanner/catalog/items.yaml by python -m scanner.catalog.generate -->"
 )
@@ -128,9 +147,62 @@ def checks_page(current: str, source: Catalog | None = None) -> str:
     return head + checks_table(source) + tail
 
 
+def runner_script(current: str, source: Catalog | None = None) -> str:
+    """``current`` (the bundle's script.sh) with its item table (code|severity|legacy codes|title
+    ko|title en) replaced by the catalog's."""
+    if RUNNER_BEGIN not in current or "\n" + RUNNER_END not in current.split(RUNNER_BEGIN, 1)[1]:
+        raise ValueError(f"{RUNNER}: the CCE_ITEMS_EOF table is missing")
+    head, rest = current.split(RUNNER_BEGIN, 1)
+    _, tail = rest.split("\n" + RUNNER_END, 1)
+    rows = [
+        f"{entry.code}|{entry.severity}|{' '.join(entry.legacy)}|{entry.title.ko}|{entry.title.en}"
+        for entry in (source or catalog()).items
+    ]
+    return head + RUNNER_BEGIN + "\n".join(rows) + "\n" + RUNNER_END + tail
+
+
+def _header(code: str, source: Catalog) -> list[str]:
+    entry = next((e for e in source.items if e.code == code), None)
+    if entry is None:
+        raise ValueError(f"{CHECKS_DIR / (code + '.sh')}: {code} is not in the catalog")
+    values = {
+        "edition": source.edition,
+        "code": entry.code,
+        "severity": entry.severity,
+        "title_ko": entry.title.ko,
+        "title_en": entry.title.en_long,
+        "legacy": " ".join(entry.legacy),
+        "good": entry.good.ko,
+        "vulnerable": entry.vulnerable.ko,
+    }
+    return ["# shellcheck shell=sh", *(f"# {key}: {values[key]}".rstrip() for key in HEADER_KEYS)]
+
+
+def _is_header_line(line: str) -> bool:
+    return line == "# shellcheck shell=sh" or any(line.startswith(f"# {key}:") for key in HEADER_KEYS)
+
+
+def check_file(code: str, current: str, source: Catalog | None = None) -> str:
+    """``current`` (check ``code``'s file) with its header written from the catalog: the leading
+    lines that are header lines are replaced; the rest (``# rule:`` lines, the code) is kept."""
+    lines = current.split("\n")
+    keep = next((index for index, line in enumerate(lines) if not _is_header_line(line)), len(lines))
+    return "\n".join([*_header(code, source or catalog()), *lines[keep:]])
+
+
 def _targets(root: Path) -> dict[Path, str]:
     page = (root / CHECKS_PAGE).read_text(encoding="utf-8")
-    return {root / EDITION_MODULE: edition_module(), root / CHECKS_PAGE: checks_page(page)}
+    runner = (root / RUNNER).read_text(encoding="utf-8")
+    source = catalog()
+    targets = {
+        root / EDITION_MODULE: edition_module(source),
+        root / CHECKS_PAGE: checks_page(page, source),
+        root / RUNNER: runner_script(runner, source),
+    }
+    for entry in source.items:
+        path = root / CHECKS_DIR / f"{entry.code}.sh"
+        targets[path] = check_file(entry.code, path.read_text(encoding="utf-8"), source)
+    return targets
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 from scanner.catalog import catalog
-from scanner.catalog.generate import CHECKS_PAGE, EDITION_MODULE, checks_page, edition_module, main
+from scanner.catalog.generate import (
+    CHECKS_DIR,
+    CHECKS_PAGE,
+    EDITION_MODULE,
+    RUNNER,
+    check_file,
+    checks_page,
+    edition_module,
+    main,
+    runner_script,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 BUNDLE = REPO / "ssm_documents" / "bundle"
@@ -24,28 +34,64 @@ def test_the_checks_pages_item_table_is_generated_from_the_catalog() -> None:
     assert page == checks_page(page), STALE
 
 
+def _copy_of_the_generated_files(root: Path) -> None:
+    for relative in (EDITION_MODULE, CHECKS_PAGE, RUNNER, *sorted((REPO / CHECKS_DIR).glob("U-*.sh"))):
+        source = REPO / relative
+        target = root / source.relative_to(REPO)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("relative", "before", "after"),
+    [
+        (CHECKS_PAGE, "| U-05 | 상 (high)", "| U-05 | 하 (low)"),
+        (RUNNER, "U-05|high|", "U-05|low|"),
+        (CHECKS_DIR / "U-05.sh", "# severity: high", "# severity: low"),
+        (CHECKS_DIR / "U-05.sh", "# title_en: ", "# title_en: Not the catalog's "),
+    ],
+    ids=["checks page", "runner table", "check severity", "check title"],
+)
 def test_the_generator_reports_and_rewrites_a_stale_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], relative: Path, before: str, after: str
 ) -> None:
-    for relative in (EDITION_MODULE, CHECKS_PAGE):
-        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / relative).write_text((REPO / relative).read_text(encoding="utf-8"), encoding="utf-8")
+    _copy_of_the_generated_files(tmp_path)
     assert main(["--check", "--root", str(tmp_path)]) == 0
-    page = tmp_path / CHECKS_PAGE
-    page.write_text(page.read_text(encoding="utf-8").replace("| U-05 | 상 (high)", "| U-05 | 하 (low)"))
+    path = tmp_path / relative
+    text = path.read_text(encoding="utf-8")
+    assert before in text
+    path.write_text(text.replace(before, after, 1), encoding="utf-8")
+
     assert main(["--check", "--root", str(tmp_path)]) == 1
-    assert "stale:" in capsys.readouterr().out
+    assert f"stale: {path}" in capsys.readouterr().out
     assert main(["--root", str(tmp_path)]) == 0
+    assert path.read_text(encoding="utf-8") == text
     assert main(["--check", "--root", str(tmp_path)]) == 0
 
 
-def test_the_bundles_runner_table_agrees_with_the_catalog() -> None:
+def test_the_bundles_runner_table_is_generated_from_the_catalog() -> None:
     """script.sh carries its own table (code|severity|legacy|title ko|title en) for hosts without
-    Python; it must say what the catalog says."""
-    text = (BUNDLE / "script.sh").read_text(encoding="utf-8")
-    block = text.split("<<'CCE_ITEMS_EOF'\n", 1)[1].split("\nCCE_ITEMS_EOF\n", 1)[0]
-    rows = [line.split("|") for line in block.strip().splitlines()]
-    assert rows == [
-        [item.code, item.severity, " ".join(item.legacy), item.title.ko, item.title.en]
-        for item in catalog().items
-    ]
+    Python."""
+    text = (REPO / RUNNER).read_text(encoding="utf-8")
+    assert text == runner_script(text), STALE
+
+
+@pytest.mark.parametrize("code", [item.code for item in catalog().items])
+def test_each_check_files_header_is_generated_from_the_catalog(code: str) -> None:
+    text = (BUNDLE / "checks" / f"{code}.sh").read_text(encoding="utf-8")
+    assert text == check_file(code, text), STALE
+    assert "\n# rule: " in text  # the check's own criteria follow the generated header
+
+
+def test_a_check_header_keeps_what_follows_it() -> None:
+    written = (
+        "# shellcheck shell=sh\n# code: U-01\n# severity: low\n# rule: mine\n\ncheck_U_01() {\n    :\n}\n"
+    )
+
+    generated = check_file("U-01", written)
+
+    assert generated.startswith(
+        "# shellcheck shell=sh\n# edition: KISA-2026\n# code: U-01\n# severity: high\n"
+    )
+    assert generated.endswith("# rule: mine\n\ncheck_U_01() {\n    :\n}\n")
+    assert generated.count("# severity:") == 1
