@@ -118,14 +118,19 @@ def test_expire_url_marks_the_url_by_its_signature() -> None:
 
 def test_throttle_on_the_real_clock_admits_burst_plus_rate_times_elapsed() -> None:
     faults = Faults()
+    started = time.monotonic()
     # A burst of a second's worth: tokens are not lost while this process waits for a CPU.
     faults.set_account("222222222222", service="ssm", throttle_tps=40, throttle_burst=40)
-    started = time.monotonic()
     admitted = 0
     while time.monotonic() - started < 0.5:
         admitted += faults.decide("222222222222", "ssm", "SendCommand").kind is None
+    # What the bucket holds now is admitted at once, so the count is what the clock allowed,
+    # however long this process waited for a CPU on the way (no timing of the machine's own).
+    while faults.decide("222222222222", "ssm", "SendCommand").kind is None:
+        admitted += 1
     elapsed = time.monotonic() - started
-    assert abs(admitted - (40 + 40 * elapsed)) <= 1.5
+    assert admitted >= 40 + 40 * 0.5 - 1  # at least the burst and half a second of the rate
+    assert admitted <= 40 + 40 * elapsed + 1  # never more than the burst and the rate allow
 
 
 def test_a_decision_is_cheap() -> None:
