@@ -209,9 +209,17 @@ def _sqs_batches(service: LocalLambda, function: str) -> list[list[int]]:
     ]
 
 
-def _wait_for(service: LocalLambda, function: str, messages: int) -> list[list[int]]:
+def _wait_for(service: LocalLambda, function: str, messages: int, sqs: Any, url: str) -> list[list[int]]:
+    """The batches ``function`` got, once ``messages`` were delivered and deleted from the queue
+    (the mapping deletes a batch after its invocation: the test must not end before that)."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline and sum(map(len, _sqs_batches(service, function))) < messages:
+        time.sleep(0.05)
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    while time.monotonic() < deadline and any(
+        int(value)
+        for value in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"].values()
+    ):
         time.sleep(0.05)
     return _sqs_batches(service, function)
 
@@ -229,7 +237,7 @@ def test_an_sqs_mapping_gathers_messages_for_its_batching_window(
     for n in (2, 3):
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": n}))
 
-    batches = _wait_for(service, "echo", 3)
+    batches = _wait_for(service, "echo", 3, sqs, url)
     assert batches[0] == first  # without a window, the first message went alone
     assert sorted(n for batch in batches for n in batch) == [1, 2, 3]
 
@@ -244,7 +252,7 @@ def test_an_sqs_mapping_of_batch_size_one_invokes_once_a_message_and_its_pollers
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": n, "seconds": 0.5}))
     service.map_sqs("slow-batches", url, sqs, batch_size=1, concurrency=2, wait_seconds=0)
 
-    batches = _wait_for(service, "slow-batches", 4)
+    batches = _wait_for(service, "slow-batches", 4, sqs, url)
     assert sorted(batches) == [[0], [1], [2], [3]]
     runs = sorted((i.started, i.ended) for i in service.invocations if i.function == "slow-batches")
     assert any(later[0] < earlier[1] for earlier, later in itertools.pairwise(runs))  # two at a time
