@@ -37,7 +37,7 @@ import fnmatch
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from moto.core.utils import get_service_model
 from moto.ec2.exceptions import EC2ClientError
@@ -49,6 +49,8 @@ from localworld.patching import replace_methods
 from localworld.wire import ec2_xml_body
 
 __all__ = ["Ec2Inventory", "install_ec2_inventory"]
+
+T = TypeVar("T")
 
 INSTANCE_ID = re.compile(r"^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$")
 STATE_CODES = {
@@ -141,10 +143,7 @@ class Ec2Inventory:
             hosts = self._named(hosts, instance_ids)
         for name, values in self._filters(filters, FILTERS):
             hosts = tuple(h for h in hosts if self._passes(h, name, values))
-        start = self._start(next_token)
-        _check_max_results(max_results)
-        end = len(hosts) if max_results is None else start + max_results
-        page = hosts[start:end]
+        page, token = self._page(hosts, max_results, next_token)
         result: dict[str, Any] = {
             "Reservations": [
                 {
@@ -156,8 +155,8 @@ class Ec2Inventory:
                 for h in page
             ]
         }
-        if end < len(hosts):
-            result["NextToken"] = _token(end)
+        if token is not None:
+            result["NextToken"] = token
         return result
 
     def describe_instance_status(
@@ -188,12 +187,10 @@ class Ec2Inventory:
         hosts = tuple(h for h in hosts if h.state != "terminated")
         for name, values in self._filters(filters, STATUS_FILTERS, tags=False):
             hosts = tuple(h for h in hosts if self._status_passes(h, name, values))
-        start = self._start(next_token)
-        _check_max_results(max_results)
-        end = len(hosts) if max_results is None else start + max_results
-        result: dict[str, Any] = {"InstanceStatuses": [_status(h) for h in hosts[start:end]]}
-        if end < len(hosts):
-            result["NextToken"] = _token(end)
+        page, token = self._page(hosts, max_results, next_token)
+        result: dict[str, Any] = {"InstanceStatuses": [_status(h) for h in page]}
+        if token is not None:
+            result["NextToken"] = token
         return result
 
     @staticmethod
@@ -219,12 +216,10 @@ class Ec2Inventory:
         ]
         for name, values in self._filters(filters, TAG_FILTERS):
             tags = [t for t in tags if self._tag_passes(t, name, values)]
-        start = self._start(next_token)
-        _check_max_results(max_results)
-        end = len(tags) if max_results is None else start + max_results
-        result: dict[str, Any] = {"Tags": tags[start:end]}
-        if end < len(tags):
-            result["NextToken"] = _token(end)
+        page, token = self._page(tags, max_results, next_token)
+        result: dict[str, Any] = {"Tags": list(page)}
+        if token is not None:
+            result["NextToken"] = token
         return result
 
     @staticmethod
@@ -283,6 +278,17 @@ class Ec2Inventory:
             return any(_matches(k, values) for k in host.all_tags)
         value = host.all_tags.get(name[len("tag:") :])
         return value is not None and _matches(value, values)
+
+    @staticmethod
+    def _page(
+        items: Sequence[T], max_results: int | None, next_token: str | None
+    ) -> tuple[Sequence[T], str | None]:
+        """The page of ``items`` that ``next_token`` and ``max_results`` ask for, and the token of
+        the next one (None on the last page); a bad token or ``MaxResults`` is EC2's error."""
+        start = Ec2Inventory._start(next_token)
+        _check_max_results(max_results)
+        end = len(items) if max_results is None else start + max_results
+        return items[start:end], (_token(end) if end < len(items) else None)
 
     @staticmethod
     def _start(next_token: str | None) -> int:
